@@ -1,0 +1,78 @@
+// What the host gives a plugin's init: its directories, its configuration and
+// the registry of plugins initialised before it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/instance.hpp"
+#include "berth/plugin_info.hpp"
+#include "berth/status.hpp"
+
+namespace berth {
+
+// Owned by the host; valid only during the init call. Objects obtained from it
+// (instances, the plugin set) stay valid until shutdown.
+class InitContext {
+ public:
+  virtual ~InitContext();
+
+  [[nodiscard]] virtual const std::string& type() const = 0;
+  [[nodiscard]] virtual const std::string& id() const = 0;
+
+  // <root>/<type>.<id> and <state>/<type>.<id>, created 0700 by the host.
+  // Persistent data goes under root(); runtime data (sockets, mounts) under state().
+  [[nodiscard]] virtual const std::filesystem::path& root() const = 0;
+  [[nodiscard]] virtual const std::filesystem::path& state() const = 0;
+
+  // The plugin's effective configuration: its declared defaults overlaid with
+  // [plugins."<type>.<id>"] from config.toml, as TOML text (parse with
+  // berth::parse_plugin_config in berth/config.hpp).
+  [[nodiscard]] virtual const std::string& config_toml() const = 0;
+
+  // The daemon's gRPC socket address, for plugins that must hand it out.
+  [[nodiscard]] virtual const std::string& grpc_address() const = 0;
+
+  // Registry lookups. Only plugins already initialised are visible, which the
+  // dependency graph guarantees for everything named in `requires`.
+  [[nodiscard]] virtual Result<std::shared_ptr<Instance>> get(std::string_view type,
+                                                              std::string_view id) const = 0;
+  [[nodiscard]] virtual std::vector<std::shared_ptr<Instance>> get_all(std::string_view type) const = 0;
+
+  // Key/value pairs shown by introspection (`ctr plugins ls -d`), e.g. a root path.
+  virtual void set_export(std::string key, std::string value) = 0;
+  virtual void add_capability(std::string capability) = 0;
+
+  // Every plugin the daemon knows of, with its state; live for the daemon's life.
+  [[nodiscard]] virtual std::shared_ptr<const PluginSet> plugins() const = 0;
+
+  // Typed lookups: the first initialised plugin of `type` offering interface I.
+  template <class I>
+  [[nodiscard]] Result<std::shared_ptr<I>> get_as(std::string_view type, std::string_view id) const {
+    auto inst = get(type, id);
+    if (!inst.ok()) return inst.status();
+    auto typed = std::dynamic_pointer_cast<I>(*inst);
+    if (!typed) return failed_precondition(std::string(type) + "." + std::string(id) + " does not offer the expected interface");
+    return typed;
+  }
+  template <class I>
+  [[nodiscard]] Result<std::shared_ptr<I>> first_of(std::string_view type) const {
+    for (auto& inst : get_all(type)) {
+      if (auto typed = std::dynamic_pointer_cast<I>(inst)) return typed;
+    }
+    return not_found("no plugin of type " + std::string(type) + " is loaded");
+  }
+  template <class I>
+  [[nodiscard]] std::vector<std::shared_ptr<I>> all_of(std::string_view type) const {
+    std::vector<std::shared_ptr<I>> out;
+    for (auto& inst : get_all(type)) {
+      if (auto typed = std::dynamic_pointer_cast<I>(inst)) out.push_back(std::move(typed));
+    }
+    return out;
+  }
+};
+
+}  // namespace berth

@@ -1,0 +1,32 @@
+// Key functions of the SDK's interfaces. Defining them here, in the shared
+// libberth-sdk.so, gives each interface one vtable and one type_info for the
+// whole process, which is what makes dynamic_cast between an Instance and an
+// interface work for plugins loaded RTLD_LOCAL.
+#include "berth/grpc_service.hpp"
+#include "berth/init_context.hpp"
+#include "berth/instance.hpp"
+#include "berth/metadata.hpp"
+#include "berth/plugin_info.hpp"
+
+namespace berth {
+
+Instance::~Instance() = default;
+Status Instance::close() { return {}; }
+InitContext::~InitContext() = default;
+PluginSet::~PluginSet() = default;
+Transaction::~Transaction() = default;
+NamespaceStore::~NamespaceStore() = default;
+Metadata::~Metadata() = default;
+GrpcService::~GrpcService() = default;
+
+std::string_view plugin_state_name(PluginState state) {
+  switch (state) {
+    case PluginState::kOk: return "ok";
+    case PluginState::kSkip: return "skip";
+    case PluginState::kError: return "error";
+    case PluginState::kDisabled: return "disabled";
+  }
+  return "error";
+}
+
+}  // namespace berth

@@ -1,0 +1,58 @@
+#include "berth/validate.hpp"
+
+namespace berth {
+namespace {
+
+constexpr std::size_t kMaxIdentifier = 76;
+constexpr std::size_t kMaxLabel = 4096;
+
+bool alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool separator(char c) { return c == '.' || c == '_' || c == '-'; }
+
+}  // namespace
+
+Status validate_identifier(std::string_view name) {
+  if (name.empty()) return invalid_argument("identifier must not be empty");
+  if (name.size() > kMaxIdentifier) {
+    return invalid_argument("identifier \"" + std::string(name) + "\" greater than maximum length (" +
+                            std::to_string(kMaxIdentifier) + " characters)");
+  }
+  // ^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$ without a regex engine.
+  bool prev_sep = true;  // the first character must be alphanumeric
+  for (char c : name) {
+    if (alnum(c)) {
+      prev_sep = false;
+    } else if (separator(c) && !prev_sep) {
+      prev_sep = true;
+    } else {
+      prev_sep = true;
+      return invalid_argument("identifier \"" + std::string(name) +
+                              "\" must match ^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$");
+    }
+  }
+  if (prev_sep) {
+    return invalid_argument("identifier \"" + std::string(name) +
+                            "\" must match ^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$");
+  }
+  return {};
+}
+
+Status validate_label(std::string_view key, std::string_view value) {
+  if (key.empty()) return invalid_argument("label key must not be empty");
+  if (key.size() + value.size() > kMaxLabel) {
+    std::string shown(key.substr(0, 64));
+    if (key.size() > 64) shown += "...";
+    return invalid_argument("label key and value greater than maximum size (" + std::to_string(kMaxLabel) +
+                            " bytes), key: " + shown);
+  }
+  return {};
+}
+
+Status validate_labels(const Labels& labels) {
+  for (const auto& [k, v] : labels) BERTH_RETURN_IF_ERROR(validate_label(k, v));
+  return {};
+}
+
+}  // namespace berth
