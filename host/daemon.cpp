@@ -1,0 +1,175 @@
+#include "daemon.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "init_context.hpp"
+#include "plugin_config.hpp"
+#include "plugin_graph.hpp"
+
+namespace berth::host {
+namespace {
+
+Status make_dir(const std::filesystem::path& dir, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return errno_status("create " + dir.string(), ec.value());
+  if (::chmod(dir.c_str(), mode) != 0) return errno_status("chmod " + dir.string(), errno);
+  return {};
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+Status apply_oom_score(int64_t score) {
+  if (score == 0) return {};
+  if (score < -1000 || score > 1000) {
+    return invalid_argument("oom_score " + std::to_string(score) + " is outside -1000..1000");
+  }
+  std::ofstream f("/proc/self/oom_score_adj");
+  f << score;
+  f.close();
+  if (!f) return internal("write /proc/self/oom_score_adj: cannot set oom_score " + std::to_string(score));
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config,
+                                                      const std::filesystem::path& builtin_dir) {
+  std::vector<std::filesystem::path> dirs{builtin_dir};
+  for (const auto& d : config.plugin_dirs) dirs.emplace_back(d);
+  return dirs;
+}
+
+Daemon::Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir)
+    : config_(std::move(config)), builtin_dir_(std::move(builtin_plugin_dir)) {}
+
+Daemon::~Daemon() { (void)shutdown(); }
+
+Status Daemon::prepare_directories() {
+  // Root may be read by tools (0711, as containerd); state holds sockets.
+  BERTH_RETURN_IF_ERROR(make_dir(config_.root, 0711));
+  BERTH_RETURN_IF_ERROR(make_dir(config_.state, 0711));
+  return {};
+}
+
+Status Daemon::start() {
+  BERTH_RETURN_IF_ERROR(prepare_directories());
+  BERTH_RETURN_IF_ERROR(apply_oom_score(config_.oom_score));
+
+  std::vector<std::string> problems;
+  auto plugins = loader_.discover(plugin_search_path(config_, builtin_dir_), problems);
+  for (const auto& p : problems) spdlog::warn("{}", p);
+
+  Warnings warnings;
+  BERTH_RETURN_IF_ERROR(check_plugin_sections(config_, plugins, warnings));
+  for (const auto& w : warnings) spdlog::warn("{}", w);
+
+  init_plugins(plugins);
+  BERTH_RETURN_IF_ERROR(check_required());
+
+  std::vector<GrpcService*> services;
+  for (const auto& inst : registry_->instances()) {
+    if (auto* svc = dynamic_cast<GrpcService*>(inst.get())) services.push_back(svc);
+  }
+  auto server = GrpcServer::start(config_.grpc, services);
+  if (!server.ok()) return server.status();
+  server_ = std::move(*server);
+  spdlog::info("berthd ready: {} plugins, {} gRPC service plugins", registry_->list().size(), services.size());
+  return {};
+}
+
+void Daemon::init_plugins(const std::vector<PluginDescriptor>& all) {
+  std::vector<const PluginDescriptor*> enabled;
+  for (const auto& p : all) {
+    if (contains(config_.disabled_plugins, p.key())) {
+      spdlog::info("plugin {} disabled by config", p.key());
+      continue;
+    }
+    enabled.push_back(&p);
+  }
+  std::vector<GraphNode> nodes;
+  for (const auto* p : enabled) nodes.push_back({p->type, p->id, p->requires_types});
+  GraphOrder graph = resolve_graph(nodes);
+
+  auto info_of = [](const PluginDescriptor& p) {
+    PluginInfo info;
+    info.type = p.type;
+    info.id = p.id;
+    info.requires_types = p.requires_types;
+    info.library = p.library;
+    return info;
+  };
+  for (std::size_t i : graph.order) init_one(registry_->add(info_of(*enabled[i])), *enabled[i]);
+  for (const auto& [i, why] : graph.refused) {
+    spdlog::error("plugin {} not loaded: {}", enabled[i]->key(), why.message());
+    registry_->set_failed(registry_->add(info_of(*enabled[i])), PluginState::kError, why);
+  }
+}
+
+void Daemon::init_one(std::size_t index, const PluginDescriptor& plugin) {
+  const std::string key = plugin.key();
+  auto fail = [&](PluginState state, const Status& why) {
+    if (state == PluginState::kSkip) {
+      spdlog::info("skip plugin {}: {}", key, why.message());
+    } else {
+      spdlog::warn("failed to load plugin {}: {}", key, why.message());
+    }
+    registry_->set_failed(index, state, why);
+  };
+  if (!plugin.defaults_status.ok()) return fail(PluginState::kError, plugin.defaults_status);
+
+  const auto root = std::filesystem::path(config_.root) / key;
+  const auto state = std::filesystem::path(config_.state) / key;
+  for (const auto& dir : {root, state}) {
+    if (Status s = make_dir(dir, 0700); !s.ok()) return fail(PluginState::kError, s);
+  }
+  HostInitContext ctx(registry_, index, plugin.type, plugin.id, root, state,
+                      to_text(effective_plugin_config(config_, plugin)), config_.grpc.address);
+  spdlog::debug("loading plugin {}", key);
+  InitResult result = internal("init did not run");
+  try {
+    // invoke_init lives in the plugin and catches its exceptions; the outer
+    // try guards against a plugin built without it.
+    result = plugin.invoke(plugin.init, ctx);
+  } catch (const std::exception& e) {
+    result = internal(std::string("init threw: ") + e.what());
+  } catch (...) {
+    result = internal("init threw a non-standard exception");
+  }
+  if (!result.ok()) {
+    return fail(result.status().is_skip() ? PluginState::kSkip : PluginState::kError, result.status());
+  }
+  if (*result == nullptr) return fail(PluginState::kError, internal("init returned no instance"));
+  registry_->set_ok(index, std::move(*result));
+}
+
+Status Daemon::check_required() const {
+  auto list = registry_->list();
+  for (const auto& key : config_.required_plugins) {
+    auto it = std::find_if(list.begin(), list.end(), [&](const PluginInfo& p) { return p.key() == key; });
+    if (it == list.end()) return failed_precondition("required plugin " + key + " is not installed or is disabled");
+    if (it->state != PluginState::kOk) {
+      return failed_precondition("required plugin " + key + " did not load: " + it->error.message());
+    }
+  }
+  return {};
+}
+
+Status Daemon::shutdown() {
+  if (closed_) return {};
+  closed_ = true;
+  if (server_) {
+    server_->shutdown();
+    server_.reset();
+  }
+  return registry_->close_all();
+}
+
+}  // namespace berth::host

@@ -1,0 +1,50 @@
+// berthd's life: load plugins, initialise them in dependency order, serve
+// gRPC, and shut down in reverse order.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "berth/status.hpp"
+#include "config.hpp"
+#include "grpc_server.hpp"
+#include "plugin_loader.hpp"
+#include "registry.hpp"
+
+namespace berth::host {
+
+// Built-in plugin directory first, then the config's plugin_dirs.
+std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config,
+                                                      const std::filesystem::path& builtin_dir);
+
+class Daemon {
+ public:
+  Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Everything up to listening. An error here is fatal for the daemon: bad
+  // plugin config, a required plugin not ok, a socket already served.
+  Status start();
+  // Stop serving, close plugins in reverse init order. Idempotent.
+  Status shutdown();
+
+  [[nodiscard]] const Registry& registry() const { return *registry_; }
+
+ private:
+  Status prepare_directories();
+  void init_plugins(const std::vector<PluginDescriptor>& plugins);
+  void init_one(std::size_t index, const PluginDescriptor& plugin);
+  Status check_required() const;
+
+  DaemonConfig config_;
+  std::filesystem::path builtin_dir_;
+  PluginLoader loader_;
+  std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
+  std::unique_ptr<GrpcServer> server_;
+  bool closed_ = false;
+};
+
+}  // namespace berth::host

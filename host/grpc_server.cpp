@@ -1,0 +1,109 @@
+#include "grpc_server.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include "berth/unique_fd.hpp"
+
+namespace berth::host {
+namespace {
+
+std::string strip_scheme(const std::string& address) {
+  constexpr std::string_view kUnix = "unix://";
+  if (address.starts_with(kUnix)) return address.substr(kUnix.size());
+  return address;
+}
+
+// True when some process accepts connections on the socket at `path`.
+bool something_listens(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+}
+
+}  // namespace
+
+Status prepare_socket_path(const std::string& path) {
+  if (path.empty()) return invalid_argument("grpc address is empty");
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return invalid_argument("grpc address " + path + " is longer than a unix socket path may be (" +
+                            std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes)");
+  }
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return errno_status("create socket directory " + parent.string(), ec.value());
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    return errno_status("stat " + path, errno);
+  }
+  if (!S_ISSOCK(st.st_mode)) return invalid_argument(path + " exists and is not a socket; refusing to replace it");
+  if (something_listens(path)) {
+    return failed_precondition("another server is listening on " + path + "; is berthd already running?");
+  }
+  spdlog::info("removing stale socket {}", path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_status("remove stale socket " + path, errno);
+  return {};
+}
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
+                                                      const std::vector<GrpcService*>& services) {
+  const std::string path = strip_scheme(config.address);
+  BERTH_RETURN_IF_ERROR(prepare_socket_path(path));
+
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_recv_message_size));
+  builder.SetMaxSendMessageSize(static_cast<int>(config.max_send_message_size));
+  for (GrpcService* service : services) service->register_services(builder);
+  int port = 0;
+  builder.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials(), &port);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server) return unavailable("cannot listen on " + path + " (see the log above for gRPC's reason)");
+
+  // Clients outside root's group must not reach the API: 0660 and the
+  // configured owner, as containerd does.
+  if (::chmod(path.c_str(), 0660) != 0) {
+    Status s = errno_status("chmod " + path, errno);
+    server->Shutdown();
+    return s;
+  }
+  if ((config.uid != 0 || config.gid != 0) &&
+      ::chown(path.c_str(), static_cast<uid_t>(config.uid), static_cast<gid_t>(config.gid)) != 0) {
+    Status s = errno_status("chown " + path, errno);
+    server->Shutdown();
+    return s;
+  }
+  spdlog::info("serving gRPC on {}", path);
+  return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), path));
+}
+
+GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, std::string path)
+    : server_(std::move(server)), path_(std::move(path)) {}
+
+GrpcServer::~GrpcServer() { shutdown(); }
+
+void GrpcServer::shutdown(int grace_ms) {
+  if (!server_) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(grace_ms));
+  server_->Wait();
+  server_.reset();
+  ::unlink(path_.c_str());
+}
+
+}  // namespace berth::host

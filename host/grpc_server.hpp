@@ -1,0 +1,43 @@
+// The daemon's gRPC server on its unix socket. Services come from plugins
+// offering berth::GrpcService; the server only listens once all are in.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "berth/grpc_service.hpp"
+#include "berth/status.hpp"
+#include "config.hpp"
+
+namespace grpc {
+class Server;
+}
+
+namespace berth::host {
+
+class GrpcServer {
+ public:
+  // Replaces a stale socket only when nothing answers on it, then listens
+  // with mode 0660 and owner [grpc] uid:gid.
+  static Result<std::unique_ptr<GrpcServer>> start(const GrpcConfig& config,
+                                                   const std::vector<GrpcService*>& services);
+  ~GrpcServer();
+  GrpcServer(const GrpcServer&) = delete;
+  GrpcServer& operator=(const GrpcServer&) = delete;
+
+  // Stops accepting, lets calls in flight finish for up to `grace_ms`, then
+  // cancels the rest and removes the socket. Idempotent.
+  void shutdown(int grace_ms = 2000);
+
+ private:
+  GrpcServer(std::unique_ptr<grpc::Server> server, std::string path);
+  std::unique_ptr<grpc::Server> server_;
+  std::string path_;
+};
+
+// Exposed for tests: make `path` ready to bind. FailedPrecondition when a
+// server answers there; InvalidArgument when it is not a socket or too long.
+Status prepare_socket_path(const std::string& path);
+
+}  // namespace berth::host

@@ -1,0 +1,38 @@
+// containerd.services.namespaces.v1.Namespaces over the metadata store.
+#pragma once
+
+#include <memory>
+
+#include <grpcpp/server_builder.h>
+
+#include "berth/grpc_service.hpp"
+#include "berth/instance.hpp"
+#include "berth/metadata.hpp"
+#include "github.com/containerd/containerd/api/services/namespaces/v1/namespace.grpc.pb.h"
+
+namespace berth::api {
+
+namespace namespaces_v1 = containerd::services::namespaces::v1;
+
+class NamespacesService final : public Instance, public GrpcService, public namespaces_v1::Namespaces::Service {
+ public:
+  explicit NamespacesService(std::shared_ptr<Metadata> metadata) : md_(std::move(metadata)) {}
+
+  void register_services(grpc::ServerBuilder& builder) override { builder.RegisterService(this); }
+
+  grpc::Status Get(grpc::ServerContext*, const namespaces_v1::GetNamespaceRequest* req,
+                   namespaces_v1::GetNamespaceResponse* out) override;
+  grpc::Status List(grpc::ServerContext*, const namespaces_v1::ListNamespacesRequest* req,
+                    namespaces_v1::ListNamespacesResponse* out) override;
+  grpc::Status Create(grpc::ServerContext*, const namespaces_v1::CreateNamespaceRequest* req,
+                      namespaces_v1::CreateNamespaceResponse* out) override;
+  grpc::Status Update(grpc::ServerContext*, const namespaces_v1::UpdateNamespaceRequest* req,
+                      namespaces_v1::UpdateNamespaceResponse* out) override;
+  grpc::Status Delete(grpc::ServerContext*, const namespaces_v1::DeleteNamespaceRequest* req,
+                      google::protobuf::Empty* out) override;
+
+ private:
+  std::shared_ptr<Metadata> md_;
+};
+
+}  // namespace berth::api

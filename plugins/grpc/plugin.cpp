@@ -1,0 +1,32 @@
+// Registrations of the containerd-compatible API services.
+#include "berth/metadata.hpp"
+#include "berth/plugin.hpp"
+#include "health_service.hpp"
+#include "introspection_service.hpp"
+#include "namespaces_service.hpp"
+#include "version_service.hpp"
+
+namespace {
+
+berth::InitResult init_version(berth::InitContext&) { return std::make_shared<berth::api::VersionService>(); }
+
+berth::InitResult init_introspection(berth::InitContext& ctx) { return berth::api::IntrospectionService::create(ctx); }
+
+berth::InitResult init_namespaces(berth::InitContext& ctx) {
+  auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
+  if (!md.ok()) return md.status().with_context("namespaces service needs a metadata store");
+  return std::make_shared<berth::api::NamespacesService>(std::move(*md));
+}
+
+berth::InitResult init_health(berth::InitContext&) { return std::make_shared<berth::api::HealthService>(); }
+
+}  // namespace
+
+BERTH_PLUGINS(
+    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version", .init = init_version},
+    // "*": introspection lists every plugin, so it comes after all of them.
+    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "introspection", .requires_types = {"*"},
+                      .init = init_introspection},
+    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "namespaces",
+                      .requires_types = {"io.containerd.metadata.v1"}, .init = init_namespaces},
+    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})

@@ -1,0 +1,150 @@
+// The daemon's plugin lifecycle against the fixture plugins: states, errors,
+// required and disabled plugins, per-plugin directories, config overlay.
+#include "daemon.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.hpp"
+
+namespace berth::host {
+namespace {
+
+const std::filesystem::path kFixtures = BERTH_FIXTURE_DIR;
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  DaemonConfig config() {
+    DaemonConfig c;
+    c.root = (tmp_ / "root").string();
+    c.state = (tmp_ / "state").string();
+    c.grpc.address = (tmp_ / "berth.sock").string();
+    return c;
+  }
+  static const PluginInfo* find(const std::vector<PluginInfo>& all, const std::string& key) {
+    for (const auto& p : all) {
+      if (p.key() == key) return &p;
+    }
+    return nullptr;
+  }
+  test::TempDir tmp_;
+};
+
+TEST_F(DaemonTest, BrokenPluginsNeverTakeTheDaemonDown) {
+  Daemon d(config(), kFixtures);
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+
+  const auto* good = find(all, "io.berth.test.v1.good");
+  ASSERT_NE(good, nullptr);
+  EXPECT_EQ(good->state, PluginState::kOk);
+  EXPECT_EQ(good->exports.at("greeting"), "hi");
+
+  const auto* skipper = find(all, "io.berth.test.v1.skipper");
+  ASSERT_NE(skipper, nullptr);
+  EXPECT_EQ(skipper->state, PluginState::kSkip);
+
+  const auto* throwing = find(all, "io.berth.test.v1.throwing");
+  ASSERT_NE(throwing, nullptr);
+  EXPECT_EQ(throwing->state, PluginState::kError);
+  EXPECT_NE(throwing->error.message().find("fixture init exploded"), std::string::npos);
+
+  const auto* failing = find(all, "io.berth.test.v1.failing");
+  ASSERT_NE(failing, nullptr);
+  EXPECT_EQ(failing->error.code(), Code::kUnavailable);
+
+  const auto* a = find(all, "io.berth.cycle-a.v1.a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->state, PluginState::kError);
+  EXPECT_NE(a->error.message().find("dependency cycle"), std::string::npos);
+
+  struct stat st {};
+  ASSERT_EQ(::stat((tmp_ / "root/io.berth.test.v1.good").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((tmp_ / "state/io.berth.test.v1.good").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((tmp_ / "berth.sock").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+  EXPECT_TRUE(d.shutdown().ok());
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "berth.sock"));
+}
+
+TEST_F(DaemonTest, RequiredPluginThatFailsStopsTheDaemon) {
+  auto c = config();
+  c.required_plugins = {"io.berth.test.v1.throwing"};
+  Daemon d(std::move(c), kFixtures);
+  Status s = d.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("io.berth.test.v1.throwing"), std::string::npos) << s.message();
+}
+
+TEST_F(DaemonTest, RequiredPluginThatIsMissingStopsTheDaemon) {
+  auto c = config();
+  c.required_plugins = {"io.berth.nothing.v1.here"};
+  Daemon d(std::move(c), kFixtures);
+  Status s = d.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("io.berth.nothing.v1.here"), std::string::npos);
+}
+
+TEST_F(DaemonTest, DisabledPluginsAreNotLoaded) {
+  auto c = config();
+  c.disabled_plugins = {"io.berth.test.v1.good"};
+  Daemon d(std::move(c), kFixtures);
+  ASSERT_TRUE(d.start().ok());
+  EXPECT_EQ(find(d.registry().list(), "io.berth.test.v1.good"), nullptr);
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "root/io.berth.test.v1.good"));
+}
+
+TEST_F(DaemonTest, PluginSeesItsConfigSection) {
+  auto c = config();
+  c.plugins["io.berth.test.v1.good"] = toml::parse("greeting = \"hello from config\"\n");
+  Daemon d(std::move(c), kFixtures);
+  ASSERT_TRUE(d.start().ok());
+  EXPECT_EQ(find(d.registry().list(), "io.berth.test.v1.good")->exports.at("greeting"), "hello from config");
+}
+
+TEST_F(DaemonTest, ASocketInUseIsNotTakenOver) {
+  Daemon first(config(), kFixtures);
+  ASSERT_TRUE(first.start().ok());
+  Daemon second(config(), kFixtures);
+  Status s = second.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("another server is listening"), std::string::npos) << s.message();
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / "berth.sock"));
+}
+
+TEST_F(DaemonTest, AStaleSocketIsReplaced) {
+  // What a crash leaves: a socket file that nothing listens on.
+  const auto path = (tmp_ / "berth.sock").string();
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ::close(fd);
+  ASSERT_TRUE(std::filesystem::exists(path));
+  Daemon d(config(), kFixtures);
+  Status s = d.start();
+  EXPECT_TRUE(s.ok()) << s.to_string();
+}
+
+TEST_F(DaemonTest, ARegularFileAtTheSocketPathIsKept) {
+  { std::ofstream(tmp_ / "berth.sock") << "precious"; }
+  Daemon d(config(), kFixtures);
+  Status s = d.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("is not a socket"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace berth::host
