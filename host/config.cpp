@@ -165,6 +165,7 @@ Result<DaemonConfig> parse_config(std::string_view text, const std::string& sour
     return invalid_argument(position(e.source(), source) + ": " + std::string(e.description()));
   }
   BERTH_RETURN_IF_ERROR(read_document(doc, cfg, warnings));
+  cfg.document = std::make_shared<const toml::table>(std::move(doc));
   return cfg;
 }
 

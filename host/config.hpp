@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct DaemonConfig {
   // [plugins."<type>.<id>"] tables as written, keyed "<type>.<id>".
   std::map<std::string, toml::table> plugins;
   std::string source;  // the file these came from, "" for built-in defaults
+  // The parsed file. toml++ drops source positions when a table is copied,
+  // so messages about plugin sections point into this original.
+  std::shared_ptr<const toml::table> document;
 };
 
 // Problems that do not stop the daemon (unknown keys), as "file:line:col: text".

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <spdlog/spdlog.h>
 
 #include "berth/unique_fd.hpp"
@@ -71,6 +72,14 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_recv_message_size));
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_send_message_size));
   for (GrpcService* service : services) service->register_services(builder);
+  // gRPC refuses to start a server with no service at all. With no service
+  // plugin loaded, a generic service answers UNIMPLEMENTED to everything, so
+  // clients still find a daemon rather than a dead socket.
+  auto fallback = std::make_unique<grpc::CallbackGenericService>();
+  if (services.empty()) {
+    spdlog::warn("no gRPC service plugin loaded; every call will be UNIMPLEMENTED");
+    builder.RegisterCallbackGenericService(fallback.get());
+  }
   int port = 0;
   builder.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials(), &port);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -90,7 +99,9 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
     return s;
   }
   spdlog::info("serving gRPC on {}", path);
-  return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), path));
+  auto out = std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), path));
+  out->fallback_ = std::move(fallback);
+  return out;
 }
 
 GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, std::string path)

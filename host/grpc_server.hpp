@@ -12,6 +12,7 @@
 
 namespace grpc {
 class Server;
+class CallbackGenericService;
 }
 
 namespace berth::host {
@@ -32,6 +33,7 @@ class GrpcServer {
 
  private:
   GrpcServer(std::unique_ptr<grpc::Server> server, std::string path);
+  std::unique_ptr<grpc::CallbackGenericService> fallback_;  // must outlive server_
   std::unique_ptr<grpc::Server> server_;
   std::string path_;
 };

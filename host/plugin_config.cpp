@@ -45,7 +45,12 @@ Status check_table(const toml::table& defaults, const toml::table& user, const s
 
 Status check_plugin_sections(const DaemonConfig& config, const std::vector<PluginDescriptor>& plugins,
                              Warnings& warnings) {
-  for (const auto& [key, table] : config.plugins) {
+  for (const auto& [key, copy] : config.plugins) {
+    const toml::table* original = nullptr;
+    if (config.document) {
+      if (const auto* plugins = config.document->get_as<toml::table>("plugins")) original = plugins->get_as<toml::table>(key);
+    }
+    const toml::table& table = original != nullptr ? *original : copy;
     const PluginDescriptor* found = nullptr;
     for (const auto& p : plugins) {
       if (p.key() == key) found = &p;
@@ -81,7 +86,9 @@ toml::table effective_plugin_config(const DaemonConfig& config, const PluginDesc
 
 std::string to_text(const toml::table& table) {
   std::ostringstream out;
-  out << toml::toml_formatter(table, toml::toml_formatter::default_flags & ~toml::format_flags::indentation);
+  // Double-quoted strings and keys, as containerd's configs are written.
+  out << toml::toml_formatter(table, toml::toml_formatter::default_flags & ~toml::format_flags::indentation &
+                                         ~toml::format_flags::allow_literal_strings);
   return out.str();
 }
 

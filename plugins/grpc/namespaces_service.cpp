@@ -71,6 +71,11 @@ grpc::Status NamespacesService::Update(grpc::ServerContext*, const namespaces_v1
   const Labels given = labels_of(pb);
   Status s = md_->update([&](Transaction& tx) -> Status {
     auto& store = md_->namespaces();
+    // containerd creates the namespace when it is labelled before it exists
+    // (`ctr namespaces label new k=v`); do the same.
+    if (auto existing = store.get(tx, pb.name()); existing.status().code() == Code::kNotFound) {
+      BERTH_RETURN_IF_ERROR(store.create(tx, Namespace{pb.name(), {}}));
+    }
     if (req->has_update_mask() && req->update_mask().paths_size() > 0) {
       Labels changes;
       for (const auto& path : req->update_mask().paths()) {

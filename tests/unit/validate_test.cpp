@@ -2,14 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace berth {
 namespace {
 
 TEST(Validate, Identifiers) {
-  for (const char* good : {"default", "k8s.io", "a", "a-b_c.d", "A1", std::string(76, 'x').c_str()}) {
+  for (const std::string& good : std::vector<std::string>{"default", "k8s.io", "a", "a-b_c.d", "A1", std::string(76, 'x')}) {
     EXPECT_TRUE(validate_identifier(good).ok()) << good;
   }
-  for (std::string bad : {"", "-a", "a-", "a..b", "a/b", "a b", "ü", std::string(77, 'x')}) {
+  for (const std::string& bad : std::vector<std::string>{"", "-a", "a-", "a..b", "a/b", "a b", "ü", std::string(77, 'x')}) {
     Status s = validate_identifier(bad);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << bad;
   }

@@ -1,0 +1,147 @@
+#include "args.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace berth::cli {
+
+bool ParsedArgs::Has(std::string_view long_name) const { return values_.find(long_name) != values_.end(); }
+
+std::optional<std::string> ParsedArgs::Value(std::string_view long_name) const {
+  if (auto it = values_.find(long_name); it != values_.end()) return it->second;
+  return std::nullopt;
+}
+
+void ParsedArgs::Set(std::string_view long_name, std::string value) {
+  values_.insert_or_assign(std::string(long_name), std::move(value));
+}
+
+namespace {
+
+const OptionSpec* FindLong(std::span<const OptionSpec* const> specs, std::string_view name) {
+  auto it =
+      std::find_if(specs.begin(), specs.end(), [&](const OptionSpec* s) { return s->long_name == name; });
+  return it == specs.end() ? nullptr : *it;
+}
+
+const OptionSpec* FindShort(std::span<const OptionSpec* const> specs, char name) {
+  auto it =
+      std::find_if(specs.begin(), specs.end(), [&](const OptionSpec* s) { return s->short_name == name; });
+  return it == specs.end() ? nullptr : *it;
+}
+
+// Walks argv once; `i` is advanced past any value an option consumes.
+class Parser {
+ public:
+  Parser(std::span<const OptionSpec* const> specs, std::span<const std::string> argv, ParseMode mode)
+      : specs_(specs), argv_(argv), mode_(mode) {}
+
+  ParseResult Run() {
+    ParseResult result;
+    for (size_t i = 0; i < argv_.size() && result.ok(); ++i) {
+      const std::string& arg = argv_[i];
+      if (arg == "--") {
+        TakeTail(result, i + 1);
+        break;
+      }
+      if (arg.size() < 2 || arg[0] != '-') {
+        if (mode_ == ParseMode::kStopAtPositional) {
+          TakeTail(result, i);
+          break;
+        }
+        result.args.AddPositional(arg);
+        continue;
+      }
+      result.error = arg[1] == '-' ? Long(result.args, i) : Short(result.args, i);
+    }
+    return result;
+  }
+
+ private:
+  void TakeTail(ParseResult& result, size_t from) {
+    for (size_t j = from; j < argv_.size(); ++j) {
+      if (mode_ == ParseMode::kStopAtPositional) {
+        result.rest.push_back(argv_[j]);
+      } else {
+        result.args.AddPositional(argv_[j]);
+      }
+    }
+  }
+
+  std::string Long(ParsedArgs& out, size_t& i) {
+    std::string_view body = std::string_view(argv_[i]).substr(2);
+    std::optional<std::string_view> inline_value;
+    if (auto eq = body.find('='); eq != std::string_view::npos) {
+      inline_value = body.substr(eq + 1);
+      body = body.substr(0, eq);
+    }
+    const OptionSpec* spec = FindLong(specs_, body);
+    if (spec == nullptr) return fmt::format("unknown option --{}", body);
+    if (!spec->takes_value()) {
+      if (inline_value) return fmt::format("option --{} takes no value", body);
+      out.Set(spec->long_name, "");
+      return {};
+    }
+    if (inline_value) {
+      out.Set(spec->long_name, std::string(*inline_value));
+      return {};
+    }
+    if (i + 1 >= argv_.size()) return fmt::format("option --{} needs a value ({})", body, spec->value_name);
+    out.Set(spec->long_name, argv_[++i]);
+    return {};
+  }
+
+  // Short options may be clustered (`-qd`); one that takes a value ends the
+  // cluster and takes the rest of the word or, if none, the next word.
+  std::string Short(ParsedArgs& out, size_t& i) {
+    std::string_view body = std::string_view(argv_[i]).substr(1);
+    for (size_t k = 0; k < body.size(); ++k) {
+      const OptionSpec* spec = FindShort(specs_, body[k]);
+      if (spec == nullptr) return fmt::format("unknown option -{}", body[k]);
+      if (!spec->takes_value()) {
+        out.Set(spec->long_name, "");
+        continue;
+      }
+      if (k + 1 < body.size()) {
+        out.Set(spec->long_name, std::string(body.substr(k + 1)));
+      } else if (i + 1 < argv_.size()) {
+        out.Set(spec->long_name, argv_[++i]);
+      } else {
+        return fmt::format("option -{} needs a value ({})", body[k], spec->value_name);
+      }
+      return {};
+    }
+    return {};
+  }
+
+  std::span<const OptionSpec* const> specs_;
+  std::span<const std::string> argv_;
+  ParseMode mode_;
+};
+
+}  // namespace
+
+ParseResult ParseArgs(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
+                      ParseMode mode) {
+  return Parser(specs, argv, mode).Run();
+}
+
+std::string FormatOptionHelp(std::span<const OptionSpec* const> specs) {
+  std::vector<std::string> left;
+  size_t width = 0;
+  for (const OptionSpec* spec : specs) {
+    std::string l = spec->short_name != '\0' ? fmt::format("-{}, ", spec->short_name) : std::string("    ");
+    l += fmt::format("--{}", spec->long_name);
+    if (spec->takes_value()) l += fmt::format(" {}", spec->value_name);
+    width = std::max(width, l.size());
+    left.push_back(std::move(l));
+  }
+  std::string text;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    text += fmt::format("  {:<{}}   {}\n", left[i], width, specs[i]->help);
+  }
+  return text;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,65 @@
+// Command-line option parsing for `berth`: a small getopt_long-like parser that
+// knows which options take a value, so options may appear before, between or
+// after positional arguments, and `--` ends option parsing.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace berth::cli {
+
+// One option a command accepts. An option with an empty `value_name` is a
+// boolean flag; otherwise it takes a value (`--opt V`, `--opt=V`, `-o V`, `-oV`).
+struct OptionSpec {
+  char short_name = '\0';  // '\0': long form only
+  std::string_view long_name;
+  std::string_view value_name;
+  std::string_view help;
+
+  bool takes_value() const { return !value_name.empty(); }
+};
+
+class ParsedArgs {
+ public:
+  // Options are keyed by their long name whichever form was used.
+  bool Has(std::string_view long_name) const;
+  // The last value given for the option (later occurrences override, as usual).
+  std::optional<std::string> Value(std::string_view long_name) const;
+  const std::vector<std::string>& positionals() const { return positionals_; }
+
+  void Set(std::string_view long_name, std::string value);
+  void AddPositional(std::string arg) { positionals_.push_back(std::move(arg)); }
+
+ private:
+  std::map<std::string, std::string, std::less<>> values_;
+  std::vector<std::string> positionals_;
+};
+
+enum class ParseMode {
+  // Parse options anywhere; everything else is a positional argument.
+  kInterspersed,
+  // Stop at the first positional (a command name): the rest belongs to it.
+  kStopAtPositional,
+};
+
+struct ParseResult {
+  ParsedArgs args;
+  std::vector<std::string> rest;  // unparsed tail in kStopAtPositional mode
+  std::string error;              // non-empty: a usage error, described for the user
+
+  bool ok() const { return error.empty(); }
+};
+
+// `specs` are searched in order, so a command's own options shadow global ones
+// with the same name when the caller lists the command's first.
+ParseResult ParseArgs(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
+                      ParseMode mode);
+
+// Renders "  -q, --quiet          help" lines, aligned, for --help output.
+std::string FormatOptionHelp(std::span<const OptionSpec* const> specs);
+
+}  // namespace berth::cli

@@ -1,0 +1,65 @@
+// The connection to a containerd-API daemon (berthd or containerd) and the
+// per-call metadata every request carries.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace berth::cli {
+
+// The unix socket path named by `address` ("/p", "unix:///p" or "unix://p"),
+// or nullopt when it names something else (only unix sockets are served).
+std::optional<std::string> SocketPath(std::string_view address);
+
+// gRPC's canonical code names as Go (and so `ctr`) spells them: "NotFound".
+std::string_view CodeName(grpc::StatusCode code);
+
+class Client {
+ public:
+  Client(std::string socket_path, std::string ns, std::chrono::milliseconds connect_timeout);
+
+  // Waits for the daemon on the first call; later calls return that outcome.
+  // Errors the user has to fix (no socket, nothing listening, no permission)
+  // fail at once instead of being retried until the timeout, as ctr does.
+  grpc::Status Connect();
+
+  // Sets what every request carries: containerd scopes nearly every object by
+  // the `containerd-namespace` header, and ctr sends it on every call, even
+  // to services that ignore it (version, introspection, namespaces).
+  void Prepare(grpc::ClientContext& context) const;
+
+  // One unary RPC: `client.Call(&Service::Stub::Method, request, &response)`.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    const Request& request, Response* response) {
+    if (grpc::Status status = Connect(); !status.ok()) return status;
+    grpc::ClientContext context;
+    Prepare(context);
+    Stub stub(channel_);
+    return (stub.*method)(&context, request, response);
+  }
+
+  // For streaming RPCs, which need a context that outlives the call: connect
+  // first, then build the stub from this channel and the context with Prepare.
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const std::string& socket_path() const { return socket_path_; }
+  // True once Connect has failed: every call then fails with its status.
+  bool unreachable() const { return connected_ && !connected_->ok(); }
+
+ private:
+  grpc::Status WaitUntilReady();
+  grpc::Status Unreachable(std::string_view why) const;
+
+  std::string socket_path_;
+  std::string namespace_;
+  std::chrono::milliseconds connect_timeout_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::optional<grpc::Status> connected_;
+};
+
+}  // namespace berth::cli

@@ -1,0 +1,88 @@
+#include "command.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace berth::cli {
+
+bool Command::Matches(std::string_view word) const {
+  return word == name || std::find(aliases.begin(), aliases.end(), word) != aliases.end();
+}
+
+const Command* Command::Find(std::string_view word) const {
+  auto it =
+      std::find_if(subcommands.begin(), subcommands.end(), [&](const Command& c) { return c.Matches(word); });
+  return it == subcommands.end() ? nullptr : &*it;
+}
+
+std::vector<const OptionSpec*> Command::OptionPointers() const {
+  std::vector<const OptionSpec*> pointers;
+  for (const OptionSpec& spec : options) pointers.push_back(&spec);
+  return pointers;
+}
+
+Invocation::Invocation(const Command& command, std::string path, GlobalOptions globals, ParsedArgs args)
+    : command_(command), path_(std::move(path)), globals_(std::move(globals)), args_(std::move(args)) {}
+
+Client& Invocation::client() {
+  if (!client_) client_.emplace(globals_.socket_path, globals_.ns, globals_.connect_timeout);
+  return *client_;
+}
+
+int Invocation::Fail(std::string_view what, const grpc::Status& status) const {
+  if (client_ && client_->unreachable()) {
+    // The same for every call, so name the address rather than the call.
+    fmt::print(stderr, "berth: {}\n", status.error_message());
+  } else {
+    fmt::print(stderr, "berth: {}: {}: {}\n", what, CodeName(status.error_code()), status.error_message());
+  }
+  return kExitFailure;
+}
+
+int Invocation::UsageError(std::string_view message) const {
+  return cli::UsageError(command_, path_, message);
+}
+
+int UsageError(const Command& command, std::string_view path, std::string_view message) {
+  fmt::print(stderr, "berth: {}\n{}Run '{} --help' for more.\n", message, UsageLine(command, path), path);
+  return kExitUsage;
+}
+
+std::string UsageLine(const Command& command, std::string_view path) {
+  std::string line = fmt::format("Usage: {}", path);
+  if (command.is_group()) return line + " COMMAND [ARGS...]\n";
+  if (!command.options.empty()) line += " [OPTIONS]";
+  if (!command.synopsis.empty()) line += fmt::format(" {}", command.synopsis);
+  return line + "\n";
+}
+
+std::string HelpText(const Command& command, std::string_view path) {
+  std::string text = UsageLine(command, path);
+  text += fmt::format("\n{}\n", command.description.empty() ? command.summary : command.description);
+
+  if (command.is_group()) {
+    std::vector<std::string> names;
+    size_t width = 0;
+    for (const Command& sub : command.subcommands) {
+      std::string n(sub.name);
+      for (std::string_view alias : sub.aliases) n += fmt::format(", {}", alias);
+      width = std::max(width, n.size());
+      names.push_back(std::move(n));
+    }
+    text += "\nCommands:\n";
+    for (size_t i = 0; i < names.size(); ++i) {
+      text += fmt::format("  {:<{}}   {}\n", names[i], width, command.subcommands[i].summary);
+    }
+  }
+  if (!command.options.empty()) {
+    text += "\nOptions:\n" + FormatOptionHelp(command.OptionPointers());
+  }
+  text += "\nGlobal options:\n" + FormatOptionHelp(GlobalOptionSpecs());
+  if (command.is_group()) {
+    text += fmt::format("\nRun '{} COMMAND --help' for more about a command.\n", path);
+  }
+  return text;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,76 @@
+#include "globals.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+#include "client.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+const OptionSpec kAddress{
+    'a', "address", "ADDR",
+    "daemon socket, a path or unix://PATH (default: $BERTH_ADDRESS or /run/berth/berth.sock)"};
+const OptionSpec kNamespace{'n', "namespace", "NS",
+                            "namespace to work in (default: $BERTH_NAMESPACE or default)"};
+const OptionSpec kFormat{'\0', "format", "FORMAT", "output format: table or json (default: table)"};
+const OptionSpec kTimeout{'\0', "timeout", "SECONDS", "how long to wait for the connection (default: 10)"};
+const OptionSpec kHelp{'h', "help", "", "show help"};
+
+const OptionSpec* const kSpecs[] = {&kAddress, &kNamespace, &kFormat, &kTimeout, &kHelp};
+
+std::string FromEnv(const char* name, std::string_view fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::string(value) : std::string(fallback);
+}
+
+}  // namespace
+
+std::span<const OptionSpec* const> GlobalOptionSpecs() { return kSpecs; }
+
+void MergeGlobals(const ParsedArgs& from, std::span<const OptionSpec* const> shadowed, ParsedArgs& into) {
+  for (const OptionSpec* spec : kSpecs) {
+    bool is_shadowed = std::any_of(shadowed.begin(), shadowed.end(),
+                                   [&](const OptionSpec* own) { return own->long_name == spec->long_name; });
+    if (is_shadowed) continue;
+    if (auto value = from.Value(spec->long_name)) into.Set(spec->long_name, std::move(*value));
+  }
+}
+
+std::string ResolveGlobals(const ParsedArgs& args, GlobalOptions& out) {
+  std::string address = args.Value("address").value_or(FromEnv("BERTH_ADDRESS", kDefaultAddress));
+  std::optional<std::string> path = SocketPath(address);
+  if (!path) return fmt::format("address {:?} is not a unix socket path", address);
+  out.socket_path = *path;
+
+  out.ns = args.Value("namespace").value_or(FromEnv("BERTH_NAMESPACE", kDefaultNamespace));
+  if (out.ns.empty()) return "the namespace must not be empty";
+
+  if (auto format = args.Value("format")) {
+    if (*format == "table") {
+      out.format = Format::kTable;
+    } else if (*format == "json") {
+      out.format = Format::kJson;
+    } else {
+      return fmt::format("unknown format {:?} (table or json)", *format);
+    }
+  }
+
+  if (auto timeout = args.Value("timeout")) {
+    double seconds = 0;
+    const char* end = timeout->data() + timeout->size();
+    auto [ptr, ec] = std::from_chars(timeout->data(), end, seconds);
+    // Less than a millisecond would round to not waiting at all.
+    if (ec != std::errc() || ptr != end || !(seconds >= 0.001 && seconds <= 86400)) {
+      return fmt::format("--timeout wants seconds from 0.001 to 86400, not {:?}", *timeout);
+    }
+    out.connect_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  }
+  return {};
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,90 @@
+// berth: walks the command tree (command_table.cpp) along the command line,
+// collecting global options at every level, then runs the leaf it reaches.
+#include <fmt/format.h>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "command_table.hpp"
+#include "globals.hpp"
+
+namespace berth::cli {
+namespace {
+
+int PrintHelp(const Command& command, const std::string& path) {
+  fmt::print("{}", HelpText(command, path));
+  return kExitOk;
+}
+
+int Run(std::vector<std::string> words) {
+  const Command* command = &RootCommand();
+  std::string path(command->name);
+  ParsedArgs globals;  // merged from every level; later levels override
+
+  // `berth help ns ls` is `berth ns ls --help`.
+  if (!words.empty() && words.front() == "help") {
+    globals.Set("help", "");
+    words.erase(words.begin());
+  }
+
+  while (command->is_group()) {
+    ParseResult parsed = ParseArgs(GlobalOptionSpecs(), words, ParseMode::kStopAtPositional);
+    if (!parsed.ok()) return UsageError(*command, path, parsed.error);
+    MergeGlobals(parsed.args, {}, globals);
+    const bool help = globals.Has("help");
+    if (parsed.rest.empty()) {
+      if (help) return PrintHelp(*command, path);
+      fmt::print(stderr, "{}", HelpText(*command, path));
+      return kExitUsage;
+    }
+    const Command* sub = command->Find(parsed.rest.front());
+    if (sub == nullptr) {
+      // `berth ns --help junk` still helps with what it can.
+      if (help) return PrintHelp(*command, path);
+      return UsageError(*command, path, fmt::format("unknown command {:?}", parsed.rest.front()));
+    }
+    command = sub;
+    path += fmt::format(" {}", sub->name);
+    words.assign(parsed.rest.begin() + 1, parsed.rest.end());
+  }
+
+  // A command's own options come first, so they shadow global ones.
+  std::vector<const OptionSpec*> specs = command->OptionPointers();
+  specs.insert(specs.end(), GlobalOptionSpecs().begin(), GlobalOptionSpecs().end());
+  ParseResult parsed = ParseArgs(specs, words, ParseMode::kInterspersed);
+  if (!parsed.ok()) return UsageError(*command, path, parsed.error);
+  MergeGlobals(parsed.args, command->OptionPointers(), globals);
+  if (globals.Has("help")) return PrintHelp(*command, path);
+
+  GlobalOptions resolved;
+  if (std::string error = ResolveGlobals(globals, resolved); !error.empty()) {
+    return UsageError(*command, path, error);
+  }
+  const size_t count = parsed.args.positionals().size();
+  if (count < command->min_args) {
+    return UsageError(*command, path, fmt::format("missing arguments: want {}", command->synopsis));
+  }
+  if (count > command->max_args) {
+    return UsageError(*command, path,
+                      command->max_args == 0
+                          ? fmt::format("unexpected argument {:?}", parsed.args.positionals()[0])
+                          : "too many arguments");
+  }
+  Invocation invocation(*command, path, std::move(resolved), std::move(parsed.args));
+  return command->run(invocation);
+}
+
+}  // namespace
+}  // namespace berth::cli
+
+int main(int argc, char** argv) {
+  try {
+    return berth::cli::Run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    // Only bugs get here: expected failures are reported where they happen.
+    fmt::print(stderr, "berth: internal error: {}\n", e.what());
+    return berth::cli::kExitFailure;
+  }
+}

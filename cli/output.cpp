@@ -1,0 +1,58 @@
+#include "output.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace berth::cli {
+
+namespace {
+
+constexpr std::string_view kColumnGap = "   ";
+
+}  // namespace
+
+size_t DisplayWidth(std::string_view text) {
+  // Count every byte that does not continue a multi-byte sequence.
+  return static_cast<size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+Table::Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+
+void Table::AddRow(std::vector<std::string> row) {
+  row.resize(rows_.front().size());
+  rows_.push_back(std::move(row));
+}
+
+std::string Table::Render() const {
+  const size_t columns = rows_.front().size();
+  std::vector<size_t> widths(columns, 0);
+  for (const auto& row : rows_) {
+    for (size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+  }
+  std::string text;
+  for (const auto& row : rows_) {
+    std::string line;
+    for (size_t c = 0; c < columns; ++c) {
+      line += row[c];
+      if (c + 1 < columns) {
+        line.append(widths[c] - DisplayWidth(row[c]), ' ');
+        line += kColumnGap;
+      }
+    }
+    // An empty last cell would otherwise leave the padding of the one before it.
+    line.erase(line.find_last_not_of(' ') + 1);
+    text += line;
+    text += '\n';
+  }
+  return text;
+}
+
+void Table::Print(std::FILE* out) const { fmt::print(out, "{}", Render()); }
+
+void PrintJson(const nlohmann::ordered_json& doc, std::FILE* out) {
+  fmt::print(out, "{}\n", doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+}  // namespace berth::cli

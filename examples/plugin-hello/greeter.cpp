@@ -1,0 +1,54 @@
+#include "greeter.hpp"
+
+#include <utility>
+
+#include "berth/log.hpp"
+
+namespace hello {
+namespace {
+
+std::string repeat_greeting(const HelloConfig& config) {
+  std::string out;
+  for (int64_t i = 0; i < config.repeat; ++i) {
+    if (i > 0) out += ' ';
+    out += config.greeting;
+  }
+  return out;
+}
+
+berth::Result<std::size_t> count_in(berth::Metadata& metadata) {
+  std::size_t count = 0;
+  // A view transaction reads a consistent snapshot without blocking writers.
+  berth::Status st = metadata.view([&](berth::Transaction& tx) -> berth::Status {
+    auto list = metadata.namespaces().list(tx);
+    if (!list.ok()) return list.status();
+    count = list->size();
+    return berth::ok_status();
+  });
+  if (!st.ok()) return st.with_context("count namespaces");
+  return count;
+}
+
+}  // namespace
+
+berth::Result<std::shared_ptr<Greeter>> Greeter::create(const HelloConfig& config,
+                                                        std::shared_ptr<berth::Metadata> metadata) {
+  auto count = count_in(*metadata);
+  if (!count.ok()) return count.status();
+  return std::make_shared<Greeter>(repeat_greeting(config), std::move(metadata), *count);
+}
+
+Greeter::Greeter(std::string message, std::shared_ptr<berth::Metadata> metadata,
+                 std::size_t namespaces_at_init)
+    : message_(std::move(message)), metadata_(std::move(metadata)), namespaces_at_init_(namespaces_at_init) {}
+
+berth::Result<std::size_t> Greeter::count_namespaces() const { return count_in(*metadata_); }
+
+berth::Status Greeter::close() {
+  auto count = count_namespaces();
+  if (!count.ok()) return count.status();
+  berth::log::info("hello: goodbye; {} namespace(s) at init, {} now", namespaces_at_init_, *count);
+  return berth::ok_status();
+}
+
+}  // namespace hello

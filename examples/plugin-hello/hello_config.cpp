@@ -1,0 +1,50 @@
+#include "hello_config.hpp"
+
+#include <array>
+#include <string_view>
+
+#include "berth/config.hpp"
+
+namespace hello {
+namespace {
+
+constexpr std::string_view kGreeting = "greeting";
+constexpr std::string_view kRepeat = "repeat";
+constexpr std::array kKnownKeys = {kGreeting, kRepeat};
+
+}  // namespace
+
+// Keep in step with HelloConfig's member defaults, which apply only when a key is
+// missing from the effective config (i.e. never, unless the host's overlay changes).
+const char* const kDefaultConfig =
+    "# What the plugin says; exported as `greeting` (see `ctr plugins ls -d id==hello`).\n"
+    "greeting = \"hello\"\n"
+    "# How many times it says it, 1 to 10.\n"
+    "repeat = 1\n";
+
+berth::Result<HelloConfig> parse_config(const toml::table& table) {
+  const HelloConfig defaults;
+  auto greeting = berth::config_value<std::string>(table, kGreeting, defaults.greeting);
+  if (!greeting.ok()) return greeting.status();
+  if (greeting->empty()) return berth::invalid_argument("config key 'greeting' must not be empty");
+
+  auto repeat = berth::config_value<int64_t>(table, kRepeat, defaults.repeat);
+  if (!repeat.ok()) return repeat.status();
+  if (*repeat < kMinRepeat || *repeat > kMaxRepeat) {
+    return berth::invalid_argument("config key 'repeat' must be between " + std::to_string(kMinRepeat) +
+                                   " and " + std::to_string(kMaxRepeat) + ", got " + std::to_string(*repeat));
+  }
+  return HelloConfig{.greeting = std::move(greeting).value(), .repeat = *repeat};
+}
+
+std::vector<std::string> unknown_keys(const toml::table& table) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : table) {
+    bool known = false;
+    for (auto k : kKnownKeys) known = known || key.str() == k;
+    if (!known) out.emplace_back(key.str());
+  }
+  return out;
+}
+
+}  // namespace hello

@@ -1,0 +1,38 @@
+// The hello plugin's configuration: the keys of [plugins."io.berth.example.v1.hello"]
+// in berthd's config.toml.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "berth/status.hpp"
+
+namespace hello {
+
+struct HelloConfig {
+  std::string greeting = "hello";
+  int64_t repeat = 1;
+};
+
+// Bounds on `repeat`: the exported greeting is shown in one `ctr plugins ls -d`
+// line, so an unbounded value would only produce an unreadable listing.
+inline constexpr int64_t kMinRepeat = 1;
+inline constexpr int64_t kMaxRepeat = 10;
+
+// The plugin's declared defaults (PluginSpec::default_config). The host overlays
+// the operator's section on them, and `berthd config default` prints them with
+// their comments, so this text is the plugin's configuration documentation.
+extern const char* const kDefaultConfig;
+
+// Reads and checks the effective config. A wrong type or an out-of-range value is
+// InvalidArgument naming the key: the host lists the plugin as "error" with that
+// message and keeps running the other plugins.
+berth::Result<HelloConfig> parse_config(const toml::table& table);
+
+// Keys this plugin does not know: a typo would otherwise be silently ignored.
+std::vector<std::string> unknown_keys(const toml::table& table);
+
+}  // namespace hello

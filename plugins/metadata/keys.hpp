@@ -1,0 +1,158 @@
+// The key layout of the metadata database. Every store in plugins/metadata
+// builds its keys here, so the whole layout can be read in one place.
+//
+// One flat, byte-ordered keyspace (RocksDB's default column family):
+//
+//   berth/schema-version                          -> decimal schema version ("1")
+//   v1/namespaces/<ns>                            -> "" (the namespace exists)
+//   v1/namespaces/<ns>/labels/<label-key>         -> label value
+//   v1/ns/<ns>/<kind>/<id>\0<field>[\0<sub>...]   -> an object's fields
+//   v1/gc/...                                     -> reserved: GC marks and state
+//
+// Kinds under v1/ns/<ns>/ (only namespaces exist today; the rest are reserved
+// so later stores slot in without a migration):
+//
+//   images/<name>\0...                  image records (names contain '/')
+//   containers/<id>\0...                container records
+//   content/blobs/<digest>\0...         content references of this namespace
+//   content/ingests/<ref>\0...          ingests in progress
+//   snapshots/<snapshotter>/<key>\0...  snapshot keys, per snapshotter
+//   leases/<id>\0...                    leases and the resources they hold
+//
+// Why these separators:
+// - Namespace names and snapshotter names are identifiers (validate_identifier:
+//   no '/'), so '/' after them is unambiguous, and "v1/namespaces/<ns>/" or
+//   "v1/ns/<ns>/" can never be a prefix of another namespace's keys.
+// - Object ids (image names, snapshot keys) and label keys may contain '/'.
+//   Label keys are always the last component. An object id is terminated by a
+//   0x00 byte, which no id contains (callers reject ids holding NUL); since
+//   0x00 sorts first, one object's keys are contiguous and objects come in id
+//   order when a kind is scanned.
+// - Everything that is layout-versioned sits under "v1/"; a future incompatible
+//   layout gets "v2/" plus a schema bump, and the version key stays outside both.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace berth::metadata::keys {
+
+// Bump when the data written by this code cannot be read by older code; open
+// refuses a database whose version is newer than this.
+inline constexpr int kSchemaVersion = 1;
+inline constexpr std::string_view kSchemaVersionKey = "berth/schema-version";
+
+inline constexpr std::string_view kNamespacesPrefix = "v1/namespaces/";
+inline constexpr std::string_view kObjectsRoot = "v1/ns/";
+inline constexpr std::string_view kGcPrefix = "v1/gc/";
+
+// Object kinds: the <kind> segment under a namespace's object prefix.
+inline constexpr std::string_view kImages = "images";
+inline constexpr std::string_view kContainers = "containers";
+inline constexpr std::string_view kBlobs = "content/blobs";
+inline constexpr std::string_view kIngests = "content/ingests";
+inline constexpr std::string_view kSnapshots = "snapshots";
+inline constexpr std::string_view kLeases = "leases";
+
+inline constexpr char kIdTerminator = '\0';
+
+// v1/namespaces/<ns>
+inline std::string namespace_key(std::string_view ns) {
+  std::string k(kNamespacesPrefix);
+  k += ns;
+  return k;
+}
+
+// v1/namespaces/<ns>/labels/
+inline std::string namespace_labels_prefix(std::string_view ns) {
+  std::string k = namespace_key(ns);
+  k += "/labels/";
+  return k;
+}
+
+// v1/namespaces/<ns>/labels/<label-key>
+inline std::string namespace_label_key(std::string_view ns, std::string_view label) {
+  std::string k = namespace_labels_prefix(ns);
+  k += label;
+  return k;
+}
+
+// v1/ns/<ns>/ : every object of every kind in the namespace.
+inline std::string namespace_objects_prefix(std::string_view ns) {
+  std::string k(kObjectsRoot);
+  k += ns;
+  k += '/';
+  return k;
+}
+
+// v1/ns/<ns>/<kind>/ : every object of one kind. For snapshots use
+// snapshotter_prefix to address one snapshotter.
+inline std::string kind_prefix(std::string_view ns, std::string_view kind) {
+  std::string k = namespace_objects_prefix(ns);
+  k += kind;
+  k += '/';
+  return k;
+}
+
+// v1/ns/<ns>/snapshots/<snapshotter>/
+inline std::string snapshotter_prefix(std::string_view ns, std::string_view snapshotter) {
+  std::string k = kind_prefix(ns, kSnapshots);
+  k += snapshotter;
+  k += '/';
+  return k;
+}
+
+// <kind prefix><id>\0 : every field of one object. `kind_prefix_key` is the
+// result of kind_prefix() or snapshotter_prefix().
+inline std::string object_prefix(std::string_view kind_prefix_key, std::string_view id) {
+  std::string k(kind_prefix_key);
+  k += id;
+  k += kIdTerminator;
+  return k;
+}
+
+// <kind prefix><id>\0<field>
+inline std::string object_key(std::string_view kind_prefix_key, std::string_view id, std::string_view field) {
+  std::string k = object_prefix(kind_prefix_key, id);
+  k += field;
+  return k;
+}
+
+struct ObjectKey {
+  std::string_view id;
+  std::string_view field;  // may itself hold \0-separated parts
+};
+
+// Splits a key found while scanning `kind_prefix_key` into id and field;
+// nullopt for a key outside the prefix or without an id terminator. The views
+// point into `key`.
+inline std::optional<ObjectKey> parse_object_key(std::string_view kind_prefix_key, std::string_view key) {
+  if (!key.starts_with(kind_prefix_key)) return std::nullopt;
+  std::string_view rest = key.substr(kind_prefix_key.size());
+  std::size_t end = rest.find(kIdTerminator);
+  if (end == std::string_view::npos) return std::nullopt;
+  return ObjectKey{rest.substr(0, end), rest.substr(end + 1)};
+}
+
+// The smallest key greater than every key starting with `prefix`, or "" when
+// there is none (empty prefix, or all bytes 0xff): the exclusive upper bound
+// of a prefix scan.
+inline std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(end.back());
+    if (last != 0xff) {
+      ++last;
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;
+}
+
+// A key made readable for error messages: NUL and other control or non-ASCII
+// bytes become \xNN.
+std::string printable(std::string_view key);
+
+}  // namespace berth::metadata::keys

@@ -1,0 +1,30 @@
+// Namespaces with containerd's semantics and messages, stored through any
+// berth::Transaction under the layout in keys.hpp.
+#pragma once
+
+#include <string_view>
+
+#include "berth/metadata.hpp"
+
+namespace berth::metadata {
+
+class KvNamespaceStore final : public NamespaceStore {
+ public:
+  Status create(Transaction& tx, const Namespace& ns) override;
+  // NotFound `namespace "x": not found` when absent.
+  Result<Namespace> get(Transaction& tx, std::string_view name) override;
+  Result<std::vector<Namespace>> list(Transaction& tx) override;
+  // NotFound when the namespace is absent (containerd would create it).
+  Status set_labels(Transaction& tx, std::string_view name, const Labels& labels) override;
+  Status replace_labels(Transaction& tx, std::string_view name, const Labels& labels) override;
+  // Refuses while images, blobs, containers or snapshots remain; removes the
+  // namespace's leases (and anything else under it) along with it.
+  Status remove(Transaction& tx, std::string_view name) override;
+};
+
+// Creates the namespace if it does not exist yet, as containerd does when an
+// object is created in a namespace nobody created explicitly. Stores of
+// namespaced objects call this before writing under the namespace.
+Status ensure_namespace(Transaction& tx, std::string_view name);
+
+}  // namespace berth::metadata

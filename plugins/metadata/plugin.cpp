@@ -1,0 +1,47 @@
+// The io.containerd.metadata.v1.rocksdb plugin: opens <root>/meta.db and
+// offers it as berth::Metadata.
+#include "berth/plugin.hpp"
+
+#include <memory>
+#include <string>
+
+#include "berth/config.hpp"
+#include "berth/log.hpp"
+#include "berth/metadata.hpp"
+#include "rocks_metadata.hpp"
+
+namespace {
+
+constexpr std::string_view kSyncWrites = "sync_writes";
+
+constexpr const char* kDefaultConfig =
+    "# fsync every committed transaction; turn off only for tests and benchmarks,\n"
+    "# as a machine crash may then lose recent commits.\n"
+    "sync_writes = true\n";
+
+berth::InitResult init(berth::InitContext& ctx) {
+  auto config = berth::parse_plugin_config(ctx);
+  if (!config.ok()) return config.status();
+  auto sync_writes = berth::config_value<bool>(*config, kSyncWrites, true);
+  if (!sync_writes.ok())
+    return sync_writes.status().with_context("config for " + ctx.type() + "." + ctx.id());
+  for (const auto& [key, value] : *config) {
+    if (key.str() != kSyncWrites) {
+      berth::log::warn("{}.{}: ignoring unknown config key '{}'", ctx.type(), ctx.id(), key.str());
+    }
+  }
+
+  const std::filesystem::path path = ctx.root() / "meta.db";
+  auto md = berth::metadata::RocksMetadata::open(path, {.sync_writes = *sync_writes});
+  if (!md.ok()) return md.status();
+  ctx.set_export("path", path.string());
+  return std::shared_ptr<berth::Instance>(std::move(md).value());
+}
+
+}  // namespace
+
+BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
+                                .id = "rocksdb",
+                                .requires_types = {},
+                                .default_config = kDefaultConfig,
+                                .init = init});

@@ -1,0 +1,52 @@
+// Runs the real berthd and real clients (Debian's ctr) for integration tests.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace berth::test {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs argv to completion (no shell), capturing its output.
+CommandResult run(const std::vector<std::string>& argv);
+
+// A berthd child process on a private root/state/socket, stopped (SIGTERM,
+// then SIGKILL) when the object dies.
+class Berthd {
+ public:
+  // `dir` holds root/, state/, the socket and the log.
+  Berthd(std::filesystem::path berthd, std::filesystem::path dir);
+  ~Berthd();
+  Berthd(const Berthd&) = delete;
+  Berthd& operator=(const Berthd&) = delete;
+
+  // Starts with extra flags; waits up to 10 s for the socket to accept.
+  // Returns false (with the log in `why`) if the daemon exited or never answered.
+  bool start(const std::vector<std::string>& extra_args, std::string& why);
+  // Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
+  int stop(int sig = SIGTERM);
+  [[nodiscard]] bool running() const { return pid_ > 0; }
+
+  [[nodiscard]] std::string address() const { return (dir_ / "b.sock").string(); }
+  [[nodiscard]] std::filesystem::path root() const { return dir_ / "root"; }
+  [[nodiscard]] std::filesystem::path state() const { return dir_ / "state"; }
+  [[nodiscard]] std::string log() const;
+
+  // ctr against this daemon: ctr -a SOCK args...
+  [[nodiscard]] CommandResult ctr(const std::vector<std::string>& args) const;
+
+ private:
+  std::filesystem::path berthd_;
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace berth::test
