@@ -61,8 +61,8 @@ class TableReader {
   void warn_unknown() {
     for (const auto& [k, v] : table_) {
       if (!seen_.contains(std::string(k.str()))) {
-        warnings_.push_back(position(k.source(), source_) + ": unknown key '" + prefix_ + std::string(k.str()) +
-                            "' ignored");
+        warnings_.push_back(position(k.source(), source_) + ": unknown key '" + prefix_ +
+                            std::string(k.str()) + "' ignored");
       }
     }
   }
@@ -125,8 +125,8 @@ Status read_document(const toml::table& doc, DaemonConfig& cfg, Warnings& warnin
   if (const auto* plugins = top.table("plugins")) {
     for (const auto& [k, v] : *plugins) {
       if (!v.is_table()) {
-        return invalid_argument(position(v.source(), cfg.source) + ": key 'plugins.\"" + std::string(k.str()) +
-                                "\"' must be a table");
+        return invalid_argument(position(v.source(), cfg.source) + ": key 'plugins.\"" +
+                                std::string(k.str()) + "\"' must be a table");
       }
       cfg.plugins[std::string(k.str())] = *v.as_table();
     }
@@ -140,11 +140,13 @@ Status read_document(const toml::table& doc, DaemonConfig& cfg, Warnings& warnin
                             ": unsupported config version " + std::to_string(cfg.version) +
                             " (Berth reads version = 2)");
   }
-  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"};
+  static const std::set<std::string> kLevels = {"trace",   "debug", "info",  "warn",
+                                                "warning", "error", "fatal", "panic"};
   if (!kLevels.contains(cfg.log_level)) {
     const toml::node* n = doc.at_path("debug.level").node();
-    return invalid_argument((n ? position(n->source(), cfg.source) : cfg.source) + ": key 'debug.level': unknown level '" +
-                            cfg.log_level + "' (trace, debug, info, warn, error)");
+    return invalid_argument((n ? position(n->source(), cfg.source) : cfg.source) +
+                            ": key 'debug.level': unknown level '" + cfg.log_level +
+                            "' (trace, debug, info, warn, error)");
   }
   return {};
 }

@@ -2,6 +2,8 @@
 // Berth's plugin_dirs. Parsing reports every problem with file:line:column.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -9,8 +11,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "berth/status.hpp"
 

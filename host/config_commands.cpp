@@ -9,7 +9,8 @@
 namespace berth::host {
 namespace {
 
-int print(std::ostream& out, const DaemonConfig& config, const std::filesystem::path& builtin_dir, bool overlay_user) {
+int print(std::ostream& out, const DaemonConfig& config, const std::filesystem::path& builtin_dir,
+          bool overlay_user) {
   PluginLoader loader;
   std::vector<std::string> problems;
   auto plugins = loader.discover(plugin_search_path(config, builtin_dir), problems);
@@ -44,7 +45,8 @@ int print_default_config(std::ostream& out, const std::filesystem::path& builtin
   return print(out, DaemonConfig{}, builtin_dir, false);
 }
 
-int print_effective_config(std::ostream& out, const DaemonConfig& config, const std::filesystem::path& builtin_dir) {
+int print_effective_config(std::ostream& out, const DaemonConfig& config,
+                           const std::filesystem::path& builtin_dir) {
   return print(out, config, builtin_dir, true);
 }
 

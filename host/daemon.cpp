@@ -1,11 +1,10 @@
 #include "daemon.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
-
-#include <spdlog/spdlog.h>
 
 #include "init_context.hpp"
 #include "plugin_config.hpp"
@@ -81,7 +80,8 @@ Status Daemon::start() {
   auto server = GrpcServer::start(config_.grpc, services);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);
-  spdlog::info("berthd ready: {} plugins, {} gRPC service plugins", registry_->list().size(), services.size());
+  spdlog::info("berthd ready: {} plugins, {} gRPC service plugins", registry_->list().size(),
+               services.size());
   return {};
 }
 
@@ -154,7 +154,8 @@ Status Daemon::check_required() const {
   auto list = registry_->list();
   for (const auto& key : config_.required_plugins) {
     auto it = std::find_if(list.begin(), list.end(), [&](const PluginInfo& p) { return p.key() == key; });
-    if (it == list.end()) return failed_precondition("required plugin " + key + " is not installed or is disabled");
+    if (it == list.end())
+      return failed_precondition("required plugin " + key + " is not installed or is disabled");
     if (it->state != PluginState::kOk) {
       return failed_precondition("required plugin " + key + " did not load: " + it->error.message());
     }

@@ -1,5 +1,8 @@
 #include "grpc_server.hpp"
 
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -9,10 +12,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/generic/async_generic_service.h>
-#include <spdlog/spdlog.h>
 
 #include "berth/unique_fd.hpp"
 
@@ -54,12 +53,14 @@ Status prepare_socket_path(const std::string& path) {
     if (errno == ENOENT) return {};
     return errno_status("stat " + path, errno);
   }
-  if (!S_ISSOCK(st.st_mode)) return invalid_argument(path + " exists and is not a socket; refusing to replace it");
+  if (!S_ISSOCK(st.st_mode))
+    return invalid_argument(path + " exists and is not a socket; refusing to replace it");
   if (something_listens(path)) {
     return failed_precondition("another server is listening on " + path + "; is berthd already running?");
   }
   spdlog::info("removing stale socket {}", path);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_status("remove stale socket " + path, errno);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return errno_status("remove stale socket " + path, errno);
   return {};
 }
 

@@ -13,7 +13,7 @@
 namespace grpc {
 class Server;
 class CallbackGenericService;
-}
+}  // namespace grpc
 
 namespace berth::host {
 

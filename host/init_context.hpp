@@ -39,7 +39,9 @@ class HostInitContext final : public InitContext {
   void set_export(std::string key, std::string value) override {
     registry_->set_export(index_, std::move(key), std::move(value));
   }
-  void add_capability(std::string capability) override { registry_->add_capability(index_, std::move(capability)); }
+  void add_capability(std::string capability) override {
+    registry_->add_capability(index_, std::move(capability));
+  }
   std::shared_ptr<const PluginSet> plugins() const override { return registry_; }
 
  private:

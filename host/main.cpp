@@ -1,17 +1,17 @@
 // berthd: the Berth daemon.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "config.hpp"
 #include "config_commands.hpp"
 #include "daemon.hpp"
 #include "options.hpp"
+#include "systemd_notify.hpp"
 
 #ifndef BERTH_VERSION
 #define BERTH_VERSION "0.0.0"
@@ -35,7 +35,9 @@ void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("berthd");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%-5l%$ %v");
   spdlog::set_default_logger(logger);
-  auto lvl = spdlog::level::from_str(level == "warning" ? "warn" : level == "fatal" || level == "panic" ? "critical" : level);
+  auto lvl = spdlog::level::from_str(level == "warning"                     ? "warn"
+                                     : level == "fatal" || level == "panic" ? "critical"
+                                                                            : level);
   spdlog::set_level(lvl);
 }
 
@@ -75,15 +77,18 @@ int run_daemon(berth::host::DaemonConfig cfg) {
   pthread_sigmask(SIG_BLOCK, &handled, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  spdlog::info("starting berthd {} (pid {}), root {}, state {}", BERTH_VERSION, getpid(), cfg.root, cfg.state);
+  spdlog::info("starting berthd {} (pid {}), root {}, state {}", BERTH_VERSION, getpid(), cfg.root,
+               cfg.state);
   berth::host::Daemon daemon(std::move(cfg), builtin_plugin_dir());
   if (berth::Status s = daemon.start(); !s.ok()) {
     spdlog::critical("berthd cannot start: {}", s.message());
     (void)daemon.shutdown();
     return 1;
   }
+  berth::host::systemd_notify("READY=1");
   int sig = 0;
   sigwait(&handled, &sig);
+  berth::host::systemd_notify("STOPPING=1");
   spdlog::info("received {}, shutting down", strsignal(sig));
   berth::Status s = daemon.shutdown();
   if (!s.ok()) spdlog::warn("shutdown: {}", s.message());
@@ -116,8 +121,9 @@ int main(int argc, char** argv) {
   if (!opts->command.empty()) {
     // config default | config dump: stdout is the TOML, messages go to stderr.
     for (const auto& w : warnings) std::cerr << "berthd: warning: " << w << "\n";
-    return opts->command[1] == "default" ? berth::host::print_default_config(std::cout, builtin_plugin_dir())
-                                         : berth::host::print_effective_config(std::cout, *cfg, builtin_plugin_dir());
+    return opts->command[1] == "default"
+               ? berth::host::print_default_config(std::cout, builtin_plugin_dir())
+               : berth::host::print_effective_config(std::cout, *cfg, builtin_plugin_dir());
   }
   setup_logging(cfg->log_level);
   for (const auto& w : warnings) spdlog::warn("{}", w);

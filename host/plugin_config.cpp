@@ -7,16 +7,24 @@ namespace {
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
     case toml::node_type::date:
     case toml::node_type::time:
-    case toml::node_type::date_time: return "a date/time";
-    default: return "a value";
+    case toml::node_type::date_time:
+      return "a date/time";
+    default:
+      return "a value";
   }
 }
 
@@ -48,7 +56,8 @@ Status check_plugin_sections(const DaemonConfig& config, const std::vector<Plugi
   for (const auto& [key, copy] : config.plugins) {
     const toml::table* original = nullptr;
     if (config.document) {
-      if (const auto* plugins = config.document->get_as<toml::table>("plugins")) original = plugins->get_as<toml::table>(key);
+      if (const auto* plugins = config.document->get_as<toml::table>("plugins"))
+        original = plugins->get_as<toml::table>(key);
     }
     const toml::table& table = original != nullptr ? *original : copy;
     const PluginDescriptor* found = nullptr;
@@ -56,7 +65,8 @@ Status check_plugin_sections(const DaemonConfig& config, const std::vector<Plugi
       if (p.key() == key) found = &p;
     }
     if (found == nullptr) {
-      warnings.push_back(where(table, config.source) + ": no plugin " + key + " is installed; section ignored");
+      warnings.push_back(where(table, config.source) + ": no plugin " + key +
+                         " is installed; section ignored");
       continue;
     }
     BERTH_RETURN_IF_ERROR(

@@ -2,10 +2,10 @@
 // operator's [plugins."<type>.<id>"] section, checked key by key.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "berth/status.hpp"
 #include "config.hpp"

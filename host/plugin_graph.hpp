@@ -19,8 +19,8 @@ struct GraphNode {
 };
 
 struct GraphOrder {
-  std::vector<std::size_t> order;          // indices into the input, in init order
-  std::map<std::size_t, Status> refused;   // plugins on a dependency cycle, with the cycle named
+  std::vector<std::size_t> order;         // indices into the input, in init order
+  std::map<std::size_t, Status> refused;  // plugins on a dependency cycle, with the cycle named
 };
 
 GraphOrder resolve_graph(const std::vector<GraphNode>& nodes);

@@ -1,11 +1,10 @@
 #include "plugin_loader.hpp"
 
-#include <algorithm>
-#include <set>
-
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <boost/dll/shared_library.hpp>
+#include <set>
 
 namespace berth::host {
 
@@ -28,8 +27,8 @@ Result<std::vector<PluginDescriptor>> PluginLoader::load(const std::filesystem::
   lib.load(path, mode, ec);
   if (ec) return invalid_argument("load " + path.string() + ": " + ec.message());
   if (!lib.has(BERTH_PLUGIN_ENTRY_SYMBOL)) {
-    return invalid_argument("load " + path.string() + ": no entry point " BERTH_PLUGIN_ENTRY_SYMBOL
-                            " (not a Berth plugin)");
+    return invalid_argument("load " + path.string() +
+                            ": no entry point " BERTH_PLUGIN_ENTRY_SYMBOL " (not a Berth plugin)");
   }
   auto entry = lib.get<const berth_plugin_table*()>(BERTH_PLUGIN_ENTRY_SYMBOL);
   const berth_plugin_table* table = entry();
@@ -51,9 +50,11 @@ Result<std::vector<PluginDescriptor>> PluginLoader::load(const std::filesystem::
     PluginDescriptor p;
     p.type = d.type;
     p.id = d.id;
-    for (const char* const* r = d.requires_types; r != nullptr && *r != nullptr; ++r) p.requires_types.emplace_back(*r);
+    for (const char* const* r = d.requires_types; r != nullptr && *r != nullptr; ++r)
+      p.requires_types.emplace_back(*r);
     try {
-      p.defaults = toml::parse(d.default_config ? d.default_config : "", path.string() + " (" + p.key() + " defaults)");
+      p.defaults = toml::parse(d.default_config ? d.default_config : "",
+                               path.string() + " (" + p.key() + " defaults)");
     } catch (const toml::parse_error& e) {
       p.defaults_status = invalid_argument("default config does not parse: " + std::string(e.description()));
     }
@@ -92,7 +93,8 @@ std::vector<PluginDescriptor> PluginLoader::discover(const std::vector<std::file
       }
       for (auto& p : *loaded) {
         if (!keys.insert(p.key()).second) {
-          problems.push_back("load " + file.string() + ": plugin " + p.key() + " is already provided by another library; ignored");
+          problems.push_back("load " + file.string() + ": plugin " + p.key() +
+                             " is already provided by another library; ignored");
           continue;
         }
         all.push_back(std::move(p));

@@ -4,12 +4,12 @@
 // constructors and the entry point.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "berth/plugin.hpp"
 #include "berth/status.hpp"

@@ -1,8 +1,8 @@
 #include "registry.hpp"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace berth::host {
 
@@ -55,8 +55,8 @@ Result<std::shared_ptr<Instance>> Registry::get(std::string_view type, std::stri
     if (r.info.type != type || r.info.id != id) continue;
     if (r.instance) return r.instance;
     if (r.info.state == PluginState::kOk) break;  // still initialising
-    return failed_precondition("plugin " + r.info.key() + " is not available: " +
-                               std::string(plugin_state_name(r.info.state)) +
+    return failed_precondition("plugin " + r.info.key() +
+                               " is not available: " + std::string(plugin_state_name(r.info.state)) +
                                (r.info.error.ok() ? "" : ": " + r.info.error.message()));
   }
   return not_found("plugin " + std::string(type) + "." + std::string(id) + " is not loaded");

@@ -2,10 +2,10 @@
 // carries in its metadata (namespace, lease).
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <optional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "berth/status.hpp"
 

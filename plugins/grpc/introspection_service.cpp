@@ -109,7 +109,8 @@ grpc::Status IntrospectionService::Plugins(grpc::ServerContext*, const introspec
       // ctr tells a skip from an error by the text "skip plugin" in the
       // message (containerd wraps plugin.ErrSkipPlugin), so say it.
       std::string msg = p.error.message();
-      if (p.state == PluginState::kSkip && msg.find("skip plugin") == std::string::npos) msg += ": skip plugin";
+      if (p.state == PluginState::kSkip && msg.find("skip plugin") == std::string::npos)
+        msg += ": skip plugin";
       auto* err = pb->mutable_init_err();
       err->set_code(static_cast<int>(p.error.code()));
       err->set_message(msg);

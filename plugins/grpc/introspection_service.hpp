@@ -2,10 +2,10 @@
 // each plugin's state, and the server's UUID (kept across restarts).
 #pragma once
 
+#include <grpcpp/server_builder.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/server_builder.h>
 
 #include "berth/grpc_service.hpp"
 #include "berth/init_context.hpp"
@@ -16,7 +16,9 @@ namespace berth::api {
 
 namespace introspection_v1 = containerd::services::introspection::v1;
 
-class IntrospectionService final : public Instance, public GrpcService, public introspection_v1::Introspection::Service {
+class IntrospectionService final : public Instance,
+                                   public GrpcService,
+                                   public introspection_v1::Introspection::Service {
  public:
   static Result<std::shared_ptr<Instance>> create(InitContext& ctx);
 

@@ -1,9 +1,9 @@
 // containerd.services.namespaces.v1.Namespaces over the metadata store.
 #pragma once
 
-#include <memory>
-
 #include <grpcpp/server_builder.h>
+
+#include <memory>
 
 #include "berth/grpc_service.hpp"
 #include "berth/instance.hpp"
@@ -14,7 +14,9 @@ namespace berth::api {
 
 namespace namespaces_v1 = containerd::services::namespaces::v1;
 
-class NamespacesService final : public Instance, public GrpcService, public namespaces_v1::Namespaces::Service {
+class NamespacesService final : public Instance,
+                                public GrpcService,
+                                public namespaces_v1::Namespaces::Service {
  public:
   explicit NamespacesService(std::shared_ptr<Metadata> metadata) : md_(std::move(metadata)) {}
 

@@ -1,6 +1,7 @@
 // Registrations of the containerd-compatible API services.
-#include "berth/metadata.hpp"
 #include "berth/plugin.hpp"
+
+#include "berth/metadata.hpp"
 #include "health_service.hpp"
 #include "introspection_service.hpp"
 #include "namespaces_service.hpp"
@@ -10,7 +11,9 @@ namespace {
 
 berth::InitResult init_version(berth::InitContext&) { return std::make_shared<berth::api::VersionService>(); }
 
-berth::InitResult init_introspection(berth::InitContext& ctx) { return berth::api::IntrospectionService::create(ctx); }
+berth::InitResult init_introspection(berth::InitContext& ctx) {
+  return berth::api::IntrospectionService::create(ctx);
+}
 
 berth::InitResult init_namespaces(berth::InitContext& ctx) {
   auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
@@ -22,11 +25,14 @@ berth::InitResult init_health(berth::InitContext&) { return std::make_shared<ber
 
 }  // namespace
 
-BERTH_PLUGINS(
-    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version", .init = init_version},
-    // "*": introspection lists every plugin, so it comes after all of them.
-    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "introspection", .requires_types = {"*"},
-                      .init = init_introspection},
-    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "namespaces",
-                      .requires_types = {"io.containerd.metadata.v1"}, .init = init_namespaces},
-    berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})
+BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version", .init = init_version},
+              // "*": introspection lists every plugin, so it comes after all of them.
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "introspection",
+                                .requires_types = {"*"},
+                                .init = init_introspection},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "namespaces",
+                                .requires_types = {"io.containerd.metadata.v1"},
+                                .init = init_namespaces},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})

@@ -107,13 +107,26 @@ class Parser {
         if (eof()) break;
         char e = s_[pos_++];
         switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case '\\': out += '\\'; break;
-          case '"': out += '"'; break;
-          case '/': out += '/'; break;
-          default: return error(std::string("unknown escape \\") + e);
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '"':
+            out += '"';
+            break;
+          case '/':
+            out += '/';
+            break;
+          default:
+            return error(std::string("unknown escape \\") + e);
         }
         continue;
       }
@@ -127,7 +140,8 @@ class Parser {
   }
   [[nodiscard]] bool eof() const { return pos_ >= s_.size(); }
   Status error(const std::string& what) const {
-    return invalid_argument("filter \"" + std::string(s_) + "\" at offset " + std::to_string(pos_) + ": " + what);
+    return invalid_argument("filter \"" + std::string(s_) + "\" at offset " + std::to_string(pos_) + ": " +
+                            what);
   }
 
   std::string_view s_;
@@ -137,10 +151,14 @@ class Parser {
 bool match_selector(const Filter::Selector& s, const FieldLookup& lookup) {
   std::optional<std::string> v = lookup(s.path);
   switch (s.op) {
-    case Filter::Selector::Op::kPresent: return v.has_value();
-    case Filter::Selector::Op::kEqual: return v.has_value() && *v == s.value;
-    case Filter::Selector::Op::kNotEqual: return v.value_or("") != s.value;
-    case Filter::Selector::Op::kMatches: return v.has_value() && std::regex_search(*v, *s.re);
+    case Filter::Selector::Op::kPresent:
+      return v.has_value();
+    case Filter::Selector::Op::kEqual:
+      return v.has_value() && *v == s.value;
+    case Filter::Selector::Op::kNotEqual:
+      return v.value_or("") != s.value;
+    case Filter::Selector::Op::kMatches:
+      return v.has_value() && std::regex_search(*v, *s.re);
   }
   return false;
 }

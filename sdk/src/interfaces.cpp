@@ -21,10 +21,14 @@ GrpcService::~GrpcService() = default;
 
 std::string_view plugin_state_name(PluginState state) {
   switch (state) {
-    case PluginState::kOk: return "ok";
-    case PluginState::kSkip: return "skip";
-    case PluginState::kError: return "error";
-    case PluginState::kDisabled: return "disabled";
+    case PluginState::kOk:
+      return "ok";
+    case PluginState::kSkip:
+      return "skip";
+    case PluginState::kError:
+      return "error";
+    case PluginState::kDisabled:
+      return "disabled";
   }
   return "error";
 }

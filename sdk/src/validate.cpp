@@ -6,9 +6,7 @@ namespace {
 constexpr std::size_t kMaxIdentifier = 76;
 constexpr std::size_t kMaxLabel = 4096;
 
-bool alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 bool separator(char c) { return c == '.' || c == '_' || c == '-'; }
 
 }  // namespace

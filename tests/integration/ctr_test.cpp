@@ -24,7 +24,9 @@ class CtrTest : public ::testing::Test {
   // ctr that must succeed; returns its output.
   std::string ok(const std::vector<std::string>& args) {
     auto r = daemon_.ctr(args);
-    EXPECT_EQ(r.exit_code, 0) << "ctr " << args[0] << " failed:\n" << r.output << "\nberthd log:\n" << daemon_.log();
+    EXPECT_EQ(r.exit_code, 0) << "ctr " << args[0] << " failed:\n"
+                              << r.output << "\nberthd log:\n"
+                              << daemon_.log();
     return r.output;
   }
   static std::string uuid_of(const std::string& version_output) {
@@ -46,9 +48,10 @@ TEST_F(CtrTest, VersionShowsTheServer) {
 
 TEST_F(CtrTest, PluginsLsListsEveryPluginWithItsStatus) {
   auto out = ok({"plugins", "ls"});
-  for (const char* row : {"io.containerd.grpc.v1 +version +- +ok", "io.containerd.grpc.v1 +introspection +- +ok",
-                          "io.containerd.grpc.v1 +namespaces +- +ok", "io.containerd.grpc.v1 +healthcheck +- +ok",
-                          "io.containerd.metadata.v1 +rocksdb +- +ok"}) {
+  for (const char* row :
+       {"io.containerd.grpc.v1 +version +- +ok", "io.containerd.grpc.v1 +introspection +- +ok",
+        "io.containerd.grpc.v1 +namespaces +- +ok", "io.containerd.grpc.v1 +healthcheck +- +ok",
+        "io.containerd.metadata.v1 +rocksdb +- +ok"}) {
     EXPECT_TRUE(std::regex_search(out, std::regex(row))) << row << "\n" << out;
   }
 }

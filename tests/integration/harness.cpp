@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -71,9 +72,14 @@ Berthd::~Berthd() {
 }
 
 bool Berthd::start(const std::vector<std::string>& extra_args, std::string& why) {
-  std::vector<std::string> argv{berthd_.string(), "--root",  root().string(), "--state",
-                                state().string(),  "--address", address()};
+  std::vector<std::string> argv{berthd_.string(), "--root",    root().string(), "--state",
+                                state().string(), "--address", address()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  // Hermetic: never pick up the machine's /etc/berth/config.toml.
+  if (std::find(extra_args.begin(), extra_args.end(), "--config") == extra_args.end()) {
+    std::ofstream(dir_ / "empty.toml").flush();
+    argv.insert(argv.end(), {"--config", (dir_ / "empty.toml").string()});
+  }
   const auto log_path = dir_ / "berthd.log";
   pid_ = ::fork();
   if (pid_ == 0) {

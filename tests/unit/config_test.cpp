@@ -60,7 +60,8 @@ TEST(Config, SyntaxErrorNamesFileLineAndColumn) {
   auto cfg = parse_config("version = 2\nroot = \"/r\nstate = 1\n", "/etc/berth/config.toml", w);
   ASSERT_FALSE(cfg.ok());
   EXPECT_EQ(cfg.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(cfg.status().message().find("/etc/berth/config.toml:2:"), std::string::npos) << cfg.status().message();
+  EXPECT_NE(cfg.status().message().find("/etc/berth/config.toml:2:"), std::string::npos)
+      << cfg.status().message();
 }
 
 TEST(Config, WrongTypeNamesKeyAndPosition) {
@@ -105,8 +106,9 @@ PluginDescriptor descriptor(const std::string& defaults) {
 
 TEST(PluginConfig, OverlayKeepsDefaultsAndTakesUserValues) {
   Warnings w;
-  auto cfg = parse_config("[plugins.\"io.berth.test.v1.x\"]\nretries = 9\n[plugins.\"io.berth.test.v1.x\".nested]\nb = 2\n",
-                          "c.toml", w);
+  auto cfg = parse_config(
+      "[plugins.\"io.berth.test.v1.x\"]\nretries = 9\n[plugins.\"io.berth.test.v1.x\".nested]\nb = 2\n",
+      "c.toml", w);
   ASSERT_TRUE(cfg.ok());
   auto p = descriptor("retries = 3\nname = \"n\"\n[nested]\na = 1\nb = 1\n");
   ASSERT_TRUE(check_plugin_sections(*cfg, {p}, w).ok());
@@ -127,7 +129,8 @@ TEST(PluginConfig, WrongTypeIsAnErrorUnknownKeyAWarning) {
   EXPECT_NE(s.message().find("c.toml:2:11"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("must be an integer"), std::string::npos) << s.message();
 
-  auto cfg2 = parse_config("[plugins.\"io.berth.test.v1.x\"]\nretry = 3\n[plugins.\"io.nope.v1.y\"]\n", "c.toml", w);
+  auto cfg2 =
+      parse_config("[plugins.\"io.berth.test.v1.x\"]\nretry = 3\n[plugins.\"io.nope.v1.y\"]\n", "c.toml", w);
   ASSERT_TRUE(cfg2.ok());
   Warnings w2;
   ASSERT_TRUE(check_plugin_sections(*cfg2, {p}, w2).ok());

@@ -2,6 +2,7 @@
 // required and disabled plugins, per-plugin directories, config overlay.
 #include "daemon.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -9,8 +10,6 @@
 
 #include <cstring>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "temp_dir.hpp"
 

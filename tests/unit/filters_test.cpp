@@ -63,11 +63,13 @@ TEST(Filters, CommaIsAndFiltersAreOr) {
 }
 
 TEST(Filters, SyntaxErrorsAreInvalidArgument) {
-  for (const char* bad : {"", "name==", "name=busybox", "==x", "name~=(", "labels.\"unterminated", "name==a,",
-                          "name==a b"}) {
+  for (const char* bad :
+       {"", "name==", "name=busybox", "==x", "name~=(", "labels.\"unterminated", "name==a,", "name==a b"}) {
     auto f = Filter::parse({bad});
     EXPECT_FALSE(f.ok()) << bad;
-    if (!f.ok()) EXPECT_EQ(f.status().code(), Code::kInvalidArgument) << bad;
+    if (!f.ok()) {
+      EXPECT_EQ(f.status().code(), Code::kInvalidArgument) << bad;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
-#include "plugin_graph.hpp"
-
 #include <gtest/gtest.h>
+
+#include "plugin_graph.hpp"
 
 namespace berth::host {
 namespace {
@@ -25,8 +25,10 @@ TEST(Graph, DependenciesComeFirst) {
 }
 
 TEST(Graph, WildcardComesAfterEverythingElse) {
-  std::vector<GraphNode> n{{"grpc", "introspection", {"*"}}, {"grpc", "other-star", {"*"}},
-                           {"meta", "db", {}}, {"grpc", "version", {}}};
+  std::vector<GraphNode> n{{"grpc", "introspection", {"*"}},
+                           {"grpc", "other-star", {"*"}},
+                           {"meta", "db", {}},
+                           {"grpc", "version", {}}};
   auto g = resolve_graph(n);
   EXPECT_EQ(names(n, g), (std::vector<std::string>{"db", "version", "introspection", "other-star"}));
 }

@@ -1,6 +1,6 @@
-#include "plugin_loader.hpp"
-
 #include <gtest/gtest.h>
+
+#include "plugin_loader.hpp"
 
 namespace berth::host {
 namespace {

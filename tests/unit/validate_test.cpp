@@ -9,10 +9,12 @@ namespace berth {
 namespace {
 
 TEST(Validate, Identifiers) {
-  for (const std::string& good : std::vector<std::string>{"default", "k8s.io", "a", "a-b_c.d", "A1", std::string(76, 'x')}) {
+  for (const std::string& good :
+       std::vector<std::string>{"default", "k8s.io", "a", "a-b_c.d", "A1", std::string(76, 'x')}) {
     EXPECT_TRUE(validate_identifier(good).ok()) << good;
   }
-  for (const std::string& bad : std::vector<std::string>{"", "-a", "a-", "a..b", "a/b", "a b", "ü", std::string(77, 'x')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "-a", "a-", "a..b", "a/b", "a b", "ü", std::string(77, 'x')}) {
     Status s = validate_identifier(bad);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << bad;
   }

@@ -3,9 +3,9 @@
 // the result over as text, so no toml++ object crosses the library boundary.
 #pragma once
 
-#include <string>
-
 #include <toml++/toml.h>
+
+#include <string>
 
 #include "berth/init_context.hpp"
 #include "berth/status.hpp"

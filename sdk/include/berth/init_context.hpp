@@ -55,7 +55,9 @@ class InitContext {
     auto inst = get(type, id);
     if (!inst.ok()) return inst.status();
     auto typed = std::dynamic_pointer_cast<I>(*inst);
-    if (!typed) return failed_precondition(std::string(type) + "." + std::string(id) + " does not offer the expected interface");
+    if (!typed)
+      return failed_precondition(std::string(type) + "." + std::string(id) +
+                                 " does not offer the expected interface");
     return typed;
   }
   template <class I>

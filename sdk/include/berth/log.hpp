@@ -3,9 +3,9 @@
 // whatever logging library (if any) the plugin itself uses.
 #pragma once
 
-#include <string_view>
-
 #include <fmt/format.h>
+
+#include <string_view>
 
 namespace berth::log {
 

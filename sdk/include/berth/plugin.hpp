@@ -39,10 +39,10 @@ using InvokeFn = InitResult (*)(InitFn, InitContext&) noexcept;
 extern "C" {
 
 struct berth_plugin_descriptor {
-  const char* type;               // "io.containerd.snapshotter.v1"
-  const char* id;                 // "overlayfs"
-  const char* const* requires_types;    // NULL-terminated types; "*" = every other type
-  const char* default_config;     // TOML body of [plugins."<type>.<id>"], may be ""
+  const char* type;                   // "io.containerd.snapshotter.v1"
+  const char* id;                     // "overlayfs"
+  const char* const* requires_types;  // NULL-terminated types; "*" = every other type
+  const char* default_config;         // TOML body of [plugins."<type>.<id>"], may be ""
   berth::InitFn init;
   berth::InvokeFn invoke;
 };
@@ -92,8 +92,8 @@ class PluginTable {
       descriptors_.push_back({specs_[i].type.c_str(), specs_[i].id.c_str(), requires_[i].data(),
                               specs_[i].default_config.c_str(), specs_[i].init, &invoke_init});
     }
-    table_ = {BERTH_PLUGIN_ABI_VERSION, static_cast<uint32_t>(descriptors_.size()),
-              descriptors_.data(), BERTH_SDK_VERSION_STRING};
+    table_ = {BERTH_PLUGIN_ABI_VERSION, static_cast<uint32_t>(descriptors_.size()), descriptors_.data(),
+              BERTH_SDK_VERSION_STRING};
   }
   [[nodiscard]] const berth_plugin_table* table() const { return &table_; }
 
@@ -108,10 +108,8 @@ class PluginTable {
 }  // namespace berth
 
 // Defines the library's entry point. Use once per shared object.
-#define BERTH_PLUGINS(...)                                                             \
-  extern "C" __attribute__((visibility("default"))) const berth_plugin_table*          \
-  berth_plugin_entry() {                                                               \
-    static const ::berth::detail::PluginTable table{std::vector<::berth::PluginSpec>{  \
-        __VA_ARGS__}};                                                                 \
-    return table.table();                                                              \
+#define BERTH_PLUGINS(...)                                                                           \
+  extern "C" __attribute__((visibility("default"))) const berth_plugin_table* berth_plugin_entry() { \
+    static const ::berth::detail::PluginTable table{std::vector<::berth::PluginSpec>{__VA_ARGS__}};  \
+    return table.table();                                                                            \
   }

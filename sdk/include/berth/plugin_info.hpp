@@ -28,7 +28,7 @@ struct PluginInfo {
   std::map<std::string, std::string> exports;
   std::vector<std::string> capabilities;
   PluginState state = PluginState::kOk;
-  Status error;  // why it skipped or failed; OK otherwise
+  Status error;         // why it skipped or failed; OK otherwise
   std::string library;  // the .so it came from
 
   [[nodiscard]] std::string key() const { return type + "." + id; }

@@ -95,7 +95,7 @@ class [[nodiscard]] Result {
                                           !std::is_same_v<std::decay_t<U>, Status>,
                                       int> = 0>
   Result(U&& value) : value_(T(std::forward<U>(value))) {}  // NOLINT(google-explicit-constructor)
-  Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
+  Result(Status status) : status_(std::move(status)) {      // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = internal("Result built from an OK status without a value");
   }
 
@@ -117,8 +117,8 @@ class [[nodiscard]] Result {
 }  // namespace berth
 
 // Return early from a function returning Status or Result<T>.
-#define BERTH_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::berth::Status berth_st_ = (expr);      \
-    if (!berth_st_.ok()) return berth_st_;   \
+#define BERTH_RETURN_IF_ERROR(expr)        \
+  do {                                     \
+    ::berth::Status berth_st_ = (expr);    \
+    if (!berth_st_.ok()) return berth_st_; \
   } while (false)
