@@ -127,6 +127,28 @@ TEST_F(CtrTest, SigtermStopsCleanly) {
   ASSERT_TRUE(daemon_.start({}, why)) << why;
 }
 
+// Berth's own CLI against berthd (cli_against_containerd.sh runs it against containerd).
+TEST_F(CtrTest, BerthCliDrivesBerthd) {
+  auto berth = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv{BERTH_CLI_PATH, "--address", daemon_.address()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  };
+  auto v = berth({"version"});
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_NE(v.output.find("v" BERTH_VERSION), std::string::npos) << v.output;
+  EXPECT_EQ(berth({"namespaces", "create", "cli", "owner=me"}).exit_code, 0);
+  auto json = berth({"--format", "json", "namespaces", "ls"});
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_NE(json.output.find("\"owner\": \"me\""), std::string::npos) << json.output;
+  auto plugins = berth({"plugins", "ls"});
+  EXPECT_TRUE(std::regex_search(plugins.output, std::regex("io.containerd.metadata.v1 +rocksdb +- +ok")))
+      << plugins.output;
+  auto rm = berth({"namespaces", "rm", "nope"});
+  EXPECT_EQ(rm.exit_code, 1) << rm.output;
+  EXPECT_NE(rm.output.find("NotFound"), std::string::npos) << rm.output;
+}
+
 // Daemon-level behaviour that needs its own berthd command lines.
 class BerthdTest : public ::testing::Test {
  protected:
