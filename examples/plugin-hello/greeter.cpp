@@ -31,23 +31,26 @@ berth::Result<std::size_t> count_in(berth::Metadata& metadata) {
 
 }  // namespace
 
-berth::Result<std::shared_ptr<Greeter>> Greeter::create(const HelloConfig& config,
+berth::Result<std::shared_ptr<Greeter>> Greeter::create(std::string name, const HelloConfig& config,
                                                         std::shared_ptr<berth::Metadata> metadata) {
   auto count = count_in(*metadata);
   if (!count.ok()) return count.status();
-  return std::make_shared<Greeter>(repeat_greeting(config), std::move(metadata), *count);
+  return std::make_shared<Greeter>(std::move(name), repeat_greeting(config), std::move(metadata), *count);
 }
 
-Greeter::Greeter(std::string message, std::shared_ptr<berth::Metadata> metadata,
+Greeter::Greeter(std::string name, std::string message, std::shared_ptr<berth::Metadata> metadata,
                  std::size_t namespaces_at_init)
-    : message_(std::move(message)), metadata_(std::move(metadata)), namespaces_at_init_(namespaces_at_init) {}
+    : name_(std::move(name)),
+      message_(std::move(message)),
+      metadata_(std::move(metadata)),
+      namespaces_at_init_(namespaces_at_init) {}
 
 berth::Result<std::size_t> Greeter::count_namespaces() const { return count_in(*metadata_); }
 
 berth::Status Greeter::close() {
   auto count = count_namespaces();
   if (!count.ok()) return count.status();
-  berth::log::info("hello: goodbye; {} namespace(s) at init, {} now", namespaces_at_init_, *count);
+  berth::log::info("{}: goodbye; {} namespace(s) at init, {} now", name_, namespaces_at_init_, *count);
   return berth::ok_status();
 }
 

@@ -16,11 +16,13 @@ namespace hello {
 class Greeter final : public berth::Instance {
  public:
   // Reads the store once, so a store that cannot be read fails the plugin's init
-  // (listed as "error") instead of surfacing later.
-  static berth::Result<std::shared_ptr<Greeter>> create(const HelloConfig& config,
+  // (listed as "error") instead of surfacing later. `name` ("<type>.<id>")
+  // prefixes the instance's log lines, as the host adds none.
+  static berth::Result<std::shared_ptr<Greeter>> create(std::string name, const HelloConfig& config,
                                                         std::shared_ptr<berth::Metadata> metadata);
 
-  Greeter(std::string message, std::shared_ptr<berth::Metadata> metadata, std::size_t namespaces_at_init);
+  Greeter(std::string name, std::string message, std::shared_ptr<berth::Metadata> metadata,
+          std::size_t namespaces_at_init);
 
   // The greeting said `repeat` times: "hello hello" for greeting "hello", repeat 2.
   [[nodiscard]] const std::string& message() const { return message_; }
@@ -34,6 +36,7 @@ class Greeter final : public berth::Instance {
   berth::Status close() override;
 
  private:
+  std::string name_;
   std::string message_;
   // Shared with the host's registry; holding it keeps the store alive as long as we are.
   std::shared_ptr<berth::Metadata> metadata_;

@@ -14,12 +14,10 @@ constexpr std::array kKnownKeys = {kGreeting, kRepeat};
 
 }  // namespace
 
-// Keep in step with HelloConfig's member defaults, which apply only when a key is
-// missing from the effective config (i.e. never, unless the host's overlay changes).
+// HelloConfig's member defaults must match these. They apply only to a key missing
+// from the effective config, which the host's overlay onto this text rules out.
 const char* const kDefaultConfig =
-    "# What the plugin says; exported as `greeting` (see `ctr plugins ls -d id==hello`).\n"
     "greeting = \"hello\"\n"
-    "# How many times it says it, 1 to 10.\n"
     "repeat = 1\n";
 
 berth::Result<HelloConfig> parse_config(const toml::table& table) {

@@ -13,8 +13,8 @@
 namespace hello {
 
 struct HelloConfig {
-  std::string greeting = "hello";
-  int64_t repeat = 1;
+  std::string greeting = "hello";  // what the plugin says; never empty
+  int64_t repeat = 1;              // how many times, kMinRepeat..kMaxRepeat
 };
 
 // Bounds on `repeat`: the exported greeting is shown in one `ctr plugins ls -d`
@@ -23,8 +23,8 @@ inline constexpr int64_t kMinRepeat = 1;
 inline constexpr int64_t kMaxRepeat = 10;
 
 // The plugin's declared defaults (PluginSpec::default_config). The host overlays
-// the operator's section on them, and `berthd config default` prints them with
-// their comments, so this text is the plugin's configuration documentation.
+// the operator's section on them, and `berthd config default` prints them as the
+// plugin's section, so operators see every key the plugin reads.
 extern const char* const kDefaultConfig;
 
 // Reads and checks the effective config. A wrong type or an out-of-range value is

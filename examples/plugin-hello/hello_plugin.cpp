@@ -29,7 +29,7 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto metadata = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
   if (!metadata.ok()) return metadata.status().with_context(name + " needs a metadata store");
 
-  auto greeter = hello::Greeter::create(*config, std::move(metadata).value());
+  auto greeter = hello::Greeter::create(name, *config, std::move(metadata).value());
   if (!greeter.ok()) return greeter.status();
 
   ctx.set_export("greeting", (*greeter)->message());
