@@ -153,6 +153,12 @@ Status read_document(const toml::table& doc, DaemonConfig& cfg, Warnings& warnin
 
 }  // namespace
 
+bool known_log_level(const std::string& level) {
+  static const std::set<std::string> kLevels = {"trace",   "debug", "info",  "warn",
+                                                "warning", "error", "fatal", "panic"};
+  return kLevels.contains(level);
+}
+
 std::string where(const toml::node& node, const std::string& fallback_source) {
   return position(node.source(), fallback_source);
 }

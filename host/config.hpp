@@ -52,6 +52,9 @@ using Warnings = std::vector<std::string>;
 Result<DaemonConfig> load_config(const std::filesystem::path& file, Warnings& warnings);
 Result<DaemonConfig> parse_config(std::string_view text, const std::string& source, Warnings& warnings);
 
+// containerd's level names: trace, debug, info, warn(ing), error, fatal, panic.
+bool known_log_level(const std::string& level);
+
 // Where `node` was defined, "file:line:col", for messages.
 std::string where(const toml::node& node, const std::string& fallback_source);
 

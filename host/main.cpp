@@ -58,7 +58,13 @@ berth::Result<berth::host::DaemonConfig> effective_config(const berth::host::Opt
   if (o.root) cfg.root = *o.root;
   if (o.state) cfg.state = *o.state;
   if (o.address) cfg.grpc.address = *o.address;
-  if (o.log_level) cfg.log_level = *o.log_level;
+  if (o.log_level) {
+    if (!berth::host::known_log_level(*o.log_level)) {
+      return berth::invalid_argument("--log-level: unknown level '" + *o.log_level +
+                                     "' (trace, debug, info, warn, error)");
+    }
+    cfg.log_level = *o.log_level;
+  }
   if (!std::filesystem::path(cfg.root).is_absolute() || !std::filesystem::path(cfg.state).is_absolute()) {
     cfg.root = std::filesystem::absolute(cfg.root).string();
     cfg.state = std::filesystem::absolute(cfg.state).string();
