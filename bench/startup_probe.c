@@ -6,11 +6,15 @@
  * stderr to LOG). The parent then tries connect() on the unix socket SOCK
  * every POLL_US microseconds; the first accepted connect is t_listen. From
  * then it runs `CTR -a SOCK version` (output discarded) until one exits 0;
- * that exit is t_answer. It writes "PID T_LISTEN_MS T_ANSWER_MS CTR_RUNS" to
- * RESULT (via RESULT.tmp + rename, so a reader never sees half a line),
+ * that exit is t_answer. Right then it reads the daemon's user+system CPU
+ * time (all threads, /proc/PID/stat, clock-tick resolution). It writes
+ * "PID T_LISTEN_MS T_ANSWER_MS CPU_MS CTR_RUNS" to RESULT (via RESULT.tmp +
+ * rename, so a reader never sees half a line),
  * or "PID fail REASON" on timeout / early exit, then stays the daemon's
  * parent and reaps it, exiting with the daemon's status. The caller stops
- * the daemon by PID (SIGTERM).
+ * the daemon by PID (SIGTERM). SIGTERM/SIGINT to the probe are passed on to
+ * the daemon, and the daemon gets SIGTERM if the probe dies (PDEATHSIG), so
+ * a killed benchmark leaves no daemon behind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,11 +22,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t stop_requested = 0;
+static volatile pid_t daemon_pid = 0;
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+  if (daemon_pid > 0) kill(daemon_pid, SIGTERM);
+}
 
 static double now_ms(void) {
   struct timespec ts;
@@ -67,6 +82,24 @@ static void report(const char* result, const char* line) {
   rename(tmp, result);
 }
 
+/* utime + stime of the whole process in ms, or -1. */
+static double cpu_ms(pid_t pid) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  char* p = strrchr(buf, ')'); /* comm may hold spaces */
+  if (!p) return -1;
+  unsigned long utime = 0, stime = 0;
+  /* after ")": state(3) ... utime is field 14, stime 15 */
+  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+  return (utime + stime) * 1000.0 / sysconf(_SC_CLK_TCK);
+}
+
 static int daemon_gone(pid_t pid, int* status) {
   return waitpid(pid, status, WNOHANG) == pid;
 }
@@ -81,21 +114,34 @@ int main(int argc, char** argv) {
   double timeout = atof(argv[5]);
   char line[256];
 
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  pid_t parent = getpid();
+
   double t0 = now_ms();
   pid_t pid = fork();
   if (pid < 0) { perror("fork"); return 1; }
   if (pid == 0) {
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1); /* the probe died before prctl */
     int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
     execv(argv[8], argv + 8);
     perror("execv");
     _exit(127);
   }
+  daemon_pid = pid;
+  if (stop_requested) kill(pid, SIGTERM);
   int status = 0, exited = 0;
   double t_listen = -1, t_answer = -1;
   int ctr_runs = 0;
   struct timespec nap = {poll_us / 1000000, (poll_us % 1000000) * 1000};
-  while (now_ms() - t0 < timeout) {
+  while (now_ms() - t0 < timeout && !stop_requested) {
     if (daemon_gone(pid, &status)) { exited = 1; break; }
     if (t_listen < 0) {
       if (listening(sock)) t_listen = now_ms() - t0;
@@ -106,12 +152,14 @@ int main(int argc, char** argv) {
     nanosleep(&nap, NULL);
   }
   if (t_answer >= 0) {
-    snprintf(line, sizeof line, "%d %.3f %.3f %d\n", (int)pid, t_listen, t_answer, ctr_runs);
+    snprintf(line, sizeof line, "%d %.3f %.3f %.0f %d\n", (int)pid, t_listen, t_answer, cpu_ms(pid), ctr_runs);
   } else {
-    snprintf(line, sizeof line, "%d fail %s\n", (int)pid, exited ? "daemon-exited" : "timeout");
+    snprintf(line, sizeof line, "%d fail %s\n", (int)pid,
+             exited ? "daemon-exited" : stop_requested ? "interrupted" : "timeout");
   }
   report(result, line);
   if (exited) return 1;
+  if (stop_requested) kill(pid, SIGTERM);
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -2,6 +2,7 @@
 // libberth-sdk.so, gives each interface one vtable and one type_info for the
 // whole process, which is what makes dynamic_cast between an Instance and an
 // interface work for plugins loaded RTLD_LOCAL.
+#include "berth/content_store.hpp"
 #include "berth/grpc_service.hpp"
 #include "berth/init_context.hpp"
 #include "berth/instance.hpp"
@@ -18,6 +19,9 @@ Transaction::~Transaction() = default;
 NamespaceStore::~NamespaceStore() = default;
 Metadata::~Metadata() = default;
 GrpcService::~GrpcService() = default;
+ContentReader::~ContentReader() = default;
+ContentWriter::~ContentWriter() = default;
+ContentStore::~ContentStore() = default;
 
 std::string_view plugin_state_name(PluginState state) {
   switch (state) {

@@ -1,5 +1,7 @@
 #include "berth/validate.hpp"
 
+#include "berth/content_store.hpp"
+
 namespace berth {
 namespace {
 
@@ -50,6 +52,23 @@ Status validate_label(std::string_view key, std::string_view value) {
 
 Status validate_labels(const Labels& labels) {
   for (const auto& [k, v] : labels) BERTH_RETURN_IF_ERROR(validate_label(k, v));
+  return {};
+}
+
+Status validate_digest(std::string_view digest) {
+  constexpr std::string_view kAlgo = "sha256:";
+  auto bad = [&](const char* why) {
+    return invalid_argument("invalid digest \"" + std::string(digest.substr(0, 100)) + "\": " + why);
+  };
+  if (!digest.starts_with(kAlgo)) {
+    return digest.find(':') == std::string_view::npos ? bad("missing algorithm prefix")
+                                                      : bad("unsupported algorithm");
+  }
+  const auto hex = digest.substr(kAlgo.size());
+  if (hex.size() != 64) return bad("sha256 needs 64 hex characters");
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return bad("not lowercase hex");
+  }
   return {};
 }
 

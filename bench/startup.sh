@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# bench/startup.sh: berthd start-to-first-answer and idle memory, side by side
+# with Debian's containerd (default config, and with the CRI plugin disabled).
+#
+#   bench/startup.sh                  # RUNS=10 samples of each daemon
+#   RUNS=20 BERTHD=/usr/local/bin/berthd bench/startup.sh
+#
+# Environment:
+#   BERTHD      berthd binary (default: <repo>/build/bin/berthd); its plugins are
+#               found as berthd does, at <bin>/../lib/berth/plugins
+#   CONTAINERD  containerd binary (default /usr/bin/containerd)
+#   CTR         ctr binary (default /usr/bin/ctr)
+#   RUNS        samples per daemon and variant (default 10)
+#   WARMUP      discarded starts per daemon before sampling (default 1)
+#   RSS_WAIT    seconds between the first answer and reading memory (default 2)
+#   POLL_US     socket poll interval, microseconds (default 1000)
+#   TIMEOUT_MS  give up on a start after this long (default 30000)
+#   SNAPSHOT    1 (default): copy berthd, its libberth-*.so and plugins into the
+#               temp dir first, so a rebuild of the tree during the run cannot
+#               mix binaries; 0: run in place
+#   RESULTS     JSON output (default bench/results/startup.json)
+#   CC          C compiler for the probe (default cc)
+#   TMPDIR      where the daemons' root/state/socket go (default /tmp); the
+#               file system matters: RocksDB and bolt fsync on open, so
+#               TMPDIR=/dev/shm (tmpfs) measures start-up without disk flushes
+#
+# Method (see bench/README.md): a small C probe (bench/startup_probe.c) takes
+# CLOCK_MONOTONIC, fork()+exec()s the daemon, tries connect() on its unix
+# socket every POLL_US, and once a connect is accepted runs `ctr -a SOCK
+# version` until one exits 0. "listen" = exec to first accepted connect;
+# "answer" = exec to the exit of the first successful `ctr version` (this
+# includes ctr's own start-up, reported separately as "ctr version on a
+# running daemon").
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+BERTHD=${BERTHD:-$REPO/build/bin/berthd}
+CONTAINERD=${CONTAINERD:-/usr/bin/containerd}
+CTR=${CTR:-/usr/bin/ctr}
+RUNS=${RUNS:-10}
+WARMUP=${WARMUP:-1}
+RSS_WAIT=${RSS_WAIT:-2}
+POLL_US=${POLL_US:-1000}
+TIMEOUT_MS=${TIMEOUT_MS:-30000}
+SNAPSHOT=${SNAPSHOT:-1}
+RESULTS=${RESULTS:-$HERE/results/startup.json}
+CC=${CC:-cc}
+
+die() { echo "startup.sh: $*" >&2; exit 1; }
+log() { echo "startup.sh: $*" >&2; }
+
+[[ $EUID -eq 0 ]] || die "run as root (containerd needs it)"
+for b in "$BERTHD" "$CONTAINERD" "$CTR"; do [[ -x $b ]] || die "$b is not executable"; done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+
+WORK=$(mktemp -d -p "${TMPDIR:-/tmp}" berth-bench-startup.XXXXXX)
+WORK_FS=$(df -T "$WORK" | awk 'NR == 2 {print $2}')
+(( ${#WORK} < 80 )) || die "TMPDIR path too long for a unix socket path"
+declare -A DAEMON_OF_PROBE=()   # probe pid -> daemon pid, for what is running now
+
+# Stops what this script started, and nothing else: each daemon by its PID
+# (SIGTERM), or, if its PID is not known yet, through its probe, which passes
+# SIGTERM on (and the daemon has PDEATHSIG=SIGTERM should the probe die). The
+# probe is the daemon's parent and reaps it, so while the probe lives the
+# daemon's PID cannot have been reused.
+cleanup() {
+  local probe daemon i
+  for probe in "${!DAEMON_OF_PROBE[@]}"; do
+    daemon=${DAEMON_OF_PROBE[$probe]}
+    if [[ -n $daemon ]]; then kill -TERM "$daemon" 2>/dev/null || true; else kill -TERM "$probe" 2>/dev/null || true; fi
+  done
+  for probe in "${!DAEMON_OF_PROBE[@]}"; do
+    daemon=${DAEMON_OF_PROBE[$probe]}
+    for ((i = 0; i < 1000; i++)); do kill -0 "$probe" 2>/dev/null || break; sleep 0.01; done
+    if kill -0 "$probe" 2>/dev/null; then
+      [[ -z $daemon ]] || kill -KILL "$daemon" 2>/dev/null || true
+      kill -KILL "$probe" 2>/dev/null || true
+    fi
+    wait "$probe" 2>/dev/null || true
+  done
+  DAEMON_OF_PROBE=()
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PROBE=$WORK/startup_probe
+"$CC" -O2 -o "$PROBE" "$HERE/startup_probe.c" || die "cannot build the probe with $CC"
+
+# Stable copy of berthd and its plugins, laid out as berthd expects
+# (<prefix>/bin/berthd, <prefix>/lib/libberth-*.so, <prefix>/lib/berth/plugins).
+BERTHD_SRC=$BERTHD
+if [[ $SNAPSHOT == 1 ]]; then
+  src_prefix=$(dirname "$(dirname "$(readlink -f "$BERTHD")")")
+  mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib/berth"
+  cp -a "$(readlink -f "$BERTHD")" "$WORK/prefix/bin/berthd"
+  cp -a "$src_prefix"/lib/libberth-* "$WORK/prefix/lib/" 2>/dev/null || true
+  if [[ -d $src_prefix/lib/berth/plugins ]]; then
+    cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
+  else
+    log "warning: no plugin directory $src_prefix/lib/berth/plugins; berthd starts without plugins"
+  fi
+  BERTHD=$WORK/prefix/bin/berthd
+fi
+PLUGIN_DIR=$(dirname "$(dirname "$BERTHD")")/lib/berth/plugins
+BERTHD_PLUGINS=$(cd "$PLUGIN_DIR" 2>/dev/null && ls -- *.so 2>/dev/null | tr '\n' ' ' || true)
+
+# Configs. Each daemon gets one so neither reads /etc: berthd's is
+# `version = 2` only; containerd's is `version = 2` plus the opt plugin's path
+# moved into the temp dir (its default, /opt/containerd, would be created on the
+# host; the plugin only mkdirs it). The no-CRI variant also disables CRI.
+printf 'version = 2\n' >"$WORK/berthd.toml"
+cat >"$WORK/containerd.toml" <<EOF
+version = 2
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$WORK/opt"
+EOF
+cat >"$WORK/containerd-nocri.toml" <<EOF
+version = 2
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$WORK/opt"
+EOF
+
+KINDS=(berthd ctrd ctrd_nocri)
+declare -A LABEL=([berthd]="berthd" [ctrd]="containerd (default)" [ctrd_nocri]="containerd (no CRI)")
+
+daemon_argv() {  # kind dir -> sets ARGV
+  local kind=$1 dir=$2
+  case $kind in
+    berthd) ARGV=("$BERTHD" --config "$WORK/berthd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock") ;;
+    ctrd) ARGV=("$CONTAINERD" --config "$WORK/containerd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock") ;;
+    ctrd_nocri) ARGV=("$CONTAINERD" --config "$WORK/containerd-nocri.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock") ;;
+  esac
+}
+
+# start_daemon KIND DIR -> CUR_PROBE CUR_PID CUR_LISTEN CUR_ANSWER CUR_CPU
+start_daemon() {
+  local kind=$1 dir=$2 res=$2/probe.result i
+  mkdir -p "$dir"
+  rm -f "$res" "$dir/sock"
+  daemon_argv "$kind" "$dir"
+  "$PROBE" "$res" "$dir/sock" "$dir/daemon.log" "$POLL_US" "$TIMEOUT_MS" "$CTR" -- "${ARGV[@]}" &
+  CUR_PROBE=$!
+  DAEMON_OF_PROBE[$CUR_PROBE]=""
+  for ((i = 0; i < TIMEOUT_MS / 5 + 1000; i++)); do
+    [[ -s $res ]] && break
+    sleep 0.005
+  done
+  [[ -s $res ]] || die "no result from the probe for $kind"
+  read -r CUR_PID CUR_LISTEN CUR_ANSWER CUR_CPU _ <"$res"
+  # A daemon that exited was reaped by the probe: its PID is not ours anymore.
+  [[ $CUR_ANSWER == daemon-exited ]] || DAEMON_OF_PROBE[$CUR_PROBE]=$CUR_PID
+  if [[ $CUR_LISTEN == fail ]]; then
+    log "$kind did not answer ($CUR_ANSWER); log:"
+    tail -20 "$dir/daemon.log" >&2 || true
+    exit 1
+  fi
+}
+
+stop_daemon() {  # stops CUR_PID, reaps CUR_PROBE
+  local i
+  kill -TERM "$CUR_PID" 2>/dev/null || true
+  for ((i = 0; i < 1000; i++)); do kill -0 "$CUR_PROBE" 2>/dev/null || break; sleep 0.01; done
+  if kill -0 "$CUR_PROBE" 2>/dev/null; then
+    log "pid $CUR_PID ignored SIGTERM for 10 s; killing it"
+    kill -KILL "$CUR_PID" 2>/dev/null || true
+  fi
+  wait "$CUR_PROBE" 2>/dev/null || true
+  unset "DAEMON_OF_PROBE[$CUR_PROBE]"
+}
+
+read_mem() {  # pid -> MEM_RSS MEM_HWM MEM_PSS MEM_ANON MEM_THREADS (kB, kB, kB, kB, count)
+  local pid=$1
+  MEM_RSS=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+  MEM_HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+  MEM_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
+  MEM_PSS=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")
+  MEM_ANON=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status")
+}
+
+ctr_version_ms() {  # sock -> CTR_MS (wall time of one `ctr version`)
+  local t0 t1
+  t0=$EPOCHREALTIME
+  "$CTR" -a "$1" version >/dev/null 2>&1 || die "ctr version failed on $1"
+  t1=$EPOCHREALTIME
+  CTR_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) * 1000 }')
+}
+
+# Samples: S[kind.metric] is a space-separated list.
+declare -A S=()
+add() { S[$1]="${S[$1]:-}${S[$1]:+ }$2"; }
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+LOAD_BEFORE=$(loadavg)
+
+log "berthd: $BERTHD_SRC (plugins: ${BERTHD_PLUGINS:-none})"
+log "containerd: $("$CONTAINERD" --version)"
+log "RUNS=$RUNS WARMUP=$WARMUP RSS_WAIT=${RSS_WAIT}s POLL_US=$POLL_US, load average $LOAD_BEFORE"
+
+for ((w = 0; w < WARMUP; w++)); do
+  for kind in "${KINDS[@]}"; do
+    start_daemon "$kind" "$WORK/warmup-$kind"
+    stop_daemon
+    rm -rf "$WORK/warmup-$kind"
+  done
+done
+
+for ((r = 0; r < RUNS; r++)); do
+  # Rotate the order so no daemon always runs right after the same one.
+  order=("${KINDS[@]:r%3}" "${KINDS[@]:0:r%3}")
+  for kind in "${order[@]}"; do
+    dir=$WORK/run-$kind
+    rm -rf "$dir"
+    # First start: root and state do not exist yet.
+    start_daemon "$kind" "$dir"
+    add "$kind.cold.listen" "$CUR_LISTEN"
+    add "$kind.cold.answer" "$CUR_ANSWER"
+    add "$kind.cold.cpu" "$CUR_CPU"
+    sleep "$RSS_WAIT"
+    read_mem "$CUR_PID"
+    add "$kind.cold.rss" "$MEM_RSS"; add "$kind.cold.hwm" "$MEM_HWM"
+    add "$kind.cold.pss" "$MEM_PSS"; add "$kind.cold.threads" "$MEM_THREADS"
+    add "$kind.cold.anon" "$MEM_ANON"
+    for _ in 1 2 3; do ctr_version_ms "$dir/sock"; add "$kind.ctr" "$CTR_MS"; done
+    stop_daemon
+    # Warm restart: same root and state, as left by the clean stop above.
+    start_daemon "$kind" "$dir"
+    add "$kind.warm.listen" "$CUR_LISTEN"
+    add "$kind.warm.answer" "$CUR_ANSWER"
+    add "$kind.warm.cpu" "$CUR_CPU"
+    sleep "$RSS_WAIT"
+    read_mem "$CUR_PID"
+    add "$kind.warm.rss" "$MEM_RSS"; add "$kind.warm.hwm" "$MEM_HWM"
+    add "$kind.warm.pss" "$MEM_PSS"; add "$kind.warm.threads" "$MEM_THREADS"
+    add "$kind.warm.anon" "$MEM_ANON"
+    stop_daemon
+    rm -rf "$dir"
+  done
+  log "run $((r + 1))/$RUNS: berthd $(echo "${S[berthd.cold.answer]}" | awk '{print $NF}') ms," \
+    "containerd $(echo "${S[ctrd.cold.answer]}" | awk '{print $NF}') ms," \
+    "containerd no-CRI $(echo "${S[ctrd_nocri.cold.answer]}" | awk '{print $NF}') ms (first answer)"
+done
+LOAD_AFTER=$(loadavg)
+
+# ---- statistics -------------------------------------------------------------
+median() {  # LIST [DECIMALS]
+  tr ' ' '\n' <<<"$1" | sort -g | awk -v p="${2:-1}" '{v[NR] = $1}
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
+}
+minimum() { tr ' ' '\n' <<<"$1" | sort -g | head -1 | awk -v p="${2:-1}" '{printf "%.*f", p, $1}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+jnum() { [[ $1 == n/a ]] && echo null || echo "$1"; }
+jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }
+
+# Rows: key | label | statistic | decimals
+ROWS=(
+  "cold.listen|First start: exec → socket accepting (ms), median|median|1"
+  "cold.listen|First start: exec → socket accepting (ms), min|minimum|1"
+  "cold.answer|First start: exec → first \`ctr version\` answer (ms), median|median|1"
+  "cold.answer|First start: exec → first \`ctr version\` answer (ms), min|minimum|1"
+  "cold.cpu|First start: daemon CPU user+sys until answer (ms), median|median|0"
+  "warm.listen|Warm restart: exec → socket accepting (ms), median|median|1"
+  "warm.listen|Warm restart: exec → socket accepting (ms), min|minimum|1"
+  "warm.answer|Warm restart: exec → first \`ctr version\` answer (ms), median|median|1"
+  "warm.answer|Warm restart: exec → first \`ctr version\` answer (ms), min|minimum|1"
+  "warm.cpu|Warm restart: daemon CPU user+sys until answer (ms), median|median|0"
+  "ctr|\`ctr version\` alone, on a running daemon (ms), median|median|1"
+  "cold.rss|Idle VmRSS (kB), first start, median|median|0"
+  "cold.hwm|Idle VmHWM (kB), first start, median|median|0"
+  "cold.pss|Idle PSS (kB), first start, median|median|0"
+  "cold.anon|Idle RssAnon (kB, private: heap, stacks, dirtied data), first start, median|median|0"
+  "cold.threads|Threads, idle|median|0"
+  "warm.rss|Idle VmRSS (kB), warm restart, median|median|0"
+  "warm.pss|Idle PSS (kB), warm restart, median|median|0"
+)
+
+declare -A V=()
+for kind in "${KINDS[@]}"; do
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r key _ stat dec <<<"$row"
+    V[$kind.$key.$stat]=$($stat "${S[$kind.$key]}" "$dec")
+  done
+done
+
+START_GOAL=0.3333
+RSS_GOAL=0.5
+goal_met() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "n/a" && r <= g) ? "met" : "NOT met" }'; }
+R_START_DEF=$(ratio "${V[berthd.cold.answer.median]}" "${V[ctrd.cold.answer.median]}")
+R_START_NOCRI=$(ratio "${V[berthd.cold.answer.median]}" "${V[ctrd_nocri.cold.answer.median]}")
+R_LISTEN_DEF=$(ratio "${V[berthd.cold.listen.median]}" "${V[ctrd.cold.listen.median]}")
+R_LISTEN_NOCRI=$(ratio "${V[berthd.cold.listen.median]}" "${V[ctrd_nocri.cold.listen.median]}")
+R_RSS_DEF=$(ratio "${V[berthd.cold.rss.median]}" "${V[ctrd.cold.rss.median]}")
+R_RSS_NOCRI=$(ratio "${V[berthd.cold.rss.median]}" "${V[ctrd_nocri.cold.rss.median]}")
+R_PSS_DEF=$(ratio "${V[berthd.cold.pss.median]}" "${V[ctrd.cold.pss.median]}")
+R_PSS_NOCRI=$(ratio "${V[berthd.cold.pss.median]}" "${V[ctrd_nocri.cold.pss.median]}")
+R_ANON_DEF=$(ratio "${V[berthd.cold.anon.median]}" "${V[ctrd.cold.anon.median]}")
+R_ANON_NOCRI=$(ratio "${V[berthd.cold.anon.median]}" "${V[ctrd_nocri.cold.anon.median]}")
+
+# ---- Markdown ------------------------------------------------------------------
+{
+  echo "### berthd vs containerd: start-up and idle memory"
+  echo
+  echo "RUNS=$RUNS per daemon and variant, $(nproc) CPUs, root/state on $WORK_FS ($(dirname "$WORK")), load average before $LOAD_BEFORE, after $LOAD_AFTER."
+  echo "berthd: \`$BERTHD_SRC\` (plugins: ${BERTHD_PLUGINS% }); containerd: $("$CONTAINERD" --version | awk '{print $3}')."
+  echo
+  echo "| metric | berthd | containerd (default) | containerd (no CRI) | ratio vs default | ratio vs no CRI |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r key label stat _ <<<"$row"
+    b=${V[berthd.$key.$stat]} d=${V[ctrd.$key.$stat]} n=${V[ctrd_nocri.$key.$stat]}
+    echo "| $label | $b | $d | $n | $(ratio "$b" "$d") | $(ratio "$b" "$n") |"
+  done
+  echo
+  echo "| goal | target | vs default | | vs no CRI | |"
+  echo "|---|---:|---:|---|---:|---|"
+  echo "| start (first answer, median, first start) | ≤ 0.33 | $R_START_DEF | $(goal_met "$R_START_DEF" $START_GOAL) | $R_START_NOCRI | $(goal_met "$R_START_NOCRI" $START_GOAL) |"
+  echo "| start (socket accepting, median; excludes ctr) | ≤ 0.33 | $R_LISTEN_DEF | $(goal_met "$R_LISTEN_DEF" $START_GOAL) | $R_LISTEN_NOCRI | $(goal_met "$R_LISTEN_NOCRI" $START_GOAL) |"
+  echo "| idle VmRSS (median, first start) | ≤ 0.50 | $R_RSS_DEF | $(goal_met "$R_RSS_DEF" $RSS_GOAL) | $R_RSS_NOCRI | $(goal_met "$R_RSS_NOCRI" $RSS_GOAL) |"
+  echo "| (for reference) idle PSS | ≤ 0.50 | $R_PSS_DEF | $(goal_met "$R_PSS_DEF" $RSS_GOAL) | $R_PSS_NOCRI | $(goal_met "$R_PSS_NOCRI" $RSS_GOAL) |"
+  echo "| (for reference) idle RssAnon, private memory | ≤ 0.50 | $R_ANON_DEF | $(goal_met "$R_ANON_DEF" $RSS_GOAL) | $R_ANON_NOCRI | $(goal_met "$R_ANON_NOCRI" $RSS_GOAL) |"
+}
+
+# ---- JSON ------------------------------------------------------------------------
+mkdir -p "$(dirname "$RESULTS")"
+rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true)
+{
+  echo "{"
+  echo "  \"benchmark\": \"startup\","
+  echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  echo "  \"host\": {\"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"workdir_fs\": \"$WORK_FS\", \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
+  echo "  \"config\": {\"runs\": $RUNS, \"warmup\": $WARMUP, \"rss_wait_s\": $RSS_WAIT, \"poll_us\": $POLL_US,"
+  echo "             \"berthd\": \"$BERTHD_SRC\", \"berthd_plugins\": \"${BERTHD_PLUGINS% }\", \"git_rev\": \"$rev\", \"git_dirty_files\": $dirty,"
+  echo "             \"containerd\": \"$("$CONTAINERD" --version)\", \"ctr\": \"$CTR\"},"
+  echo "  \"method\": \"C probe: CLOCK_MONOTONIC at fork+exec; listen = first accepted connect() on the unix socket (polled every poll_us); answer = exit of the first successful 'ctr -a SOCK version' started after listen. First start = root/state absent; warm restart = same root/state after a clean SIGTERM stop. Memory read rss_wait_s after the answer from /proc/PID/status (VmRSS, VmHWM, Threads) and /proc/PID/smaps_rollup (Pss). cpu = utime+stime of all the daemon threads from /proc/PID/stat at the answer (clock-tick resolution). RssAnon from /proc/PID/status. Times in ms, memory in kB.\","
+  echo "  \"daemons\": {"
+  first_kind=1
+  for kind in "${KINDS[@]}"; do
+    [[ $first_kind == 1 ]] || echo ","
+    first_kind=0
+    echo "    \"$kind\": {\"label\": \"${LABEL[$kind]}\","
+    first=1
+    for key in cold.listen cold.answer cold.cpu warm.listen warm.answer warm.cpu ctr cold.rss cold.hwm cold.pss cold.anon cold.threads warm.rss warm.hwm warm.pss warm.anon warm.threads; do
+      [[ $first == 1 ]] || echo ","
+      first=0
+      printf '      "%s": {"median": %s, "min": %s, "samples": %s}' "${key/./_}" \
+        "$(median "${S[$kind.$key]}" 3)" "$(minimum "${S[$kind.$key]}" 3)" "$(jarray "${S[$kind.$key]}")"
+    done
+    echo
+    printf '    }'
+  done
+  echo
+  echo "  },"
+  echo "  \"ratios\": {"
+  echo "    \"start_answer_vs_default\": $(jnum $R_START_DEF), \"start_answer_vs_no_cri\": $(jnum $R_START_NOCRI),"
+  echo "    \"start_listen_vs_default\": $(jnum $R_LISTEN_DEF), \"start_listen_vs_no_cri\": $(jnum $R_LISTEN_NOCRI),"
+  echo "    \"idle_rss_vs_default\": $(jnum $R_RSS_DEF), \"idle_rss_vs_no_cri\": $(jnum $R_RSS_NOCRI),"
+  echo "    \"idle_pss_vs_default\": $(jnum $R_PSS_DEF), \"idle_pss_vs_no_cri\": $(jnum $R_PSS_NOCRI),"
+  echo "    \"idle_rss_anon_vs_default\": $(jnum $R_ANON_DEF), \"idle_rss_anon_vs_no_cri\": $(jnum $R_ANON_NOCRI)"
+  echo "  },"
+  echo "  \"goals\": {"
+  echo "    \"start_le_third_of_containerd\": {\"target\": $START_GOAL, \"vs_default\": \"$(goal_met "$R_START_DEF" $START_GOAL)\", \"vs_no_cri\": \"$(goal_met "$R_START_NOCRI" $START_GOAL)\"},"
+  echo "    \"idle_rss_le_half_of_containerd\": {\"target\": $RSS_GOAL, \"vs_default\": \"$(goal_met "$R_RSS_DEF" $RSS_GOAL)\", \"vs_no_cri\": \"$(goal_met "$R_RSS_NOCRI" $RSS_GOAL)\"}"
+  echo "  }"
+  echo "}"
+} >"$RESULTS.tmp"
+mv "$RESULTS.tmp" "$RESULTS"
+log "results written to $RESULTS"
