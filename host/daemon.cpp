@@ -1,11 +1,13 @@
 #include "daemon.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 
+#include "berth/unique_fd.hpp"
 #include "init_context.hpp"
 #include "plugin_config.hpp"
 #include "plugin_graph.hpp"
@@ -25,15 +27,19 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// As containerd: a score the kernel refuses (lowering it needs
+// CAP_SYS_RESOURCE, which a container may lack) is logged, not fatal.
 Status apply_oom_score(int64_t score) {
   if (score == 0) return {};
   if (score < -1000 || score > 1000) {
     return invalid_argument("oom_score " + std::to_string(score) + " is outside -1000..1000");
   }
-  std::ofstream f("/proc/self/oom_score_adj");
-  f << score;
-  f.close();
-  if (!f) return internal("write /proc/self/oom_score_adj: cannot set oom_score " + std::to_string(score));
+  UniqueFd fd(::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+  const std::string text = std::to_string(score);
+  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    spdlog::error("cannot set oom_score {}: {}", score,
+                  errno_status("write /proc/self/oom_score_adj", errno).message());
+  }
   return {};
 }
 

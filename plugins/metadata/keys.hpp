@@ -9,8 +9,8 @@
 //   v1/ns/<ns>/<kind>/<id>\0<field>[\0<sub>...]   -> an object's fields
 //   v1/gc/...                                     -> reserved: GC marks and state
 //
-// Kinds under v1/ns/<ns>/ (only namespaces exist today; the rest are reserved
-// so later stores slot in without a migration):
+// Kinds under v1/ns/<ns>/ (leases are stored today; the rest are reserved so
+// later stores slot in without a migration):
 //
 //   images/<name>\0...                  image records (names contain '/')
 //   containers/<id>\0...                container records
@@ -18,6 +18,27 @@
 //   content/ingests/<ref>\0...          ingests in progress
 //   snapshots/<snapshotter>/<key>\0...  snapshot keys, per snapshotter
 //   leases/<id>\0...                    leases and the resources they hold
+//
+// A lease's fields (see lease_created_at_key and friends below):
+//
+//   v1/ns/<ns>/leases/<id>\0created_at                      -> ns since the epoch, decimal;
+//                                                             present iff the lease exists
+//   v1/ns/<ns>/leases/<id>\0labels\0<label-key>             -> label value (never empty)
+//   v1/ns/<ns>/leases/<id>\0resources\0<type>\0<resource>   -> ""
+//
+//   <id> is any non-empty string without NUL, as containerd allows (its
+//   clients' random ids are not identifiers), so it may hold '/'.
+//   <type> is "content" (<resource> a digest), "ingests" (an ingest ref) or
+//   "snapshots/<snapshotter>" (a snapshot key); no type or resource holds NUL.
+//
+// Resources stay inside the lease's object rather than in a kind of their
+// own: one scan of kind_prefix(ns, kLeases) then hands the garbage collector
+// every lease of the namespace with its fields in the order it needs them,
+// created_at, then labels (containerd.io/gc.expire, gc.flat: is the lease
+// still a root?), then the resources it holds. Within a lease the resources
+// come sorted by (type, resource), since NUL ends the type and sorts first.
+// The price is that listing leases steps over their resources too; a lease
+// holds tens to hundreds of them, and leases are listed rarely.
 //
 // Why these separators:
 // - Namespace names and snapshotter names are identifiers (validate_identifier:
@@ -133,6 +154,75 @@ inline std::optional<ObjectKey> parse_object_key(std::string_view kind_prefix_ke
   std::size_t end = rest.find(kIdTerminator);
   if (end == std::string_view::npos) return std::nullopt;
   return ObjectKey{rest.substr(0, end), rest.substr(end + 1)};
+}
+
+// ---- leases
+
+inline constexpr std::string_view kLeaseCreatedAt = "created_at";
+inline constexpr std::string_view kLeaseLabels = "labels";
+inline constexpr std::string_view kLeaseResources = "resources";
+
+// v1/ns/<ns>/leases/<id>\0created_at
+inline std::string lease_created_at_key(std::string_view ns, std::string_view id) {
+  return object_key(kind_prefix(ns, kLeases), id, kLeaseCreatedAt);
+}
+
+// v1/ns/<ns>/leases/<id>\0labels\0
+inline std::string lease_labels_prefix(std::string_view ns, std::string_view id) {
+  std::string k = object_key(kind_prefix(ns, kLeases), id, kLeaseLabels);
+  k += kIdTerminator;
+  return k;
+}
+
+// v1/ns/<ns>/leases/<id>\0labels\0<label-key>
+inline std::string lease_label_key(std::string_view ns, std::string_view id, std::string_view label) {
+  std::string k = lease_labels_prefix(ns, id);
+  k += label;
+  return k;
+}
+
+// v1/ns/<ns>/leases/<id>\0resources\0
+inline std::string lease_resources_prefix(std::string_view ns, std::string_view id) {
+  std::string k = object_key(kind_prefix(ns, kLeases), id, kLeaseResources);
+  k += kIdTerminator;
+  return k;
+}
+
+// v1/ns/<ns>/leases/<id>\0resources\0<type>\0<resource>
+inline std::string lease_resource_key(std::string_view ns, std::string_view id, std::string_view type,
+                                      std::string_view resource) {
+  std::string k = lease_resources_prefix(ns, id);
+  k += type;
+  k += kIdTerminator;
+  k += resource;
+  return k;
+}
+
+// The label key in the field of a lease key ("labels\0<label-key>"); nullopt
+// when the field is not a label. The view points into `field`.
+inline std::optional<std::string_view> parse_lease_label_field(std::string_view field) {
+  if (!field.starts_with(kLeaseLabels)) return std::nullopt;
+  std::string_view rest = field.substr(kLeaseLabels.size());
+  if (rest.empty() || rest.front() != kIdTerminator) return std::nullopt;
+  return rest.substr(1);
+}
+
+struct LeaseResourceField {
+  std::string_view type;
+  std::string_view resource;
+};
+
+// Splits the field of a lease key (ObjectKey::field, as parse_object_key
+// returns it) into a resource's type and id; nullopt when the field is not a
+// resource (created_at, a label) or is malformed. The views point into `field`.
+inline std::optional<LeaseResourceField> parse_lease_resource_field(std::string_view field) {
+  if (!field.starts_with(kLeaseResources)) return std::nullopt;
+  std::string_view rest = field.substr(kLeaseResources.size());
+  if (rest.empty() || rest.front() != kIdTerminator) return std::nullopt;
+  rest.remove_prefix(1);
+  const std::size_t end = rest.find(kIdTerminator);
+  if (end == std::string_view::npos || end == 0) return std::nullopt;
+  return LeaseResourceField{rest.substr(0, end), rest.substr(end + 1)};
 }
 
 // The smallest key greater than every key starting with `prefix`, or "" when

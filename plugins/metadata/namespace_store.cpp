@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "keys.hpp"
+#include "kv_util.hpp"
 
 namespace berth::metadata {
 namespace {
@@ -29,15 +30,6 @@ Status require_existing(Transaction& tx, std::string_view name) {
 
 Status validate_namespace_labels(const Labels& labels) {
   return validate_labels(labels).with_context("namespace.Labels");
-}
-
-Result<bool> has_any(Transaction& tx, const std::string& prefix) {
-  bool any = false;
-  BERTH_RETURN_IF_ERROR(tx.scan(prefix, [&](std::string_view, std::string_view) {
-    any = true;
-    return false;
-  }));
-  return any;
 }
 
 // The kinds of object still in the namespace, named as containerd names them
@@ -65,15 +57,6 @@ Result<std::vector<std::string>> kinds_in_use(Transaction& tx, std::string_view 
     return true;
   }));
   return kinds;
-}
-
-Status delete_prefix(Transaction& tx, const std::string& prefix) {
-  Status failed;
-  BERTH_RETURN_IF_ERROR(tx.scan(prefix, [&](std::string_view key, std::string_view) {
-    failed = tx.del(key);
-    return failed.ok();
-  }));
-  return failed;
 }
 
 std::string join(const std::vector<std::string>& parts) {

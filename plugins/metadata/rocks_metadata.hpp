@@ -14,6 +14,7 @@
 
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "lease_store.hpp"
 #include "namespace_store.hpp"
 
 namespace berth::metadata {
@@ -38,6 +39,7 @@ class RocksMetadata final : public Instance, public Metadata {
   Status update(const std::function<Status(Transaction&)>& fn) override;
   Status view(const std::function<Status(Transaction&)>& fn) override;
   NamespaceStore& namespaces() override { return namespaces_; }
+  LeaseStore& leases() override { return leases_; }
 
   // Waits for running transactions, then flushes and closes the database.
   // Idempotent; update and view fail with FailedPrecondition afterwards.
@@ -68,6 +70,7 @@ class RocksMetadata final : public Instance, public Metadata {
   std::atomic<std::thread::id> writer_thread_{};
 
   KvNamespaceStore namespaces_;
+  KvLeaseStore leases_;
 };
 
 }  // namespace berth::metadata

@@ -18,6 +18,7 @@ PluginSet::~PluginSet() = default;
 Transaction::~Transaction() = default;
 NamespaceStore::~NamespaceStore() = default;
 Metadata::~Metadata() = default;
+LeaseStore::~LeaseStore() = default;
 GrpcService::~GrpcService() = default;
 ContentReader::~ContentReader() = default;
 ContentWriter::~ContentWriter() = default;

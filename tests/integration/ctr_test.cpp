@@ -1,5 +1,6 @@
 // berthd driven by Debian's real `ctr`, the reference containerd client.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <regex>
@@ -231,6 +232,21 @@ TEST_F(BerthdTest, DisabledPluginIsNotListed) {
   auto r = d.ctr({"plugins", "ls"});
   EXPECT_EQ(r.output.find("healthcheck"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("introspection"), std::string::npos) << r.output;
+}
+
+TEST_F(BerthdTest, OomScoreAndSocketOwnerAreApplied) {
+  auto cfg = write("c.toml", "version = 2\noom_score = 321\n[grpc]\nuid = 0\ngid = 4\n");
+  Berthd d(BERTHD_PATH, dir_.path());
+  std::string why;
+  ASSERT_TRUE(d.start({"--config", cfg.string()}, why)) << why;
+  std::ifstream adj("/proc/" + std::to_string(d.pid()) + "/oom_score_adj");
+  int score = 0;
+  adj >> score;
+  EXPECT_EQ(score, 321);
+  struct stat st {};
+  ASSERT_EQ(::stat(d.address().c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, 4u);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
 }
 
 TEST_F(BerthdTest, SecondDaemonOnTheSameSocketIsRefused) {

@@ -34,6 +34,7 @@ class Berthd {
   // Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
   int stop(int sig = SIGTERM);
   [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
 
   [[nodiscard]] std::string address() const { return (dir_ / "b.sock").string(); }
   [[nodiscard]] std::filesystem::path root() const { return dir_ / "root"; }

@@ -54,6 +54,46 @@ class NamespaceStore {
   virtual Status remove(Transaction& tx, std::string_view name) = 0;
 };
 
+// Leases keep resources (content, ingests, snapshots) from the garbage
+// collector while a client works with them, as containerd's leases do.
+struct Lease {
+  std::string id;
+  int64_t created_at = 0;  // ns since the epoch
+  Labels labels;           // "containerd.io/gc.expire" (RFC 3339) ends it
+};
+
+// What a lease holds: type is "content", "ingests" or "snapshots/<snapshotter>".
+struct LeaseResource {
+  std::string id;
+  std::string type;
+
+  friend bool operator==(const LeaseResource&, const LeaseResource&) = default;
+};
+
+// Leases, per namespace. Every call runs inside a caller's transaction.
+class LeaseStore {
+ public:
+  virtual ~LeaseStore();
+  // InvalidArgument for an empty id (or one holding NUL; lease ids are not
+  // identifiers: clients make random ones) or a bad label; AlreadyExists if
+  // present. Fills created_at.
+  virtual Result<Lease> create(Transaction& tx, std::string_view ns, const Lease& lease) = 0;
+  // NotFound if absent. Removes the lease's resource references too.
+  virtual Status remove(Transaction& tx, std::string_view ns, std::string_view id) = 0;
+  virtual Result<Lease> get(Transaction& tx, std::string_view ns, std::string_view id) = 0;
+  // Sorted by id. Filter fields: id, labels.<key>.
+  virtual Result<std::vector<Lease>> list(Transaction& tx, std::string_view ns,
+                                          const std::vector<std::string>& filters) = 0;
+  // NotFound if the lease is absent; InvalidArgument for an unknown type.
+  // Adding a resource twice is not an error.
+  virtual Status add_resource(Transaction& tx, std::string_view ns, std::string_view lease,
+                              const LeaseResource& resource) = 0;
+  virtual Status delete_resource(Transaction& tx, std::string_view ns, std::string_view lease,
+                                 const LeaseResource& resource) = 0;
+  virtual Result<std::vector<LeaseResource>> list_resources(Transaction& tx, std::string_view ns,
+                                                            std::string_view lease) = 0;
+};
+
 class Metadata {
  public:
   virtual ~Metadata();
@@ -65,6 +105,7 @@ class Metadata {
   virtual Status view(const std::function<Status(Transaction&)>& fn) = 0;
 
   virtual NamespaceStore& namespaces() = 0;
+  virtual LeaseStore& leases() = 0;
 };
 
 }  // namespace berth

@@ -1,0 +1,394 @@
+#include "ingest.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "berth/log.hpp"
+#include "file_util.hpp"
+
+namespace berth::content {
+namespace {
+
+// Writes at least this large are hashed on the worker thread while they are
+// written; below it, handing over costs more than it saves.
+constexpr std::size_t kParallelHashMin = 128 * 1024;
+// How much written data to gather before asking the kernel to start writing
+// it back (see start_writeback).
+constexpr int64_t kWritebackChunk = 8 * 1024 * 1024;
+// The buffer for re-reading data on resume and truncate.
+constexpr std::size_t kRehashChunk = 1024 * 1024;
+
+Result<int64_t> parse_int(const std::filesystem::path& path, std::string_view text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+    return data_loss("ingest file " + path.string() + " holds " + quote(text.substr(0, 40)) +
+                     ", not a non-negative integer");
+  return value;
+}
+
+// An integer file of the ingest; `missing` when it is absent.
+Result<int64_t> read_int_file(const std::filesystem::path& path, std::optional<int64_t> missing) {
+  auto text = read_small_file(path);
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound && missing) return *missing;
+    return text.status();
+  }
+  return parse_int(path, *text);
+}
+
+Status write_int_file(const std::filesystem::path& path, int64_t value) {
+  return write_small_file(path, std::to_string(value));
+}
+
+// Atomically moves `from` to `to` unless `to` exists: EEXIST then. Two ingests
+// of one blob may finish at once (in two processes, say); the second must get
+// AlreadyExists rather than silently replace the first's file.
+int rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return errno;
+  // A filesystem without RENAME_NOREPLACE: check, then rename. Losing that
+  // race replaces a blob with identical bytes, which readers cannot notice.
+  struct stat st {};
+  if (::stat(to.c_str(), &st) == 0) return EEXIST;
+  if (::rename(from.c_str(), to.c_str()) != 0) return errno;
+  return 0;
+}
+
+}  // namespace
+
+Result<IngestStatus> read_ingest_status(const std::filesystem::path& dir) {
+  const auto data = dir / kDataFile;
+  struct stat st {};
+  if (::stat(data.c_str(), &st) != 0) return errno_status("stat " + data.string(), errno);
+  auto ref = read_small_file(dir / kRefFile);
+  if (!ref.ok()) return ref.status();
+  auto started = read_int_file(dir / kStartedAtFile, std::nullopt);
+  if (!started.ok()) return started.status();
+  auto updated = read_int_file(dir / kUpdatedAtFile, std::nullopt);
+  if (!updated.ok()) return updated.status();
+  auto total = read_int_file(dir / kTotalFile, 0);
+  if (!total.ok()) return total.status();
+  auto expected = read_small_file(dir / kExpectedFile);
+  if (!expected.ok() && expected.status().code() != Code::kNotFound) return expected.status();
+
+  IngestStatus s;
+  s.ref = std::move(*ref);
+  s.offset = st.st_size;
+  s.total = *total;
+  s.expected = expected.ok() ? std::move(*expected) : std::string();
+  s.started_at = *started;
+  // updatedat is written when a writer closes, not on every write (that would
+  // be a second file write per chunk); the data file's mtime covers the rest.
+  s.updated_at = std::max<TimestampNs>(*updated, to_ns(st.st_mtim));
+  return s;
+}
+
+IngestWriter::IngestWriter(Layout layout, RefLock lock, Sha256 hash, Sha256 snapshot)
+    : layout_(std::move(layout)),
+      lock_(std::move(lock)),
+      dir_(lock_.dir()),
+      data_path_(dir_ / kDataFile),
+      hash_(std::move(hash)),
+      snapshot_(std::move(snapshot)) {}
+
+Result<std::unique_ptr<ContentWriter>> IngestWriter::open(Layout layout, RefLock lock, int64_t total,
+                                                          std::string expected) {
+  auto hash = Sha256::create();
+  if (!hash.ok()) return hash.status();
+  auto snapshot = Sha256::create();
+  if (!snapshot.ok()) return snapshot.status();
+  std::unique_ptr<IngestWriter> w(
+      new IngestWriter(std::move(layout), std::move(lock), std::move(*hash), std::move(*snapshot)));
+
+  auto recorded = read_ingest_status(w->dir_);
+  Status st;
+  if (recorded.ok()) {
+    st = w->resume(*recorded, total, std::move(expected));
+  } else if (recorded.status().code() == Code::kNotFound) {
+    st = w->start(total, std::move(expected));
+  } else {
+    st = recorded.status().with_context("resume ingest ref " + quote(w->lock_.ref()));
+  }
+  if (!st.ok()) {
+    // Leave the ingest exactly as found: a writer that never opened must not
+    // record a close.
+    w->closed_ = true;
+    return st;
+  }
+  return std::unique_ptr<ContentWriter>(std::move(w));
+}
+
+Status IngestWriter::start(int64_t total, std::string expected) {
+  // `ref` is written last and read_ingest_status needs it, so an ingest whose
+  // setup is cut short reads as absent and is set up afresh here next time.
+  // Drop it first in case this is such a retry over a damaged ingest.
+  if (::unlink((dir_ / kRefFile).c_str()) != 0 && errno != ENOENT)
+    return errno_status("remove " + (dir_ / kRefFile).string(), errno);
+  auto fd = open_file(data_path_, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (!fd.ok()) return fd.status();
+  data_ = std::move(*fd);
+  started_at_ = updated_at_ = now_ns();
+  total_ = total;
+  expected_ = std::move(expected);
+  BERTH_RETURN_IF_ERROR(write_int_file(dir_ / kStartedAtFile, started_at_));
+  BERTH_RETURN_IF_ERROR(write_int_file(dir_ / kUpdatedAtFile, updated_at_));
+  if (total_ > 0) {
+    BERTH_RETURN_IF_ERROR(write_int_file(dir_ / kTotalFile, total_));
+  } else if (::unlink((dir_ / kTotalFile).c_str()) != 0 && errno != ENOENT) {
+    return errno_status("remove " + (dir_ / kTotalFile).string(), errno);
+  }
+  if (!expected_.empty()) {
+    BERTH_RETURN_IF_ERROR(write_small_file(dir_ / kExpectedFile, expected_));
+  } else if (::unlink((dir_ / kExpectedFile).c_str()) != 0 && errno != ENOENT) {
+    return errno_status("remove " + (dir_ / kExpectedFile).string(), errno);
+  }
+  return write_small_file(dir_ / kRefFile, lock_.ref());
+}
+
+Status IngestWriter::resume(const IngestStatus& recorded, int64_t total, std::string expected) {
+  const std::string& ref = lock_.ref();
+  if (recorded.ref != ref)
+    return data_loss("ingest directory " + dir_.string() + " holds ref " + quote(recorded.ref) + ", not " +
+                     quote(ref));
+  if (total > 0 && recorded.total > 0 && total != recorded.total)
+    return failed_precondition("resume ingest ref " + quote(ref) + ": total " + std::to_string(total) +
+                               " differs from the " + std::to_string(recorded.total) +
+                               " it was started with");
+  if (!expected.empty() && !recorded.expected.empty() && expected != recorded.expected)
+    return failed_precondition("resume ingest ref " + quote(ref) + ": expected digest " + expected +
+                               " differs from the " + recorded.expected + " it was started with");
+  auto fd = open_file(data_path_, O_RDWR);
+  if (!fd.ok() && fd.status().code() == Code::kPermissionDenied) {
+    // A commit killed between making the data read-only and renaming it.
+    if (::chmod(data_path_.c_str(), 0644) != 0) return errno_status("chmod " + data_path_.string(), errno);
+    fd = open_file(data_path_, O_RDWR);
+  }
+  if (!fd.ok()) return fd.status();
+  data_ = std::move(*fd);
+  struct stat st {};
+  BERTH_RETURN_IF_ERROR(fstat_file(data_.get(), data_path_, st));
+  offset_ = writeback_from_ = st.st_size;
+  total_ = total > 0 ? total : recorded.total;
+  expected_ = !expected.empty() ? std::move(expected) : recorded.expected;
+  started_at_ = recorded.started_at;
+  updated_at_ = recorded.updated_at;
+  // The digest state cannot be saved portably (OpenSSL has no export of a
+  // running SHA-256), so resuming re-reads the data received so far: a read
+  // of `offset` bytes, mostly from the page cache, once per resume.
+  BERTH_RETURN_IF_ERROR(rehash(offset_));
+  // A total or digest announced only now is recorded for later writers, once
+  // nothing else can fail.
+  if (total_ != recorded.total) BERTH_RETURN_IF_ERROR(write_int_file(dir_ / kTotalFile, total_));
+  if (expected_ != recorded.expected) return write_small_file(dir_ / kExpectedFile, expected_);
+  return {};
+}
+
+IngestWriter::~IngestWriter() {
+  if (closed_) return;
+  // Keep the ingest for a later writer. No fsync: a resumed writer re-hashes
+  // whatever the disk holds, so a machine crash can only cost progress, never
+  // correctness, and commit syncs before anything becomes visible.
+  const Status st = write_int_file(dir_ / kUpdatedAtFile, updated_at_);
+  if (!st.ok()) log::warn("close ingest ref {}: {}", quote(lock_.ref()), st.to_string());
+}
+
+Status IngestWriter::usable() const {
+  if (closed_) return failed_precondition("ingest ref " + quote(lock_.ref()) + ": writer is closed");
+  return broken_;
+}
+
+Result<IngestStatus> IngestWriter::status() {
+  BERTH_RETURN_IF_ERROR(usable());
+  IngestStatus s;
+  s.ref = lock_.ref();
+  s.offset = offset_;
+  s.total = total_;
+  s.expected = expected_;
+  s.started_at = started_at_;
+  s.updated_at = updated_at_;
+  return s;
+}
+
+HashWorker* IngestWriter::worker() {
+  if (!worker_tried_) {
+    worker_tried_ = true;
+    worker_ = HashWorker::start();
+  }
+  return worker_.get();
+}
+
+Status IngestWriter::write(std::string_view data) {
+  BERTH_RETURN_IF_ERROR(usable());
+  if (data.empty()) return {};
+  // The caller's buffer goes straight to pwrite (the kernel's copy into the
+  // page cache is the only one) and is hashed as it arrives, so commit never
+  // reads the data back.
+  std::size_t written = 0;
+  Status st;
+  Status hashed;
+  if (data.size() >= kParallelHashMin && worker() != nullptr) {
+    hashed = snapshot_.copy_from(hash_);
+    if (hashed.ok()) {
+      worker_->submit(hash_, data.data(), data.size());
+      st = pwrite_all(data_.get(), data, offset_, data_path_, written);
+      hashed = worker_->wait();
+      // The worker hashed all of `data`; if only part reached the file, hash
+      // that part again from the state before, so the digest always covers
+      // exactly the bytes on disk.
+      if (hashed.ok() && written < data.size()) {
+        hashed = hash_.copy_from(snapshot_);
+        if (hashed.ok()) hashed = hash_.update(data.data(), written);
+      }
+    }
+  } else {
+    st = pwrite_all(data_.get(), data, offset_, data_path_, written);
+    hashed = hash_.update(data.data(), written);
+  }
+  offset_ += static_cast<int64_t>(written);
+  if (written > 0) updated_at_ = now_ns();
+  if (!hashed.ok()) {
+    broken_ = hashed.with_context("ingest ref " + quote(lock_.ref()) +
+                                  ": digest lost; close and reopen the writer to resume");
+    return broken_;
+  }
+  start_writeback();
+  return st;
+}
+
+void IngestWriter::start_writeback() {
+  // Left alone, the kernel keeps a large ingest's pages dirty and commit's
+  // fsync then writes them all while the client waits. Starting writeback as
+  // data arrives overlaps the disk with receiving and hashing, so the final
+  // fsync finds little left. Only a hint: real I/O errors surface at fsync.
+  if (offset_ - writeback_from_ < kWritebackChunk) return;
+  (void)::sync_file_range(data_.get(), writeback_from_, offset_ - writeback_from_, SYNC_FILE_RANGE_WRITE);
+  writeback_from_ = offset_;
+}
+
+Status IngestWriter::rehash(int64_t size) {
+  BERTH_RETURN_IF_ERROR(hash_.reset());
+  if (size == 0) return {};
+  std::unique_ptr<char[]> buf(new char[kRehashChunk]);
+  for (int64_t pos = 0; pos < size;) {
+    const auto want = static_cast<std::size_t>(std::min<int64_t>(size - pos, kRehashChunk));
+    auto n = pread_full(data_.get(), buf.get(), want, pos, data_path_);
+    if (!n.ok()) return n.status();
+    if (*n < want)
+      return data_loss("re-read " + data_path_.string() + ": ends at " + std::to_string(pos + *n) +
+                       ", expected " + std::to_string(size) + " bytes");
+    BERTH_RETURN_IF_ERROR(hash_.update(buf.get(), *n));
+    pos += static_cast<int64_t>(*n);
+  }
+  return {};
+}
+
+Status IngestWriter::truncate(int64_t size) {
+  BERTH_RETURN_IF_ERROR(usable());
+  if (size < 0 || size > offset_)
+    return invalid_argument("truncate ingest ref " + quote(lock_.ref()) + " to " + std::to_string(size) +
+                            ": it holds " + std::to_string(offset_) + " bytes");
+  if (::ftruncate(data_.get(), size) != 0) return errno_status("truncate " + data_path_.string(), errno);
+  offset_ = size;
+  writeback_from_ = std::min(writeback_from_, size);
+  updated_at_ = now_ns();
+  // Cutting back means hashing the kept prefix again: a read of `size` bytes.
+  Status st = rehash(size);
+  if (!st.ok()) {
+    broken_ = st.with_context("ingest ref " + quote(lock_.ref()) +
+                              ": digest lost; close and reopen the writer to resume");
+  }
+  return st;
+}
+
+Result<std::string> IngestWriter::commit(int64_t size, std::string_view expected) {
+  BERTH_RETURN_IF_ERROR(usable());
+  if (!expected.empty()) BERTH_RETURN_IF_ERROR(validate_digest(expected));
+  const std::string what = "commit ingest ref " + quote(lock_.ref());
+
+  struct stat st {};
+  BERTH_RETURN_IF_ERROR(fstat_file(data_.get(), data_path_, st));
+  if (st.st_size != offset_)
+    return data_loss(what + ": " + data_path_.string() + " holds " + std::to_string(st.st_size) +
+                     " bytes, but this writer wrote " + std::to_string(offset_));
+  // The checks come before any sync, so a refused commit costs nothing and
+  // leaves the ingest as it was: the client may truncate, write more and
+  // commit again, or abort. (containerd also keeps the data on a mismatch.)
+  if (size > 0 && size != offset_)
+    return failed_precondition(what + ": unexpected size " + std::to_string(offset_) + ", expected " +
+                               std::to_string(size));
+  if (total_ > 0 && total_ != offset_)
+    return failed_precondition(what + ": unexpected size " + std::to_string(offset_) + ", expected " +
+                               std::to_string(total_) + " (the total given when the ingest started)");
+  auto digest = hash_.digest();
+  if (!digest.ok()) return digest.status().with_context(what);
+  if (!expected.empty() && expected != *digest)
+    return failed_precondition(what + ": unexpected digest " + *digest + ", expected " +
+                               std::string(expected));
+  if (!expected_.empty() && expected_ != *digest)
+    return failed_precondition(what + ": unexpected digest " + *digest + ", expected " + expected_ +
+                               " (the digest given when the ingest started)");
+
+  const std::filesystem::path target = layout_.blob_path(*digest);
+  auto exists = [&] {
+    finish();
+    return already_exists("content " + *digest + ": already exists");
+  };
+  struct stat present {};
+  if (::stat(target.c_str(), &present) == 0) return exists();
+
+  // Durable before visible: the bytes, the read-only mode and the commit time
+  // (a blob's created_at, as containerd sets it) reach the disk first, then one
+  // rename publishes the whole blob, then the directory is synced so the
+  // rename itself survives a crash.
+  auto undo_mode = [&] { (void)::fchmod(data_.get(), 0644); };
+  if (::fchmod(data_.get(), 0444) != 0) return errno_status(what + ": chmod " + data_path_.string(), errno);
+  if (::futimens(data_.get(), nullptr) != 0) {
+    const int err = errno;
+    undo_mode();
+    return errno_status(what + ": set times of " + data_path_.string(), err);
+  }
+  if (::fsync(data_.get()) != 0) {
+    const int err = errno;
+    undo_mode();
+    return errno_status(what + ": fsync " + data_path_.string(), err);
+  }
+  if (const int err = rename_no_replace(data_path_, target); err != 0) {
+    if (err == EEXIST) return exists();
+    undo_mode();
+    return errno_status(what + ": rename " + data_path_.string() + " to " + target.string(), err);
+  }
+  // The blob is visible and complete from here on; whatever happens next, the
+  // ingest is over.
+  Status synced = fsync_dir(layout_.blobs_dir());
+  finish();
+  if (!synced.ok())
+    return synced.with_context(what + " (the blob is in place but may not survive a machine crash)");
+  return std::move(*digest);
+}
+
+std::string IngestWriter::digest() {
+  auto d = hash_.digest();
+  return d.ok() ? std::move(*d) : std::string();
+}
+
+void IngestWriter::finish() {
+  closed_ = true;
+  worker_.reset();
+  data_.reset();
+  // Remove the directory while still holding its flock (see RefLock), then let go.
+  const Status st = remove_tree(dir_);
+  if (!st.ok()) log::warn("finish ingest ref {}: {}", quote(lock_.ref()), st.to_string());
+  lock_.release();
+}
+
+}  // namespace berth::content

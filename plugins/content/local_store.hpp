@@ -1,0 +1,43 @@
+// berth::ContentStore on the local filesystem: containerd's local store
+// layout and semantics (see paths.hpp for the layout). Not namespaced: each
+// blob is kept once; namespaces and labels belong to the metadata plugin.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "berth/content_store.hpp"
+#include "berth/instance.hpp"
+#include "paths.hpp"
+#include "ref_lock.hpp"
+
+namespace berth::content {
+
+class LocalStore final : public Instance, public ContentStore {
+ public:
+  // Creates blobs/sha256 and ingest under `root` if needed.
+  static Result<std::shared_ptr<LocalStore>> open(const std::filesystem::path& root);
+
+  [[nodiscard]] const Layout& layout() const { return layout_; }
+
+  Result<ContentInfo> info(std::string_view digest) override;
+  Result<std::unique_ptr<ContentReader>> reader(std::string_view digest) override;
+  Status remove(std::string_view digest) override;
+  Status walk(const std::function<bool(const ContentInfo&)>& fn) override;
+
+  Result<std::unique_ptr<ContentWriter>> writer(std::string_view ref, int64_t total,
+                                                std::string_view expected) override;
+  Result<IngestStatus> status(std::string_view ref) override;
+  Result<std::vector<IngestStatus>> list_statuses() override;
+  Status abort(std::string_view ref) override;
+
+ private:
+  explicit LocalStore(Layout layout) : layout_(std::move(layout)) {}
+
+  Layout layout_;
+  // Shared with the writers, which release their ref when they finish, even
+  // if the store is dropped first.
+  std::shared_ptr<RefLockTable> locks_ = std::make_shared<RefLockTable>();
+};
+
+}  // namespace berth::content

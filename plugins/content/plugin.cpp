@@ -1,0 +1,37 @@
+// The io.containerd.content.v1.content plugin: the local content store under
+// the plugin's root, offered as berth::ContentStore.
+#include "berth/plugin.hpp"
+
+#include <memory>
+#include <string>
+
+#include "berth/config.hpp"
+#include "berth/content_store.hpp"
+#include "berth/log.hpp"
+#include "local_store.hpp"
+
+namespace {
+
+// No options: every commit is fsynced, always. A content store that may lose
+// committed blobs would leave the metadata pointing at nothing after a crash.
+constexpr const char* kDefaultConfig = "";
+
+berth::InitResult init(berth::InitContext& ctx) {
+  auto config = berth::parse_plugin_config(ctx);
+  if (!config.ok()) return config.status();
+  for (const auto& [key, value] : *config) {
+    berth::log::warn("{}.{}: ignoring unknown config key '{}'", ctx.type(), ctx.id(), key.str());
+  }
+  auto store = berth::content::LocalStore::open(ctx.root());
+  if (!store.ok()) return store.status();
+  ctx.set_export("root", ctx.root().string());
+  return std::shared_ptr<berth::Instance>(std::move(store).value());
+}
+
+}  // namespace
+
+BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kContentPluginType),
+                                .id = "content",
+                                .requires_types = {},
+                                .default_config = kDefaultConfig,
+                                .init = init});
