@@ -34,6 +34,33 @@ bool something_listens(const std::string& path) {
   return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
 }
 
+// A private directory beside the socket's final path, removed on scope exit.
+class StagingDir {
+ public:
+  explicit StagingDir(const std::string& final_path) {
+    auto parent = std::filesystem::path(final_path).parent_path();
+    dir_ = (parent.empty() ? std::filesystem::path(".") : parent) / (".berthd-" + std::to_string(::getpid()));
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);  // left by an earlier berthd with our pid
+    // Too long a path for sun_path: bind at the final path instead.
+    if (socket().size() >= sizeof(sockaddr_un{}.sun_path)) return;
+    ok_ = ::mkdir(dir_.c_str(), 0700) == 0;
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  StagingDir(const StagingDir&) = delete;
+  StagingDir& operator=(const StagingDir&) = delete;
+
+  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] std::string socket() const { return (dir_ / "s").string(); }
+
+ private:
+  std::filesystem::path dir_;
+  bool ok_ = false;
+};
+
 }  // namespace
 
 Status prepare_socket_path(const std::string& path) {
@@ -81,21 +108,29 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
     spdlog::warn("no gRPC service plugin loaded; every call will be UNIMPLEMENTED");
     builder.RegisterCallbackGenericService(fallback.get());
   }
+  // Listen in a private 0700 directory, give the socket its mode and owner
+  // there, then rename it into place: at its public path the socket never
+  // has the umask's permissions, not even between listen() and chmod().
+  StagingDir staging(path);
+  const std::string listen_path = staging.ok() ? staging.socket() : path;
   int port = 0;
-  builder.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort("unix:" + listen_path, grpc::InsecureServerCredentials(), &port);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) return unavailable("cannot listen on " + path + " (see the log above for gRPC's reason)");
 
   // Clients outside root's group must not reach the API: 0660 and the
   // configured owner, as containerd does.
-  if (::chmod(path.c_str(), 0660) != 0) {
-    Status s = errno_status("chmod " + path, errno);
-    server->Shutdown();
-    return s;
+  Status s;
+  if (::chmod(listen_path.c_str(), 0660) != 0) {
+    s = errno_status("chmod " + listen_path, errno);
+  } else if ((config.uid != 0 || config.gid != 0) &&
+             ::chown(listen_path.c_str(), static_cast<uid_t>(config.uid), static_cast<gid_t>(config.gid)) !=
+                 0) {
+    s = errno_status("chown " + listen_path, errno);
+  } else if (listen_path != path && ::rename(listen_path.c_str(), path.c_str()) != 0) {
+    s = errno_status("rename " + listen_path + " to " + path, errno);
   }
-  if ((config.uid != 0 || config.gid != 0) &&
-      ::chown(path.c_str(), static_cast<uid_t>(config.uid), static_cast<gid_t>(config.gid)) != 0) {
-    Status s = errno_status("chown " + path, errno);
+  if (!s.ok()) {
     server->Shutdown();
     return s;
   }

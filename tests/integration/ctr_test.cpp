@@ -5,7 +5,7 @@
 #include <fstream>
 #include <regex>
 
-#include "../unit/temp_dir.hpp"
+#include "../support/temp_dir.hpp"
 #include "harness.hpp"
 
 namespace berth::test {

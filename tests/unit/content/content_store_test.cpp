@@ -12,9 +12,9 @@
 #include <set>
 #include <thread>
 
-#include "../temp_dir.hpp"
 #include "file_util.hpp"
 #include "local_store.hpp"
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 namespace berth::content {

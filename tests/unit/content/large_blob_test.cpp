@@ -11,8 +11,8 @@
 #include <iostream>
 #include <string>
 
-#include "../temp_dir.hpp"
 #include "local_store.hpp"
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 namespace berth::content {

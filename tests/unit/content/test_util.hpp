@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,38 +13,9 @@
 #include "berth/content_store.hpp"
 #include "berth/status.hpp"
 #include "pattern.hpp"
-
-namespace berth {
-// Lets gtest print a Status in failure messages.
-inline void PrintTo(const Status& s, std::ostream* os) { *os << s.to_string(); }
-}  // namespace berth
-
-#define EXPECT_OK(expr)                                 \
-  do {                                                  \
-    const ::berth::Status berth_s_ = (expr);            \
-    EXPECT_TRUE(berth_s_.ok()) << berth_s_.to_string(); \
-  } while (false)
-
-#define ASSERT_OK(expr)                                 \
-  do {                                                  \
-    const ::berth::Status berth_s_ = (expr);            \
-    ASSERT_TRUE(berth_s_.ok()) << berth_s_.to_string(); \
-  } while (false)
-
-// The Status of an expression yielding a Status or a Result.
-#define EXPECT_CODE(expr, want)                                               \
-  do {                                                                        \
-    const ::berth::Status berth_s_ = ::berth::content::test::status_of(expr); \
-    EXPECT_EQ(berth_s_.code(), (want)) << berth_s_.to_string();               \
-  } while (false)
+#include "status_matchers.hpp"
 
 namespace berth::content::test {
-
-inline Status status_of(const Status& s) { return s; }
-template <class T>
-Status status_of(const Result<T>& r) {
-  return r.ok() ? Status() : r.status();
-}
 
 // Everything a reader yields, read in `chunk`-sized pieces.
 inline Result<std::string> read_all(ContentReader& r, std::size_t chunk = 4096) {

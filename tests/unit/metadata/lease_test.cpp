@@ -13,12 +13,12 @@
 #include <utility>
 #include <vector>
 
-#include "../temp_dir.hpp"
 #include "berth/metadata.hpp"
 #include "keys.hpp"
 #include "lease_store.hpp"
 #include "rocks_metadata.hpp"
 #include "status_matchers.hpp"
+#include "temp_dir.hpp"
 
 namespace berth {
 // Lets gtest print resources in failure messages.

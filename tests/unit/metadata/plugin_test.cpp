@@ -1,81 +1,23 @@
 // The built plugin module, loaded the way berthd loads it.
-#include "berth/plugin.hpp"
-
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
-#include <map>
 #include <memory>
 #include <string>
 
-#include "../temp_dir.hpp"
-#include "berth/init_context.hpp"
 #include "berth/metadata.hpp"
+#include "plugin_module_test.hpp"
 #include "rocks_metadata.hpp"
 #include "status_matchers.hpp"
 
 namespace berth::metadata {
 namespace {
 
-using berth::test::TempDir;
+using berth::test::FakeInitContext;
 
-class FakeContext final : public InitContext {
- public:
-  FakeContext(std::filesystem::path root, std::string config)
-      : root_(std::move(root)), state_(root_.parent_path() / "state"), config_(std::move(config)) {}
-
-  [[nodiscard]] const std::string& type() const override { return type_; }
-  [[nodiscard]] const std::string& id() const override { return id_; }
-  [[nodiscard]] const std::filesystem::path& root() const override { return root_; }
-  [[nodiscard]] const std::filesystem::path& state() const override { return state_; }
-  [[nodiscard]] const std::string& config_toml() const override { return config_; }
-  [[nodiscard]] const std::string& grpc_address() const override { return address_; }
-  [[nodiscard]] Result<std::shared_ptr<Instance>> get(std::string_view type,
-                                                      std::string_view id) const override {
-    return not_found("no plugins in this test");
-  }
-  [[nodiscard]] std::vector<std::shared_ptr<Instance>> get_all(std::string_view) const override { return {}; }
-  void set_export(std::string key, std::string value) override { exports[std::move(key)] = std::move(value); }
-  void add_capability(std::string) override {}
-  [[nodiscard]] std::shared_ptr<const PluginSet> plugins() const override { return nullptr; }
-
-  std::map<std::string, std::string> exports;
-
- private:
-  std::string type_ = "io.containerd.metadata.v1";
-  std::string id_ = "rocksdb";
-  std::filesystem::path root_;
-  std::filesystem::path state_;
-  std::string config_;
-  std::string address_ = "/run/berth/berth.sock";
-};
-
-class MetadataPlugin : public ::testing::Test {
+class MetadataPlugin : public berth::test::PluginModuleTest {
  protected:
-  void SetUp() override {
-    handle_ = dlopen(BERTH_METADATA_PLUGIN, RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(handle_, nullptr) << dlerror();
-    auto entry = reinterpret_cast<berth_plugin_entry_fn>(dlsym(handle_, BERTH_PLUGIN_ENTRY_SYMBOL));
-    ASSERT_NE(entry, nullptr) << dlerror();
-    table_ = entry();
-    ASSERT_NE(table_, nullptr);
-    ASSERT_EQ(table_->abi_version, BERTH_PLUGIN_ABI_VERSION);
-    ASSERT_EQ(table_->count, 1u);
-    root_ = dir_.path() / "io.containerd.metadata.v1.rocksdb";
-    std::filesystem::create_directories(root_);
-  }
-  void TearDown() override {
-    if (handle_ != nullptr) dlclose(handle_);
-  }
-
-  [[nodiscard]] const berth_plugin_descriptor& plugin() const { return table_->plugins[0]; }
-  InitResult init(FakeContext& ctx) const { return plugin().invoke(plugin().init, ctx); }
-
-  TempDir dir_;
-  std::filesystem::path root_;
-  void* handle_ = nullptr;
-  const berth_plugin_table* table_ = nullptr;
+  MetadataPlugin() : PluginModuleTest(BERTH_METADATA_PLUGIN, "io.containerd.metadata.v1", "rocksdb") {}
 };
 
 TEST_F(MetadataPlugin, DescribesItselfAsContainerdsMetadataPlugin) {
@@ -87,7 +29,7 @@ TEST_F(MetadataPlugin, DescribesItselfAsContainerdsMetadataPlugin) {
 }
 
 TEST_F(MetadataPlugin, InitOpensTheDatabaseUnderItsRoot) {
-  FakeContext ctx(root_, plugin().default_config);
+  FakeInitContext ctx = context(root_, plugin().default_config);
   {
     InitResult inst = init(ctx);
     ASSERT_TRUE(inst.ok()) << inst.status().to_string();
@@ -106,7 +48,7 @@ TEST_F(MetadataPlugin, InitOpensTheDatabaseUnderItsRoot) {
 TEST_F(MetadataPlugin, InitFailsNamingThePathWhenTheDatabaseIsHeld) {
   auto holder = RocksMetadata::open(root_ / "meta.db", {});
   ASSERT_TRUE(holder.ok()) << holder.status().to_string();
-  FakeContext ctx(root_, plugin().default_config);
+  FakeInitContext ctx = context(root_, plugin().default_config);
   InitResult inst = init(ctx);
   ASSERT_FALSE(inst.ok());
   EXPECT_EQ(inst.status().code(), Code::kUnavailable) << inst.status().to_string();
@@ -116,7 +58,7 @@ TEST_F(MetadataPlugin, InitFailsNamingThePathWhenTheDatabaseIsHeld) {
 }
 
 TEST_F(MetadataPlugin, InitRejectsAWronglyTypedOption) {
-  FakeContext ctx(root_, "sync_writes = \"yes\"\n");
+  FakeInitContext ctx = context(root_, "sync_writes = \"yes\"\n");
   InitResult inst = init(ctx);
   ASSERT_FALSE(inst.ok());
   EXPECT_EQ(inst.status().code(), Code::kInvalidArgument) << inst.status().to_string();
@@ -124,7 +66,7 @@ TEST_F(MetadataPlugin, InitRejectsAWronglyTypedOption) {
 }
 
 TEST_F(MetadataPlugin, InitAcceptsSyncWritesOff) {
-  FakeContext ctx(root_, "sync_writes = false\n");
+  FakeInitContext ctx = context(root_, "sync_writes = false\n");
   InitResult inst = init(ctx);
   ASSERT_TRUE(inst.ok()) << inst.status().to_string();
   ASSERT_OK((*inst)->close());

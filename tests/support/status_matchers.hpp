@@ -12,6 +12,16 @@ namespace berth {
 inline void PrintTo(const Status& s, std::ostream* os) { *os << s.to_string(); }
 }  // namespace berth
 
+namespace berth::test {
+
+inline Status status_of(const Status& s) { return s; }
+template <class T>
+Status status_of(const Result<T>& r) {
+  return r.ok() ? Status() : r.status();
+}
+
+}  // namespace berth::test
+
 #define EXPECT_OK(expr)                                 \
   do {                                                  \
     const ::berth::Status berth_s_ = (expr);            \
@@ -22,4 +32,11 @@ inline void PrintTo(const Status& s, std::ostream* os) { *os << s.to_string(); }
   do {                                                  \
     const ::berth::Status berth_s_ = (expr);            \
     ASSERT_TRUE(berth_s_.ok()) << berth_s_.to_string(); \
+  } while (false)
+
+// The Status of an expression yielding a Status or a Result.
+#define EXPECT_CODE(expr, want)                                      \
+  do {                                                               \
+    const ::berth::Status berth_s_ = ::berth::test::status_of(expr); \
+    EXPECT_EQ(berth_s_.code(), (want)) << berth_s_.to_string();      \
   } while (false)
