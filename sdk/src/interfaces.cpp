@@ -7,6 +7,7 @@
 #include "berth/init_context.hpp"
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaced_content.hpp"
 #include "berth/plugin_info.hpp"
 
 namespace berth {
@@ -23,6 +24,8 @@ GrpcService::~GrpcService() = default;
 ContentReader::~ContentReader() = default;
 ContentWriter::~ContentWriter() = default;
 ContentStore::~ContentStore() = default;
+NamespacedContent::~NamespacedContent() = default;
+NamespacedWriter::~NamespacedWriter() = default;
 
 std::string_view plugin_state_name(PluginState state) {
   switch (state) {
