@@ -9,8 +9,8 @@
 //   v1/ns/<ns>/<kind>/<id>\0<field>[\0<sub>...]   -> an object's fields
 //   v1/gc/...                                     -> reserved: GC marks and state
 //
-// Kinds under v1/ns/<ns>/ (leases are stored today; the rest are reserved so
-// later stores slot in without a migration):
+// Kinds under v1/ns/<ns>/ (leases, content blobs and ingests are stored today;
+// the rest are reserved so later stores slot in without a migration):
 //
 //   images/<name>\0...                  image records (names contain '/')
 //   containers/<id>\0...                container records
@@ -223,6 +223,55 @@ inline std::optional<LeaseResourceField> parse_lease_resource_field(std::string_
   const std::size_t end = rest.find(kIdTerminator);
   if (end == std::string_view::npos || end == 0) return std::nullopt;
   return LeaseResourceField{rest.substr(0, end), rest.substr(end + 1)};
+}
+
+// ---- content (blobs and ingests of a namespace)
+//
+//   v1/ns/<ns>/content/blobs/<digest>\0size                -> decimal bytes; present iff
+//                                                            the namespace holds the blob
+//   v1/ns/<ns>/content/blobs/<digest>\0created_at          -> ns since the epoch, decimal
+//   v1/ns/<ns>/content/blobs/<digest>\0updated_at          -> ns since the epoch, decimal
+//   v1/ns/<ns>/content/blobs/<digest>\0labels\0<label-key> -> label value (never empty)
+//   v1/ns/<ns>/content/ingests/<ref>\0backend_ref          -> the backend store's ref;
+//                                                            present iff the ingest exists
+//   v1/ns/<ns>/content/ingests/<ref>\0lease                -> the lease holding the ingest
+//
+//   <digest> is "sha256:<hex>"; <ref> is the client's ref (any non-empty
+//   string without NUL). The backend store is not namespaced, so its ref is
+//   derived from both (content_backend_ref) and namespaces never collide.
+
+inline constexpr std::string_view kBlobSize = "size";
+inline constexpr std::string_view kBlobCreatedAt = "created_at";
+inline constexpr std::string_view kBlobUpdatedAt = "updated_at";
+inline constexpr std::string_view kBlobLabels = "labels";
+inline constexpr std::string_view kIngestBackendRef = "backend_ref";
+inline constexpr std::string_view kIngestLease = "lease";
+
+// v1/ns/<ns>/content/blobs/<digest>\0<field>
+inline std::string blob_key(std::string_view ns, std::string_view digest, std::string_view field) {
+  return object_key(kind_prefix(ns, kBlobs), digest, field);
+}
+
+// v1/ns/<ns>/content/blobs/<digest>\0labels\0
+inline std::string blob_labels_prefix(std::string_view ns, std::string_view digest) {
+  std::string k = blob_key(ns, digest, kBlobLabels);
+  k += kIdTerminator;
+  return k;
+}
+
+// v1/ns/<ns>/content/ingests/<ref>\0<field>
+inline std::string ingest_key(std::string_view ns, std::string_view ref, std::string_view field) {
+  return object_key(kind_prefix(ns, kIngests), ref, field);
+}
+
+// The ref under which the backend content store keeps namespace `ns`'s ingest
+// `ref`: "<ns>/<ref>". Namespace names hold no '/', so distinct (ns, ref)
+// pairs never share a backend ref.
+inline std::string content_backend_ref(std::string_view ns, std::string_view ref) {
+  std::string k(ns);
+  k += '/';
+  k += ref;
+  return k;
 }
 
 // The smallest key greater than every key starting with `prefix`, or "" when

@@ -1,11 +1,13 @@
 // The io.containerd.metadata.v1.rocksdb plugin: opens <root>/meta.db and
-// offers it as berth::Metadata.
+// offers it as berth::Metadata, and as berth::NamespacedContent over the
+// content store plugin (io.containerd.content.v1), which it requires.
 #include "berth/plugin.hpp"
 
 #include <memory>
 #include <string>
 
 #include "berth/config.hpp"
+#include "berth/content_store.hpp"
 #include "berth/log.hpp"
 #include "berth/metadata.hpp"
 #include "rocks_metadata.hpp"
@@ -35,6 +37,14 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto md = berth::metadata::RocksMetadata::open(path, {.sync_writes = *sync_writes});
   if (!md.ok()) return md.status();
   ctx.set_export("path", path.string());
+  // Without a content plugin the metadata store still works; its
+  // NamespacedContent calls then fail with FailedPrecondition.
+  if (auto content = ctx.first_of<berth::ContentStore>(berth::kContentPluginType); content.ok()) {
+    (*md)->set_content_backend(std::move(*content));
+  } else {
+    berth::log::warn("{}.{}: no content store plugin is loaded; content calls will fail", ctx.type(),
+                     ctx.id());
+  }
   return std::shared_ptr<berth::Instance>(std::move(md).value());
 }
 
@@ -42,6 +52,6 @@ berth::InitResult init(berth::InitContext& ctx) {
 
 BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
                                 .id = "rocksdb",
-                                .requires_types = {},
+                                .requires_types = {std::string(berth::kContentPluginType)},
                                 .default_config = kDefaultConfig,
                                 .init = init});

@@ -14,8 +14,10 @@
 
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaced_content.hpp"
 #include "lease_store.hpp"
 #include "namespace_store.hpp"
+#include "namespaced_content.hpp"
 
 namespace berth::metadata {
 
@@ -25,7 +27,9 @@ struct MetadataOptions {
   bool sync_writes = true;
 };
 
-class RocksMetadata final : public Instance, public Metadata {
+// Also the namespaced view of the content store (MetadataContent over the
+// backend given to set_content_backend), as containerd's metadata plugin is.
+class RocksMetadata final : public Instance, public Metadata, public NamespacedContent {
  public:
   // Opens or creates the database directory `path`. Unavailable when another
   // process holds it; FailedPrecondition when it has a newer schema.
@@ -40,6 +44,45 @@ class RocksMetadata final : public Instance, public Metadata {
   Status view(const std::function<Status(Transaction&)>& fn) override;
   NamespaceStore& namespaces() override { return namespaces_; }
   LeaseStore& leases() override { return leases_; }
+
+  // The backend content store that NamespacedContent wraps. Until one is set,
+  // every NamespacedContent call fails with FailedPrecondition. Writers handed
+  // out must not outlive this object.
+  void set_content_backend(std::shared_ptr<ContentStore> backend) {
+    content_.set_backend(std::move(backend));
+  }
+
+  Result<ContentInfo> info(const ContentScope& scope, std::string_view digest) override {
+    return content_.info(scope, digest);
+  }
+  Result<ContentInfo> update(const ContentScope& scope, const ContentInfo& info,
+                             const std::vector<std::string>& paths) override {
+    return content_.update(scope, info, paths);
+  }
+  Status walk(const ContentScope& scope, const std::vector<std::string>& filters,
+              const std::function<bool(const ContentInfo&)>& fn) override {
+    return content_.walk(scope, filters, fn);
+  }
+  Status remove(const ContentScope& scope, std::string_view digest) override {
+    return content_.remove(scope, digest);
+  }
+  Result<std::unique_ptr<ContentReader>> reader(const ContentScope& scope, std::string_view digest) override {
+    return content_.reader(scope, digest);
+  }
+  Result<std::unique_ptr<NamespacedWriter>> writer(const ContentScope& scope, std::string_view ref,
+                                                   int64_t total, std::string_view expected) override {
+    return content_.writer(scope, ref, total, expected);
+  }
+  Result<IngestStatus> status(const ContentScope& scope, std::string_view ref) override {
+    return content_.status(scope, ref);
+  }
+  Result<std::vector<IngestStatus>> list_statuses(const ContentScope& scope,
+                                                  const std::vector<std::string>& filters) override {
+    return content_.list_statuses(scope, filters);
+  }
+  Status abort(const ContentScope& scope, std::string_view ref) override {
+    return content_.abort(scope, ref);
+  }
 
   // Waits for running transactions, then flushes and closes the database.
   // Idempotent; update and view fail with FailedPrecondition afterwards.
@@ -71,6 +114,7 @@ class RocksMetadata final : public Instance, public Metadata {
 
   KvNamespaceStore namespaces_;
   KvLeaseStore leases_;
+  MetadataContent content_{*this, nullptr};
 };
 
 }  // namespace berth::metadata

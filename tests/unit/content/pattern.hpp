@@ -2,27 +2,15 @@
 // produce the same bytes and digests without sharing anything else.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "digest.hpp"
+
 namespace berth::content::test {
 
-// SHA-256 computed independently of the store's digester.
-inline std::string sha256_of(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xf];
-  }
-  return out;
-}
+using berth::test::sha256_of;
 
 // Deterministic bytes: the same (seed, size) always gives the same data.
 inline std::string pattern(std::size_t size, uint32_t seed = 1) {

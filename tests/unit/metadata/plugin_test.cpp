@@ -5,7 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "berth/content_store.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaced_content.hpp"
+#include "local_store.hpp"
 #include "plugin_module_test.hpp"
 #include "rocks_metadata.hpp"
 #include "status_matchers.hpp"
@@ -23,7 +26,10 @@ class MetadataPlugin : public berth::test::PluginModuleTest {
 TEST_F(MetadataPlugin, DescribesItselfAsContainerdsMetadataPlugin) {
   EXPECT_STREQ(plugin().type, "io.containerd.metadata.v1");
   EXPECT_STREQ(plugin().id, "rocksdb");
-  EXPECT_EQ(plugin().requires_types[0], nullptr);
+  // After the content store, whose blobs it keeps per namespace.
+  ASSERT_NE(plugin().requires_types[0], nullptr);
+  EXPECT_STREQ(plugin().requires_types[0], "io.containerd.content.v1");
+  EXPECT_EQ(plugin().requires_types[1], nullptr);
   auto config = toml::parse(plugin().default_config);
   EXPECT_EQ(config["sync_writes"].value<bool>(), true);
 }
@@ -69,6 +75,54 @@ TEST_F(MetadataPlugin, InitAcceptsSyncWritesOff) {
   FakeInitContext ctx = context(root_, "sync_writes = false\n");
   InitResult inst = init(ctx);
   ASSERT_TRUE(inst.ok()) << inst.status().to_string();
+  ASSERT_OK((*inst)->close());
+}
+
+// A context in which a content store plugin has been initialised already.
+class ContextWithContent : public FakeInitContext {
+ public:
+  ContextWithContent(FakeInitContext base, std::shared_ptr<Instance> content)
+      : FakeInitContext(std::move(base)), content_(std::move(content)) {}
+  [[nodiscard]] std::vector<std::shared_ptr<Instance>> get_all(std::string_view type) const override {
+    if (type == kContentPluginType) return {content_};
+    return {};
+  }
+
+ private:
+  std::shared_ptr<Instance> content_;
+};
+
+TEST_F(MetadataPlugin, OffersNamespacedContentOverTheContentPlugin) {
+  auto store = content::LocalStore::open(dir_ / "content");
+  ASSERT_TRUE(store.ok()) << store.status().to_string();
+  ContextWithContent ctx(context(root_, plugin().default_config), *store);
+  InitResult inst = init(ctx);
+  ASSERT_TRUE(inst.ok()) << inst.status().to_string();
+  auto content = std::dynamic_pointer_cast<NamespacedContent>(*inst);
+  ASSERT_NE(content, nullptr);
+  const ContentScope scope{"default", std::nullopt};
+  {
+    auto w = content->writer(scope, "ref", 0, "");
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    ASSERT_OK((*w)->write("data"));
+    auto d = (*w)->commit(4, "");
+    ASSERT_TRUE(d.ok()) << d.status().to_string();
+    EXPECT_EQ(content->info(scope, *d)->size, 4);
+    EXPECT_TRUE((*store)->info(*d).ok());
+  }
+  ASSERT_OK((*inst)->close());
+}
+
+TEST_F(MetadataPlugin, InitSucceedsWithoutAContentPluginButContentCallsFail) {
+  FakeInitContext ctx = context(root_, plugin().default_config);
+  InitResult inst = init(ctx);
+  ASSERT_TRUE(inst.ok()) << inst.status().to_string();
+  auto content = std::dynamic_pointer_cast<NamespacedContent>(*inst);
+  ASSERT_NE(content, nullptr);
+  auto listed = content->list_statuses({"default", std::nullopt}, {});
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(listed.status().message(), "no content store plugin is loaded");
   ASSERT_OK((*inst)->close());
 }
 
