@@ -2,6 +2,8 @@
 #include "berth/plugin.hpp"
 
 #include "berth/metadata.hpp"
+#include "berth/namespaced_content.hpp"
+#include "content_service.hpp"
 #include "health_service.hpp"
 #include "introspection_service.hpp"
 #include "namespaces_service.hpp"
@@ -21,6 +23,12 @@ berth::InitResult init_namespaces(berth::InitContext& ctx) {
   return std::make_shared<berth::api::NamespacesService>(std::move(*md));
 }
 
+berth::InitResult init_content(berth::InitContext& ctx) {
+  auto content = ctx.first_of<berth::NamespacedContent>(berth::kMetadataPluginType);
+  if (!content.ok()) return content.status().with_context("content service needs a metadata store");
+  return std::make_shared<berth::api::ContentService>(std::move(*content));
+}
+
 berth::InitResult init_health(berth::InitContext&) { return std::make_shared<berth::api::HealthService>(); }
 
 }  // namespace
@@ -35,4 +43,8 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "namespaces",
                                 .requires_types = {"io.containerd.metadata.v1"},
                                 .init = init_namespaces},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "content",
+                                .requires_types = {"io.containerd.metadata.v1"},
+                                .init = init_content},
               berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})

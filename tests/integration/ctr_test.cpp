@@ -5,39 +5,18 @@
 #include <fstream>
 #include <regex>
 
-#include "../support/temp_dir.hpp"
-#include "harness.hpp"
+#include "ctr_fixture.hpp"
 
 namespace berth::test {
 namespace {
 
-class CtrTest : public ::testing::Test {
+class CtrTest : public CtrFixture {
  protected:
-  void SetUp() override {
-    std::string why;
-    ASSERT_TRUE(daemon_.start({}, why)) << why;
-  }
-  void restart(int sig) {
-    daemon_.stop(sig);
-    std::string why;
-    ASSERT_TRUE(daemon_.start({}, why)) << why;
-  }
-  // ctr that must succeed; returns its output.
-  std::string ok(const std::vector<std::string>& args) {
-    auto r = daemon_.ctr(args);
-    EXPECT_EQ(r.exit_code, 0) << "ctr " << args[0] << " failed:\n"
-                              << r.output << "\nberthd log:\n"
-                              << daemon_.log();
-    return r.output;
-  }
   static std::string uuid_of(const std::string& version_output) {
     std::smatch m;
     std::regex re("UUID: ([0-9a-f-]{36})");
     return std::regex_search(version_output, m, re) ? m[1].str() : "";
   }
-
-  TempDir dir_;
-  Berthd daemon_{BERTHD_PATH, dir_.path()};
 };
 
 TEST_F(CtrTest, VersionShowsTheServer) {
