@@ -6,6 +6,7 @@
 #include "content_service.hpp"
 #include "health_service.hpp"
 #include "introspection_service.hpp"
+#include "leases_service.hpp"
 #include "namespaces_service.hpp"
 #include "version_service.hpp"
 
@@ -21,6 +22,12 @@ berth::InitResult init_namespaces(berth::InitContext& ctx) {
   auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
   if (!md.ok()) return md.status().with_context("namespaces service needs a metadata store");
   return std::make_shared<berth::api::NamespacesService>(std::move(*md));
+}
+
+berth::InitResult init_leases(berth::InitContext& ctx) {
+  auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
+  if (!md.ok()) return md.status().with_context("leases service needs a metadata store");
+  return std::make_shared<berth::api::LeasesService>(std::move(*md));
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
@@ -47,4 +54,8 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "content",
                                 .requires_types = {"io.containerd.metadata.v1"},
                                 .init = init_content},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "leases",
+                                .requires_types = {"io.containerd.metadata.v1"},
+                                .init = init_leases},
               berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})

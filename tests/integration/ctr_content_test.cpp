@@ -182,3 +182,47 @@ TEST_F(CtrContentTest, ContentSurvivesARestart) {
 
 }  // namespace
 }  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+using CtrLeasesTest = CtrFixture;
+
+TEST_F(CtrLeasesTest, CreateListRemove) {
+  auto created = ok({"leases", "create", "--id", "build-1", "team=infra"});
+  EXPECT_NE(created.find("build-1"), std::string::npos) << created;
+  auto dup = daemon_.ctr({"leases", "create", "--id", "build-1"});
+  EXPECT_NE(dup.exit_code, 0);
+  EXPECT_NE(dup.output.find("already exists"), std::string::npos) << dup.output;
+
+  ok({"leases", "create", "--id", "build-2"});
+  auto ls = ok({"leases", "ls"});
+  EXPECT_TRUE(std::regex_search(ls, std::regex("build-1 +[^\n]+team=infra"))) << ls;
+  EXPECT_NE(ls.find("containerd.io/gc.expire"), std::string::npos) << ls;  // ctr adds it
+  EXPECT_NE(ls.find("build-2"), std::string::npos) << ls;
+
+  auto filtered = ok({"leases", "ls", "labels.team==infra"});
+  EXPECT_NE(filtered.find("build-1"), std::string::npos) << filtered;
+  EXPECT_EQ(filtered.find("build-2"), std::string::npos) << filtered;
+
+  ok({"leases", "rm", "build-1"});
+  auto after = ok({"leases", "ls", "-q"});
+  EXPECT_EQ(after, "build-2\n");
+  auto missing = daemon_.ctr({"leases", "rm", "build-1"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("not found"), std::string::npos) << missing.output;
+
+  // Leases belong to their namespace.
+  EXPECT_EQ(ok({"-n", "other", "leases", "ls", "-q"}), "");
+}
+
+TEST_F(CtrLeasesTest, RandomIdWhenNoneIsGiven) {
+  auto created = ok({"leases", "create"});
+  EXPECT_TRUE(std::regex_search(created, std::regex("[0-9]+-[0-9a-f]{6}"))) << created;
+  auto bad = daemon_.ctr({"leases", "create", "--id", "big", "k=" + std::string(5000, 'v')});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("maximum size"), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace berth::test

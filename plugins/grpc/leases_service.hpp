@@ -1,0 +1,40 @@
+// containerd.services.leases.v1.Leases over the metadata store's leases.
+#pragma once
+
+#include <grpcpp/server_builder.h>
+
+#include <memory>
+
+#include "berth/grpc_service.hpp"
+#include "berth/instance.hpp"
+#include "berth/metadata.hpp"
+#include "github.com/containerd/containerd/api/services/leases/v1/leases.grpc.pb.h"
+
+namespace berth::api {
+
+namespace leases_v1 = containerd::services::leases::v1;
+
+class LeasesService final : public Instance, public GrpcService, public leases_v1::Leases::Service {
+ public:
+  explicit LeasesService(std::shared_ptr<Metadata> metadata) : md_(std::move(metadata)) {}
+
+  void register_services(grpc::ServerBuilder& builder) override { builder.RegisterService(this); }
+
+  grpc::Status Create(grpc::ServerContext* ctx, const leases_v1::CreateRequest* req,
+                      leases_v1::CreateResponse* out) override;
+  grpc::Status Delete(grpc::ServerContext* ctx, const leases_v1::DeleteRequest* req,
+                      google::protobuf::Empty* out) override;
+  grpc::Status List(grpc::ServerContext* ctx, const leases_v1::ListRequest* req,
+                    leases_v1::ListResponse* out) override;
+  grpc::Status AddResource(grpc::ServerContext* ctx, const leases_v1::AddResourceRequest* req,
+                           google::protobuf::Empty* out) override;
+  grpc::Status DeleteResource(grpc::ServerContext* ctx, const leases_v1::DeleteResourceRequest* req,
+                              google::protobuf::Empty* out) override;
+  grpc::Status ListResources(grpc::ServerContext* ctx, const leases_v1::ListResourcesRequest* req,
+                             leases_v1::ListResourcesResponse* out) override;
+
+ private:
+  std::shared_ptr<Metadata> md_;
+};
+
+}  // namespace berth::api
