@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# bench/ingest.sh: ingest of one large file through Debian's `ctr content
+# ingest`, berthd beside Debian's containerd (CRI disabled) in one run, and
+# beside two floors for the same file read from page cache: writing it durably
+# (`dd bs=1M conv=fsync`) and hashing it (`openssl dgst -sha256`).
+#
+#   bench/ingest.sh                   # RUNS=3, a 1 GiB file, roots on /tmp
+#   RUNS=5 SIZE_MB=512 bench/ingest.sh
+#
+# Environment:
+#   BERTHD      berthd binary (default: <repo>/build/bin/berthd); its plugins are
+#               found as berthd does, at <bin>/../lib/berth/plugins
+#   CONTAINERD  containerd binary (default /usr/bin/containerd)
+#   CTR         ctr binary (default /usr/bin/ctr)
+#   OPENSSL     openssl binary (default: openssl on PATH)
+#   RUNS        samples of each of the four steps (default 3)
+#   SIZE_MB     size of the file in MiB (default 1024)
+#   DIGEST_ARG  1 (default): pass --expected-digest and --expected-size to
+#               `ctr content ingest`, as a pull does; 0: let the daemon compute it
+#   SNAPSHOT    1 (default): copy berthd, its libberth-*.so and plugins into the
+#               temp dir first, so a rebuild of the tree during the run cannot
+#               mix binaries; 0: run in place
+#   RESULTS     JSON output (default bench/results/ingest.json)
+#   TMPDIR      where the file, the dd output and the daemons' root/state go
+#               (default /tmp); all on one file system
+#
+# Method (see bench/README.md): the file (random bytes) is made once and read
+# once into page cache. Each run then times, in turn and each after an untimed
+# `sync` so no step pays for the previous one's dirty pages:
+#   berthd      ctr -a SOCK content ingest REF < FILE   (fresh REF every run)
+#   containerd  the same, against containerd
+#   dd          dd if=FILE of=OUT bs=1M conv=fsync
+#   openssl     openssl dgst -sha256 FILE
+# Between runs `ctr content rm DIGEST` deletes the blob, and the script waits
+# until no file named by the digest is left under the daemon's root
+# (containerd removes it in its asynchronous GC), so every run writes.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+BERTHD=${BERTHD:-$REPO/build/bin/berthd}
+CONTAINERD=${CONTAINERD:-/usr/bin/containerd}
+CTR=${CTR:-/usr/bin/ctr}
+OPENSSL=${OPENSSL:-$(command -v openssl || echo /usr/bin/openssl)}
+RUNS=${RUNS:-3}
+SIZE_MB=${SIZE_MB:-1024}
+DIGEST_ARG=${DIGEST_ARG:-1}
+SNAPSHOT=${SNAPSHOT:-1}
+RESULTS=${RESULTS:-$HERE/results/ingest.json}
+
+die() { echo "ingest.sh: $*" >&2; exit 1; }
+log() { echo "ingest.sh: $*" >&2; }
+
+[[ $EUID -eq 0 ]] || die "run as root (containerd needs it)"
+for b in "$BERTHD" "$CONTAINERD" "$CTR" "$OPENSSL"; do [[ -x $b ]] || die "$b is not executable"; done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ $SIZE_MB =~ ^[1-9][0-9]*$ ]] || die "SIZE_MB must be a positive integer"
+
+WORK=$(mktemp -d -p "${TMPDIR:-/tmp}" berth-bench-ingest.XXXXXX)
+(( ${#WORK} < 80 )) || { rm -rf "$WORK"; die "TMPDIR path too long for a unix socket path"; }
+WORK_FS=$(df -T "$WORK" | awk 'NR == 2 {print $2}')
+# The file, one blob in a daemon, the dd output, plus margin.
+need_kb=$(( SIZE_MB * 1024 * 3 + 512 * 1024 ))
+avail_kb=$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')
+(( avail_kb > need_kb )) || { rm -rf "$WORK"; die "$WORK has ${avail_kb} kB free, needs ${need_kb} kB"; }
+
+declare -A PID_OF=()   # kind -> pid of the daemon this script started
+
+# Stops what this script started, and nothing else: each daemon by its PID.
+# The daemons are children of this shell, so their PIDs cannot have been
+# reused until this shell reaps them with `wait`.
+cleanup() {
+  local kind pid i
+  for kind in "${!PID_OF[@]}"; do kill -TERM "${PID_OF[$kind]}" 2>/dev/null || true; done
+  for kind in "${!PID_OF[@]}"; do
+    pid=${PID_OF[$kind]}
+    for ((i = 0; i < 1000; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PID_OF=()
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Stable copy of berthd and its plugins, laid out as berthd expects.
+BERTHD_SRC=$BERTHD
+if [[ $SNAPSHOT == 1 ]]; then
+  src_prefix=$(dirname "$(dirname "$(readlink -f "$BERTHD")")")
+  mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib/berth"
+  cp -a "$(readlink -f "$BERTHD")" "$WORK/prefix/bin/berthd"
+  cp -a "$src_prefix"/lib/libberth-* "$WORK/prefix/lib/" 2>/dev/null || true
+  if [[ -d $src_prefix/lib/berth/plugins ]]; then
+    cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
+  else
+    log "warning: no plugin directory $src_prefix/lib/berth/plugins; berthd starts without plugins"
+  fi
+  BERTHD=$WORK/prefix/bin/berthd
+fi
+PLUGIN_DIR=$(dirname "$(dirname "$BERTHD")")/lib/berth/plugins
+BERTHD_PLUGINS=$(cd "$PLUGIN_DIR" 2>/dev/null && ls -- *.so 2>/dev/null | tr '\n' ' ' || true)
+
+# Configs, as in startup.sh: berthd's is `version = 2` only; containerd's moves
+# the opt plugin's path into the temp dir and disables CRI (not needed here,
+# and it keeps containerd light on a small machine).
+printf 'version = 2\n' >"$WORK/berthd.toml"
+cat >"$WORK/containerd.toml" <<EOF
+version = 2
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$WORK/opt"
+EOF
+
+start_daemon() {  # kind
+  local kind=$1 dir=$WORK/$1 i
+  mkdir -p "$dir"
+  case $kind in
+    berthd) "$BERTHD" --config "$WORK/berthd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
+    ctrd) "$CONTAINERD" --config "$WORK/containerd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
+  esac
+  PID_OF[$kind]=$!
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "${PID_OF[$kind]}" 2>/dev/null || { tail -20 "$dir/daemon.log" >&2; die "$kind exited at start"; }
+    [[ -S $dir/sock ]] && "$CTR" -a "$dir/sock" version >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  tail -20 "$dir/daemon.log" >&2
+  die "$kind did not answer within 30 s"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, all threads
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+TICK=$(getconf CLK_TCK)
+
+# Samples: S[key] is a space-separated list.
+declare -A S=()
+add() { S[$1]="${S[$1]:-}${S[$1]:+ }$2"; }
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+LOAD_BEFORE=$(loadavg)
+
+# ---- the file --------------------------------------------------------------------
+FILE=$WORK/blob
+log "making $FILE: $SIZE_MB MiB of random bytes"
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$FILE"
+SIZE=$(stat -c %s "$FILE")
+cat "$FILE" >/dev/null   # into page cache
+"$OPENSSL" dgst -sha256 "$FILE" >/dev/null   # one discarded warm-up of openssl
+DIGEST=sha256:$(sha256sum "$FILE" | awk '{print $1}')
+HEX=${DIGEST#sha256:}
+sync
+
+log "berthd: $BERTHD_SRC (plugins: ${BERTHD_PLUGINS:-none})"
+log "containerd: $("$CONTAINERD" --version)"
+log "RUNS=$RUNS, file $SIZE bytes ($DIGEST), $WORK_FS at $(dirname "$WORK"), load average $LOAD_BEFORE"
+
+start_daemon berthd
+start_daemon ctrd
+
+INGEST_ARGS=()
+[[ $DIGEST_ARG == 1 ]] && INGEST_ARGS=(--expected-digest "$DIGEST" --expected-size "$SIZE")
+
+# Waits until no file named by the digest is left under the daemon's root.
+wait_blob_gone() {  # kind
+  local root=$WORK/$1/root i
+  for ((i = 0; i < 300; i++)); do
+    [[ -z $(find "$root" -name "$HEX" -print -quit 2>/dev/null) ]] && return 0
+    sleep 0.1
+  done
+  log "warning: $1 still holds a file named $HEX after 30 s; the next run may not write"
+}
+
+ingest() {  # kind run
+  local kind=$1 run=$2 sock=$WORK/$1/sock pid=${PID_OF[$1]} t0 t1 c0 c1
+  c0=$(cpu_ticks "$pid")
+  t0=$EPOCHREALTIME
+  "$CTR" -a "$sock" content ingest "${INGEST_ARGS[@]}" "bench-ingest-$run-$RANDOM" <"$FILE" >"$WORK/$kind/ctr.out" 2>&1 \
+    || { cat "$WORK/$kind/ctr.out" >&2; die "ctr content ingest failed on $kind"; }
+  t1=$EPOCHREALTIME
+  c1=$(cpu_ticks "$pid")
+  add "$kind.s" "$(secs "$t0" "$t1")"
+  add "$kind.cpu" "$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }')"
+  # The blob must be there, with the right size.
+  "$CTR" -a "$sock" content ls -q 2>/dev/null | grep -qx "$DIGEST" || die "$kind: $DIGEST not listed after ingest"
+  "$CTR" -a "$sock" content rm "$DIGEST" >/dev/null 2>&1 || die "$kind: ctr content rm $DIGEST failed"
+  wait_blob_gone "$kind"
+}
+
+run_dd() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  dd if="$FILE" of="$WORK/dd.out" bs=1M conv=fsync status=none
+  t1=$EPOCHREALTIME
+  add dd.s "$(secs "$t0" "$t1")"
+  rm -f "$WORK/dd.out"
+}
+
+run_openssl() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  "$OPENSSL" dgst -sha256 "$FILE" >/dev/null
+  t1=$EPOCHREALTIME
+  add openssl.s "$(secs "$t0" "$t1")"
+}
+
+for ((r = 1; r <= RUNS; r++)); do
+  sync; ingest berthd "$r"
+  sync; ingest ctrd "$r"
+  sync; run_dd
+  sync; run_openssl
+  log "run $r/$RUNS: berthd $(awk '{print $NF}' <<<"${S[berthd.s]}") s, containerd $(awk '{print $NF}' <<<"${S[ctrd.s]}") s," \
+    "dd $(awk '{print $NF}' <<<"${S[dd.s]}") s, openssl $(awk '{print $NF}' <<<"${S[openssl.s]}") s; load $(loadavg)"
+done
+HWM_BERTHD=$(hwm_kb "${PID_OF[berthd]}")
+HWM_CTRD=$(hwm_kb "${PID_OF[ctrd]}")
+LOAD_AFTER=$(loadavg)
+
+# ---- statistics -------------------------------------------------------------
+median() {  # LIST [DECIMALS]
+  tr ' ' '\n' <<<"$1" | sort -g | awk -v p="${2:-3}" '{v[NR] = $1}
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
+}
+minimum() { tr ' ' '\n' <<<"$1" | sort -g | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+mbs() { awk -v s="$1" -v n="$SIZE" 'BEGIN { if (s > 0) printf "%.0f", n / 1e6 / s; else print "n/a" }'; }
+jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }
+
+STEPS=(berthd ctrd dd openssl)
+declare -A LABEL=([berthd]="berthd: \`ctr content ingest\`" [ctrd]="containerd $("$CONTAINERD" --version | awk '{print $3}') (no CRI): \`ctr content ingest\`"
+  [dd]="floor: \`dd bs=1M conv=fsync\` (durable write)" [openssl]="floor: \`openssl dgst -sha256\` (hash)")
+declare -A MED=()
+for k in "${STEPS[@]}"; do MED[$k]=$(median "${S[$k.s]}"); done
+FLOOR=$(awk -v a="${MED[dd]}" -v b="${MED[openssl]}" 'BEGIN { print (a > b) ? a : b }')
+FLOOR_NAME=$(awk -v a="${MED[dd]}" -v b="${MED[openssl]}" 'BEGIN { print (a > b) ? "dd" : "openssl" }')
+R_FLOOR=$(ratio "${MED[berthd]}" "$FLOOR")
+R_CTRD=$(ratio "${MED[berthd]}" "${MED[ctrd]}")
+R_CTRD_FLOOR=$(ratio "${MED[ctrd]}" "$FLOOR")
+GOAL=1.25
+GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g) ? "met" : "NOT met" }')
+
+# ---- Markdown ------------------------------------------------------------------
+{
+  echo "### berthd vs containerd: \`ctr content ingest\` of $SIZE_MB MiB"
+  echo
+  echo "RUNS=$RUNS, $(nproc) CPUs, file and roots on $WORK_FS ($(dirname "$WORK")), load average before $LOAD_BEFORE, after $LOAD_AFTER."
+  echo "berthd: \`$BERTHD_SRC\` (plugins: ${BERTHD_PLUGINS% }); containerd: $("$CONTAINERD" --version | awk '{print $3}'), CRI disabled."
+  echo "File: $SIZE bytes of random data, from page cache; ingest $([[ $DIGEST_ARG == 1 ]] && echo "with \`--expected-digest\` and \`--expected-size\`" || echo "without an expected digest")."
+  echo
+  echo "| step | median (s) | min (s) | MB/s (median) | daemon CPU (s, median) | samples (s) |"
+  echo "|---|---:|---:|---:|---:|---|"
+  for k in "${STEPS[@]}"; do
+    cpu="–"; [[ -n ${S[$k.cpu]:-} ]] && cpu=$(median "${S[$k.cpu]}" 2)
+    echo "| ${LABEL[$k]} | ${MED[$k]} | $(minimum "${S[$k.s]}") | $(mbs "${MED[$k]}") | $cpu | ${S[$k.s]} |"
+  done
+  echo
+  echo "| ratio (on medians) | value |"
+  echo "|---|---:|"
+  echo "| berthd / larger floor ($FLOOR_NAME) | $R_FLOOR |"
+  echo "| berthd / containerd | $R_CTRD |"
+  echo "| containerd / larger floor | $R_CTRD_FLOOR |"
+  echo
+  echo "Goal: berthd ≤ $GOAL × the larger floor: **$GOAL_MET** ($R_FLOOR)."
+  echo "Peak RSS (VmHWM) over the whole run: berthd $HWM_BERTHD kB, containerd $HWM_CTRD kB."
+}
+
+# ---- JSON ------------------------------------------------------------------------
+mkdir -p "$(dirname "$RESULTS")"
+rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true)
+{
+  echo "{"
+  echo "  \"benchmark\": \"ingest\","
+  echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  echo "  \"host\": {\"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"workdir_fs\": \"$WORK_FS\", \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
+  echo "  \"config\": {\"runs\": $RUNS, \"size_bytes\": $SIZE, \"digest\": \"$DIGEST\", \"expected_digest_passed\": $([[ $DIGEST_ARG == 1 ]] && echo true || echo false),"
+  echo "             \"berthd\": \"$BERTHD_SRC\", \"berthd_plugins\": \"${BERTHD_PLUGINS% }\", \"git_rev\": \"$rev\", \"git_dirty_files\": $dirty,"
+  echo "             \"containerd\": \"$("$CONTAINERD" --version)\", \"containerd_cri\": false, \"ctr\": \"$CTR\", \"openssl\": \"$("$OPENSSL" version)\"},"
+  echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE'. Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat. floor = the larger of the dd and openssl medians.\","
+  echo "  \"steps\": {"
+  first=1
+  for k in "${STEPS[@]}"; do
+    [[ $first == 1 ]] || echo ","
+    first=0
+    cpu=null; [[ -n ${S[$k.cpu]:-} ]] && cpu=$(jarray "${S[$k.cpu]}")
+    printf '    "%s": {"median_s": %s, "min_s": %s, "mb_per_s": %s, "samples_s": %s, "daemon_cpu_s": %s}' \
+      "$k" "${MED[$k]}" "$(minimum "${S[$k.s]}")" "$(mbs "${MED[$k]}")" "$(jarray "${S[$k.s]}")" "$cpu"
+  done
+  echo
+  echo "  },"
+  echo "  \"peak_rss_kb\": {\"berthd\": $HWM_BERTHD, \"ctrd\": $HWM_CTRD},"
+  echo "  \"floor\": {\"step\": \"$FLOOR_NAME\", \"median_s\": $FLOOR},"
+  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR},"
+  echo "  \"goals\": {\"ingest_le_1_25_floor\": {\"target\": $GOAL, \"value\": $R_FLOOR, \"result\": \"$GOAL_MET\"}}"
+  echo "}"
+} >"$RESULTS.tmp"
+mv "$RESULTS.tmp" "$RESULTS"
+log "results written to $RESULTS"
