@@ -13,7 +13,16 @@ std::optional<std::string> ParsedArgs::Value(std::string_view long_name) const {
   return std::nullopt;
 }
 
+std::vector<std::string> ParsedArgs::Values(std::string_view long_name) const {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : all_values_) {
+    if (name == long_name) out.push_back(value);
+  }
+  return out;
+}
+
 void ParsedArgs::Set(std::string_view long_name, std::string value) {
+  all_values_.emplace_back(std::string(long_name), value);
   values_.insert_or_assign(std::string(long_name), std::move(value));
 }
 

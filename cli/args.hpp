@@ -29,6 +29,8 @@ class ParsedArgs {
   bool Has(std::string_view long_name) const;
   // The last value given for the option (later occurrences override, as usual).
   std::optional<std::string> Value(std::string_view long_name) const;
+  // Every value given for a repeatable option, in command-line order.
+  std::vector<std::string> Values(std::string_view long_name) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
   void Set(std::string_view long_name, std::string value);
@@ -36,6 +38,7 @@ class ParsedArgs {
 
  private:
   std::map<std::string, std::string, std::less<>> values_;
+  std::vector<std::pair<std::string, std::string>> all_values_;
   std::vector<std::string> positionals_;
 };
 

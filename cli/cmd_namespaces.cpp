@@ -12,6 +12,7 @@
 
 #include "command_table.hpp"
 #include "github.com/containerd/containerd/api/services/namespaces/v1/namespace.grpc.pb.h"
+#include "labels.hpp"
 #include "output.hpp"
 
 namespace berth::cli {
@@ -20,34 +21,11 @@ namespace {
 namespace namespaces = containerd::services::namespaces::v1;
 using Stub = namespaces::Namespaces::Stub;
 
-// KEY=VALUE arguments as ctr reads them: a bare KEY means KEY=true, and an
-// empty value is kept (for `label`, that removes the label).
-bool ParseLabels(std::span<const std::string> args, std::map<std::string, std::string>& labels,
-                 std::string& error) {
-  for (const std::string& arg : args) {
-    auto eq = arg.find('=');
-    std::string key = arg.substr(0, eq);
-    if (key.empty()) {
-      error = fmt::format("label {:?} has no key (want KEY=VALUE)", arg);
-      return false;
-    }
-    labels[key] = eq == std::string::npos ? "true" : arg.substr(eq + 1);
-  }
-  return true;
-}
-
-std::string JoinLabels(const google::protobuf::Map<std::string, std::string>& labels) {
-  std::vector<std::string> pairs;
-  for (const auto& [key, value] : labels) pairs.push_back(fmt::format("{}={}", key, value));
-  std::sort(pairs.begin(), pairs.end());
-  return fmt::format("{}", fmt::join(pairs, ","));
-}
-
 int RunCreate(Invocation& inv) {
   const std::string& name = inv.positionals().front();
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabels(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
+  if (!ParseLabelArgs(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
 
   namespaces::CreateNamespaceRequest request;
   request.mutable_namespace_()->set_name(name);
@@ -84,7 +62,7 @@ int RunList(Invocation& inv) {
   } else {
     Table table({"NAME", "LABELS"});
     for (const auto* ns : sorted) {
-      std::string labels = JoinLabels(ns->labels());
+      std::string labels = JoinLabelMap(ns->labels());
       table.AddRow({ns->name(), labels.empty() ? "-" : labels});
     }
     table.Print();
@@ -96,7 +74,7 @@ int RunLabel(Invocation& inv) {
   const std::string& name = inv.positionals().front();
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabels(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
+  if (!ParseLabelArgs(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
   // With no paths in the mask, Update would replace the whole label set
   // (clearing it here), so no labels means nothing to do, as in ctr.
   if (labels.empty()) return kExitOk;

@@ -12,6 +12,8 @@ const Command& RootCommand() {
               VersionCommand(),
               PluginsCommand(),
               NamespacesCommand(),
+              ContentCommand(),
+              LeasesCommand(),
           },
   };
   return root;

@@ -10,6 +10,8 @@ namespace berth::cli {
 Command VersionCommand();     // cmd_version.cpp
 Command PluginsCommand();     // cmd_plugins.cpp
 Command NamespacesCommand();  // cmd_namespaces.cpp
+Command ContentCommand();     // cmd_content.cpp
+Command LeasesCommand();      // cmd_leases.cpp
 
 // `berth` itself: the group whose subcommands are the groups above.
 const Command& RootCommand();

@@ -1,0 +1,349 @@
+// berth content: list, read, ingest, label and remove blobs in the content
+// store, as `ctr content` does.
+#include <fmt/format.h>
+#include <google/protobuf/empty.pb.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "command_table.hpp"
+#include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
+#include "labels.hpp"
+#include "output.hpp"
+
+namespace berth::cli {
+namespace {
+
+namespace content = containerd::services::content::v1;
+using Stub = content::Content::Stub;
+
+constexpr size_t kChunkBytes = 1 << 20;  // what ctr writes per WRITE message
+
+int RunList(Invocation& inv) {
+  if (auto status = inv.client().Connect(); !status.ok()) return inv.Fail("list content", status);
+  content::ListContentRequest request;
+  for (const std::string& filter : inv.positionals()) request.add_filters(filter);
+  grpc::ClientContext context;
+  inv.client().Prepare(context);
+  Stub stub(inv.client().channel());
+  auto reader = stub.List(&context, request);
+  std::vector<content::Info> infos;
+  content::ListContentResponse response;
+  while (reader->Read(&response)) {
+    for (auto& info : *response.mutable_info()) infos.push_back(std::move(info));
+  }
+  if (auto status = reader->Finish(); !status.ok()) return inv.Fail("list content", status);
+  std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.digest() < b.digest(); });
+
+  const auto now = std::chrono::system_clock::now();
+  if (inv.args().Has("quiet")) {
+    for (const auto& info : infos) fmt::print("{}\n", info.digest());
+  } else if (inv.json()) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::array();
+    for (const auto& info : infos) {
+      doc.push_back({{"digest", info.digest()},
+                     {"size", info.size()},
+                     {"created_at", Rfc3339(info.created_at())},
+                     {"updated_at", Rfc3339(info.updated_at())},
+                     {"labels", LabelMap(info.labels())}});
+    }
+    PrintJson(doc);
+  } else {
+    Table table({"DIGEST", "SIZE", "AGE", "LABELS"});
+    for (const auto& info : infos) {
+      table.AddRow({info.digest(), std::to_string(info.size()),
+                    HumanDuration(now - ToTimePoint(info.created_at())), JoinLabelMap(info.labels())});
+    }
+    table.Print();
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+int RunGet(Invocation& inv) {
+  const std::string& digest = inv.positionals().front();
+  const std::string what = fmt::format("get content {}", digest);
+  // Info first, so a missing blob fails before anything reaches stdout.
+  content::InfoRequest info_request;
+  info_request.set_digest(digest);
+  content::InfoResponse info;
+  if (auto status = inv.client().Call(&Stub::Info, info_request, &info); !status.ok())
+    return inv.Fail(what, status);
+
+  content::ReadContentRequest request;
+  request.set_digest(digest);
+  grpc::ClientContext context;
+  inv.client().Prepare(context);
+  Stub stub(inv.client().channel());
+  auto reader = stub.Read(&context, request);
+  content::ReadContentResponse response;
+  int64_t written = 0;
+  while (reader->Read(&response)) {
+    if (!WriteAll(STDOUT_FILENO, response.data().data(), response.data().size())) {
+      fmt::print(stderr, "berth: {}: writing stdout: {}\n", what, std::strerror(errno));
+      context.TryCancel();
+      reader->Finish();
+      return kExitFailure;
+    }
+    written += static_cast<int64_t>(response.data().size());
+  }
+  if (auto status = reader->Finish(); !status.ok()) return inv.Fail(what, status);
+  if (written != info.info().size()) {
+    fmt::print(stderr, "berth: {}: read {} bytes, expected {}\n", what, written, info.info().size());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+bool ParseSize(const std::string& text, int64_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out >= 0;
+}
+
+// Reads up to `size` bytes from stdin; fewer only at end of input. -1 on error.
+ssize_t ReadFull(char* buf, size_t size) {
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(STDIN_FILENO, buf + got, size - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+int RunIngest(Invocation& inv) {
+  const std::string& ref = inv.positionals().front();
+  const std::string what = fmt::format("ingest {}", ref);
+  std::string expected = inv.args().Value("expected-digest").value_or("");
+  int64_t expected_size = 0;
+  if (auto size = inv.args().Value("expected-size")) {
+    if (!ParseSize(*size, expected_size)) {
+      return inv.UsageError(fmt::format("--expected-size {:?} is not a non-negative number", *size));
+    }
+  }
+  std::map<std::string, std::string> labels;
+  std::string error;
+  if (!ParseLabelArgs(inv.args().Values("label"), labels, error)) return inv.UsageError(error);
+
+  if (auto status = inv.client().Connect(); !status.ok()) return inv.Fail(what, status);
+  grpc::ClientContext context;
+  inv.client().Prepare(context);
+  Stub stub(inv.client().channel());
+  auto stream = stub.Write(&context);
+  content::WriteContentResponse response;
+
+  // Closes the stream and reports its status (or `fallback` when it is OK).
+  // gRPC's Finish waits for every incoming message to be read: drain first.
+  auto finish = [&] {
+    stream->WritesDone();
+    content::WriteContentResponse rest;
+    while (stream->Read(&rest)) {
+    }
+    return stream->Finish();
+  };
+  auto fail = [&](const grpc::Status& fallback) {
+    grpc::Status status = finish();
+    return inv.Fail(what, status.ok() ? fallback : status);
+  };
+  auto broken = grpc::Status(grpc::StatusCode::UNKNOWN, "the write stream ended early");
+
+  content::WriteContentRequest stat;
+  stat.set_action(content::STAT);
+  stat.set_ref(ref);
+  stat.set_total(expected_size);
+  stat.set_expected(expected);
+  if (!stream->Write(stat) || !stream->Read(&response)) {
+    grpc::Status status = finish();
+    // The blob is already there: nothing to write, as ctr does.
+    if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS && !expected.empty()) {
+      fmt::print("{}\n", expected);
+      return kExitOk;
+    }
+    return inv.Fail(what, status.ok() ? broken : status);
+  }
+
+  // An interrupted ingest of the same ref resumes where it stopped: skip
+  // what the daemon already has (stdin cannot seek).
+  int64_t offset = response.offset();
+  std::vector<char> buf(kChunkBytes);
+  for (int64_t skipped = 0; skipped < offset;) {
+    ssize_t n = ReadFull(buf.data(), static_cast<size_t>(std::min<int64_t>(offset - skipped, kChunkBytes)));
+    if (n <= 0) {
+      return fail(
+          grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                       fmt::format("ref {} already holds {} bytes, more than stdin has", ref, offset)));
+    }
+    skipped += n;
+  }
+  for (;;) {
+    ssize_t n = ReadFull(buf.data(), buf.size());
+    if (n < 0) {
+      return fail(
+          grpc::Status(grpc::StatusCode::UNKNOWN, fmt::format("reading stdin: {}", std::strerror(errno))));
+    }
+    if (n == 0) break;
+    content::WriteContentRequest write;
+    write.set_action(content::WRITE);
+    write.set_ref(ref);
+    write.set_offset(offset);
+    write.set_data(buf.data(), static_cast<size_t>(n));
+    if (!stream->Write(write) || !stream->Read(&response)) return fail(broken);
+    offset += n;
+    if (static_cast<size_t>(n) < buf.size()) break;
+  }
+
+  content::WriteContentRequest commit;
+  commit.set_action(content::COMMIT);
+  commit.set_ref(ref);
+  commit.set_offset(offset);
+  commit.set_total(expected_size ? expected_size : offset);
+  commit.set_expected(expected);
+  commit.mutable_labels()->insert(labels.begin(), labels.end());
+  if (!stream->Write(commit) || !stream->Read(&response)) return fail(broken);
+  if (auto status = finish(); !status.ok()) return inv.Fail(what, status);
+  if (inv.json()) {
+    PrintJson({{"ref", ref}, {"digest", response.digest()}, {"size", offset}});
+  } else {
+    fmt::print("{}\n", response.digest());
+  }
+  return kExitOk;
+}
+
+int RunRemove(Invocation& inv) {
+  std::vector<std::string> removed;
+  int exit = kExitOk;
+  for (const std::string& digest : inv.positionals()) {
+    content::DeleteContentRequest request;
+    request.set_digest(digest);
+    google::protobuf::Empty response;
+    if (auto status = inv.client().Call(&Stub::Delete, request, &response); !status.ok()) {
+      exit = inv.Fail(fmt::format("remove content {}", digest), status);
+      if (inv.client().unreachable()) break;
+      continue;
+    }
+    if (inv.json()) {
+      removed.push_back(digest);
+    } else {
+      fmt::print("{}\n", digest);
+    }
+  }
+  if (inv.json()) PrintJson(removed);
+  return exit;
+}
+
+int RunLabel(Invocation& inv) {
+  const std::string& digest = inv.positionals().front();
+  std::map<std::string, std::string> labels;
+  std::string error;
+  if (!ParseLabelArgs(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
+  if (labels.empty()) return kExitOk;  // an empty mask would replace every label
+
+  content::UpdateRequest request;
+  request.mutable_info()->set_digest(digest);
+  for (const auto& [key, value] : labels) {
+    (*request.mutable_info()->mutable_labels())[key] = value;
+    request.mutable_update_mask()->add_paths("labels." + key);
+  }
+  content::UpdateResponse response;
+  if (auto status = inv.client().Call(&Stub::Update, request, &response); !status.ok()) {
+    return inv.Fail(fmt::format("label content {}", digest), status);
+  }
+  if (inv.json()) {
+    PrintJson({{"digest", response.info().digest()}, {"labels", LabelMap(response.info().labels())}});
+  } else {
+    fmt::print("{}\n", response.info().digest());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command ContentCommand() {
+  return {
+      .name = "content",
+      .summary = "manage blobs in the content store",
+      .subcommands =
+          {
+              {
+                  .name = "list",
+                  .aliases = {"ls"},
+                  .summary = "list blobs in the content store",
+                  .synopsis = "[FILTER...]",
+                  .description =
+                      "List blobs matching any of the filters (e.g. labels.\"k\"==v), or all blobs.",
+                  .options = {{'q', "quiet", "", "print only the digests"}},
+                  .run = RunList,
+              },
+              {
+                  .name = "get",
+                  .summary = "write a blob to stdout",
+                  .synopsis = "DIGEST",
+                  .min_args = 1,
+                  .max_args = 1,
+                  .run = RunGet,
+              },
+              {
+                  .name = "ingest",
+                  .summary = "store stdin as a blob and print its digest",
+                  .synopsis = "REF",
+                  .description =
+                      "Write stdin into the content store under the ingest reference REF and commit\n"
+                      "it. With --expected-digest/--expected-size the daemon refuses other content.",
+                  .options = {{'\0', "expected-digest", "DIGEST", "the digest the content must have"},
+                              {'\0', "expected-size", "BYTES", "the size the content must have"},
+                              {'\0', "label", "KEY=VALUE", "a label for the blob (repeatable)"}},
+                  .min_args = 1,
+                  .max_args = 1,
+                  .run = RunIngest,
+              },
+              {
+                  .name = "remove",
+                  .aliases = {"rm", "delete", "del"},
+                  .summary = "remove one or more blobs",
+                  .synopsis = "DIGEST...",
+                  .description = "Remove blobs. Each failure is reported; the exit status is 1 if any blob\n"
+                                 "could not be removed.",
+                  .min_args = 1,
+                  .run = RunRemove,
+              },
+              {
+                  .name = "label",
+                  .summary = "set and clear labels of a blob",
+                  .synopsis = "DIGEST [KEY=VALUE...]",
+                  .description =
+                      "Set labels of a blob (a bare KEY means KEY=true); KEY= with an empty value\n"
+                      "removes the label. Other labels are left as they are.",
+                  .min_args = 1,
+                  .run = RunLabel,
+              },
+          },
+  };
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,222 @@
+// berth leases: create, list and remove leases, which keep content from the
+// garbage collector, as `ctr leases` does.
+#include <fmt/format.h>
+#include <google/protobuf/empty.pb.h>
+
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "command_table.hpp"
+#include "github.com/containerd/containerd/api/services/leases/v1/leases.grpc.pb.h"
+#include "labels.hpp"
+#include "output.hpp"
+
+namespace berth::cli {
+namespace {
+
+namespace leases = containerd::services::leases::v1;
+using Stub = leases::Leases::Stub;
+
+constexpr std::string_view kExpireLabel = "containerd.io/gc.expire";
+
+// A Go duration ("24h", "1h30m", "90s", "1.5h", "0"). False if malformed.
+bool ParseGoDuration(std::string_view text, std::chrono::nanoseconds& out) {
+  if (text == "0") {
+    out = std::chrono::nanoseconds(0);
+    return true;
+  }
+  bool negative = false;
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (text.empty()) return false;
+  long double total = 0;
+  while (!text.empty()) {
+    size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == 0) return false;
+    long double number = 0;
+    try {
+      number = std::stold(std::string(text.substr(0, i)));
+    } catch (...) {
+      return false;
+    }
+    text.remove_prefix(i);
+    size_t j = 0;
+    while (j < text.size() && !std::isdigit(static_cast<unsigned char>(text[j])) && text[j] != '.') ++j;
+    std::string_view unit = text.substr(0, j);
+    text.remove_prefix(j);
+    long double scale = 0;
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us" || unit == "µs")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1e6;
+    else if (unit == "s")
+      scale = 1e9;
+    else if (unit == "m")
+      scale = 60e9;
+    else if (unit == "h")
+      scale = 3600e9;
+    else
+      return false;
+    total += number * scale;
+  }
+  out = std::chrono::nanoseconds(static_cast<int64_t>(std::llround(negative ? -total : total)));
+  return true;
+}
+
+// ctr's random lease IDs: the current nanoseconds and some random characters.
+std::string RandomId() {
+  static constexpr std::string_view kChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  std::string suffix;
+  for (int i = 0; i < 11; ++i) suffix += kChars[gen() % kChars.size()];
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count() %
+               1'000'000'000;
+  return fmt::format("{}-{}", nanos, suffix);
+}
+
+int RunCreate(Invocation& inv) {
+  std::map<std::string, std::string> labels;
+  std::string error;
+  if (!ParseLabelArgs(inv.positionals(), labels, error)) return inv.UsageError(error);
+  std::string expires_text = inv.args().Value("expires").value_or("24h");
+  std::chrono::nanoseconds expires{};
+  if (!ParseGoDuration(expires_text, expires)) {
+    return inv.UsageError(fmt::format("--expires {:?} is not a duration (like 24h, 30m or 0)", expires_text));
+  }
+  if (expires.count() > 0) {
+    labels[std::string(kExpireLabel)] =
+        Rfc3339(std::chrono::system_clock::now() +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(expires));
+  }
+  leases::CreateRequest request;
+  request.set_id(inv.args().Value("id").value_or(RandomId()));
+  request.mutable_labels()->insert(labels.begin(), labels.end());
+  leases::CreateResponse response;
+  if (auto status = inv.client().Call(&Stub::Create, request, &response); !status.ok()) {
+    return inv.Fail(fmt::format("create lease {}", request.id()), status);
+  }
+  if (inv.json()) {
+    PrintJson({{"id", response.lease().id()},
+               {"created_at", Rfc3339(response.lease().created_at())},
+               {"labels", LabelMap(response.lease().labels())}});
+  } else {
+    fmt::print("{}\n", response.lease().id());
+  }
+  return kExitOk;
+}
+
+int RunList(Invocation& inv) {
+  leases::ListRequest request;
+  for (const std::string& filter : inv.positionals()) request.add_filters(filter);
+  leases::ListResponse response;
+  if (auto status = inv.client().Call(&Stub::List, request, &response); !status.ok()) {
+    return inv.Fail("list leases", status);
+  }
+  std::vector<const leases::Lease*> sorted;
+  for (const auto& lease : response.leases()) sorted.push_back(&lease);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->id() < b->id(); });
+
+  if (inv.args().Has("quiet")) {
+    for (const auto* lease : sorted) fmt::print("{}\n", lease->id());
+  } else if (inv.json()) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::array();
+    for (const auto* lease : sorted) {
+      doc.push_back({{"id", lease->id()},
+                     {"created_at", Rfc3339(lease->created_at())},
+                     {"labels", LabelMap(lease->labels())}});
+    }
+    PrintJson(doc);
+  } else {
+    Table table({"ID", "CREATED", "LABELS"});
+    for (const auto* lease : sorted) {
+      table.AddRow({lease->id(), Rfc3339(lease->created_at()), JoinLabelMap(lease->labels())});
+    }
+    table.Print();
+  }
+  return kExitOk;
+}
+
+int RunRemove(Invocation& inv) {
+  std::vector<std::string> removed;
+  int exit = kExitOk;
+  for (const std::string& id : inv.positionals()) {
+    leases::DeleteRequest request;
+    request.set_id(id);
+    request.set_sync(inv.args().Has("sync"));
+    google::protobuf::Empty response;
+    if (auto status = inv.client().Call(&Stub::Delete, request, &response); !status.ok()) {
+      exit = inv.Fail(fmt::format("remove lease {}", id), status);
+      if (inv.client().unreachable()) break;
+      continue;
+    }
+    if (inv.json()) {
+      removed.push_back(id);
+    } else {
+      fmt::print("{}\n", id);
+    }
+  }
+  if (inv.json()) PrintJson(removed);
+  return exit;
+}
+
+}  // namespace
+
+Command LeasesCommand() {
+  return {
+      .name = "leases",
+      .aliases = {"lease"},
+      .summary = "manage leases",
+      .subcommands =
+          {
+              {
+                  .name = "create",
+                  .aliases = {"c"},
+                  .summary = "create a lease and print its ID",
+                  .synopsis = "[KEY=VALUE...]",
+                  .description = "Create a lease with the given labels (a bare KEY means KEY=true). Unless\n"
+                                 "--expires is 0 it gets a containerd.io/gc.expire label that far ahead.",
+                  .options = {{'\0', "id", "ID", "the lease ID (default: a random one)"},
+                              {'x', "expires", "DURATION",
+                               "expire the lease after this long (default 24h; 0: never)"}},
+                  .run = RunCreate,
+              },
+              {
+                  .name = "list",
+                  .aliases = {"ls"},
+                  .summary = "list leases",
+                  .synopsis = "[FILTER...]",
+                  .options = {{'q', "quiet", "", "print only the lease IDs"}},
+                  .run = RunList,
+              },
+              {
+                  .name = "remove",
+                  .aliases = {"rm", "delete"},
+                  .summary = "remove one or more leases",
+                  .synopsis = "ID...",
+                  .description =
+                      "Remove leases. Each failure is reported; the exit status is 1 if any lease\n"
+                      "could not be removed.",
+                  .options = {{'\0', "sync", "", "wait for garbage collection to finish"}},
+                  .min_args = 1,
+                  .run = RunRemove,
+              },
+          },
+  };
+}
+
+}  // namespace berth::cli
