@@ -13,6 +13,8 @@
 #   CONTAINERD  containerd binary (default /usr/bin/containerd)
 #   CTR         ctr binary (default /usr/bin/ctr)
 #   OPENSSL     openssl binary (default: openssl on PATH)
+#   NULL_SERVER bench/null_content_server binary (default: <repo>/build/bench/
+#               null_content_server); the transport floor is skipped without it
 #   RUNS        samples of each of the four steps (default 3)
 #   SIZE_MB     size of the file in MiB (default 1024)
 #   DIGEST_ARG  1 (default): pass --expected-digest and --expected-size to
@@ -31,6 +33,8 @@
 #   containerd  the same, against containerd
 #   dd          dd if=FILE of=OUT bs=1M conv=fsync
 #   openssl     openssl dgst -sha256 FILE
+#   null        ctr content ingest into null_content_server, which discards the
+#               bytes: what ctr and gRPC over the socket cost with no store at all
 # Between runs `ctr content rm DIGEST` deletes the blob, and the script waits
 # until no file named by the digest is left under the daemon's root
 # (containerd removes it in its asynchronous GC), so every run writes.
@@ -47,6 +51,7 @@ SIZE_MB=${SIZE_MB:-1024}
 DIGEST_ARG=${DIGEST_ARG:-1}
 SNAPSHOT=${SNAPSHOT:-1}
 RESULTS=${RESULTS:-$HERE/results/ingest.json}
+NULL_SERVER=${NULL_SERVER:-$REPO/build/bench/null_content_server}
 
 die() { echo "ingest.sh: $*" >&2; exit 1; }
 log() { echo "ingest.sh: $*" >&2; }
@@ -119,10 +124,13 @@ start_daemon() {  # kind
   case $kind in
     berthd) "$BERTHD" --config "$WORK/berthd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
     ctrd) "$CONTAINERD" --config "$WORK/containerd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
+    null) "$NULL_SERVER" "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
   esac
   PID_OF[$kind]=$!
   for ((i = 0; i < 300; i++)); do
     kill -0 "${PID_OF[$kind]}" 2>/dev/null || { tail -20 "$dir/daemon.log" >&2; die "$kind exited at start"; }
+    # The null server has no Version service for ctr to ask.
+    [[ $kind == null && -S $dir/sock ]] && return 0
     [[ -S $dir/sock ]] && "$CTR" -a "$dir/sock" version >/dev/null 2>&1 && return 0
     sleep 0.1
   done
@@ -159,6 +167,13 @@ log "RUNS=$RUNS, file $SIZE bytes ($DIGEST), $WORK_FS at $(dirname "$WORK"), loa
 
 start_daemon berthd
 start_daemon ctrd
+HAVE_NULL=0
+if [[ -x $NULL_SERVER ]]; then
+  start_daemon null
+  HAVE_NULL=1
+else
+  log "warning: no $NULL_SERVER (build the tree); the transport floor is skipped"
+fi
 
 INGEST_ARGS=()
 [[ $DIGEST_ARG == 1 ]] && INGEST_ARGS=(--expected-digest "$DIGEST" --expected-size "$SIZE")
@@ -173,16 +188,27 @@ wait_blob_gone() {  # kind
   log "warning: $1 still holds a file named $HEX after 30 s; the next run may not write"
 }
 
+# CPU seconds (user + system) of this shell's finished children so far. Not
+# in a command substitution: a subshell's `times` would report its own.
+children_cpu() {  # VAR
+  times >"$WORK/times.txt"
+  printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.3f", s }' "$WORK/times.txt")"
+}
+
 ingest() {  # kind run
-  local kind=$1 run=$2 sock=$WORK/$1/sock pid=${PID_OF[$1]} t0 t1 c0 c1
+  local kind=$1 run=$2 sock=$WORK/$1/sock pid=${PID_OF[$1]} t0 t1 c0 c1 k0 k1
   c0=$(cpu_ticks "$pid")
+  children_cpu k0
   t0=$EPOCHREALTIME
   "$CTR" -a "$sock" content ingest "${INGEST_ARGS[@]}" "bench-ingest-$run-$RANDOM" <"$FILE" >"$WORK/$kind/ctr.out" 2>&1 \
     || { cat "$WORK/$kind/ctr.out" >&2; die "ctr content ingest failed on $kind"; }
   t1=$EPOCHREALTIME
+  children_cpu k1
   c1=$(cpu_ticks "$pid")
   add "$kind.s" "$(secs "$t0" "$t1")"
   add "$kind.cpu" "$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }')"
+  add "$kind.ctrcpu" "$(secs "$k0" "$k1")"
+  [[ $kind == null ]] && return 0  # it keeps nothing to check or remove
   # The blob must be there, with the right size.
   "$CTR" -a "$sock" content ls -q 2>/dev/null | grep -qx "$DIGEST" || die "$kind: $DIGEST not listed after ingest"
   "$CTR" -a "$sock" content rm "$DIGEST" >/dev/null 2>&1 || die "$kind: ctr content rm $DIGEST failed"
@@ -211,8 +237,10 @@ for ((r = 1; r <= RUNS; r++)); do
   sync; ingest ctrd "$r"
   sync; run_dd
   sync; run_openssl
+  [[ $HAVE_NULL == 1 ]] && { sync; ingest null "$r"; }
   log "run $r/$RUNS: berthd $(awk '{print $NF}' <<<"${S[berthd.s]}") s, containerd $(awk '{print $NF}' <<<"${S[ctrd.s]}") s," \
-    "dd $(awk '{print $NF}' <<<"${S[dd.s]}") s, openssl $(awk '{print $NF}' <<<"${S[openssl.s]}") s; load $(loadavg)"
+    "dd $(awk '{print $NF}' <<<"${S[dd.s]}") s, openssl $(awk '{print $NF}' <<<"${S[openssl.s]}") s," \
+    "null server $(awk '{print $NF}' <<<"${S[null.s]:-–}") s; load $(loadavg)"
 done
 HWM_BERTHD=$(hwm_kb "${PID_OF[berthd]}")
 HWM_CTRD=$(hwm_kb "${PID_OF[ctrd]}")
@@ -229,8 +257,10 @@ mbs() { awk -v s="$1" -v n="$SIZE" 'BEGIN { if (s > 0) printf "%.0f", n / 1e6 / 
 jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }
 
 STEPS=(berthd ctrd dd openssl)
+[[ $HAVE_NULL == 1 ]] && STEPS+=(null)
 declare -A LABEL=([berthd]="berthd: \`ctr content ingest\`" [ctrd]="containerd $("$CONTAINERD" --version | awk '{print $3}') (no CRI): \`ctr content ingest\`"
-  [dd]="floor: \`dd bs=1M conv=fsync\` (durable write)" [openssl]="floor: \`openssl dgst -sha256\` (hash)")
+  [dd]="floor: \`dd bs=1M conv=fsync\` (durable write)" [openssl]="floor: \`openssl dgst -sha256\` (hash)"
+  [null]="transport floor: \`ctr content ingest\` into a server that discards the bytes")
 declare -A MED=()
 for k in "${STEPS[@]}"; do MED[$k]=$(median "${S[$k.s]}"); done
 FLOOR=$(awk -v a="${MED[dd]}" -v b="${MED[openssl]}" 'BEGIN { print (a > b) ? a : b }')
@@ -238,6 +268,11 @@ FLOOR_NAME=$(awk -v a="${MED[dd]}" -v b="${MED[openssl]}" 'BEGIN { print (a > b)
 R_FLOOR=$(ratio "${MED[berthd]}" "$FLOOR")
 R_CTRD=$(ratio "${MED[berthd]}" "${MED[ctrd]}")
 R_CTRD_FLOOR=$(ratio "${MED[ctrd]}" "$FLOOR")
+R_NULL=n/a; R_NULL_FLOOR=n/a
+if [[ $HAVE_NULL == 1 ]]; then
+  R_NULL=$(ratio "${MED[berthd]}" "${MED[null]}")
+  R_NULL_FLOOR=$(ratio "${MED[null]}" "$FLOOR")
+fi
 GOAL=1.25
 GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g) ? "met" : "NOT met" }')
 
@@ -249,11 +284,12 @@ GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g
   echo "berthd: \`$BERTHD_SRC\` (plugins: ${BERTHD_PLUGINS% }); containerd: $("$CONTAINERD" --version | awk '{print $3}'), CRI disabled."
   echo "File: $SIZE bytes of random data, from page cache; ingest $([[ $DIGEST_ARG == 1 ]] && echo "with \`--expected-digest\` and \`--expected-size\`" || echo "without an expected digest")."
   echo
-  echo "| step | median (s) | min (s) | MB/s (median) | daemon CPU (s, median) | samples (s) |"
-  echo "|---|---:|---:|---:|---:|---|"
+  echo "| step | median (s) | min (s) | MB/s (median) | server CPU (s, median) | ctr CPU (s, median) | samples (s) |"
+  echo "|---|---:|---:|---:|---:|---:|---|"
   for k in "${STEPS[@]}"; do
     cpu="–"; [[ -n ${S[$k.cpu]:-} ]] && cpu=$(median "${S[$k.cpu]}" 2)
-    echo "| ${LABEL[$k]} | ${MED[$k]} | $(minimum "${S[$k.s]}") | $(mbs "${MED[$k]}") | $cpu | ${S[$k.s]} |"
+    ccpu="–"; [[ -n ${S[$k.ctrcpu]:-} ]] && ccpu=$(median "${S[$k.ctrcpu]}" 2)
+    echo "| ${LABEL[$k]} | ${MED[$k]} | $(minimum "${S[$k.s]}") | $(mbs "${MED[$k]}") | $cpu | $ccpu | ${S[$k.s]} |"
   done
   echo
   echo "| ratio (on medians) | value |"
@@ -261,8 +297,11 @@ GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g
   echo "| berthd / larger floor ($FLOOR_NAME) | $R_FLOOR |"
   echo "| berthd / containerd | $R_CTRD |"
   echo "| containerd / larger floor | $R_CTRD_FLOOR |"
+  echo "| transport floor / larger floor | $R_NULL_FLOOR |"
+  echo "| berthd / transport floor | $R_NULL |"
   echo
   echo "Goal: berthd ≤ $GOAL × the larger floor: **$GOAL_MET** ($R_FLOOR)."
+  [[ $HAVE_NULL == 1 ]] && echo "No server can beat the transport floor: ctr and gRPC alone, with every byte thrown away, take $R_NULL_FLOOR × the larger floor."
   echo "Peak RSS (VmHWM) over the whole run: berthd $HWM_BERTHD kB, containerd $HWM_CTRD kB."
 }
 
@@ -278,21 +317,22 @@ dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true)
   echo "  \"config\": {\"runs\": $RUNS, \"size_bytes\": $SIZE, \"digest\": \"$DIGEST\", \"expected_digest_passed\": $([[ $DIGEST_ARG == 1 ]] && echo true || echo false),"
   echo "             \"berthd\": \"$BERTHD_SRC\", \"berthd_plugins\": \"${BERTHD_PLUGINS% }\", \"git_rev\": \"$rev\", \"git_dirty_files\": $dirty,"
   echo "             \"containerd\": \"$("$CONTAINERD" --version)\", \"containerd_cri\": false, \"ctr\": \"$CTR\", \"openssl\": \"$("$OPENSSL" version)\"},"
-  echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE'. Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat. floor = the larger of the dd and openssl medians.\","
+  echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE', then (if built) the same ingest into bench/null_content_server, which discards the bytes (the transport floor). Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat; ctr_cpu_s = ctr's own user+system time (bash times). floor = the larger of the dd and openssl medians.\","
   echo "  \"steps\": {"
   first=1
   for k in "${STEPS[@]}"; do
     [[ $first == 1 ]] || echo ","
     first=0
     cpu=null; [[ -n ${S[$k.cpu]:-} ]] && cpu=$(jarray "${S[$k.cpu]}")
-    printf '    "%s": {"median_s": %s, "min_s": %s, "mb_per_s": %s, "samples_s": %s, "daemon_cpu_s": %s}' \
-      "$k" "${MED[$k]}" "$(minimum "${S[$k.s]}")" "$(mbs "${MED[$k]}")" "$(jarray "${S[$k.s]}")" "$cpu"
+    ccpu=null; [[ -n ${S[$k.ctrcpu]:-} ]] && ccpu=$(jarray "${S[$k.ctrcpu]}")
+    printf '    "%s": {"median_s": %s, "min_s": %s, "mb_per_s": %s, "samples_s": %s, "daemon_cpu_s": %s, "ctr_cpu_s": %s}' \
+      "$k" "${MED[$k]}" "$(minimum "${S[$k.s]}")" "$(mbs "${MED[$k]}")" "$(jarray "${S[$k.s]}")" "$cpu" "$ccpu"
   done
   echo
   echo "  },"
   echo "  \"peak_rss_kb\": {\"berthd\": $HWM_BERTHD, \"ctrd\": $HWM_CTRD},"
   echo "  \"floor\": {\"step\": \"$FLOOR_NAME\", \"median_s\": $FLOOR},"
-  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR},"
+  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR, \"transport_floor_vs_floor\": \"$R_NULL_FLOOR\", \"berthd_vs_transport_floor\": \"$R_NULL\"},"
   echo "  \"goals\": {\"ingest_le_1_25_floor\": {\"target\": $GOAL, \"value\": $R_FLOOR, \"result\": \"$GOAL_MET\"}}"
   echo "}"
 } >"$RESULTS.tmp"

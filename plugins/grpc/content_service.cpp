@@ -275,10 +275,9 @@ grpc::Status ContentService::Write(
       (void)stream->Write(msg);
       return grpc::Status::OK;
     }
-    if (!stream->Read(&req)) {
-      (void)stream->Write(msg);
-      return grpc::Status::OK;
-    }
+    // The client half-closed without a commit: the ingest stays for a later
+    // writer. Nothing more to send (as containerd).
+    if (!stream->Read(&req)) return grpc::Status::OK;
   }
 }
 
