@@ -3,12 +3,14 @@
 // whole process, which is what makes dynamic_cast between an Instance and an
 // interface work for plugins loaded RTLD_LOCAL.
 #include "berth/content_store.hpp"
+#include "berth/diff.hpp"
 #include "berth/grpc_service.hpp"
 #include "berth/init_context.hpp"
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
 #include "berth/plugin_info.hpp"
+#include "berth/snapshotter.hpp"
 
 namespace berth {
 
@@ -26,6 +28,23 @@ ContentWriter::~ContentWriter() = default;
 ContentStore::~ContentStore() = default;
 NamespacedContent::~NamespacedContent() = default;
 NamespacedWriter::~NamespacedWriter() = default;
+Snapshotter::~Snapshotter() = default;
+NamespacedSnapshots::~NamespacedSnapshots() = default;
+Differ::~Differ() = default;
+
+std::string_view snapshot_kind_name(SnapshotKind kind) {
+  switch (kind) {
+    case SnapshotKind::kView:
+      return "view";
+    case SnapshotKind::kActive:
+      return "active";
+    case SnapshotKind::kCommitted:
+      return "committed";
+    case SnapshotKind::kUnknown:
+      break;
+  }
+  return "unknown";
+}
 
 std::string_view plugin_state_name(PluginState state) {
   switch (state) {

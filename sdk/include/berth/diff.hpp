@@ -1,0 +1,55 @@
+// Differs: apply a layer (a tar stream, maybe compressed) to a snapshot's
+// mounts, and compute a layer from two sets of mounts. containerd's
+// walking differ; interface type "io.containerd.differ.v1".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/mount.hpp"
+#include "berth/namespaced_content.hpp"
+#include "berth/status.hpp"
+#include "berth/validate.hpp"
+
+namespace berth {
+
+inline constexpr std::string_view kDifferPluginType = "io.containerd.differ.v1";
+
+// Layer media types (OCI and Docker names).
+inline constexpr std::string_view kMediaTypeLayerTar = "application/vnd.oci.image.layer.v1.tar";
+inline constexpr std::string_view kMediaTypeLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+inline constexpr std::string_view kMediaTypeLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+inline constexpr std::string_view kMediaTypeDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+inline constexpr std::string_view kMediaTypeDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
+
+// An OCI descriptor.
+struct Descriptor {
+  std::string media_type;
+  std::string digest;
+  int64_t size = 0;
+  Labels annotations;
+};
+
+class Differ {
+ public:
+  virtual ~Differ();
+
+  // Applies the layer blob `layer` (read from the scope's content) onto
+  // `mounts`. The uncompressed stream's digest must equal `diff_id` when it
+  // is not empty (FailedPrecondition otherwise). Returns the descriptor of
+  // the uncompressed layer (media type kMediaTypeLayerTar, its digest and
+  // size). Unimplemented for a media type it cannot apply.
+  virtual Result<Descriptor> apply(const ContentScope& scope, const Descriptor& layer,
+                                   const std::vector<Mount>& mounts, std::string_view diff_id) = 0;
+
+  // Writes a tar+gzip layer with the changes from `lower` to `upper` into the
+  // scope's content (under `ref` if not empty; with `labels`), and returns
+  // its descriptor. The label "containerd.io/uncompressed" holds the diffID.
+  virtual Result<Descriptor> compare(const ContentScope& scope, const std::vector<Mount>& lower,
+                                     const std::vector<Mount>& upper, std::string_view media_type,
+                                     std::string_view ref, const Labels& labels) = 0;
+};
+
+}  // namespace berth
