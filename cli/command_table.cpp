@@ -14,6 +14,7 @@ const Command& RootCommand() {
               NamespacesCommand(),
               ContentCommand(),
               LeasesCommand(),
+              SnapshotsCommand(),
           },
   };
   return root;

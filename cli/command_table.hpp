@@ -12,6 +12,7 @@ Command PluginsCommand();     // cmd_plugins.cpp
 Command NamespacesCommand();  // cmd_namespaces.cpp
 Command ContentCommand();     // cmd_content.cpp
 Command LeasesCommand();      // cmd_leases.cpp
+Command SnapshotsCommand();   // cmd_snapshots.cpp
 
 // `berth` itself: the group whose subcommands are the groups above.
 const Command& RootCommand();

@@ -5,28 +5,13 @@
 #include <vector>
 
 #include "grpc_status.hpp"
+#include "pb_convert.hpp"
 
 namespace berth::api {
 namespace {
 
 constexpr std::size_t kListBatch = 100;
 constexpr int64_t kReadChunk = 1 << 20;
-
-void set_time(TimestampNs ns, google::protobuf::Timestamp* ts) {
-  constexpr int64_t kNsPerSec = 1'000'000'000;
-  int64_t secs = ns / kNsPerSec;
-  int64_t nanos = ns % kNsPerSec;
-  if (nanos < 0) {
-    nanos += kNsPerSec;
-    --secs;
-  }
-  ts->set_seconds(secs);
-  ts->set_nanos(static_cast<int32_t>(nanos));
-}
-
-TimestampNs time_of(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1'000'000'000 + ts.nanos();
-}
 
 void to_pb(const ContentInfo& info, content_v1::Info* pb) {
   pb->set_digest(info.digest);

@@ -4,10 +4,12 @@
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
 #include "content_service.hpp"
+#include "diff_service.hpp"
 #include "health_service.hpp"
 #include "introspection_service.hpp"
 #include "leases_service.hpp"
 #include "namespaces_service.hpp"
+#include "snapshots_service.hpp"
 #include "version_service.hpp"
 
 namespace {
@@ -36,6 +38,18 @@ berth::InitResult init_content(berth::InitContext& ctx) {
   return std::make_shared<berth::api::ContentService>(std::move(*content));
 }
 
+berth::InitResult init_snapshots(berth::InitContext& ctx) {
+  auto snapshots = ctx.first_of<berth::NamespacedSnapshots>(berth::kMetadataPluginType);
+  if (!snapshots.ok()) return snapshots.status().with_context("snapshots service needs a metadata store");
+  return std::make_shared<berth::api::SnapshotsService>(std::move(*snapshots));
+}
+
+berth::InitResult init_diff(berth::InitContext& ctx) {
+  auto differ = ctx.first_of<berth::Differ>(berth::kDifferPluginType);
+  if (!differ.ok()) return berth::Status::skip("no differ plugin (io.containerd.differ.v1) is loaded");
+  return std::make_shared<berth::api::DiffService>(std::move(*differ));
+}
+
 berth::InitResult init_health(berth::InitContext&) { return std::make_shared<berth::api::HealthService>(); }
 
 }  // namespace
@@ -58,4 +72,12 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "leases",
                                 .requires_types = {"io.containerd.metadata.v1"},
                                 .init = init_leases},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "snapshots",
+                                .requires_types = {"io.containerd.metadata.v1"},
+                                .init = init_snapshots},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "diff",
+                                .requires_types = {"io.containerd.differ.v1"},
+                                .init = init_diff},
               berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})

@@ -8,8 +8,9 @@
 //   v1/namespaces/<ns>/labels/<label-key>         -> label value
 //   v1/ns/<ns>/<kind>/<id>\0<field>[\0<sub>...]   -> an object's fields
 //   v1/gc/...                                     -> reserved: GC marks and state
+//   v1/sequences/<what>                           -> counters (snapshots: see below)
 //
-// Kinds under v1/ns/<ns>/ (leases, content blobs and ingests are stored today;
+// Kinds under v1/ns/<ns>/ (leases, content blobs, ingests and snapshots are stored today;
 // the rest are reserved so later stores slot in without a migration):
 //
 //   images/<name>\0...                  image records (names contain '/')
@@ -272,6 +273,56 @@ inline std::string content_backend_ref(std::string_view ns, std::string_view ref
   k += '/';
   k += ref;
   return k;
+}
+
+// ---- snapshots (per namespace and snapshotter)
+//
+//   v1/ns/<ns>/snapshots/<sn>/<key>\0backend_key          -> the backend snapshotter's key;
+//                                                         present iff the snapshot exists
+//   v1/ns/<ns>/snapshots/<sn>/<key>\0kind                 -> "active", "view" or "committed"
+//   v1/ns/<ns>/snapshots/<sn>/<key>\0parent               -> the parent's key in this namespace
+//   v1/ns/<ns>/snapshots/<sn>/<key>\0created_at           -> ns since the epoch, decimal
+//   v1/ns/<ns>/snapshots/<sn>/<key>\0updated_at           -> ns since the epoch, decimal
+//   v1/ns/<ns>/snapshots/<sn>/<key>\0labels\0<label-key>  -> label value (never empty)
+//   v1/ns/<ns>/snapshots/<sn>/<key>\0children\0<child>    -> "" (a snapshot made on this one)
+//   v1/sequences/snapshots                               -> decimal: the last number used
+//
+//   <sn> is the snapshotter's plugin id (an identifier); <key> is the
+//   client's key (any non-empty string without NUL). Backend snapshotters are
+//   not namespaced, so the backend key is "<ns>/<n>/<key>" with <n> from the
+//   sequence: unique across namespaces and across a key's re-creations, as
+//   containerd's are.
+
+inline constexpr std::string_view kSnapshotBackendKey = "backend_key";
+inline constexpr std::string_view kSnapshotKind = "kind";
+inline constexpr std::string_view kSnapshotParent = "parent";
+inline constexpr std::string_view kSnapshotCreatedAt = "created_at";
+inline constexpr std::string_view kSnapshotUpdatedAt = "updated_at";
+inline constexpr std::string_view kSnapshotLabels = "labels";
+inline constexpr std::string_view kSnapshotChildren = "children";
+inline constexpr std::string_view kSnapshotSequenceKey = "v1/sequences/snapshots";
+
+// v1/ns/<ns>/snapshots/<sn>/<key>\0<field>
+inline std::string snapshot_key(std::string_view ns, std::string_view sn, std::string_view key,
+                                std::string_view field) {
+  return object_key(snapshotter_prefix(ns, sn), key, field);
+}
+
+// v1/ns/<ns>/snapshots/<sn>/<key>\0<list>\0 : the labels or children of a snapshot.
+inline std::string snapshot_list_prefix(std::string_view ns, std::string_view sn, std::string_view key,
+                                        std::string_view list) {
+  std::string k = snapshot_key(ns, sn, key, list);
+  k += kIdTerminator;
+  return k;
+}
+
+// The label key or child in a snapshot key's field ("<list>\0<item>"); nullopt
+// when the field is something else. The view points into `field`.
+inline std::optional<std::string_view> parse_list_field(std::string_view field, std::string_view list) {
+  if (!field.starts_with(list)) return std::nullopt;
+  std::string_view rest = field.substr(list.size());
+  if (rest.empty() || rest.front() != kIdTerminator) return std::nullopt;
+  return rest.substr(1);
 }
 
 // The smallest key greater than every key starting with `prefix`, or "" when

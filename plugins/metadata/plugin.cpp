@@ -1,6 +1,8 @@
 // The io.containerd.metadata.v1.rocksdb plugin: opens <root>/meta.db and
-// offers it as berth::Metadata, and as berth::NamespacedContent over the
-// content store plugin (io.containerd.content.v1), which it requires.
+// offers it as berth::Metadata, as berth::NamespacedContent over the content
+// store plugin (io.containerd.content.v1) and as berth::NamespacedSnapshots
+// over every snapshotter plugin (io.containerd.snapshotter.v1); it requires
+// both types, so they are initialised first.
 #include "berth/plugin.hpp"
 
 #include <memory>
@@ -10,6 +12,7 @@
 #include "berth/content_store.hpp"
 #include "berth/log.hpp"
 #include "berth/metadata.hpp"
+#include "berth/snapshotter.hpp"
 #include "rocks_metadata.hpp"
 
 namespace {
@@ -45,13 +48,24 @@ berth::InitResult init(berth::InitContext& ctx) {
     berth::log::warn("{}.{}: no content store plugin is loaded; content calls will fail", ctx.type(),
                      ctx.id());
   }
+  // Every snapshotter plugin that came up, by its id ("overlayfs", "native").
+  for (const auto& info : ctx.plugins()->list()) {
+    if (info.type != berth::kSnapshotterPluginType || info.state != berth::PluginState::kOk) continue;
+    auto sn = ctx.get_as<berth::Snapshotter>(info.type, info.id);
+    if (!sn.ok()) {
+      berth::log::warn("{}.{}: snapshotter {}: {}", ctx.type(), ctx.id(), info.id, sn.status().to_string());
+      continue;
+    }
+    (*md)->add_snapshotter(info.id, std::move(*sn));
+  }
   return std::shared_ptr<berth::Instance>(std::move(md).value());
 }
 
 }  // namespace
 
-BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
-                                .id = "rocksdb",
-                                .requires_types = {std::string(berth::kContentPluginType)},
-                                .default_config = kDefaultConfig,
-                                .init = init});
+BERTH_PLUGINS(berth::PluginSpec{
+    .type = std::string(berth::kMetadataPluginType),
+    .id = "rocksdb",
+    .requires_types = {std::string(berth::kContentPluginType), std::string(berth::kSnapshotterPluginType)},
+    .default_config = kDefaultConfig,
+    .init = init});

@@ -15,9 +15,11 @@
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
+#include "berth/snapshotter.hpp"
 #include "lease_store.hpp"
 #include "namespace_store.hpp"
 #include "namespaced_content.hpp"
+#include "namespaced_snapshots.hpp"
 
 namespace berth::metadata {
 
@@ -29,7 +31,10 @@ struct MetadataOptions {
 
 // Also the namespaced view of the content store (MetadataContent over the
 // backend given to set_content_backend), as containerd's metadata plugin is.
-class RocksMetadata final : public Instance, public Metadata, public NamespacedContent {
+class RocksMetadata final : public Instance,
+                            public Metadata,
+                            public NamespacedContent,
+                            public NamespacedSnapshots {
  public:
   // Opens or creates the database directory `path`. Unavailable when another
   // process holds it; FailedPrecondition when it has a newer schema.
@@ -84,6 +89,16 @@ class RocksMetadata final : public Instance, public Metadata, public NamespacedC
     return content_.abort(scope, ref);
   }
 
+  // The namespaced view of the snapshotters handed to add_snapshotter (at
+  // init, before any request).
+  void add_snapshotter(std::string name, std::shared_ptr<Snapshotter> backend) {
+    snapshots_.add_backend(std::move(name), std::move(backend));
+  }
+  [[nodiscard]] std::vector<std::string> names() const override { return snapshots_.names(); }
+  Result<std::unique_ptr<Snapshotter>> get(const ContentScope& scope, std::string_view name) override {
+    return snapshots_.get(scope, name);
+  }
+
   // Waits for running transactions, then flushes and closes the database.
   // Idempotent; update and view fail with FailedPrecondition afterwards.
   // Calling it from inside update() or view() would wait for itself forever.
@@ -115,6 +130,7 @@ class RocksMetadata final : public Instance, public Metadata, public NamespacedC
   KvNamespaceStore namespaces_;
   KvLeaseStore leases_;
   MetadataContent content_{*this, nullptr};
+  MetadataSnapshots snapshots_{*this};
 };
 
 }  // namespace berth::metadata

@@ -20,13 +20,15 @@ struct Flag {
 };
 
 constexpr Flag kFlags[] = {
-    {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},           {"bind", false, MS_BIND},
-    {"rbind", false, MS_BIND | MS_REC}, {"remount", false, MS_REMOUNT},  {"nosuid", false, MS_NOSUID},
-    {"suid", true, MS_NOSUID},        {"nodev", false, MS_NODEV},        {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},     {"exec", true, MS_NOEXEC},         {"sync", false, MS_SYNCHRONOUS},
-    {"async", true, MS_SYNCHRONOUS},  {"noatime", false, MS_NOATIME},    {"atime", true, MS_NOATIME},
-    {"nodiratime", false, MS_NODIRATIME}, {"relatime", false, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME},
+    {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},
+    {"bind", false, MS_BIND},         {"rbind", false, MS_BIND | MS_REC},
+    {"remount", false, MS_REMOUNT},   {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},        {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},          {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},        {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},  {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},      {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME}, {"strictatime", false, MS_STRICTATIME},
 };
 
 constexpr Flag kPropagation[] = {
@@ -118,7 +120,8 @@ Status mount_in(const std::string& cwd, const Mount& m, const std::string& targe
       return;
     }
     if (::mount(m.source.c_str(), target.c_str(), m.type.c_str(), flags, data.c_str()) != 0) {
-      result = errno_status("mount " + m.type + " on " + target + " (lowerdirs relative to " + cwd + ")", errno);
+      result =
+          errno_status("mount " + m.type + " on " + target + " (lowerdirs relative to " + cwd + ")", errno);
     }
   });
   t.join();
@@ -136,8 +139,7 @@ Status mount_one(const Mount& m, const std::filesystem::path& root) {
     }
     // Flags other than MS_BIND/MS_REC only take effect on a remount.
     const unsigned long rest = p.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-    if (rest != 0 &&
-        ::mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | rest, nullptr) != 0) {
+    if (rest != 0 && ::mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | rest, nullptr) != 0) {
       const int err = errno;
       (void)::umount2(target.c_str(), 0);
       return errno_status("remount " + target + " with its options", err);
@@ -202,7 +204,8 @@ Status unmount_all(const std::filesystem::path& target) {
 
 Result<TempMount> TempMount::create(const std::vector<Mount>& mounts, const std::filesystem::path& parent) {
   std::string tmpl = (parent / "berth-mount-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) return errno_status("create a mount point under " + parent.string(), errno);
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    return errno_status("create a mount point under " + parent.string(), errno);
   TempMount out{std::filesystem::path(tmpl)};
   if (Status st = mount_all(mounts, out.path_); !st.ok()) {
     (void)::rmdir(out.path_.c_str());

@@ -72,4 +72,35 @@ Status validate_digest(std::string_view digest) {
   return {};
 }
 
+Result<Labels> update_labels(const Labels& current, const Labels& given,
+                             const std::vector<std::string>& paths, std::string_view what) {
+  constexpr std::string_view kAll = "labels";
+  constexpr std::string_view kOne = "labels.";
+  bool replace_all = paths.empty();
+  std::vector<std::string> keys;
+  for (const auto& p : paths) {
+    if (p == kAll) {
+      replace_all = true;
+    } else if (p.starts_with(kOne) && p.size() > kOne.size()) {
+      keys.push_back(p.substr(kOne.size()));
+    } else {
+      return invalid_argument("cannot update \"" + p + "\" field on " + std::string(what));
+    }
+  }
+  Labels out;
+  for (const auto& [k, v] : replace_all ? given : current) {
+    if (!v.empty()) out.emplace(k, v);
+  }
+  for (const auto& k : keys) {
+    auto it = given.find(k);
+    if (it == given.end() || it->second.empty()) {
+      out.erase(k);
+    } else {
+      out[k] = it->second;
+    }
+  }
+  BERTH_RETURN_IF_ERROR(validate_labels(out).with_context(std::string(what)));
+  return out;
+}
+
 }  // namespace berth

@@ -21,7 +21,8 @@ inline constexpr std::string_view kDifferPluginType = "io.containerd.differ.v1";
 inline constexpr std::string_view kMediaTypeLayerTar = "application/vnd.oci.image.layer.v1.tar";
 inline constexpr std::string_view kMediaTypeLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr std::string_view kMediaTypeLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
-inline constexpr std::string_view kMediaTypeDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+inline constexpr std::string_view kMediaTypeDockerLayerGzip =
+    "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view kMediaTypeDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
 
 // An OCI descriptor.

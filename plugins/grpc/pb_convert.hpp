@@ -1,0 +1,28 @@
+// Conversions between the SDK's types and containerd's protobuf types that
+// several services share: timestamps, mounts, descriptors.
+#pragma once
+
+#include <google/protobuf/repeated_field.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <vector>
+
+#include "berth/content_store.hpp"
+#include "berth/diff.hpp"
+#include "berth/mount.hpp"
+#include "github.com/containerd/containerd/api/types/descriptor.pb.h"
+#include "github.com/containerd/containerd/api/types/mount.pb.h"
+
+namespace berth::api {
+
+void set_time(TimestampNs ns, google::protobuf::Timestamp* ts);
+TimestampNs time_of(const google::protobuf::Timestamp& ts);
+
+void to_pb(const std::vector<Mount>& mounts,
+           google::protobuf::RepeatedPtrField<containerd::types::Mount>* out);
+std::vector<Mount> from_pb(const google::protobuf::RepeatedPtrField<containerd::types::Mount>& mounts);
+
+void to_pb(const Descriptor& d, containerd::types::Descriptor* out);
+Descriptor from_pb(const containerd::types::Descriptor& d);
+
+}  // namespace berth::api
