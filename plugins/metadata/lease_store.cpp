@@ -66,16 +66,7 @@ Result<int64_t> parse_created_at(std::string_view ns, std::string_view id, std::
 std::optional<std::string> lease_field(const Lease& lease, const std::vector<std::string>& path) {
   if (path.empty()) return std::nullopt;
   if (path[0] == "id") return lease.id;
-  if (path[0] == "labels") {
-    std::string key;
-    for (std::size_t i = 1; i < path.size(); ++i) {
-      if (i > 1) key += '.';
-      key += path[i];
-    }
-    auto it = lease.labels.find(key);
-    if (it != lease.labels.end()) return it->second;
-  }
-  return std::nullopt;
+  return label_field(lease.labels, path);
 }
 
 }  // namespace

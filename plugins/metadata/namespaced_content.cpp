@@ -114,16 +114,7 @@ std::optional<std::string> content_field(const ContentInfo& info, const std::vec
   if (path.empty()) return std::nullopt;
   if (path[0] == "digest") return info.digest;
   if (path[0] == "size") return std::to_string(info.size);
-  if (path[0] == kLabelsPath) {
-    std::string key;
-    for (std::size_t i = 1; i < path.size(); ++i) {
-      if (i > 1) key += '.';
-      key += path[i];
-    }
-    auto it = info.labels.find(key);
-    if (it != info.labels.end()) return it->second;
-  }
-  return std::nullopt;
+  return label_field(info.labels, path);
 }
 
 struct IngestRecord {

@@ -144,23 +144,6 @@ Result<uint64_t> next_sequence(Transaction& tx) {
   return n;
 }
 
-std::optional<std::string> snapshot_field(const SnapshotInfo& info, const std::vector<std::string>& path) {
-  if (path.empty()) return std::nullopt;
-  if (path[0] == "name") return info.name;
-  if (path[0] == "parent") return info.parent;
-  if (path[0] == "kind") return std::string(snapshot_kind_name(info.kind));
-  if (path[0] == "labels") {
-    std::string key;
-    for (std::size_t i = 1; i < path.size(); ++i) {
-      if (i > 1) key += '.';
-      key += path[i];
-    }
-    auto it = info.labels.find(key);
-    if (it != info.labels.end()) return it->second;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 // One snapshotter seen from one namespace (and lease).

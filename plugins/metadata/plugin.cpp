@@ -49,7 +49,8 @@ berth::InitResult init(berth::InitContext& ctx) {
                      ctx.id());
   }
   // Every snapshotter plugin that came up, by its id ("overlayfs", "native").
-  for (const auto& info : ctx.plugins()->list()) {
+  const auto plugins = ctx.plugins();
+  for (const auto& info : plugins ? plugins->list() : std::vector<berth::PluginInfo>{}) {
     if (info.type != berth::kSnapshotterPluginType || info.state != berth::PluginState::kOk) continue;
     auto sn = ctx.get_as<berth::Snapshotter>(info.type, info.id);
     if (!sn.ok()) {

@@ -197,4 +197,17 @@ bool Filter::match(const FieldLookup& lookup) const {
   return false;
 }
 
+std::optional<std::string> label_field(const std::map<std::string, std::string>& labels,
+                                       const std::vector<std::string>& path) {
+  if (path.size() < 2 || path[0] != "labels") return std::nullopt;
+  std::string key;
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    if (i > 1) key += '.';
+    key += path[i];
+  }
+  auto it = labels.find(key);
+  if (it == labels.end()) return std::nullopt;
+  return it->second;
+}
+
 }  // namespace berth

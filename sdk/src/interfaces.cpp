@@ -4,6 +4,7 @@
 // interface work for plugins loaded RTLD_LOCAL.
 #include "berth/content_store.hpp"
 #include "berth/diff.hpp"
+#include "berth/filters.hpp"
 #include "berth/grpc_service.hpp"
 #include "berth/init_context.hpp"
 #include "berth/instance.hpp"
@@ -31,6 +32,17 @@ NamespacedWriter::~NamespacedWriter() = default;
 Snapshotter::~Snapshotter() = default;
 NamespacedSnapshots::~NamespacedSnapshots() = default;
 Differ::~Differ() = default;
+
+std::optional<std::string> snapshot_field(const SnapshotInfo& info, const std::vector<std::string>& path) {
+  if (path.empty()) return std::nullopt;
+  if (path[0] == "name") return info.name;
+  if (path[0] == "parent") {
+    if (info.parent.empty()) return std::nullopt;
+    return info.parent;
+  }
+  if (path[0] == "kind") return std::string(snapshot_kind_name(info.kind));
+  return label_field(info.labels, path);
+}
 
 std::string_view snapshot_kind_name(SnapshotKind kind) {
   switch (kind) {

@@ -36,7 +36,13 @@ class FakeInitContext : public InitContext {
   [[nodiscard]] std::vector<std::shared_ptr<Instance>> get_all(std::string_view) const override { return {}; }
   void set_export(std::string key, std::string value) override { exports[std::move(key)] = std::move(value); }
   void add_capability(std::string) override {}
-  [[nodiscard]] std::shared_ptr<const PluginSet> plugins() const override { return nullptr; }
+  // No other plugin is known (subclasses that offer some may override).
+  [[nodiscard]] std::shared_ptr<const PluginSet> plugins() const override {
+    struct Empty final : PluginSet {
+      [[nodiscard]] std::vector<PluginInfo> list() const override { return {}; }
+    };
+    return std::make_shared<Empty>();
+  }
 
   std::map<std::string, std::string> exports;
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,11 @@ namespace berth {
 // Answers a field path ({"labels", "a.b"}) with the object's value, or
 // nullopt when the object has no such field.
 using FieldLookup = std::function<std::optional<std::string>(const std::vector<std::string>& path)>;
+
+// The "labels.<key>" part of a field lookup: path {"labels", "a", "b"} asks
+// for label "a.b". nullopt unless path[0] is "labels" and the label is set.
+std::optional<std::string> label_field(const std::map<std::string, std::string>& labels,
+                                       const std::vector<std::string>& path);
 
 class Filter {
  public:

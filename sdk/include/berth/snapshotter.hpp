@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,10 @@ struct SnapshotUsage {
   int64_t size = 0;    // bytes of disk used by this snapshot alone (not its parents)
   int64_t inodes = 0;  // inodes used by this snapshot alone
 };
+
+// A snapshot's value for a filter field path (name, parent, kind,
+// labels.<key>): what every snapshotter's walk filters on.
+std::optional<std::string> snapshot_field(const SnapshotInfo& info, const std::vector<std::string>& path);
 
 using SnapshotWalkFn = std::function<bool(const SnapshotInfo&)>;  // false stops the walk
 

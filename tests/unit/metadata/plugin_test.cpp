@@ -26,10 +26,13 @@ class MetadataPlugin : public berth::test::PluginModuleTest {
 TEST_F(MetadataPlugin, DescribesItselfAsContainerdsMetadataPlugin) {
   EXPECT_STREQ(plugin().type, "io.containerd.metadata.v1");
   EXPECT_STREQ(plugin().id, "rocksdb");
-  // After the content store, whose blobs it keeps per namespace.
+  // After the content store and the snapshotters, whose blobs and snapshots
+  // it keeps per namespace (as containerd's metadata plugin).
   ASSERT_NE(plugin().requires_types[0], nullptr);
   EXPECT_STREQ(plugin().requires_types[0], "io.containerd.content.v1");
-  EXPECT_EQ(plugin().requires_types[1], nullptr);
+  ASSERT_NE(plugin().requires_types[1], nullptr);
+  EXPECT_STREQ(plugin().requires_types[1], "io.containerd.snapshotter.v1");
+  EXPECT_EQ(plugin().requires_types[2], nullptr);
   auto config = toml::parse(plugin().default_config);
   EXPECT_EQ(config["sync_writes"].value<bool>(), true);
 }

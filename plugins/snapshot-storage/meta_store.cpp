@@ -1,0 +1,257 @@
+#include "meta_store.hpp"
+
+#include <fcntl.h>
+
+#include <charconv>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "berth/filters.hpp"
+#include "berth/validate.hpp"
+#include "fs_util.hpp"
+#include "record_json.hpp"
+
+namespace berth::snapshot {
+namespace {
+
+constexpr std::string_view kMetadataFile = "metadata.json";
+
+std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// The id a directory name under snapshots/ stands for, if it is one.
+std::optional<SnapshotId> id_of_name(std::string_view name) {
+  SnapshotId id = 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+  if (ec != std::errc() || end != name.data() + name.size() || name.empty() || name[0] == '0')
+    return std::nullopt;
+  return id;
+}
+
+Result<std::vector<std::string>> list_dir(const std::filesystem::path& dir) {
+  auto fd = open_at(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY);
+  if (!fd.ok()) return fd.status();
+  auto stream = DirStream::open(std::move(fd).value(), dir);
+  if (!stream.ok()) return stream.status();
+  std::vector<std::string> names;
+  for (;;) {
+    auto e = stream->next();
+    if (!e.ok()) return e.status();
+    if (*e == nullptr) return names;
+    names.emplace_back((*e)->d_name);
+  }
+}
+
+// containerd's snapshot adaptor: name, parent, kind, and labels.<key> where
+// the rest of the path is joined back with '.' (labels.a.b is label "a.b").
+
+}  // namespace
+
+Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& root) {
+  BERTH_RETURN_IF_ERROR(make_dir(root, 0700, true).with_context("open snapshot store"));
+  const auto snapshots = root / "snapshots";
+  BERTH_RETURN_IF_ERROR(make_dir(snapshots, 0700, true).with_context("open snapshot store"));
+
+  State state;
+  const auto file = root / kMetadataFile;
+  auto text = read_file(file);
+  if (text.ok()) {
+    auto decoded = decode_state(*text, file);
+    if (!decoded.ok()) return decoded.status();
+    state = std::move(decoded).value();
+  } else if (text.status().code() != Code::kNotFound) {
+    return text.status().with_context("open snapshot store");
+  }
+  for (const auto& [key, r] : state.records) {
+    if (!r.info.parent.empty() && state.records.find(r.info.parent) == state.records.end()) {
+      return data_loss(file.string() + ": snapshot " + quote(key) + " names a missing parent " +
+                       quote(r.info.parent));
+    }
+    if (r.id >= state.next_id) state.next_id = r.id + 1;
+  }
+  // A crash between creating a directory and recording it may have used an
+  // id that next_id in the file does not account for.
+  auto names = list_dir(snapshots);
+  if (!names.ok()) return names.status();
+  for (const auto& name : *names) {
+    if (auto id = id_of_name(name); id && *id >= state.next_id) state.next_id = *id + 1;
+  }
+  return std::unique_ptr<MetaStore>(new MetaStore(root, std::move(state)));
+}
+
+Status MetaStore::save(State next) {
+  BERTH_RETURN_IF_ERROR(write_file_atomic(root_ / kMetadataFile, encode_state(next)));
+  state_ = std::move(next);
+  return {};
+}
+
+bool MetaStore::has_children(std::string_view key) const {
+  for (const auto* m : {&state_.records, &pending_}) {
+    for (const auto& [k, r] : *m) {
+      if (r.info.parent == key) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<SnapshotId> MetaStore::ancestors(std::string_view parent) const {
+  std::vector<SnapshotId> ids;
+  for (std::string_view p = parent; !p.empty();) {
+    auto it = state_.records.find(p);
+    if (it == state_.records.end()) break;  // open() checked every link
+    ids.push_back(it->second.id);
+    p = it->second.info.parent;
+  }
+  return ids;
+}
+
+Result<Reservation> MetaStore::reserve(SnapshotKind kind, std::string_view key, std::string_view parent,
+                                       const Labels& labels) {
+  if (key.empty()) return invalid_argument("snapshot key must not be empty");
+  BERTH_RETURN_IF_ERROR(validate_labels(labels).with_context("snapshot " + quote(key)));
+  std::lock_guard lock(mu_);
+  if (state_.records.count(key) != 0 || pending_.count(key) != 0) {
+    return already_exists("snapshot " + quote(key) + " already exists");
+  }
+  if (!parent.empty()) {
+    auto it = state_.records.find(parent);
+    if (it == state_.records.end()) return not_found("parent snapshot " + quote(parent) + " does not exist");
+    if (it->second.info.kind != SnapshotKind::kCommitted) {
+      return failed_precondition("parent snapshot " + quote(parent) + " is not committed");
+    }
+  }
+  Record r;
+  r.id = state_.next_id++;
+  r.info.name = std::string(key);
+  r.info.parent = std::string(parent);
+  r.info.kind = kind;
+  r.info.labels = labels;
+  Reservation out{r.id, r.info.name, kind, ancestors(parent)};
+  pending_.emplace(r.info.name, std::move(r));
+  return out;
+}
+
+Status MetaStore::record(const Reservation& reservation) {
+  std::lock_guard lock(mu_);
+  auto it = pending_.find(reservation.key);
+  if (it == pending_.end() || it->second.id != reservation.id) {
+    return internal("snapshot " + quote(reservation.key) + " is not reserved");
+  }
+  State next = state_;
+  Record r = it->second;
+  r.info.created_at = r.info.updated_at = now_ns();
+  next.records.emplace(reservation.key, std::move(r));
+  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("record snapshot " + quote(reservation.key)));
+  pending_.erase(it);
+  return {};
+}
+
+void MetaStore::abandon(const Reservation& reservation) {
+  std::lock_guard lock(mu_);
+  auto it = pending_.find(reservation.key);
+  if (it != pending_.end() && it->second.id == reservation.id) pending_.erase(it);
+}
+
+Result<Snapshot> MetaStore::get(std::string_view key) const {
+  std::lock_guard lock(mu_);
+  auto it = state_.records.find(key);
+  if (it == state_.records.end()) return not_found("snapshot " + quote(key) + " does not exist");
+  return Snapshot{it->second, ancestors(it->second.info.parent)};
+}
+
+Status MetaStore::commit(std::string_view name, std::string_view key, const Labels& labels,
+                         const SnapshotUsage& usage) {
+  if (name.empty()) return invalid_argument("committed snapshot name must not be empty");
+  BERTH_RETURN_IF_ERROR(validate_labels(labels).with_context("commit " + quote(name)));
+  std::lock_guard lock(mu_);
+  auto it = state_.records.find(key);
+  if (it == state_.records.end()) return not_found("snapshot " + quote(key) + " does not exist");
+  if (it->second.info.kind != SnapshotKind::kActive) {
+    return failed_precondition("snapshot " + quote(key) + " is " +
+                               std::string(snapshot_kind_name(it->second.info.kind)) + ", not active");
+  }
+  if (state_.records.count(name) != 0 || pending_.count(name) != 0) {
+    return already_exists("snapshot " + quote(name) + " already exists");
+  }
+  State next = state_;
+  auto node = next.records.extract(std::string(key));
+  Record& r = node.mapped();
+  r.info.name = std::string(name);
+  r.info.kind = SnapshotKind::kCommitted;
+  r.info.labels = labels;
+  r.info.created_at = r.info.updated_at = now_ns();
+  r.usage = usage;
+  node.key() = std::string(name);
+  next.records.insert(std::move(node));
+  return save(std::move(next)).with_context("commit " + quote(key) + " as " + quote(name));
+}
+
+Result<Record> MetaStore::remove(std::string_view key) {
+  std::lock_guard lock(mu_);
+  auto it = state_.records.find(key);
+  if (it == state_.records.end()) return not_found("snapshot " + quote(key) + " does not exist");
+  if (has_children(key)) return failed_precondition("cannot remove snapshot with child: " + quote(key));
+  Record removed = it->second;
+  State next = state_;
+  next.records.erase(std::string(key));
+  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("remove snapshot " + quote(key)));
+  return removed;
+}
+
+Result<SnapshotInfo> MetaStore::update(const SnapshotInfo& info, const std::vector<std::string>& paths) {
+  if (info.name.empty()) return invalid_argument("snapshot key must not be empty");
+  std::lock_guard lock(mu_);
+  auto it = state_.records.find(info.name);
+  if (it == state_.records.end()) return not_found("snapshot " + quote(info.name) + " does not exist");
+  auto labels = update_labels(it->second.info.labels, info.labels, paths, "snapshot " + quote(info.name));
+  if (!labels.ok()) return labels.status();
+  State next = state_;
+  Record& r = next.records.at(info.name);
+  r.info.labels = std::move(*labels);
+  r.info.updated_at = now_ns();
+  SnapshotInfo out = r.info;
+  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("update snapshot " + quote(info.name)));
+  return out;
+}
+
+Status MetaStore::walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) const {
+  auto filter = Filter::parse(filters);
+  if (!filter.ok()) return filter.status();
+  std::vector<SnapshotInfo> matched;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, r] : state_.records) {
+      const SnapshotInfo& info = r.info;
+      if (filter->match([&](const std::vector<std::string>& path) { return snapshot_field(info, path); })) {
+        matched.push_back(info);
+      }
+    }
+  }
+  for (const auto& info : matched) {
+    if (!fn(info)) break;
+  }
+  return {};
+}
+
+Status MetaStore::cleanup() {
+  std::vector<std::filesystem::path> orphans;
+  {
+    // Listed under the lock: a directory made for a later reservation gets
+    // an id this listing cannot contain.
+    std::lock_guard lock(mu_);
+    std::set<SnapshotId> live;
+    for (const auto* m : {&state_.records, &pending_}) {
+      for (const auto& [k, r] : *m) live.insert(r.id);
+    }
+    auto names = list_dir(snapshots_dir());
+    if (!names.ok()) return names.status().with_context("cleanup");
+    for (const auto& name : *names) {
+      auto id = id_of_name(name);
+      if (!id || live.count(*id) == 0) orphans.push_back(snapshots_dir() / name);
+    }
+  }
+  for (const auto& dir : orphans) BERTH_RETURN_IF_ERROR(remove_tree(dir).with_context("cleanup"));
+  return {};
+}
+
+}  // namespace berth::snapshot

@@ -1,0 +1,103 @@
+// The snapshot records of one snapshotter, as containerd's snapshots/storage
+// keeps them: key -> id, kind, parent, labels, times; kept in
+// <root>/metadata.json, rewritten whole and atomically on every change and
+// read once at open. Every check of the Snapshotter contract that needs only
+// the records lives here, so both snapshotters answer alike.
+//
+// The directories: <root>/snapshots/<id> belongs to the snapshot with that
+// id. A snapshotter creates it between reserve() and record(), so a record
+// never names a directory that is not there, and removes it after remove(),
+// so a crash leaves at worst a directory without a record, which cleanup()
+// deletes. Ids are never reused: next_id is persisted, and raised at open
+// above every directory found.
+//
+// Threading: every method may be called from any thread; one mutex guards
+// the records and is never held while a caller's callback runs.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/snapshotter.hpp"
+#include "record.hpp"
+
+namespace berth::snapshot {
+
+// A snapshot being created: its key and id are taken and its parent cannot
+// be removed, but it is not visible until record(), nor after abandon().
+struct Reservation {
+  SnapshotId id = 0;
+  std::string key;
+  SnapshotKind kind = SnapshotKind::kUnknown;
+  std::vector<SnapshotId> parent_ids;  // the parent's id first, then its parent's...
+};
+
+// A snapshot and the ids of its ancestors, nearest first.
+struct Snapshot {
+  Record record;
+  std::vector<SnapshotId> parent_ids;
+};
+
+class MetaStore {
+ public:
+  // Creates <root> and <root>/snapshots if needed and loads the records.
+  static Result<std::unique_ptr<MetaStore>> open(const std::filesystem::path& root);
+
+  [[nodiscard]] const std::filesystem::path& root() const { return root_; }
+  [[nodiscard]] std::filesystem::path snapshots_dir() const { return root_ / "snapshots"; }
+  [[nodiscard]] std::filesystem::path dir_of(SnapshotId id) const {
+    return snapshots_dir() / std::to_string(id);
+  }
+
+  // Checks a new active snapshot or view: key not empty (InvalidArgument),
+  // labels valid, key unused (AlreadyExists), parent "" or existing
+  // (NotFound) and committed (FailedPrecondition). Then reserves it.
+  Result<Reservation> reserve(SnapshotKind kind, std::string_view key, std::string_view parent,
+                              const Labels& labels);
+  // Makes a reserved snapshot real and durable; on failure it stays reserved.
+  Status record(const Reservation& reservation);
+  // Releases a reservation that will not be recorded.
+  void abandon(const Reservation& reservation);
+
+  Result<Snapshot> get(std::string_view key) const;
+
+  // Active `key` becomes committed `name`, keeping its id and directory.
+  // NotFound without `key`; FailedPrecondition if it is not active;
+  // AlreadyExists if `name` is taken.
+  Status commit(std::string_view name, std::string_view key, const Labels& labels,
+                const SnapshotUsage& usage);
+
+  // Forgets `key`, returning what it was (its directory is the caller's to
+  // remove). NotFound without it; FailedPrecondition if it has children.
+  Result<Record> remove(std::string_view key);
+
+  // The Snapshotter::update contract, over labels only.
+  Result<SnapshotInfo> update(const SnapshotInfo& info, const std::vector<std::string>& paths);
+
+  // Calls `fn` with every snapshot matching `filters` (see berth/filters.hpp),
+  // outside the lock, on a copy taken at the start.
+  Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) const;
+
+  // Removes every entry of snapshots/ that no record or reservation owns.
+  Status cleanup();
+
+ private:
+  MetaStore(std::filesystem::path root, State state) : root_(std::move(root)), state_(std::move(state)) {}
+
+  // Writes `next` to metadata.json, then makes it the state. Lock held.
+  Status save(State next);
+  [[nodiscard]] bool has_children(std::string_view key) const;                     // lock held
+  [[nodiscard]] std::vector<SnapshotId> ancestors(std::string_view parent) const;  // lock held
+
+  const std::filesystem::path root_;
+  mutable std::mutex mu_;
+  State state_;
+  std::map<std::string, Record, std::less<>> pending_;  // reserved, by key
+};
+
+}  // namespace berth::snapshot

@@ -1,0 +1,113 @@
+#include "native_snapshotter.hpp"
+
+#include <utility>
+
+#include "copy_tree.hpp"
+#include "disk_usage.hpp"
+#include "fs_util.hpp"
+
+namespace berth::snapshot {
+
+Result<std::shared_ptr<NativeSnapshotter>> NativeSnapshotter::open(const std::filesystem::path& root) {
+  auto store = MetaStore::open(root);
+  if (!store.ok()) return store.status();
+  return std::shared_ptr<NativeSnapshotter>(new NativeSnapshotter(std::move(store).value()));
+}
+
+Result<SnapshotInfo> NativeSnapshotter::stat(std::string_view key) {
+  auto s = store_->get(key);
+  if (!s.ok()) return s.status();
+  return std::move(s->record.info);
+}
+
+Result<SnapshotInfo> NativeSnapshotter::update(const SnapshotInfo& info,
+                                               const std::vector<std::string>& paths) {
+  return store_->update(info, paths);
+}
+
+Result<SnapshotUsage> NativeSnapshotter::usage(std::string_view key) {
+  auto s = store_->get(key);
+  if (!s.ok()) return s.status();
+  if (s->record.info.kind == SnapshotKind::kCommitted) return s->record.usage;
+  return disk_usage(store_->dir_of(s->record.id));
+}
+
+Result<std::vector<Mount>> NativeSnapshotter::mounts(std::string_view key) {
+  auto s = store_->get(key);
+  if (!s.ok()) return s.status();
+  if (s->record.info.kind == SnapshotKind::kCommitted) {
+    return failed_precondition("snapshot \"" + std::string(key) + "\" is committed: it has no mounts");
+  }
+  return mounts_of(s->record);
+}
+
+std::vector<Mount> NativeSnapshotter::mounts_of(const Record& record) const {
+  const bool ro = record.info.kind != SnapshotKind::kActive;
+  return {Mount{.type = "bind",
+                .source = store_->dir_of(record.id).string(),
+                .target = "",
+                .options = {"rbind", ro ? "ro" : "rw"}}};
+}
+
+Result<std::vector<Mount>> NativeSnapshotter::prepare(std::string_view key, std::string_view parent,
+                                                      const Labels& labels) {
+  return create(SnapshotKind::kActive, key, parent, labels);
+}
+
+Result<std::vector<Mount>> NativeSnapshotter::view(std::string_view key, std::string_view parent,
+                                                   const Labels& labels) {
+  return create(SnapshotKind::kView, key, parent, labels);
+}
+
+Result<std::vector<Mount>> NativeSnapshotter::create(SnapshotKind kind, std::string_view key,
+                                                     std::string_view parent, const Labels& labels) {
+  auto reservation = store_->reserve(kind, key, parent, labels);
+  if (!reservation.ok()) return reservation.status();
+  const auto dir = store_->dir_of(reservation->id);
+  // The directory is complete before the record exists, so a recorded
+  // snapshot always has its files; a failure or crash in between leaves a
+  // directory without a record, which cleanup() removes.
+  Status st = make_dir(dir, 0755);
+  if (st.ok() && !reservation->parent_ids.empty()) {
+    st = copy_tree(store_->dir_of(reservation->parent_ids.front()), dir);
+  }
+  if (st.ok()) st = store_->record(*reservation);
+  if (!st.ok()) {
+    (void)remove_tree(dir);
+    store_->abandon(*reservation);
+    return st.with_context(std::string(snapshot_kind_name(kind)) + " snapshot \"" + std::string(key) + "\"");
+  }
+  Record r;
+  r.id = reservation->id;
+  r.info.kind = kind;
+  return mounts_of(r);
+}
+
+Status NativeSnapshotter::commit(std::string_view name, std::string_view key, const Labels& labels) {
+  auto s = store_->get(key);
+  if (!s.ok()) return s.status();
+  // Measured before the commit: a committed snapshot no longer changes.
+  SnapshotUsage used;
+  if (s->record.info.kind == SnapshotKind::kActive) {
+    auto u = disk_usage(store_->dir_of(s->record.id));
+    if (!u.ok()) return u.status().with_context("commit \"" + std::string(key) + "\"");
+    used = *u;
+  }
+  return store_->commit(name, key, labels, used);
+}
+
+Status NativeSnapshotter::remove(std::string_view key) {
+  auto removed = store_->remove(key);
+  if (!removed.ok()) return removed.status();
+  // The record is gone first: should this fail, cleanup() finishes the job.
+  return remove_tree(store_->dir_of(removed->id))
+      .with_context("remove snapshot \"" + std::string(key) + "\"");
+}
+
+Status NativeSnapshotter::walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) {
+  return store_->walk(filters, fn);
+}
+
+Status NativeSnapshotter::cleanup() { return store_->cleanup(); }
+
+}  // namespace berth::snapshot

@@ -1,0 +1,36 @@
+// The io.containerd.snapshotter.v1.native plugin: copy-based snapshots under
+// the plugin's root, offered as berth::Snapshotter.
+#include "berth/plugin.hpp"
+
+#include <memory>
+#include <string>
+
+#include "berth/config.hpp"
+#include "berth/log.hpp"
+#include "berth/snapshotter.hpp"
+#include "native_snapshotter.hpp"
+
+namespace {
+
+// No options: the snapshots live under the plugin's root, always.
+constexpr const char* kDefaultConfig = "";
+
+berth::InitResult init(berth::InitContext& ctx) {
+  auto config = berth::parse_plugin_config(ctx);
+  if (!config.ok()) return config.status();
+  for (const auto& [key, value] : *config) {
+    berth::log::warn("{}.{}: ignoring unknown config key '{}'", ctx.type(), ctx.id(), key.str());
+  }
+  auto snapshotter = berth::snapshot::NativeSnapshotter::open(ctx.root());
+  if (!snapshotter.ok()) return snapshotter.status();
+  ctx.set_export("root", ctx.root().string());
+  return std::shared_ptr<berth::Instance>(std::move(snapshotter).value());
+}
+
+}  // namespace
+
+BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kSnapshotterPluginType),
+                                .id = "native",
+                                .requires_types = {},
+                                .default_config = kDefaultConfig,
+                                .init = init});
