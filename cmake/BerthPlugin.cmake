@@ -14,4 +14,7 @@ function(berth_add_plugin target)
   target_link_libraries(${target} PRIVATE berth::sdk ${P_LIBS})
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   install(TARGETS ${target} LIBRARY DESTINATION "${BERTH_PLUGIN_RELDIR}")
+  # Everything that must be built before berthd can describe all plugins
+  # (packaging/ generates the default config with it).
+  set_property(GLOBAL APPEND PROPERTY BERTH_PLUGIN_TARGETS ${target})
 endfunction()

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -165,6 +167,34 @@ Status mount_one(const Mount& m, const std::filesystem::path& root) {
   return {};
 }
 
+// The mount points strictly below `dir`, in /proc/self/mountinfo order (a
+// parent before what is mounted inside it). Paths in mountinfo escape space,
+// tab, newline and backslash as octal (\040).
+Result<std::vector<std::string>> mounts_below(const std::filesystem::path& dir) {
+  std::ifstream in("/proc/self/mountinfo");
+  if (!in) return errno_status("read /proc/self/mountinfo", errno);
+  const std::string prefix = dir.string() + "/";
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    // id parent major:minor root mount-point ...
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    if (!(fields >> id >> parent >> dev >> root >> point)) continue;
+    std::string decoded;
+    for (std::size_t i = 0; i < point.size(); ++i) {
+      if (point[i] == '\\' && i + 3 < point.size()) {
+        decoded += static_cast<char>(std::stoi(point.substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        decoded += point[i];
+      }
+    }
+    if (decoded.starts_with(prefix)) out.push_back(std::move(decoded));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string mount_option(const std::vector<std::string>& options, std::string_view key) {
@@ -193,6 +223,14 @@ Status mount_all(const std::vector<Mount>& mounts, const std::filesystem::path& 
 }
 
 Status unmount_all(const std::filesystem::path& target) {
+  // Submounts first (mount_all puts a mount with a `target` below the
+  // root), deepest first, then everything stacked on the target itself.
+  auto below = mounts_below(target);
+  if (!below.ok()) return below.status();
+  for (auto it = below->rbegin(); it != below->rend(); ++it) {
+    if (::umount2(it->c_str(), UMOUNT_NOFOLLOW) != 0 && errno != EINVAL && errno != ENOENT)
+      return errno_status("unmount " + *it, errno);
+  }
   for (int i = 0; i < 1000; ++i) {
     if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) != 0) {
       if (errno == EINVAL || errno == ENOENT) return {};  // nothing (more) mounted there

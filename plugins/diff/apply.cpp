@@ -1,0 +1,461 @@
+#include "apply.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "berth/log.hpp"
+#include "digest_stream.hpp"
+#include "prefetch_stream.hpp"
+#include "safe_path.hpp"
+#include "tar_reader.hpp"
+#include "whiteout.hpp"
+
+namespace berth::diff {
+namespace {
+
+constexpr const char* kOverlayOpaqueXattr = "trusted.overlay.opaque";
+// Overlay's own xattrs (opaque, redirect, origin, metacopy) decide what the
+// overlay shows from lower layers; only the differ sets them, from
+// whiteouts, never a layer directly.
+constexpr std::string_view kOverlayXattrPrefix = "trusted.overlay.";
+
+std::string show(std::string_view clean) { return "/" + std::string(clean); }
+
+std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+std::string join(std::string_view dir, std::string_view base) {
+  if (dir.empty()) return std::string(base);
+  std::string out(dir);
+  out += '/';
+  out += base;
+  return out;
+}
+
+Status write_all(int fd, int64_t offset, std::string_view data, std::string_view display) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd, data.data(), data.size(), offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("write " + std::string(display), errno);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+    offset += n;
+  }
+  return {};
+}
+
+class Applier {
+ public:
+  Applier(Root root, WhiteoutMode mode, TarReader& reader)
+      : root_(std::move(root)), mode_(mode), reader_(reader) {}
+
+  Status run() {
+    TarEntry entry;
+    for (;;) {
+      auto more = reader_.next(entry);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      BERTH_RETURN_IF_ERROR(apply(entry));
+    }
+    return finish_dirs();
+  }
+
+ private:
+  Status apply(const TarEntry& e) {
+    const std::string path = clean_name(e.path);
+    if (path.empty()) {
+      if (e.type != EntryType::kDirectory) {
+        return invalid_argument("tar entry " + e.path + " names the root but is not a directory");
+      }
+      return update_root(e);
+    }
+    const auto [dir, base] = split_parent(path);
+    auto wh = parse_whiteout(base);
+    if (!wh.ok()) return wh.status().with_context("tar entry " + e.path);
+    switch (wh->kind) {
+      case WhiteoutKind::kDelete:
+        return whiteout(dir, wh->target);
+      case WhiteoutKind::kOpaque:
+        return opaque(dir);
+      case WhiteoutKind::kIgnore:
+        return {};
+      case WhiteoutKind::kNone:
+        break;
+    }
+    auto parent = parent_dir(dir, /*create=*/true);
+    if (!parent.ok()) return parent.status().with_context("apply " + show(path));
+    const int pfd = *parent;
+    const std::string base_name(base);
+    Status st;
+    switch (e.type) {
+      case EntryType::kRegular:
+        st = create_regular(pfd, base_name, path, e);
+        break;
+      case EntryType::kDirectory:
+        st = create_dir(pfd, base_name, path, e);
+        break;
+      case EntryType::kSymlink:
+        st = create_symlink(pfd, base_name, path, e);
+        break;
+      case EntryType::kHardlink:
+        st = create_hardlink(pfd, base_name, path, e);
+        break;
+      case EntryType::kCharDevice:
+      case EntryType::kBlockDevice:
+      case EntryType::kFifo:
+        st = create_node(pfd, base_name, path, e);
+        break;
+    }
+    if (!st.ok()) return st;
+    mark_seen(path);
+    return {};
+  }
+
+  // The parent directory `dir` (cached: tar entries come grouped by
+  // directory, and one openat2 per entry is what the resolution costs).
+  Result<int> parent_dir(std::string_view dir, bool create) {
+    if (cache_fd_ && !cache_stale_ && cache_dir_ == dir) return cache_fd_.get();
+    auto fd = create ? root_.make_dirs(dir) : root_.open_dir(dir);
+    if (!fd.ok()) return fd.status();
+    cache_fd_ = std::move(fd).value();
+    cache_dir_ = std::string(dir);
+    cache_stale_ = false;
+    return cache_fd_.get();
+  }
+  // Anything removed may be the cached directory, one on its path, or a
+  // symlink it was resolved through. The fd stays open (the caller may be
+  // using it as the parent right now); the next lookup resolves afresh.
+  void invalidate() { cache_stale_ = true; }
+
+  // Records the path and its ancestors as entries of this layer: opaque
+  // directories and whiteouts only hide what lower layers put there.
+  void mark_seen(const std::string& path) {
+    std::string p = path;
+    while (seen_.insert(p).second) {
+      const auto slash = p.rfind('/');
+      if (slash == std::string::npos) break;
+      p.resize(slash);
+    }
+  }
+
+  // Clears the way for a new entry at `base`. A directory stays when the new
+  // entry is a directory too (its metadata is updated); anything else goes.
+  // Returns whether a directory was kept.
+  Result<bool> clear_existing(int pfd, const std::string& base, const std::string& path, bool new_is_dir) {
+    struct stat st {};
+    if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return false;
+      return errno_status("stat " + show(path), errno);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (new_is_dir) return true;
+      invalidate();
+      BERTH_RETURN_IF_ERROR(remove_all_at(pfd, base, path));
+      return false;
+    }
+    invalidate();
+    if (::unlinkat(pfd, base.c_str(), 0) != 0) return errno_status("replace " + show(path), errno);
+    return false;
+  }
+
+  static timespec access_time(const TarEntry& e) { return e.has_atime ? e.atime : e.mtime; }
+
+  // Ownership first, then mode: chown clears setuid/setgid.
+  static Status own_and_chmod(int fd, const std::string& path, const TarEntry& e) {
+    if (::fchown(fd, e.uid, e.gid) != 0) return errno_status("chown " + show(path), errno);
+    if (::fchmod(fd, e.mode) != 0) return errno_status("chmod " + show(path), errno);
+    return {};
+  }
+
+  // `set` is fsetxattr on an fd, or setxattr on /proc/self/fd/N for nodes
+  // that can only be held by an O_PATH fd.
+  template <class SetFn>
+  static Status set_xattrs(const std::string& path, const TarEntry& e, SetFn set) {
+    for (const auto& [name, value] : e.xattrs) {
+      if (name.rfind(kOverlayXattrPrefix, 0) == 0) {
+        log::warn("apply layer: ignoring xattr {} on {}", name, show(path));
+        continue;
+      }
+      if (set(name.c_str(), value) == 0) continue;
+      const int err = errno;
+      // File systems without xattrs (or without this namespace), and
+      // namespaces we may not write (trusted.* in a user namespace), lose the
+      // attribute rather than the layer; containerd does the same.
+      if (err == ENOTSUP || err == EPERM) {
+        log::warn("apply layer: cannot set xattr {} on {}: {}", name, show(path), std::strerror(err));
+        continue;
+      }
+      return errno_status("set xattr " + name + " on " + show(path), err);
+    }
+    return {};
+  }
+
+  Status create_regular(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
+    auto kept = clear_existing(pfd, base, path, false);
+    if (!kept.ok()) return kept.status();
+    // O_EXCL | O_NOFOLLOW: a name that reappeared as a symlink is never
+    // followed into writing somewhere else.
+    const int raw = ::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (raw < 0) return errno_status("create file " + show(path), errno);
+    UniqueFd fd(raw);
+    int64_t end = 0;
+    BERTH_RETURN_IF_ERROR(reader_.read_data([&](int64_t offset, std::string_view data) -> Status {
+      BERTH_RETURN_IF_ERROR(write_all(fd.get(), offset, data, show(path)));
+      end = std::max<int64_t>(end, offset + static_cast<int64_t>(data.size()));
+      return {};
+    }));
+    // A sparse file's trailing hole.
+    if (end < e.size && ::ftruncate(fd.get(), e.size) != 0)
+      return errno_status("truncate " + show(path), errno);
+    BERTH_RETURN_IF_ERROR(own_and_chmod(fd.get(), path, e));
+    BERTH_RETURN_IF_ERROR(set_xattrs(path, e, [&](const char* n, const std::string& v) {
+      return ::fsetxattr(fd.get(), n, v.data(), v.size(), 0);
+    }));
+    const timespec times[2] = {access_time(e), e.mtime};
+    if (::futimens(fd.get(), times) != 0) return errno_status("set times of " + show(path), errno);
+    return {};
+  }
+
+  Status create_dir(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
+    auto kept = clear_existing(pfd, base, path, true);
+    if (!kept.ok()) return kept.status();
+    if (!*kept && ::mkdirat(pfd, base.c_str(), 0700) != 0)
+      return errno_status("create directory " + show(path), errno);
+    const int raw = ::openat(pfd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (raw < 0) return errno_status("open directory " + show(path), errno);
+    UniqueFd fd(raw);
+    return finish_dir(fd.get(), path, e);
+  }
+
+  Status update_root(const TarEntry& e) {
+    const int raw = open_in_root(root_.fd(), "", O_RDONLY | O_DIRECTORY);
+    if (raw < 0) return errno_status("open the root directory", -raw);
+    UniqueFd fd(raw);
+    return finish_dir(fd.get(), "", e);
+  }
+
+  Status finish_dir(int fd, const std::string& path, const TarEntry& e) {
+    BERTH_RETURN_IF_ERROR(own_and_chmod(fd, path, e));
+    BERTH_RETURN_IF_ERROR(set_xattrs(path, e, [&](const char* n, const std::string& v) {
+      return ::fsetxattr(fd, n, v.data(), v.size(), 0);
+    }));
+    // Creating the children would move the times again: set them at the end.
+    dir_times_.push_back({path, {access_time(e), e.mtime}});
+    return {};
+  }
+
+  Status create_symlink(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
+    auto kept = clear_existing(pfd, base, path, false);
+    if (!kept.ok()) return kept.status();
+    // The target is stored as written: it is only ever resolved later, by
+    // whoever uses the root (and by us, inside the root).
+    if (::symlinkat(e.link.c_str(), pfd, base.c_str()) != 0)
+      return errno_status("create symlink " + show(path), errno);
+    if (::fchownat(pfd, base.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      return errno_status("chown symlink " + show(path), errno);
+    }
+    // No chmod: a symlink's mode means nothing on Linux and there is no
+    // non-following chmod. No xattrs either (user.* is refused on symlinks).
+    const timespec times[2] = {access_time(e), e.mtime};
+    if (::utimensat(pfd, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      return errno_status("set times of symlink " + show(path), errno);
+    }
+    return {};
+  }
+
+  Status create_hardlink(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
+    const std::string target = clean_name(e.link);
+    if (target == path) return {};  // a link to itself: nothing to do
+    if (target.empty()) return invalid_argument("hardlink " + show(path) + " names the root as its target");
+    const auto [tdir, tbase] = split_parent(target);
+    // The target's directory is resolved inside the root like any other, and
+    // linkat() without AT_SYMLINK_FOLLOW links a symlink itself, never what
+    // it points to: a link can only ever share an inode inside the root.
+    auto tparent = root_.open_dir(tdir);
+    if (!tparent.ok()) return tparent.status().with_context("hardlink " + show(path) + " to " + show(target));
+    const std::string tname(tbase);
+    struct stat st {};
+    if (::fstatat(tparent->get(), tname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return errno_status("hardlink " + show(path) + " to " + show(target), errno);
+    }
+    if (S_ISDIR(st.st_mode))
+      return invalid_argument("hardlink " + show(path) + " to directory " + show(target));
+    auto kept = clear_existing(pfd, base, path, false);
+    if (!kept.ok()) return kept.status();
+    if (::linkat(tparent->get(), tname.c_str(), pfd, base.c_str(), 0) != 0) {
+      return errno_status("hardlink " + show(path) + " to " + show(target), errno);
+    }
+    return {};
+  }
+
+  Status create_node(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
+    auto kept = clear_existing(pfd, base, path, false);
+    if (!kept.ok()) return kept.status();
+    mode_t type = S_IFIFO;
+    dev_t dev = 0;
+    if (e.type == EntryType::kCharDevice) type = S_IFCHR;
+    if (e.type == EntryType::kBlockDevice) type = S_IFBLK;
+    if (e.type != EntryType::kFifo) dev = makedev(e.dev_major, e.dev_minor);
+    if (::mknodat(pfd, base.c_str(), type | 0600, dev) != 0)
+      return errno_status("mknod " + show(path), errno);
+    if (::fchownat(pfd, base.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      return errno_status("chown " + show(path), errno);
+    }
+    // A device or fifo cannot be opened for fchmod without side effects, and
+    // fchmodat() follows symlinks. Hold the node by an O_PATH fd (not
+    // following), check it is the node we made, and chmod it through its
+    // /proc/self/fd link, which names exactly that inode.
+    const int raw = ::openat(pfd, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (raw < 0) return errno_status("open " + show(path), errno);
+    UniqueFd fd(raw);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return errno_status("stat " + show(path), errno);
+    if ((st.st_mode & S_IFMT) != type) return internal(show(path) + " changed while being created");
+    const std::string proc = proc_fd_path(fd.get());
+    if (::chmod(proc.c_str(), e.mode) != 0) return errno_status("chmod " + show(path), errno);
+    BERTH_RETURN_IF_ERROR(set_xattrs(path, e, [&](const char* n, const std::string& v) {
+      return ::setxattr(proc.c_str(), n, v.data(), v.size(), 0);
+    }));
+    const timespec times[2] = {access_time(e), e.mtime};
+    if (::utimensat(pfd, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      return errno_status("set times of " + show(path), errno);
+    }
+    return {};
+  }
+
+  Status whiteout(std::string_view dir, const std::string& name) {
+    const std::string path = join(dir, name);
+    // Whiteouts hide lower layers only, never this layer's own entries.
+    if (seen_.count(path) != 0) return {};
+    if (mode_ == WhiteoutMode::kOverlay) {
+      auto parent = parent_dir(dir, /*create=*/true);
+      if (!parent.ok()) return parent.status().with_context("whiteout " + show(path));
+      auto kept = clear_existing(*parent, name, path, false);
+      if (!kept.ok()) return kept.status();
+      if (::mknodat(*parent, name.c_str(), S_IFCHR, makedev(0, 0)) != 0) {
+        return errno_status("create whiteout " + show(path), errno);
+      }
+      return {};
+    }
+    auto parent = parent_dir(dir, /*create=*/false);
+    if (!parent.ok()) {
+      // Nothing below a missing (or non-directory) parent to delete.
+      if (parent.status().code() == Code::kNotFound) return {};
+      return parent.status().with_context("whiteout " + show(path));
+    }
+    invalidate();
+    return remove_all_at(*parent, name, path);
+  }
+
+  Status opaque(std::string_view dir) {
+    const std::string path(dir);
+    if (mode_ == WhiteoutMode::kOverlay) {
+      auto parent = parent_dir(dir, /*create=*/true);
+      if (!parent.ok()) return parent.status().with_context("opaque directory " + show(path));
+      const int raw = ::openat(*parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (raw < 0) return errno_status("open opaque directory " + show(path), errno);
+      UniqueFd fd(raw);
+      if (::fsetxattr(fd.get(), kOverlayOpaqueXattr, "y", 1, 0) != 0) {
+        return errno_status(std::string("set ") + kOverlayOpaqueXattr + " on " + show(path), errno);
+      }
+      mark_seen(path);
+      return {};
+    }
+    auto parent = parent_dir(dir, /*create=*/false);
+    if (!parent.ok()) {
+      if (parent.status().code() == Code::kNotFound) return {};
+      return parent.status().with_context("opaque directory " + show(path));
+    }
+    const int raw = ::openat(*parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (raw < 0) return errno_status("open opaque directory " + show(path), errno);
+    UniqueFd fd(raw);
+    invalidate();
+    return clear_dir(fd.get(), path, [this](const std::string& child) { return seen_.count(child) != 0; });
+  }
+
+  Status finish_dirs() {
+    for (auto it = dir_times_.rbegin(); it != dir_times_.rend(); ++it) {
+      if (it->path.empty()) {
+        const int raw = open_in_root(root_.fd(), "", O_RDONLY | O_DIRECTORY);
+        if (raw < 0) return errno_status("open the root directory", -raw);
+        UniqueFd fd(raw);
+        if (::futimens(fd.get(), it->times) != 0) return errno_status("set times of /", errno);
+        continue;
+      }
+      const auto [dir, base] = split_parent(it->path);
+      auto parent = parent_dir(dir, /*create=*/false);
+      if (!parent.ok()) continue;  // removed by a later entry or whiteout
+      const std::string name(base);
+      struct stat st {};
+      if (::fstatat(*parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) continue;
+      if (::utimensat(*parent, name.c_str(), it->times, AT_SYMLINK_NOFOLLOW) != 0) {
+        return errno_status("set times of " + show(it->path), errno);
+      }
+    }
+    return {};
+  }
+
+  struct DirTimes {
+    std::string path;
+    timespec times[2];
+  };
+
+  Root root_;
+  WhiteoutMode mode_;
+  TarReader& reader_;
+  std::unordered_set<std::string> seen_;
+  std::vector<DirTimes> dir_times_;
+  std::string cache_dir_;
+  UniqueFd cache_fd_;
+  bool cache_stale_ = false;
+};
+
+}  // namespace
+
+Result<ApplyResult> apply_layer(ByteSource& blob, Compression compression,
+                                const std::filesystem::path& target, const ApplyOptions& options) {
+  auto root = Root::open(target);
+  if (!root.ok()) return root.status();
+  auto stream = open_decompressor(compression, blob);
+  if (!stream.ok()) return stream.status();
+  HashingStream hashed(**stream);
+  ApplyResult result;
+  {
+    PrefetchStream ahead(hashed);
+    TarReader reader(ahead);
+    Applier applier(std::move(root).value(), options.whiteouts, reader);
+    BERTH_RETURN_IF_ERROR(applier.run().with_context("apply layer to " + target.string()));
+    // The tar's trailing zero blocks and record padding belong to the diffID.
+    for (;;) {
+      auto chunk = ahead.next();
+      if (!chunk.ok()) return chunk.status().with_context("read the end of the layer");
+      if (chunk->empty()) break;
+    }
+  }  // the worker has stopped: the hash is complete and ours to read
+  result = {hashed.digest(), hashed.size()};
+  if (!options.expected_diff_id.empty() && result.diff_id != options.expected_diff_id) {
+    return failed_precondition("layer diffID mismatch: the uncompressed layer is " + result.diff_id +
+                               " but " + options.expected_diff_id + " was expected");
+  }
+  return result;
+}
+
+Result<ApplyResult> apply_layer(ByteSource& blob, std::string_view media_type,
+                                const std::filesystem::path& target, const ApplyOptions& options) {
+  auto compression = compression_for_media_type(media_type);
+  if (!compression.ok()) return compression.status();
+  return apply_layer(blob, *compression, target, options);
+}
+
+}  // namespace berth::diff

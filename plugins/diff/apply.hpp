@@ -1,0 +1,47 @@
+// The apply engine: a layer blob (maybe compressed) into a directory, with
+// every path confined to that directory (see safe_path.hpp).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "berth/status.hpp"
+#include "byte_source.hpp"
+#include "decompress.hpp"
+
+namespace berth::diff {
+
+enum class WhiteoutMode {
+  // The target is an overlay upperdir: whiteouts become 0:0 character
+  // devices and opaque directories get trusted.overlay.opaque=y, so the
+  // lower layers stay untouched and are hidden by the overlay.
+  kOverlay,
+  // The target is the whole merged tree: whiteouts delete.
+  kDelete,
+};
+
+struct ApplyOptions {
+  WhiteoutMode whiteouts = WhiteoutMode::kDelete;
+  // The expected sha256 of the uncompressed tar; "" to skip the check.
+  std::string expected_diff_id;
+};
+
+struct ApplyResult {
+  std::string diff_id;  // sha256 of the uncompressed tar, every byte of it
+  int64_t size = 0;     // uncompressed size
+};
+
+// Applies the layer read from `blob` into `target`. The whole stream is read
+// and hashed; a diffID other than options.expected_diff_id is
+// FailedPrecondition (the target then holds the layer's entries: callers
+// discard the snapshot, as containerd does).
+Result<ApplyResult> apply_layer(ByteSource& blob, Compression compression,
+                                const std::filesystem::path& target, const ApplyOptions& options);
+
+// The same from a media type (Unimplemented for an unknown one).
+Result<ApplyResult> apply_layer(ByteSource& blob, std::string_view media_type,
+                                const std::filesystem::path& target, const ApplyOptions& options);
+
+}  // namespace berth::diff

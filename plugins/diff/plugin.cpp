@@ -1,0 +1,35 @@
+// The io.containerd.differ.v1.walking plugin: applies and writes layers for
+// the content in the metadata plugin's namespaces, offered as berth::Differ.
+#include "berth/plugin.hpp"
+
+#include <memory>
+#include <string>
+
+#include "berth/config.hpp"
+#include "berth/diff.hpp"
+#include "berth/log.hpp"
+#include "berth/metadata.hpp"
+#include "berth/namespaced_content.hpp"
+#include "walking_differ.hpp"
+
+namespace {
+
+berth::InitResult init(berth::InitContext& ctx) {
+  auto config = berth::parse_plugin_config(ctx);
+  if (!config.ok()) return config.status();
+  for (const auto& [key, value] : *config) {
+    berth::log::warn("{}.{}: ignoring unknown config key '{}'", ctx.type(), ctx.id(), key.str());
+  }
+  auto content = ctx.first_of<berth::NamespacedContent>(berth::kMetadataPluginType);
+  if (!content.ok()) return content.status().with_context("walking differ needs namespaced content");
+  return std::shared_ptr<berth::Instance>(
+      std::make_shared<berth::diff::WalkingDiffer>(std::move(content).value(), ctx.state()));
+}
+
+}  // namespace
+
+BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kDifferPluginType),
+                                .id = "walking",
+                                .requires_types = {std::string(berth::kMetadataPluginType)},
+                                .default_config = "",
+                                .init = init});

@@ -1,0 +1,234 @@
+// The differ-walking module and the WalkingDiffer wiring: content in, mounts
+// chosen, content out, over an in-memory NamespacedContent.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "apply.hpp"
+#include "berth/diff.hpp"
+#include "byte_source.hpp"
+#include "digest.hpp"
+#include "layer_builder.hpp"
+#include "plugin_module_test.hpp"
+#include "status_matchers.hpp"
+#include "temp_dir.hpp"
+#include "tree_snapshot.hpp"
+#include "walking_differ.hpp"
+
+namespace berth::diff {
+namespace {
+
+namespace fs = std::filesystem;
+
+class MemoryContent final : public NamespacedContent {
+ public:
+  class Reader final : public ContentReader {
+   public:
+    explicit Reader(std::string data) : data_(std::move(data)) {}
+    [[nodiscard]] int64_t size() const override { return static_cast<int64_t>(data_.size()); }
+    Result<std::size_t> read_at(int64_t offset, char* buf, std::size_t len) override {
+      if (offset > size()) return out_of_range("past the end");
+      const std::size_t n = std::min(len, data_.size() - static_cast<std::size_t>(offset));
+      std::memcpy(buf, data_.data() + offset, n);
+      return n;
+    }
+
+   private:
+    std::string data_;
+  };
+  class Writer final : public NamespacedWriter {
+   public:
+    Writer(MemoryContent& c, std::string ref) : c_(c), ref_(std::move(ref)) {}
+    Result<IngestStatus> status() override {
+      return IngestStatus{.ref = ref_, .offset = (int64_t)data_.size()};
+    }
+    Status write(std::string_view d) override {
+      data_.append(d);
+      return {};
+    }
+    Status truncate(int64_t size) override {
+      data_.resize(size);
+      return {};
+    }
+    Result<std::string> commit(int64_t size, std::string_view expected) override {
+      return commit_labeled(size, expected, {});
+    }
+    std::string digest() override { return test::sha256_of(data_); }
+    Result<std::string> commit_labeled(int64_t size, std::string_view expected,
+                                       const Labels& labels) override {
+      if (size != static_cast<int64_t>(data_.size()) || expected != digest())
+        return failed_precondition("mismatch");
+      c_.blobs[digest()] = data_;
+      c_.labels[digest()] = labels;
+      c_.refs.push_back(ref_);
+      return digest();
+    }
+
+   private:
+    MemoryContent& c_;
+    std::string ref_;
+    std::string data_;
+  };
+
+  Result<ContentInfo> info(const ContentScope&, std::string_view) override { return unimplemented("info"); }
+  Result<ContentInfo> update(const ContentScope&, const ContentInfo&,
+                             const std::vector<std::string>&) override {
+    return unimplemented("update");
+  }
+  Status walk(const ContentScope&, const std::vector<std::string>&,
+              const std::function<bool(const ContentInfo&)>&) override {
+    return unimplemented("walk");
+  }
+  Status remove(const ContentScope&, std::string_view) override { return unimplemented("remove"); }
+  Result<std::unique_ptr<ContentReader>> reader(const ContentScope& scope, std::string_view digest) override {
+    EXPECT_EQ(scope.ns, "testns");
+    auto it = blobs.find(std::string(digest));
+    if (it == blobs.end()) return not_found("blob " + std::string(digest));
+    return std::unique_ptr<ContentReader>(std::make_unique<Reader>(it->second));
+  }
+  Result<std::unique_ptr<NamespacedWriter>> writer(const ContentScope&, std::string_view ref, int64_t,
+                                                   std::string_view) override {
+    return std::unique_ptr<NamespacedWriter>(std::make_unique<Writer>(*this, std::string(ref)));
+  }
+  Result<IngestStatus> status(const ContentScope&, std::string_view) override {
+    return unimplemented("status");
+  }
+  Result<std::vector<IngestStatus>> list_statuses(const ContentScope&,
+                                                  const std::vector<std::string>&) override {
+    return unimplemented("list");
+  }
+  Status abort(const ContentScope&, std::string_view) override { return unimplemented("abort"); }
+
+  std::string add(const std::string& blob) {
+    const std::string d = test::sha256_of(blob);
+    blobs[d] = blob;
+    return d;
+  }
+
+  std::map<std::string, std::string> blobs;
+  std::map<std::string, Labels> labels;
+  std::vector<std::string> refs;
+};
+
+class WalkingDifferTest : public ::testing::Test {
+ protected:
+  void SetUp() override { fs::create_directories(dir_ / "state"); }
+  test::TempDir dir_;
+  std::shared_ptr<MemoryContent> content_ = std::make_shared<MemoryContent>();
+  WalkingDiffer differ_{content_, dir_ / "state"};
+  ContentScope scope_{.ns = "testns", .lease = std::nullopt};
+};
+
+const std::string kLayer =
+    test::LayerBuilder().dir("etc").file("etc/os-release", "berth").file(".wh.gone", "").tar();
+
+TEST_F(WalkingDifferTest, AppliesIntoAnOverlayUpperdirWithOverlayWhiteouts) {
+  fs::create_directories(dir_ / "upper");
+  const Descriptor blob{std::string(kMediaTypeLayerGzip), content_->add(test::gzip(kLayer)), 0, {}};
+  const std::vector<Mount> mounts = {{"overlay",
+                                      "overlay",
+                                      "",
+                                      {"lowerdir=/nonexistent", "upperdir=" + (dir_ / "upper").string(),
+                                       "workdir=" + (dir_ / "work").string()}}};
+  auto r = differ_.apply(scope_, blob, mounts, test::sha256_of(kLayer));
+  ASSERT_OK(test::status_of(r));
+  EXPECT_EQ(r->media_type, kMediaTypeLayerTar);
+  EXPECT_EQ(r->digest, test::sha256_of(kLayer));
+  EXPECT_EQ(r->size, static_cast<int64_t>(kLayer.size()));
+  EXPECT_EQ(test::read_file(dir_ / "upper/etc/os-release"), "berth");
+  struct stat st {};
+  ASSERT_EQ(::lstat((dir_ / "upper/gone").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+}
+
+TEST_F(WalkingDifferTest, AppliesIntoABindSourceAndThroughATemporaryMount) {
+  for (const bool via_mount : {false, true}) {
+    SCOPED_TRACE(via_mount ? "temporary mount" : "bind source");
+    const fs::path snap = dir_ / (via_mount ? "snap-m" : "snap-b");
+    fs::create_directories(snap);
+    test::write_file(snap / "gone", "lower");
+    const Descriptor blob{std::string(kMediaTypeLayerTar), content_->add(kLayer), 0, {}};
+    // Two mounts never take the bind fast path: a scratch bind, then the
+    // snapshot bound over it on the same mount point.
+    std::vector<Mount> mounts;
+    if (via_mount) {
+      fs::create_directories(dir_ / "scratch");
+      mounts.push_back({"bind", (dir_ / "scratch").string(), "", {"rbind"}});
+    }
+    mounts.push_back({"bind", snap.string(), "", {"rbind", "rw"}});
+    auto r = differ_.apply(scope_, blob, mounts, "");
+    ASSERT_OK(test::status_of(r));
+    EXPECT_EQ(test::read_file(snap / "etc/os-release"), "berth");
+    EXPECT_FALSE(fs::exists(snap / "gone"));
+  }
+  EXPECT_TRUE(fs::is_empty(dir_ / "state")) << "temporary mounts are cleaned up";
+}
+
+TEST_F(WalkingDifferTest, ApplyErrors) {
+  const Descriptor blob{std::string(kMediaTypeLayerTar), content_->add(kLayer), 0, {}};
+  fs::create_directories(dir_ / "t");
+  const std::vector<Mount> mounts = {{"bind", (dir_ / "t").string(), "", {"rbind"}}};
+  EXPECT_CODE(differ_.apply(scope_, blob, mounts, "sha256:" + std::string(64, 'a')),
+              Code::kFailedPrecondition);
+  Descriptor odd = blob;
+  odd.media_type = "application/x-tar+lz4";
+  EXPECT_CODE(differ_.apply(scope_, odd, mounts, ""), Code::kUnimplemented);
+  Descriptor missing = blob;
+  missing.digest = "sha256:" + std::string(64, 'b');
+  EXPECT_CODE(differ_.apply(scope_, missing, mounts, ""), Code::kNotFound);
+}
+
+TEST_F(WalkingDifferTest, CompareWritesALabelledLayerIntoContent) {
+  fs::create_directories(dir_ / "lower/d");
+  test::write_file(dir_ / "lower/d/old", "old");
+  fs::create_directories(dir_ / "upper/d");
+  test::write_file(dir_ / "upper/d/new", "new");
+  const std::vector<Mount> lower = {{"bind", (dir_ / "lower").string(), "", {"rbind", "ro"}}};
+  const std::vector<Mount> upper = {{"bind", (dir_ / "upper").string(), "", {"rbind", "ro"}}};
+  auto r = differ_.compare(scope_, lower, upper, "", "my-ref", {{"x", "y"}});
+  ASSERT_OK(test::status_of(r));
+  EXPECT_EQ(r->media_type, kMediaTypeLayerGzip);
+  ASSERT_EQ(content_->blobs.count(r->digest), 1u);
+  EXPECT_EQ(r->size, static_cast<int64_t>(content_->blobs[r->digest].size()));
+  EXPECT_EQ(content_->refs.back(), "my-ref");
+  const auto& labels = content_->labels[r->digest];
+  EXPECT_EQ(labels.at("x"), "y");
+  ASSERT_EQ(labels.count("containerd.io/uncompressed"), 1u);
+
+  // Applying it back gives the upper tree, with the recorded diffID.
+  fs::create_directories(dir_ / "copy/d");
+  test::write_file(dir_ / "copy/d/old", "old");
+  const std::vector<Mount> target = {{"bind", (dir_ / "copy").string(), "", {"rbind"}}};
+  auto applied = differ_.apply(scope_, *r, target, labels.at("containerd.io/uncompressed"));
+  ASSERT_OK(test::status_of(applied));
+  EXPECT_FALSE(fs::exists(dir_ / "copy/d/old"));
+  EXPECT_EQ(test::read_file(dir_ / "copy/d/new"), "new");
+
+  auto plain = differ_.compare(scope_, {}, upper, kMediaTypeLayerTar, "", {});
+  ASSERT_OK(test::status_of(plain));
+  EXPECT_EQ(plain->media_type, kMediaTypeLayerTar);
+  EXPECT_EQ(content_->labels[plain->digest].at("containerd.io/uncompressed"), plain->digest);
+  EXPECT_TRUE(fs::is_empty(dir_ / "state"));
+}
+
+class DifferModuleTest : public test::PluginModuleTest {
+ protected:
+  DifferModuleTest() : PluginModuleTest(BERTH_DIFFER_PLUGIN, "io.containerd.differ.v1", "walking") {}
+};
+
+TEST_F(DifferModuleTest, DeclaresItselfAndNeedsTheMetadataPlugin) {
+  EXPECT_STREQ(plugin().type, "io.containerd.differ.v1");
+  EXPECT_STREQ(plugin().id, "walking");
+  ASSERT_NE(plugin().requires_types[0], nullptr);
+  EXPECT_STREQ(plugin().requires_types[0], "io.containerd.metadata.v1");
+  auto ctx = context(root_, "");
+  EXPECT_CODE(init(ctx), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace berth::diff
