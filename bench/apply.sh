@@ -1,22 +1,61 @@
 #!/usr/bin/env bash
-# Layer apply: GNU `tar -xzf` vs Berth's walking-differ engine
-# (berth-apply-layer) on the same 64 MiB gzip layer (gzip -6), each into a
-# fresh directory, median of RUNS runs (wall clock, page cache warm).
+# Layer apply of one 64 MiB gzip layer (gzip -6), median of RUNS runs, page
+# cache warm, interleaved so other load on the machine hits all alike:
+#   tar         GNU `tar -xzf` into a fresh directory (the goal's anchor)
+#   engine      berth-apply-layer: the walking differ's engine, same directory
+#   berthd      Diff.Apply over gRPC into a fresh overlayfs snapshot of berthd
+#   containerd  the same call against Debian's containerd (CRI disabled)
+# The two daemons are driven by one client (bench/diff_apply_client), which
+# times only the Apply call; the layer is ingested into each daemon once.
+# Goal (issue #4): berthd no slower than tar.
 #
-# containerd is not timed: 1.6 has no CLI that applies one layer blob to a
-# directory (`ctr` only unpacks whole images through snapshots, which adds
-# snapshot and metadata work the other two do not do), so tar is the anchor.
-#
-#   BUILD=/work/build-diff RUNS=5 bench/apply.sh
+#   RUNS=5 bench/apply.sh          (BUILD=<repo>/build by default)
 set -euo pipefail
 
-BUILD=${BUILD:-/work/build-diff}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+BUILD=${BUILD:-$REPO/build}
 RUNS=${RUNS:-5}
 TOOL=${TOOL:-$BUILD/bin/berth-apply-layer}
+CLIENT=${CLIENT:-$BUILD/bench/diff_apply_client}
+BERTHD=${BERTHD:-$BUILD/bin/berthd}
+CONTAINERD=${CONTAINERD:-/usr/bin/containerd}
+CTR=${CTR:-/usr/bin/ctr}
 WORK=${WORK:-$(mktemp -d /var/tmp/berth-bench-apply.XXXXXX)}
-trap 'rm -rf "$WORK"' EXIT
 
-[[ -x $TOOL ]] || { echo "build berth-apply-layer first: ninja -C $BUILD berth-apply-layer" >&2; exit 1; }
+for b in "$TOOL" "$CLIENT" "$BERTHD"; do
+  [[ -x $b ]] || { echo "apply.sh: $b is missing; build the tree (scripts/build)" >&2; exit 1; }
+done
+[[ $EUID -eq 0 ]] || { echo "apply.sh: run as root (snapshots mount)" >&2; exit 1; }
+
+declare -A PID_OF=()  # daemons this script started, stopped by PID only
+cleanup() {
+  local kind
+  for kind in "${!PID_OF[@]}"; do kill -TERM "${PID_OF[$kind]}" 2>/dev/null || true; done
+  for kind in "${!PID_OF[@]}"; do wait "${PID_OF[$kind]}" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_daemon() {  # kind
+  local kind=$1 dir=$WORK/$1 i
+  mkdir -p "$dir"
+  case $kind in
+    berthd) printf 'version = 2\n' >"$dir/config.toml"
+      "$BERTHD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/log" 2>&1 & ;;
+    ctrd) printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s"\n' "$dir/opt" >"$dir/config.toml"
+      "$CONTAINERD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/log" 2>&1 & ;;
+  esac
+  PID_OF[$kind]=$!
+  for ((i = 0; i < 300; i++)); do
+    [[ -S $dir/sock ]] && "$CTR" -a "$dir/sock" version >/dev/null 2>&1 && return 0
+    kill -0 "${PID_OF[$kind]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -20 "$dir/log" >&2
+  echo "apply.sh: $kind did not start" >&2
+  exit 1
+}
 
 # A 64 MiB tree: ~48 MiB of real files from /usr (text, binaries, many small
 # files) and 16 MiB of random data in files of 64 KiB to 4 MiB.
@@ -65,16 +104,50 @@ got=$("$TOOL" "$layer" "$(mkdir -p "$WORK/check" && echo "$WORK/check")" | cut -
 [[ $got == "sha256:$want" ]] || { echo "diffID mismatch: $got vs sha256:$want" >&2; exit 1; }
 rm -rf "$WORK/check"
 
-# Interleaved, so load from elsewhere on the machine hits both alike.
-tar_times=(); berth_times=()
-for ((r = 0; r < RUNS; r++)); do
-  tar_times+=("$(run_once tar_apply)")
-  berth_times+=("$(run_once berth_apply)")
+MEDIA=application/vnd.oci.image.layer.v1.tar+gzip
+DIGEST=sha256:$(sha256sum "$layer" | cut -d' ' -f1)
+SIZE=$(stat -c %s "$layer")
+KINDS=(berthd)
+[[ -x $CONTAINERD ]] && KINDS+=(ctrd)
+for kind in "${KINDS[@]}"; do
+  start_daemon "$kind"
+  "$CTR" -a "$WORK/$kind/sock" content ingest --expected-digest "$DIGEST" layer <"$layer" >/dev/null
+  # A GC root, or containerd's garbage collector (run after each snapshot
+  # removal) takes the unreferenced blob away.
+  "$CTR" -a "$WORK/$kind/sock" content label "$DIGEST" containerd.io/gc.root=bench >/dev/null
 done
-t_tar=$(printf '%s\n' "${tar_times[@]}" | median)
-t_berth=$(printf '%s\n' "${berth_times[@]}" | median)
-echo "tar runs:   ${tar_times[*]}"
-echo "berth runs: ${berth_times[*]}"
-echo "tar -xzf:          ${t_tar} s (median of $RUNS)"
-echo "berth-apply-layer: ${t_berth} s (median of $RUNS)"
-awk -v a="$t_berth" -v b="$t_tar" 'BEGIN {printf "berth/tar time ratio: %.2f (below 1 is faster than tar)\n", a / b}'
+
+# daemon_apply KIND RUN: Apply's seconds, after checking the applied diffID.
+daemon_apply() {
+  local out
+  sync
+  out=$("$CLIENT" "$WORK/$1/sock" overlayfs "bench-$2" "$MEDIA" "$DIGEST" "$SIZE")
+  [[ ${out#* } == "sha256:$want" ]] || { echo "apply.sh: $1 applied ${out#* }, not sha256:$want" >&2; exit 1; }
+  echo "${out%% *}"
+}
+
+# One discarded round first: the first writes after start are slower for
+# every contender on this VM (fresh page-cache pages).
+run_once tar_apply >/dev/null
+run_once berth_apply >/dev/null
+for kind in "${KINDS[@]}"; do daemon_apply "$kind" warmup >/dev/null; done
+
+declare -A T=()
+for ((r = 0; r < RUNS; r++)); do
+  T[tar]+="$(run_once tar_apply) "
+  T[engine]+="$(run_once berth_apply) "
+  for kind in "${KINDS[@]}"; do T[$kind]+="$(daemon_apply "$kind" "$r") "; done
+done
+med() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
+echo
+echo "| step (RUNS=$RUNS, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)) | median (s) | samples (s) |"
+echo "|---|---:|---|"
+echo "| \`tar -xzf\` into a directory | $(med tar) | ${T[tar]}|"
+echo "| berth engine (berth-apply-layer) into a directory | $(med engine) | ${T[engine]}|"
+echo "| berthd: Diff.Apply into an overlayfs snapshot | $(med berthd) | ${T[berthd]}|"
+[[ -n ${T[ctrd]:-} ]] && echo "| containerd $("$CONTAINERD" --version | awk '{print $3}'): Diff.Apply into an overlayfs snapshot | $(med ctrd) | ${T[ctrd]}|"
+echo
+awk -v a="$(med berthd)" -v b="$(med tar)" 'BEGIN {printf "berthd / tar: %.2f (goal: at most 1)\n", a / b}'
+awk -v a="$(med engine)" -v b="$(med tar)" 'BEGIN {printf "engine / tar: %.2f\n", a / b}'
+[[ -n ${T[ctrd]:-} ]] && awk -v a="$(med berthd)" -v b="$(med ctrd)" 'BEGIN {printf "berthd / containerd: %.2f\n", a / b}'
+exit 0
