@@ -84,15 +84,30 @@ echo "layer: $(du -sh "$src" | cut -f1) tree, $(find "$src" | wc -l) entries," \
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
-# run_once COMMAND...: seconds for one run into a fresh directory ($DEST).
+# CPU seconds (user + system) of this shell's finished children so far; not
+# in a command substitution, whose `times` would be its own.
+children_cpu() {  # VAR
+  times >"$WORK/times.txt"
+  printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.3f", s }' "$WORK/times.txt")"
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
+# run_once NAME COMMAND...: one run into a fresh directory ($DEST); adds its
+# wall seconds to T[NAME] and its CPU seconds to C[NAME].
+declare -A T=() C=()
 run_once() {
-  local dest=$WORK/out
+  local name=$1 dest=$WORK/out t0 t1 k0 k1
+  shift
   rm -rf "$dest"; mkdir -p "$dest"; sync
-  local t0=$EPOCHREALTIME
+  children_cpu k0
+  t0=$EPOCHREALTIME
   DEST=$dest "$@" > /dev/null
-  local t1=$EPOCHREALTIME
+  t1=$EPOCHREALTIME
+  children_cpu k1
   rm -rf "$dest"
-  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
+  T[$name]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') "
+  C[$name]+="$(awk -v a="$k0" -v b="$k1" 'BEGIN {printf "%.3f", b - a}') "
 }
 
 tar_apply() { tar -C "$DEST" -xzf "$layer"; }
@@ -117,37 +132,44 @@ for kind in "${KINDS[@]}"; do
   "$CTR" -a "$WORK/$kind/sock" content label "$DIGEST" containerd.io/gc.root=bench >/dev/null
 done
 
-# daemon_apply KIND RUN: Apply's seconds, after checking the applied diffID.
+# daemon_apply KIND RUN: adds Apply's seconds to T[KIND] and the daemon's CPU
+# seconds over the call (with Prepare and Remove) to C[KIND], after checking
+# the applied diffID.
 daemon_apply() {
-  local out
+  local out c0 c1 pid=${PID_OF[$1]}
   sync
+  c0=$(cpu_ticks "$pid")
   out=$("$CLIENT" "$WORK/$1/sock" overlayfs "bench-$2" "$MEDIA" "$DIGEST" "$SIZE")
+  c1=$(cpu_ticks "$pid")
   [[ ${out#* } == "sha256:$want" ]] || { echo "apply.sh: $1 applied ${out#* }, not sha256:$want" >&2; exit 1; }
-  echo "${out%% *}"
+  T[$1]+="${out%% *} "
+  C[$1]+="$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }') "
 }
 
 # One discarded round first: the first writes after start are slower for
 # every contender on this VM (fresh page-cache pages).
-run_once tar_apply >/dev/null
-run_once berth_apply >/dev/null
-for kind in "${KINDS[@]}"; do daemon_apply "$kind" warmup >/dev/null; done
+run_once tar tar_apply
+run_once engine berth_apply
+for kind in "${KINDS[@]}"; do daemon_apply "$kind" warmup; done
+T=() C=()
 
-declare -A T=()
 for ((r = 0; r < RUNS; r++)); do
-  T[tar]+="$(run_once tar_apply) "
-  T[engine]+="$(run_once berth_apply) "
-  for kind in "${KINDS[@]}"; do T[$kind]+="$(daemon_apply "$kind" "$r") "; done
+  run_once tar tar_apply
+  run_once engine berth_apply
+  for kind in "${KINDS[@]}"; do daemon_apply "$kind" "$r"; done
 done
 med() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
+cmed() { tr ' ' '\n' <<<"${C[$1]}" | grep . | median; }
 echo
-echo "| step (RUNS=$RUNS, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)) | median (s) | samples (s) |"
-echo "|---|---:|---|"
-echo "| \`tar -xzf\` into a directory | $(med tar) | ${T[tar]}|"
-echo "| berth engine (berth-apply-layer) into a directory | $(med engine) | ${T[engine]}|"
-echo "| berthd: Diff.Apply into an overlayfs snapshot | $(med berthd) | ${T[berthd]}|"
-[[ -n ${T[ctrd]:-} ]] && echo "| containerd $("$CONTAINERD" --version | awk '{print $3}'): Diff.Apply into an overlayfs snapshot | $(med ctrd) | ${T[ctrd]}|"
+echo "| step (RUNS=$RUNS, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)) | median (s) | CPU (s, median) | samples (s) |"
+echo "|---|---:|---:|---|"
+echo "| \`tar -xzf\` into a directory | $(med tar) | $(cmed tar) | ${T[tar]}|"
+echo "| berth engine (berth-apply-layer) into a directory | $(med engine) | $(cmed engine) | ${T[engine]}|"
+echo "| berthd: Diff.Apply into an overlayfs snapshot | $(med berthd) | $(cmed berthd) | ${T[berthd]}|"
+[[ -n ${T[ctrd]:-} ]] && echo "| containerd $("$CONTAINERD" --version | awk '{print $3}'): Diff.Apply into an overlayfs snapshot | $(med ctrd) | $(cmed ctrd) | ${T[ctrd]}|"
 echo
 awk -v a="$(med berthd)" -v b="$(med tar)" 'BEGIN {printf "berthd / tar: %.2f (goal: at most 1)\n", a / b}'
 awk -v a="$(med engine)" -v b="$(med tar)" 'BEGIN {printf "engine / tar: %.2f\n", a / b}'
+awk -v a="$(cmed berthd)" -v b="$(cmed tar)" 'BEGIN {printf "CPU: berthd / tar: %.2f\n", a / b}'
 [[ -n ${T[ctrd]:-} ]] && awk -v a="$(med berthd)" -v b="$(med ctrd)" 'BEGIN {printf "berthd / containerd: %.2f\n", a / b}'
 exit 0
