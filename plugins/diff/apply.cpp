@@ -57,8 +57,8 @@ Status write_all(int fd, int64_t offset, std::string_view data, std::string_view
 
 class Applier {
  public:
-  Applier(Root root, WhiteoutMode mode, TarReader& reader)
-      : root_(std::move(root)), mode_(mode), reader_(reader) {}
+  Applier(Root root, WhiteoutMode mode, std::vector<std::filesystem::path> lower_dirs, TarReader& reader)
+      : root_(std::move(root)), mode_(mode), lower_dirs_(std::move(lower_dirs)), reader_(reader) {}
 
   Status run() {
     TarEntry entry;
@@ -282,10 +282,15 @@ class Applier {
     // The target's directory is resolved inside the root like any other, and
     // linkat() without AT_SYMLINK_FOLLOW links a symlink itself, never what
     // it points to: a link can only ever share an inode inside the root.
-    auto tparent = root_.open_dir(tdir);
-    if (!tparent.ok()) return tparent.status().with_context("hardlink " + show(path) + " to " + show(target));
     const std::string tname(tbase);
     struct stat st {};
+    auto tparent = root_.open_dir(tdir);
+    const bool here = tparent.ok() && ::fstatat(tparent->get(), tname.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!here && !lower_dirs_.empty()) {
+      BERTH_RETURN_IF_ERROR(copy_up(target).with_context("hardlink " + show(path) + " to " + show(target)));
+      tparent = root_.open_dir(tdir);
+    }
+    if (!tparent.ok()) return tparent.status().with_context("hardlink " + show(path) + " to " + show(target));
     if (::fstatat(tparent->get(), tname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       return errno_status("hardlink " + show(path) + " to " + show(target), errno);
     }
@@ -297,6 +302,53 @@ class Applier {
       return errno_status("hardlink " + show(path) + " to " + show(target), errno);
     }
     return {};
+  }
+
+  // Copies `target` (a root-relative clean path) from the nearest lower layer
+  // that has it into the target directory, with its owner, mode and times,
+  // so a hardlink to it can be made here. Lookups in a lower layer are
+  // confined to that layer like every other; a whiteout there ends the search.
+  Status copy_up(const std::string& target) {
+    for (const auto& lower : lower_dirs_) {
+      UniqueFd lroot(::open(lower.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!lroot) return errno_status("open lower layer " + lower.string(), errno);
+      const int found = open_in_root(lroot.get(), target, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (found == -ENOENT || found == -ENOTDIR) continue;
+      if (found < 0) return errno_status("look up " + show(target) + " in " + lower.string(), -found);
+      UniqueFd probe(found);
+      struct stat st {};
+      if (::fstat(probe.get(), &st) != 0)
+        return errno_status("stat " + show(target) + " in " + lower.string(), errno);
+      if (S_ISCHR(st.st_mode) && st.st_rdev == 0) break;  // whited out in this layer
+      if (!S_ISREG(st.st_mode)) {
+        return invalid_argument("the lower layers' " + show(target) +
+                                " is not a regular file; only those are copied up");
+      }
+      const int raw_src = open_in_root(lroot.get(), target, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (raw_src < 0) return errno_status("open " + show(target) + " in " + lower.string(), -raw_src);
+      UniqueFd src(raw_src);
+      const auto [dir, base] = split_parent(target);
+      auto parent = root_.make_dirs(dir);
+      if (!parent.ok()) return parent.status();
+      invalidate();
+      const std::string name(base);
+      const int raw_dst =
+          ::openat(parent->get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (raw_dst < 0) return errno_status("copy up " + show(target), errno);
+      UniqueFd dst(raw_dst);
+      for (;;) {
+        const ssize_t n = ::copy_file_range(src.get(), nullptr, dst.get(), nullptr, 1 << 30, 0);
+        if (n < 0) return errno_status("copy up " + show(target), errno);
+        if (n == 0) break;
+      }
+      if (::fchown(dst.get(), st.st_uid, st.st_gid) != 0 || ::fchmod(dst.get(), st.st_mode & 07777) != 0)
+        return errno_status("set owner and mode of copied-up " + show(target), errno);
+      const timespec times[2] = {st.st_atim, st.st_mtim};
+      if (::futimens(dst.get(), times) != 0)
+        return errno_status("set times of copied-up " + show(target), errno);
+      return {};
+    }
+    return not_found(show(target) + " is in no layer");
   }
 
   Status create_node(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
@@ -413,6 +465,7 @@ class Applier {
 
   Root root_;
   WhiteoutMode mode_;
+  std::vector<std::filesystem::path> lower_dirs_;  // nearest first; see ApplyOptions
   TarReader& reader_;
   std::unordered_set<std::string> seen_;
   std::vector<DirTimes> dir_times_;
@@ -434,7 +487,10 @@ Result<ApplyResult> apply_layer(ByteSource& blob, Compression compression,
   {
     PrefetchStream ahead(hashed);
     TarReader reader(ahead);
-    Applier applier(std::move(root).value(), options.whiteouts, reader);
+    Applier applier(std::move(root).value(), options.whiteouts,
+                    options.whiteouts == WhiteoutMode::kOverlay ? options.lower_dirs
+                                                                : std::vector<std::filesystem::path>{},
+                    reader);
     BERTH_RETURN_IF_ERROR(applier.run().with_context("apply layer to " + target.string()));
     // The tar's trailing zero blocks and record padding belong to the diffID.
     for (;;) {

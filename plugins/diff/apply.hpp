@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "berth/status.hpp"
 #include "byte_source.hpp"
@@ -24,6 +25,10 @@ enum class WhiteoutMode {
 
 struct ApplyOptions {
   WhiteoutMode whiteouts = WhiteoutMode::kDelete;
+  // kOverlay only: the snapshot's lower layers, nearest first. A hardlink to
+  // a file that only a lower layer holds copies that file up into the target
+  // first (what overlayfs itself would do on write), as containerd does.
+  std::vector<std::filesystem::path> lower_dirs;
   // The expected sha256 of the uncompressed tar; "" to skip the check.
   std::string expected_diff_id;
 };

@@ -94,6 +94,13 @@ Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descrip
     // The layer goes straight into the new snapshot's upperdir: no mount,
     // and whiteouts in overlay's own form.
     options.whiteouts = WhiteoutMode::kOverlay;
+    const std::string lowers = mount_option(mounts[0].options, "lowerdir");
+    for (std::size_t pos = 0; pos < lowers.size();) {
+      auto next = lowers.find(':', pos);
+      if (next == std::string::npos) next = lowers.size();
+      if (next > pos) options.lower_dirs.emplace_back(lowers.substr(pos, next - pos));
+      pos = next + 1;
+    }
     result = apply_layer(source, *compression, upper, options);
   } else if (mounts.size() == 1 &&
              (mounts[0].type == "bind" || has_option(mounts[0], "bind") || has_option(mounts[0], "rbind")) &&

@@ -142,13 +142,34 @@ TEST_P(DiffApiTest, LayersAppliedIntoSnapshotsStackWithWhiteouts) {
   std::ofstream(upper / ".wh.remove-me");  // an OCI whiteout
   const Layer l2 = make_layer("l2", upper);
 
+  // A third layer holding only a hardlink to a file of the first: GNU tar
+  // keeps the link entry when the file's own entry is deleted from the tar.
+  const auto links = dir_.path() / "links";
+  std::filesystem::create_directories(links);
+  std::ofstream(links / "keep") << "kept\n";
+  std::filesystem::create_hard_link(links / "keep", links / "hl");
+  const auto l3_tar = dir_.path() / "l3.tar";
+  sh("tar --numeric-owner -C '" + links.string() + "' -cf '" + l3_tar.string() +
+     "' ./keep ./hl && tar --delete -f '" + l3_tar.string() + "' ./keep && gzip -n '" + l3_tar.string() +
+     "'");
+  Layer l3;
+  const auto l3_blob = dir_.path() / "l3.tar.gz";
+  l3.digest = "sha256:" + sh("sha256sum < '" + l3_blob.string() + "'").substr(0, 64);
+  l3.diff_id = "sha256:" + sh("gzip -dc < '" + l3_blob.string() + "' | sha256sum").substr(0, 64);
+  l3.size = static_cast<int64_t>(std::filesystem::file_size(l3_blob));
+  sh("exec ctr -a '" + daemon_.address() + "' content ingest l3 < '" + l3_blob.string() + "'");
+
   auto st = unpack(l1, "layer1", "", l1.diff_id);
   ASSERT_TRUE(st.ok()) << st.error_message() << "\n" << daemon_.log();
   st = unpack(l2, "layer2", "layer1", l2.diff_id);
   ASSERT_TRUE(st.ok()) << st.error_message() << "\n" << daemon_.log();
+  st = unpack(l3, "layer3", "layer2", l3.diff_id);
+  ASSERT_TRUE(st.ok()) << st.error_message() << "\n" << daemon_.log();
 
   TempDir mnt;
-  view_and_mount("layer2", mnt.path());
+  view_and_mount("layer3", mnt.path());
+  // The link made in layer 3 to layer 1's file (copied up on overlayfs).
+  EXPECT_EQ(slurp(mnt.path() / "hl"), "kept\n");
   EXPECT_EQ(slurp(mnt.path() / "etc" / "hostname"), "changed\n");
   EXPECT_EQ(slurp(mnt.path() / "keep"), "kept\n");
   EXPECT_FALSE(std::filesystem::exists(mnt.path() / "remove-me"));

@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "berth/diff.hpp"
@@ -339,6 +340,72 @@ TEST(ApplyTest, WhiteoutsBecomeOverlayWhiteoutsInAnUpperdir) {
   EXPECT_FALSE(fs::exists(dir / "merged/opq/old"));
   EXPECT_TRUE(fs::exists(dir / "merged/opq/new"));
   ::umount2((dir / "merged").c_str(), MNT_DETACH);
+}
+
+}  // namespace
+}  // namespace berth::diff
+
+namespace berth::diff {
+namespace {
+
+// A layer hardlinking to a file that only a lower layer holds, applied into
+// an overlay upperdir: the file is copied up first (owner, mode, times and
+// content), then linked, and the lower layer is left alone.
+TEST(ApplyTest, AHardlinkToALowerLayersFileCopiesItUp) {
+  test::TempDir dir;
+  const fs::path lower = dir / "lower";
+  const fs::path upper = dir / "upper";
+  fs::create_directories(lower / "lib");
+  fs::create_directories(upper);
+  { std::ofstream(lower / "lib" / "a") << "shared bytes"; }
+  ASSERT_EQ(::chown((lower / "lib" / "a").c_str(), 123, 456), 0);
+  ASSERT_EQ(::chmod((lower / "lib" / "a").c_str(), 0750), 0);
+  const struct timespec times[2] = {{1000, 5}, {2000, 7}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (lower / "lib" / "a").c_str(), times, 0), 0);
+  const struct stat before = lstat_of(lower / "lib" / "a");
+
+  const std::string tar = LayerBuilder().dir("bin").hardlink("bin/b", "lib/a").tar();
+  ApplyOptions options{.whiteouts = WhiteoutMode::kOverlay, .lower_dirs = {lower}};
+  ASSERT_OK(test::status_of(apply_blob(tar, kMediaTypeLayerTar, upper, options)));
+
+  EXPECT_EQ(test::read_file(upper / "lib" / "a"), "shared bytes");
+  const struct stat up = lstat_of(upper / "lib" / "a");
+  const struct stat link = lstat_of(upper / "bin" / "b");
+  EXPECT_EQ(up.st_ino, link.st_ino);
+  EXPECT_EQ(up.st_uid, 123u);
+  EXPECT_EQ(up.st_gid, 456u);
+  EXPECT_EQ(up.st_mode & 07777, 0750u);
+  EXPECT_EQ(up.st_mtim.tv_sec, 2000);
+  EXPECT_EQ(up.st_mtim.tv_nsec, 7);
+  const struct stat after = lstat_of(lower / "lib" / "a");
+  EXPECT_EQ(after.st_nlink, before.st_nlink);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+}
+
+// The target is looked up inside each lower layer as inside the root: a
+// name climbing out finds nothing outside, and a whiteout in a nearer layer
+// hides a file further down.
+TEST(ApplyTest, CopyUpStaysInsideTheLowerLayersAndHonoursWhiteouts) {
+  test::TempDir dir;
+  const fs::path near = dir / "near";
+  const fs::path far = dir / "far";
+  const fs::path upper = dir / "upper";
+  fs::create_directories(near);
+  fs::create_directories(far);
+  fs::create_directories(upper);
+  { std::ofstream(far / "hidden") << "whited out above"; }
+  ASSERT_EQ(::mknod((near / "hidden").c_str(), S_IFCHR | 0000, makedev(0, 0)), 0);
+  { std::ofstream(dir / "outside") << "host file"; }
+
+  ApplyOptions options{.whiteouts = WhiteoutMode::kOverlay, .lower_dirs = {near, far}};
+  auto hidden = apply_blob(LayerBuilder().hardlink("x", "hidden").tar(), kMediaTypeLayerTar, upper, options);
+  EXPECT_EQ(hidden.status().code(), Code::kNotFound) << hidden.status().to_string();
+  auto climbing =
+      apply_blob(LayerBuilder().hardlink("y", "../outside").tar(), kMediaTypeLayerTar, upper, options);
+  EXPECT_FALSE(climbing.ok());
+  EXPECT_FALSE(fs::exists(upper / "outside"));
+  EXPECT_FALSE(fs::exists(upper / "y"));
+  EXPECT_EQ(test::read_file(dir / "outside"), "host file");
 }
 
 }  // namespace
