@@ -93,19 +93,22 @@ children_cpu() {  # VAR
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 
-# run_once NAME COMMAND...: one run into a fresh directory ($DEST); adds its
-# wall seconds to T[NAME] and its CPU seconds to C[NAME].
+# run_once NAME RUN COMMAND...: one run into a fresh directory ($DEST); adds
+# its wall seconds to T[NAME] and its CPU seconds to C[NAME]. Nothing is
+# deleted until the end: on ext4, creating files right after deleting as
+# many makes the inode allocator skip the recently deleted ones (perf shows
+# ext4's recently_deleted/find_inode_bit), which would time the file system's
+# history instead of the extraction.
 declare -A T=() C=()
 run_once() {
-  local name=$1 dest=$WORK/out t0 t1 k0 k1
-  shift
-  rm -rf "$dest"; mkdir -p "$dest"; sync
+  local name=$1 dest=$WORK/out-$1-$2 t0 t1 k0 k1
+  shift 2
+  mkdir -p "$dest"; sync
   children_cpu k0
   t0=$EPOCHREALTIME
   DEST=$dest "$@" > /dev/null
   t1=$EPOCHREALTIME
   children_cpu k1
-  rm -rf "$dest"
   T[$name]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') "
   C[$name]+="$(awk -v a="$k0" -v b="$k1" 'BEGIN {printf "%.3f", b - a}') "
 }
@@ -139,7 +142,7 @@ daemon_apply() {
   local out c0 c1 pid=${PID_OF[$1]}
   sync
   c0=$(cpu_ticks "$pid")
-  out=$("$CLIENT" "$WORK/$1/sock" overlayfs "bench-$2" "$MEDIA" "$DIGEST" "$SIZE")
+  out=$("$CLIENT" "$WORK/$1/sock" overlayfs "bench-$2" "$MEDIA" "$DIGEST" "$SIZE" keep)
   c1=$(cpu_ticks "$pid")
   [[ ${out#* } == "sha256:$want" ]] || { echo "apply.sh: $1 applied ${out#* }, not sha256:$want" >&2; exit 1; }
   T[$1]+="${out%% *} "
@@ -148,14 +151,14 @@ daemon_apply() {
 
 # One discarded round first: the first writes after start are slower for
 # every contender on this VM (fresh page-cache pages).
-run_once tar tar_apply
-run_once engine berth_apply
+run_once tar warmup tar_apply
+run_once engine warmup berth_apply
 for kind in "${KINDS[@]}"; do daemon_apply "$kind" warmup; done
 T=() C=()
 
 for ((r = 0; r < RUNS; r++)); do
-  run_once tar tar_apply
-  run_once engine berth_apply
+  run_once tar "$r" tar_apply
+  run_once engine "$r" berth_apply
   for kind in "${KINDS[@]}"; do daemon_apply "$kind" "$r"; done
 done
 med() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }

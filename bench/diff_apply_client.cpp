@@ -3,9 +3,10 @@
 // Prepare a snapshot KEY (no parent), Diff.Apply the layer blob DIGEST (which
 // must already be in the daemon's content store) into its mounts, Remove the
 // snapshot. Prints the seconds Apply took and the applied (uncompressed)
-// digest, so bench/apply.sh compares daemons on exactly the same call.
+// digest, so bench/apply.sh compares daemons on exactly the same call. With
+// `keep`, the snapshot stays (so no deletion runs between timed applies).
 //
-//   diff_apply_client SOCKET SNAPSHOTTER KEY MEDIA_TYPE DIGEST SIZE
+//   diff_apply_client SOCKET SNAPSHOTTER KEY MEDIA_TYPE DIGEST SIZE [keep]
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -31,10 +32,11 @@ int fail(const char* what, const grpc::Status& st) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: %s SOCKET SNAPSHOTTER KEY MEDIA_TYPE DIGEST SIZE\n", argv[0]);
+  if (argc != 7 && !(argc == 8 && std::string(argv[7]) == "keep")) {
+    std::fprintf(stderr, "usage: %s SOCKET SNAPSHOTTER KEY MEDIA_TYPE DIGEST SIZE [keep]\n", argv[0]);
     return 2;
   }
+  const bool keep = argc == 8;
   const std::string snapshotter = argv[2];
   const std::string key = argv[3];
   auto channel = grpc::CreateChannel(std::string("unix:") + argv[1], grpc::InsecureChannelCredentials());
@@ -66,13 +68,16 @@ int main(int argc, char** argv) {
   }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
 
-  snapshots_v1::RemoveSnapshotRequest rm;
-  rm.set_snapshotter(snapshotter);
-  rm.set_key(key);
-  google::protobuf::Empty empty;
-  grpc::ClientContext ctx;
-  scope(ctx);
-  const grpc::Status removed = snapshots->Remove(&ctx, rm, &empty);
+  grpc::Status removed;
+  if (!keep) {
+    snapshots_v1::RemoveSnapshotRequest rm;
+    rm.set_snapshotter(snapshotter);
+    rm.set_key(key);
+    google::protobuf::Empty empty;
+    grpc::ClientContext ctx;
+    scope(ctx);
+    removed = snapshots->Remove(&ctx, rm, &empty);
+  }
   if (!applied_status.ok()) return fail("apply", applied_status);
   if (!removed.ok()) return fail("remove", removed);
   std::printf("%.3f %s\n", took.count(), applied.applied().digest().c_str());
