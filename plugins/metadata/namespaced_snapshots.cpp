@@ -253,6 +253,18 @@ class MetadataSnapshots::View final : public Snapshotter {
 
   Status remove(std::string_view key) override {
     BERTH_RETURN_IF_ERROR(check_key("snapshot key", key));
+    BERTH_RETURN_IF_ERROR(remove_record(key));
+    // A backend may leave the removed snapshot's files for its Cleanup
+    // (overlayfs without sync_remove), which containerd's garbage collector
+    // calls. Until Berth has one, every remove runs it, so disk space comes
+    // back; a failure here loses nothing and the next remove retries.
+    if (Status st = backend_->cleanup(); !st.ok())
+      log::warn("snapshotter {}: cleanup after removing {}: {}", sn_, keys::printable(key), st.to_string());
+    return {};
+  }
+
+ private:
+  Status remove_record(std::string_view key) {
     return md_.update([&](Transaction& tx) -> Status {
       auto r = read_record(tx, scope_.ns, sn_, key);
       if (!r.ok()) return r.status();
@@ -272,6 +284,7 @@ class MetadataSnapshots::View final : public Snapshotter {
     });
   }
 
+ public:
   Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) override {
     auto filter = Filter::parse(filters);
     if (!filter.ok()) return filter.status();

@@ -108,6 +108,11 @@ TEST_P(CtrSnapshotsTest, PrepareMountCommitViewListTreeUsageRemove) {
   snap({"rm", "child-view"});
   snap({"rm", "child", "base"});
   EXPECT_EQ(snap({"ls"}).find("base"), std::string::npos);
+  // The disk space comes back: no snapshot directory is left behind.
+  const auto dirs = daemon_.root() / ("io.containerd.snapshotter.v1." + GetParam()) / "snapshots";
+  ASSERT_TRUE(std::filesystem::exists(dirs));
+  for (const auto& entry : std::filesystem::directory_iterator(dirs))
+    ADD_FAILURE() << "left behind: " << entry.path();
 }
 
 TEST_P(CtrSnapshotsTest, ErrorsHaveContainerdsCodes) {
