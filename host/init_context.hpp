@@ -39,6 +39,7 @@ class HostInitContext final : public InitContext {
   void set_export(std::string key, std::string value) override {
     registry_->set_export(index_, std::move(key), std::move(value));
   }
+  void add_platform(Platform platform) override { registry_->add_platform(index_, std::move(platform)); }
   void add_capability(std::string capability) override {
     registry_->add_capability(index_, std::move(capability));
   }

@@ -36,6 +36,11 @@ void Registry::add_capability(std::size_t index, std::string capability) {
   records_[index].info.capabilities.push_back(std::move(capability));
 }
 
+void Registry::add_platform(std::size_t index, Platform platform) {
+  std::lock_guard lock(mu_);
+  records_[index].info.platforms.push_back(std::move(platform));
+}
+
 std::vector<PluginInfo> Registry::list() const {
   std::lock_guard lock(mu_);
   std::vector<PluginInfo> out;

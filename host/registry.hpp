@@ -21,6 +21,7 @@ class Registry final : public PluginSet {
   void set_failed(std::size_t index, PluginState state, Status why);
   void set_export(std::size_t index, std::string key, std::string value);
   void add_capability(std::size_t index, std::string capability);
+  void add_platform(std::size_t index, Platform platform);
 
   [[nodiscard]] std::vector<PluginInfo> list() const override;
   [[nodiscard]] PluginInfo info(std::size_t index) const;

@@ -22,6 +22,7 @@ berth::InitResult init(berth::InitContext& ctx) {
   }
   auto content = ctx.first_of<berth::NamespacedContent>(berth::kMetadataPluginType);
   if (!content.ok()) return content.status().with_context("walking differ needs namespaced content");
+  ctx.add_platform(berth::host_platform());
   return std::shared_ptr<berth::Instance>(
       std::make_shared<berth::diff::WalkingDiffer>(std::move(content).value(), ctx.state()));
 }

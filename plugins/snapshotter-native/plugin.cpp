@@ -24,6 +24,7 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto snapshotter = berth::snapshot::NativeSnapshotter::open(ctx.root());
   if (!snapshotter.ok()) return snapshotter.status();
   ctx.set_export("root", ctx.root().string());
+  ctx.add_platform(berth::host_platform());
   return std::shared_ptr<berth::Instance>(std::move(snapshotter).value());
 }
 

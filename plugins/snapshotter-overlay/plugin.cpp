@@ -55,6 +55,7 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto snapshotter = berth::snapshot::OverlaySnapshotter::open(ctx.root(), std::move(options).value());
   if (!snapshotter.ok()) return snapshotter.status();
   ctx.set_export("root", ctx.root().string());
+  ctx.add_platform(berth::host_platform());
   return std::shared_ptr<berth::Instance>(std::move(snapshotter).value());
 }
 

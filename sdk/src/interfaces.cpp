@@ -2,6 +2,8 @@
 // libberth-sdk.so, gives each interface one vtable and one type_info for the
 // whole process, which is what makes dynamic_cast between an Instance and an
 // interface work for plugins loaded RTLD_LOCAL.
+#include <sys/utsname.h>
+
 #include "berth/content_store.hpp"
 #include "berth/diff.hpp"
 #include "berth/filters.hpp"
@@ -56,6 +58,17 @@ std::string_view snapshot_kind_name(SnapshotKind kind) {
       break;
   }
   return "unknown";
+}
+
+Platform host_platform() {
+  struct utsname u {};
+  std::string machine = ::uname(&u) == 0 ? u.machine : "";
+  // Go's GOARCH names, which OCI platforms use.
+  if (machine == "x86_64") return {"linux", "amd64", ""};
+  if (machine == "aarch64") return {"linux", "arm64", "v8"};
+  if (machine == "i686" || machine == "i386") return {"linux", "386", ""};
+  if (machine.starts_with("armv7")) return {"linux", "arm", "v7"};
+  return {"linux", machine, ""};
 }
 
 std::string_view plugin_state_name(PluginState state) {

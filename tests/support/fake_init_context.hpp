@@ -36,6 +36,7 @@ class FakeInitContext : public InitContext {
   [[nodiscard]] std::vector<std::shared_ptr<Instance>> get_all(std::string_view) const override { return {}; }
   void set_export(std::string key, std::string value) override { exports[std::move(key)] = std::move(value); }
   void add_capability(std::string) override {}
+  void add_platform(Platform p) override { platforms.push_back(std::move(p)); }
   // No other plugin is known (subclasses that offer some may override).
   [[nodiscard]] std::shared_ptr<const PluginSet> plugins() const override {
     struct Empty final : PluginSet {
@@ -45,6 +46,7 @@ class FakeInitContext : public InitContext {
   }
 
   std::map<std::string, std::string> exports;
+  std::vector<Platform> platforms;
 
  private:
   std::string type_;

@@ -49,6 +49,10 @@ class InitContext {
   // Every plugin the daemon knows of, with its state; live for the daemon's life.
   [[nodiscard]] virtual std::shared_ptr<const PluginSet> plugins() const = 0;
 
+  // A platform the plugin serves, shown by introspection (containerd lists
+  // the host's for snapshotters, differs and runtimes). See host_platform().
+  virtual void add_platform(Platform platform) = 0;
+
   // Typed lookups: the first initialised plugin of `type` offering interface I.
   template <class I>
   [[nodiscard]] Result<std::shared_ptr<I>> get_as(std::string_view type, std::string_view id) const {

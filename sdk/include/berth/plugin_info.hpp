@@ -20,6 +20,9 @@ struct Platform {
   std::string variant;
 };
 
+// The machine's platform in OCI/Go names ("linux", "amd64"/"arm64"/...).
+Platform host_platform();
+
 struct PluginInfo {
   std::string type;
   std::string id;
