@@ -7,7 +7,6 @@
 
 #include "berth/config.hpp"
 #include "berth/diff.hpp"
-#include "berth/log.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
 #include "walking_differ.hpp"
@@ -15,11 +14,10 @@
 namespace {
 
 berth::InitResult init(berth::InitContext& ctx) {
-  auto config = berth::parse_plugin_config(ctx);
-  if (!config.ok()) return config.status();
-  for (const auto& [key, value] : *config) {
-    berth::log::warn("{}.{}: ignoring unknown config key '{}'", ctx.type(), ctx.id(), key.str());
-  }
+  // The host has type-checked the section against the (empty) defaults and
+  // warned about unknown keys with their file positions; only text that is
+  // not TOML at all is an error here.
+  if (auto config = berth::parse_plugin_config(ctx); !config.ok()) return config.status();
   auto content = ctx.first_of<berth::NamespacedContent>(berth::kMetadataPluginType);
   if (!content.ok()) return content.status().with_context("walking differ needs namespaced content");
   ctx.add_platform(berth::host_platform());

@@ -30,11 +30,6 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto sync_writes = berth::config_value<bool>(*config, kSyncWrites, true);
   if (!sync_writes.ok())
     return sync_writes.status().with_context("config for " + ctx.type() + "." + ctx.id());
-  for (const auto& [key, value] : *config) {
-    if (key.str() != kSyncWrites) {
-      berth::log::warn("{}.{}: ignoring unknown config key '{}'", ctx.type(), ctx.id(), key.str());
-    }
-  }
 
   const std::filesystem::path path = ctx.root() / "meta.db";
   auto md = berth::metadata::RocksMetadata::open(path, {.sync_writes = *sync_writes});

@@ -40,11 +40,6 @@ berth::Result<berth::snapshot::OverlayOptions> parse_options(const berth::InitCo
       options.mount_options.push_back(*word);
     }
   }
-  for (const auto& [key, value] : *config) {
-    if (key != "upperdir_label" && key != "sync_remove" && key != "mount_options") {
-      berth::log::warn("{}.{}: ignoring unknown config key '{}'", ctx.type(), ctx.id(), key.str());
-    }
-  }
   return options;
 }
 
