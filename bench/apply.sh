@@ -23,39 +23,18 @@ CONTAINERD=${CONTAINERD:-/usr/bin/containerd}
 CTR=${CTR:-/usr/bin/ctr}
 WORK=${WORK:-$(mktemp -d /var/tmp/berth-bench-apply.XXXXXX)}
 
-for b in "$TOOL" "$CLIENT" "$BERTHD"; do
-  [[ -x $b ]] || { echo "apply.sh: $b is missing; build the tree (scripts/build)" >&2; exit 1; }
-done
-[[ $EUID -eq 0 ]] || { echo "apply.sh: run as root (snapshots mount)" >&2; exit 1; }
+die() { echo "apply.sh: $*" >&2; exit 1; }
+log() { echo "apply.sh: $*" >&2; }
+for b in "$TOOL" "$CLIENT" "$BERTHD"; do [[ -x $b ]] || die "$b is missing; build the tree (scripts/build)"; done
+[[ $EUID -eq 0 ]] || die "run as root (snapshots mount)"
 
-declare -A PID_OF=()  # daemons this script started, stopped by PID only
+source "$HERE/lib.sh"
 cleanup() {
-  local kind
-  for kind in "${!PID_OF[@]}"; do kill -TERM "${PID_OF[$kind]}" 2>/dev/null || true; done
-  for kind in "${!PID_OF[@]}"; do wait "${PID_OF[$kind]}" 2>/dev/null || true; done
+  stop_daemons
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-start_daemon() {  # kind
-  local kind=$1 dir=$WORK/$1 i
-  mkdir -p "$dir"
-  case $kind in
-    berthd) printf 'version = 2\n' >"$dir/config.toml"
-      "$BERTHD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/log" 2>&1 & ;;
-    ctrd) printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s"\n' "$dir/opt" >"$dir/config.toml"
-      "$CONTAINERD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/log" 2>&1 & ;;
-  esac
-  PID_OF[$kind]=$!
-  for ((i = 0; i < 300; i++)); do
-    [[ -S $dir/sock ]] && "$CTR" -a "$dir/sock" version >/dev/null 2>&1 && return 0
-    kill -0 "${PID_OF[$kind]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  tail -20 "$dir/log" >&2
-  echo "apply.sh: $kind did not start" >&2
-  exit 1
-}
+snapshot_berthd
 
 # A 64 MiB tree: ~48 MiB of real files from /usr (text, binaries, many small
 # files) and 16 MiB of random data in files of 64 KiB to 4 MiB.
@@ -82,24 +61,12 @@ usize=$(gzip -dc "$layer" | wc -c)
 echo "layer: $(du -sh "$src" | cut -f1) tree, $(find "$src" | wc -l) entries," \
   "$((usize >> 20)) MiB tar, $(($(stat -c %s "$layer") >> 20)) MiB gzip"
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-
-# CPU seconds (user + system) of this shell's finished children so far; not
-# in a command substitution, whose `times` would be its own.
-children_cpu() {  # VAR
-  times >"$WORK/times.txt"
-  printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.3f", s }' "$WORK/times.txt")"
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK=$(getconf CLK_TCK)
-
 # run_once NAME RUN COMMAND...: one run into a fresh directory ($DEST); adds
-# its wall seconds to T[NAME] and its CPU seconds to C[NAME]. Nothing is
+# its wall and CPU seconds to S[NAME.s] and S[NAME.cpu]. Nothing is
 # deleted until the end: on ext4, creating files right after deleting as
 # many makes the inode allocator skip the recently deleted ones (perf shows
 # ext4's recently_deleted/find_inode_bit), which would time the file system's
 # history instead of the extraction.
-declare -A T=() C=()
 run_once() {
   local name=$1 dest=$WORK/out-$1-$2 t0 t1 k0 k1
   shift 2
@@ -109,8 +76,8 @@ run_once() {
   DEST=$dest "$@" > /dev/null
   t1=$EPOCHREALTIME
   children_cpu k1
-  T[$name]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') "
-  C[$name]+="$(awk -v a="$k0" -v b="$k1" 'BEGIN {printf "%.3f", b - a}') "
+  add "$name.s" "$(secs "$t0" "$t1")"
+  add "$name.cpu" "$(secs "$k0" "$k1")"
 }
 
 tar_apply() { tar -C "$DEST" -xzf "$layer"; }
@@ -135,8 +102,8 @@ for kind in "${KINDS[@]}"; do
   "$CTR" -a "$WORK/$kind/sock" content label "$DIGEST" containerd.io/gc.root=bench >/dev/null
 done
 
-# daemon_apply KIND RUN: adds Apply's seconds to T[KIND] and the daemon's CPU
-# seconds over the call (with Prepare and Remove) to C[KIND], after checking
+# daemon_apply KIND RUN: adds Apply's seconds to S[KIND.s] and the daemon's CPU
+# seconds over the call (with Prepare) to S[KIND.cpu], after checking
 # the applied diffID.
 daemon_apply() {
   local out c0 c1 pid=${PID_OF[$1]}
@@ -145,8 +112,8 @@ daemon_apply() {
   out=$("$CLIENT" "$WORK/$1/sock" overlayfs "bench-$2" "$MEDIA" "$DIGEST" "$SIZE" keep)
   c1=$(cpu_ticks "$pid")
   [[ ${out#* } == "sha256:$want" ]] || { echo "apply.sh: $1 applied ${out#* }, not sha256:$want" >&2; exit 1; }
-  T[$1]+="${out%% *} "
-  C[$1]+="$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }') "
+  add "$1.s" "${out%% *}"
+  add "$1.cpu" "$(ticks_to_s "$c0" "$c1")"
 }
 
 # One discarded round first: the first writes after start are slower for
@@ -154,25 +121,25 @@ daemon_apply() {
 run_once tar warmup tar_apply
 run_once engine warmup berth_apply
 for kind in "${KINDS[@]}"; do daemon_apply "$kind" warmup; done
-T=() C=()
+S=()
 
 for ((r = 0; r < RUNS; r++)); do
   run_once tar "$r" tar_apply
   run_once engine "$r" berth_apply
   for kind in "${KINDS[@]}"; do daemon_apply "$kind" "$r"; done
 done
-med() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
-cmed() { tr ' ' '\n' <<<"${C[$1]}" | grep . | median; }
+med() { median "${S[$1.s]}"; }
+cmed() { median "${S[$1.cpu]}" 2; }
 echo
-echo "| step (RUNS=$RUNS, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)) | median (s) | CPU (s, median) | samples (s) |"
+echo "| step (RUNS=$RUNS, $(nproc) CPUs, load $(loadavg)) | median (s) | CPU (s, median) | samples (s) |"
 echo "|---|---:|---:|---|"
-echo "| \`tar -xzf\` into a directory | $(med tar) | $(cmed tar) | ${T[tar]}|"
-echo "| berth engine (berth-apply-layer) into a directory | $(med engine) | $(cmed engine) | ${T[engine]}|"
-echo "| berthd: Diff.Apply into an overlayfs snapshot | $(med berthd) | $(cmed berthd) | ${T[berthd]}|"
-[[ -n ${T[ctrd]:-} ]] && echo "| containerd $("$CONTAINERD" --version | awk '{print $3}'): Diff.Apply into an overlayfs snapshot | $(med ctrd) | $(cmed ctrd) | ${T[ctrd]}|"
+echo "| \`tar -xzf\` into a directory | $(med tar) | $(cmed tar) | ${S[tar.s]} |"
+echo "| berth engine (berth-apply-layer) into a directory | $(med engine) | $(cmed engine) | ${S[engine.s]} |"
+echo "| berthd: Diff.Apply into an overlayfs snapshot | $(med berthd) | $(cmed berthd) | ${S[berthd.s]} |"
+[[ -n ${S[ctrd.s]:-} ]] && echo "| containerd $("$CONTAINERD" --version | awk '{print $3}'): Diff.Apply into an overlayfs snapshot | $(med ctrd) | $(cmed ctrd) | ${S[ctrd.s]} |"
 echo
 awk -v a="$(med berthd)" -v b="$(med tar)" 'BEGIN {printf "berthd / tar: %.2f (goal: at most 1)\n", a / b}'
 awk -v a="$(med engine)" -v b="$(med tar)" 'BEGIN {printf "engine / tar: %.2f\n", a / b}'
 awk -v a="$(cmed berthd)" -v b="$(cmed tar)" 'BEGIN {printf "CPU: berthd / tar: %.2f\n", a / b}'
-[[ -n ${T[ctrd]:-} ]] && awk -v a="$(med berthd)" -v b="$(med ctrd)" 'BEGIN {printf "berthd / containerd: %.2f\n", a / b}'
+[[ -n ${S[ctrd.s]:-} ]] && awk -v a="$(med berthd)" -v b="$(med ctrd)" 'BEGIN {printf "berthd / containerd: %.2f\n", a / b}'
 exit 0

@@ -69,85 +69,19 @@ need_kb=$(( SIZE_MB * 1024 * 3 + 512 * 1024 ))
 avail_kb=$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')
 (( avail_kb > need_kb )) || { rm -rf "$WORK"; die "$WORK has ${avail_kb} kB free, needs ${need_kb} kB"; }
 
-declare -A PID_OF=()   # kind -> pid of the daemon this script started
+source "$HERE/lib.sh"
 
-# Stops what this script started, and nothing else: each daemon by its PID.
-# The daemons are children of this shell, so their PIDs cannot have been
-# reused until this shell reaps them with `wait`.
 cleanup() {
-  local kind pid i
-  for kind in "${!PID_OF[@]}"; do kill -TERM "${PID_OF[$kind]}" 2>/dev/null || true; done
-  for kind in "${!PID_OF[@]}"; do
-    pid=${PID_OF[$kind]}
-    for ((i = 0; i < 1000; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  PID_OF=()
+  stop_daemons
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Stable copy of berthd and its plugins, laid out as berthd expects.
-BERTHD_SRC=$BERTHD
-if [[ $SNAPSHOT == 1 ]]; then
-  src_prefix=$(dirname "$(dirname "$(readlink -f "$BERTHD")")")
-  mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib/berth"
-  cp -a "$(readlink -f "$BERTHD")" "$WORK/prefix/bin/berthd"
-  cp -a "$src_prefix"/lib/libberth-* "$WORK/prefix/lib/" 2>/dev/null || true
-  if [[ -d $src_prefix/lib/berth/plugins ]]; then
-    cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
-  else
-    log "warning: no plugin directory $src_prefix/lib/berth/plugins; berthd starts without plugins"
-  fi
-  BERTHD=$WORK/prefix/bin/berthd
-fi
-PLUGIN_DIR=$(dirname "$(dirname "$BERTHD")")/lib/berth/plugins
-BERTHD_PLUGINS=$(cd "$PLUGIN_DIR" 2>/dev/null && ls -- *.so 2>/dev/null | tr '\n' ' ' || true)
+snapshot_berthd
 
-# Configs, as in startup.sh: berthd's is `version = 2` only; containerd's moves
-# the opt plugin's path into the temp dir and disables CRI (not needed here,
-# and it keeps containerd light on a small machine).
-printf 'version = 2\n' >"$WORK/berthd.toml"
-cat >"$WORK/containerd.toml" <<EOF
-version = 2
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$WORK/opt"
-EOF
-
-start_daemon() {  # kind
-  local kind=$1 dir=$WORK/$1 i
-  mkdir -p "$dir"
-  case $kind in
-    berthd) "$BERTHD" --config "$WORK/berthd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
-    ctrd) "$CONTAINERD" --config "$WORK/containerd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
-    null) "$NULL_SERVER" "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
-  esac
-  PID_OF[$kind]=$!
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "${PID_OF[$kind]}" 2>/dev/null || { tail -20 "$dir/daemon.log" >&2; die "$kind exited at start"; }
-    # The null server has no Version service for ctr to ask.
-    [[ $kind == null && -S $dir/sock ]] && return 0
-    [[ -S $dir/sock ]] && "$CTR" -a "$dir/sock" version >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  tail -20 "$dir/daemon.log" >&2
-  die "$kind did not answer within 30 s"
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, all threads
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-TICK=$(getconf CLK_TCK)
-
-# Samples: S[key] is a space-separated list.
-declare -A S=()
-add() { S[$1]="${S[$1]:-}${S[$1]:+ }$2"; }
-
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_BEFORE=$(loadavg)
 
 # ---- the file --------------------------------------------------------------------
@@ -188,13 +122,6 @@ wait_blob_gone() {  # kind
   log "warning: $1 still holds a file named $HEX after 30 s; the next run may not write"
 }
 
-# CPU seconds (user + system) of this shell's finished children so far. Not
-# in a command substitution: a subshell's `times` would report its own.
-children_cpu() {  # VAR
-  times >"$WORK/times.txt"
-  printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.3f", s }' "$WORK/times.txt")"
-}
-
 ingest() {  # kind run
   local kind=$1 run=$2 sock=$WORK/$1/sock pid=${PID_OF[$1]} t0 t1 c0 c1 k0 k1
   c0=$(cpu_ticks "$pid")
@@ -206,7 +133,7 @@ ingest() {  # kind run
   children_cpu k1
   c1=$(cpu_ticks "$pid")
   add "$kind.s" "$(secs "$t0" "$t1")"
-  add "$kind.cpu" "$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }')"
+  add "$kind.cpu" "$(ticks_to_s "$c0" "$c1")"
   add "$kind.ctrcpu" "$(secs "$k0" "$k1")"
   [[ $kind == null ]] && return 0  # it keeps nothing to check or remove
   # The blob must be there, with the right size.
@@ -247,14 +174,8 @@ HWM_CTRD=$(hwm_kb "${PID_OF[ctrd]}")
 LOAD_AFTER=$(loadavg)
 
 # ---- statistics -------------------------------------------------------------
-median() {  # LIST [DECIMALS]
-  tr ' ' '\n' <<<"$1" | sort -g | awk -v p="${2:-3}" '{v[NR] = $1}
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
-}
 minimum() { tr ' ' '\n' <<<"$1" | sort -g | head -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mbs() { awk -v s="$1" -v n="$SIZE" 'BEGIN { if (s > 0) printf "%.0f", n / 1e6 / s; else print "n/a" }'; }
-jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }
 
 STEPS=(berthd ctrd dd openssl)
 [[ $HAVE_NULL == 1 ]] && STEPS+=(null)

@@ -57,6 +57,7 @@ for b in "$BERTHD" "$CONTAINERD" "$CTR"; do [[ -x $b ]] || die "$b is not execut
 WORK=$(mktemp -d -p "${TMPDIR:-/tmp}" berth-bench-startup.XXXXXX)
 WORK_FS=$(df -T "$WORK" | awk 'NR == 2 {print $2}')
 (( ${#WORK} < 80 )) || die "TMPDIR path too long for a unix socket path"
+source "$HERE/lib.sh"
 declare -A DAEMON_OF_PROBE=()   # probe pid -> daemon pid, for what is running now
 
 # Stops what this script started, and nothing else: each daemon by its PID
@@ -89,23 +90,7 @@ trap 'exit 143' TERM
 PROBE=$WORK/startup_probe
 "$CC" -O2 -o "$PROBE" "$HERE/startup_probe.c" || die "cannot build the probe with $CC"
 
-# Stable copy of berthd and its plugins, laid out as berthd expects
-# (<prefix>/bin/berthd, <prefix>/lib/libberth-*.so, <prefix>/lib/berth/plugins).
-BERTHD_SRC=$BERTHD
-if [[ $SNAPSHOT == 1 ]]; then
-  src_prefix=$(dirname "$(dirname "$(readlink -f "$BERTHD")")")
-  mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib/berth"
-  cp -a "$(readlink -f "$BERTHD")" "$WORK/prefix/bin/berthd"
-  cp -a "$src_prefix"/lib/libberth-* "$WORK/prefix/lib/" 2>/dev/null || true
-  if [[ -d $src_prefix/lib/berth/plugins ]]; then
-    cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
-  else
-    log "warning: no plugin directory $src_prefix/lib/berth/plugins; berthd starts without plugins"
-  fi
-  BERTHD=$WORK/prefix/bin/berthd
-fi
-PLUGIN_DIR=$(dirname "$(dirname "$BERTHD")")/lib/berth/plugins
-BERTHD_PLUGINS=$(cd "$PLUGIN_DIR" 2>/dev/null && ls -- *.so 2>/dev/null | tr '\n' ' ' || true)
+snapshot_berthd
 
 # Configs. Each daemon gets one so neither reads /etc: berthd's is
 # `version = 2` only; containerd's is `version = 2` plus the opt plugin's path
@@ -190,10 +175,6 @@ ctr_version_ms() {  # sock -> CTR_MS (wall time of one `ctr version`)
 }
 
 # Samples: S[kind.metric] is a space-separated list.
-declare -A S=()
-add() { S[$1]="${S[$1]:-}${S[$1]:+ }$2"; }
-
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_BEFORE=$(loadavg)
 
 log "berthd: $BERTHD_SRC (plugins: ${BERTHD_PLUGINS:-none})"
@@ -246,14 +227,8 @@ done
 LOAD_AFTER=$(loadavg)
 
 # ---- statistics -------------------------------------------------------------
-median() {  # LIST [DECIMALS]
-  tr ' ' '\n' <<<"$1" | sort -g | awk -v p="${2:-1}" '{v[NR] = $1}
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
-}
 minimum() { tr ' ' '\n' <<<"$1" | sort -g | head -1 | awk -v p="${2:-1}" '{printf "%.*f", p, $1}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 jnum() { [[ $1 == n/a ]] && echo null || echo "$1"; }
-jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }
 
 # Rows: key | label | statistic | decimals
 ROWS=(

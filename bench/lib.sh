@@ -1,0 +1,100 @@
+# bench/lib.sh: what the benchmark scripts share. Sourced, never run. The
+# caller sets WORK (its temp dir) and defines die and log first.
+
+# Samples: S[key] is a space-separated list.
+declare -A S=()
+add() { S[$1]="${S[$1]:-}${S[$1]:+ }$2"; }
+median() {  # LIST [DECIMALS]
+  tr ' ' '\n' <<<"$1" | grep . | sort -g | awk -v p="${2:-3}" '{v[NR] = $1}
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, all threads
+TICK=$(getconf CLK_TCK)
+ticks_to_s() { awk -v a="$1" -v b="$2" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }'; }
+
+# CPU seconds (user + system) of this shell's finished children so far. Not
+# in a command substitution: a subshell's `times` would report its own.
+children_cpu() {  # VAR
+  times >"$WORK/times.txt"
+  printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.3f", s }' "$WORK/times.txt")"
+}
+
+# With SNAPSHOT=1, copies berthd, its libberth-*.so and its plugins into
+# $WORK/prefix laid out as berthd expects (<prefix>/bin, <prefix>/lib,
+# <prefix>/lib/berth/plugins), so a rebuild of the tree during the run cannot
+# mix binaries. Sets BERTHD_SRC (what was asked for), BERTHD (what runs) and
+# BERTHD_PLUGINS (the plugin files it will load).
+snapshot_berthd() {
+  BERTHD_SRC=$BERTHD
+  if [[ ${SNAPSHOT:-1} == 1 ]]; then
+    local src_prefix
+    src_prefix=$(dirname "$(dirname "$(readlink -f "$BERTHD")")")
+    mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib/berth"
+    cp -a "$(readlink -f "$BERTHD")" "$WORK/prefix/bin/berthd"
+    cp -a "$src_prefix"/lib/libberth-* "$WORK/prefix/lib/" 2>/dev/null || true
+    if [[ -d $src_prefix/lib/berth/plugins ]]; then
+      cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
+    else
+      log "warning: no plugin directory $src_prefix/lib/berth/plugins; berthd starts without plugins"
+    fi
+    BERTHD=$WORK/prefix/bin/berthd
+  fi
+  local plugin_dir
+  plugin_dir=$(dirname "$(dirname "$BERTHD")")/lib/berth/plugins
+  BERTHD_PLUGINS=$(cd "$plugin_dir" 2>/dev/null && ls -- *.so 2>/dev/null | tr '\n' ' ' || true)
+}
+
+# ---- long-running daemons (ingest.sh, apply.sh) ---------------------------------
+# berthd with `version = 2` only; containerd with the opt plugin's path moved
+# into the temp dir and CRI disabled (no part of these benchmarks, and it keeps
+# containerd light on a small machine); NULL_SERVER is bench/null_content_server.
+
+declare -A PID_OF=()  # kind -> pid of a daemon this script started
+
+start_daemon() {  # kind: berthd | ctrd | null
+  local kind=$1 dir=$WORK/$1 i
+  mkdir -p "$dir"
+  case $kind in
+    berthd)
+      printf 'version = 2\n' >"$dir/config.toml"
+      "$BERTHD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" \
+        >"$dir/daemon.log" 2>&1 & ;;
+    ctrd)
+      printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s"\n' \
+        "$dir/opt" >"$dir/config.toml"
+      "$CONTAINERD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" \
+        >"$dir/daemon.log" 2>&1 & ;;
+    null) "$NULL_SERVER" "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
+    *) die "unknown daemon kind $kind" ;;
+  esac
+  PID_OF[$kind]=$!
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "${PID_OF[$kind]}" 2>/dev/null || { tail -20 "$dir/daemon.log" >&2; die "$kind exited at start"; }
+    # The null server has no Version service for ctr to ask.
+    [[ $kind == null && -S $dir/sock ]] && return 0
+    [[ -S $dir/sock ]] && "$CTR" -a "$dir/sock" version >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  tail -20 "$dir/daemon.log" >&2
+  die "$kind did not answer within 30 s"
+}
+
+# Stops what this script started, and nothing else: each daemon by its PID.
+# The daemons are children of this shell, so their PIDs cannot have been
+# reused until this shell reaps them with `wait`.
+stop_daemons() {
+  local kind pid i
+  for kind in "${!PID_OF[@]}"; do kill -TERM "${PID_OF[$kind]}" 2>/dev/null || true; done
+  for kind in "${!PID_OF[@]}"; do
+    pid=${PID_OF[$kind]}
+    for ((i = 0; i < 1000; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PID_OF=()
+}
