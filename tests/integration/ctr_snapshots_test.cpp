@@ -85,9 +85,10 @@ TEST_P(CtrSnapshotsTest, PrepareMountCommitViewListTreeUsageRemove) {
   ASSERT_EQ(::umount2(target.c_str(), 0), 0);
 
   const std::string ls = snap({"ls"});
-  EXPECT_TRUE(std::regex_search(ls, std::regex("\nbase +Committed")) ||
-              std::regex_search(ls, std::regex("base\\s+Committed")))
-      << ls;
+  // Rows start at a line start: "base" with no parent, then its kind (the
+  // child's row also holds "base  Committed", so an unanchored match would
+  // pass without base's own row).
+  EXPECT_TRUE(std::regex_search(ls, std::regex("(^|\n)base +Committed"))) << ls;
   EXPECT_TRUE(std::regex_search(ls, std::regex("child\\s+base\\s+Committed"))) << ls;
   EXPECT_TRUE(std::regex_search(ls, std::regex("child-view\\s+child\\s+View"))) << ls;
 
