@@ -9,6 +9,7 @@
 
 #include "berth/filters.hpp"
 #include "berth/validate.hpp"
+#include "disk_usage.hpp"
 #include "fs_util.hpp"
 #include "record_json.hpp"
 
@@ -252,6 +253,34 @@ Status MetaStore::cleanup() {
   }
   for (const auto& dir : orphans) BERTH_RETURN_IF_ERROR(remove_tree(dir).with_context("cleanup"));
   return {};
+}
+
+Result<Reservation> MetaStore::create(SnapshotKind kind, std::string_view key, std::string_view parent,
+                                      const Labels& labels,
+                                      const std::function<Status(const Reservation&)>& make) {
+  auto reservation = reserve(kind, key, parent, labels);
+  if (!reservation.ok()) return reservation.status();
+  Status st = make(*reservation);
+  if (st.ok()) st = record(*reservation);
+  if (!st.ok()) {
+    (void)remove_tree(dir_of(reservation->id));
+    abandon(*reservation);
+    return st.with_context(std::string(snapshot_kind_name(kind)) + " snapshot " + quote(key));
+  }
+  return reservation;
+}
+
+Status MetaStore::commit_measured(std::string_view name, std::string_view key, const Labels& labels,
+                                  const std::function<std::filesystem::path(SnapshotId)>& layer_dir) {
+  auto s = get(key);
+  if (!s.ok()) return s.status();
+  SnapshotUsage used;
+  if (s->record.info.kind == SnapshotKind::kActive) {
+    auto u = disk_usage(layer_dir(s->record.id));
+    if (!u.ok()) return u.status().with_context("commit " + quote(key));
+    used = *u;
+  }
+  return commit(name, key, labels, used);
 }
 
 }  // namespace berth::snapshot

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,13 @@ class MetaStore {
   // Releases a reservation that will not be recorded.
   void abandon(const Reservation& reservation);
 
+  // reserve(), then `make` creates the snapshot's files under dir_of(id),
+  // then record(). Files first, record second: a crash in between leaves
+  // only a directory without a record, which cleanup() removes; a failure
+  // removes it at once and abandons the reservation.
+  Result<Reservation> create(SnapshotKind kind, std::string_view key, std::string_view parent,
+                             const Labels& labels, const std::function<Status(const Reservation&)>& make);
+
   Result<Snapshot> get(std::string_view key) const;
 
   // Active `key` becomes committed `name`, keeping its id and directory.
@@ -71,6 +79,10 @@ class MetaStore {
   // AlreadyExists if `name` is taken.
   Status commit(std::string_view name, std::string_view key, const Labels& labels,
                 const SnapshotUsage& usage);
+  // commit(), with the usage measured first under layer_dir(id) of the active
+  // snapshot (where its own files are): a committed snapshot no longer changes.
+  Status commit_measured(std::string_view name, std::string_view key, const Labels& labels,
+                         const std::function<std::filesystem::path(SnapshotId)>& layer_dir);
 
   // Forgets `key`, returning what it was (its directory is the caller's to
   // remove). NotFound without it; FailedPrecondition if it has children.

@@ -61,22 +61,15 @@ Result<std::vector<Mount>> NativeSnapshotter::view(std::string_view key, std::st
 
 Result<std::vector<Mount>> NativeSnapshotter::create(SnapshotKind kind, std::string_view key,
                                                      std::string_view parent, const Labels& labels) {
-  auto reservation = store_->reserve(kind, key, parent, labels);
+  // The copy is complete before the record exists, so a recorded snapshot
+  // always has its files.
+  auto reservation = store_->create(kind, key, parent, labels, [&](const Reservation& r) -> Status {
+    const auto dir = store_->dir_of(r.id);
+    BERTH_RETURN_IF_ERROR(make_dir(dir, 0755));
+    if (r.parent_ids.empty()) return {};
+    return copy_tree(store_->dir_of(r.parent_ids.front()), dir);
+  });
   if (!reservation.ok()) return reservation.status();
-  const auto dir = store_->dir_of(reservation->id);
-  // The directory is complete before the record exists, so a recorded
-  // snapshot always has its files; a failure or crash in between leaves a
-  // directory without a record, which cleanup() removes.
-  Status st = make_dir(dir, 0755);
-  if (st.ok() && !reservation->parent_ids.empty()) {
-    st = copy_tree(store_->dir_of(reservation->parent_ids.front()), dir);
-  }
-  if (st.ok()) st = store_->record(*reservation);
-  if (!st.ok()) {
-    (void)remove_tree(dir);
-    store_->abandon(*reservation);
-    return st.with_context(std::string(snapshot_kind_name(kind)) + " snapshot \"" + std::string(key) + "\"");
-  }
   Record r;
   r.id = reservation->id;
   r.info.kind = kind;
@@ -84,16 +77,7 @@ Result<std::vector<Mount>> NativeSnapshotter::create(SnapshotKind kind, std::str
 }
 
 Status NativeSnapshotter::commit(std::string_view name, std::string_view key, const Labels& labels) {
-  auto s = store_->get(key);
-  if (!s.ok()) return s.status();
-  // Measured before the commit: a committed snapshot no longer changes.
-  SnapshotUsage used;
-  if (s->record.info.kind == SnapshotKind::kActive) {
-    auto u = disk_usage(store_->dir_of(s->record.id));
-    if (!u.ok()) return u.status().with_context("commit \"" + std::string(key) + "\"");
-    used = *u;
-  }
-  return store_->commit(name, key, labels, used);
+  return store_->commit_measured(name, key, labels, [&](SnapshotId id) { return store_->dir_of(id); });
 }
 
 Status NativeSnapshotter::remove(std::string_view key) {

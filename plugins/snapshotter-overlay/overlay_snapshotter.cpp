@@ -123,31 +123,15 @@ Status OverlaySnapshotter::make_dirs(const Reservation& r) {
 
 Result<std::vector<Mount>> OverlaySnapshotter::create(SnapshotKind kind, std::string_view key,
                                                       std::string_view parent, const Labels& labels) {
-  auto reservation = store_->reserve(kind, key, parent, labels);
+  auto reservation =
+      store_->create(kind, key, parent, labels, [&](const Reservation& r) { return make_dirs(r); });
   if (!reservation.ok()) return reservation.status();
-  // Directories first, record second: a crash in between leaves only a
-  // directory without a record, which cleanup() removes.
-  Status st = make_dirs(*reservation);
-  if (st.ok()) st = store_->record(*reservation);
-  if (!st.ok()) {
-    (void)remove_tree(store_->dir_of(reservation->id));
-    store_->abandon(*reservation);
-    return st.with_context(std::string(snapshot_kind_name(kind)) + " snapshot " + quote(key));
-  }
   return mounts_of(reservation->id, kind, reservation->parent_ids);
 }
 
 Status OverlaySnapshotter::commit(std::string_view name, std::string_view key, const Labels& labels) {
-  auto s = store_->get(key);
-  if (!s.ok()) return s.status();
-  // Measured before the commit: a committed layer no longer changes.
-  SnapshotUsage used;
-  if (s->record.info.kind == SnapshotKind::kActive) {
-    auto u = disk_usage(fs_dir(s->record.id));
-    if (!u.ok()) return u.status().with_context("commit " + quote(key));
-    used = *u;
-  }
-  return store_->commit(name, key, labels, used);
+  // The layer's own files are under fs/, not work/.
+  return store_->commit_measured(name, key, labels, [&](SnapshotId id) { return fs_dir(id); });
 }
 
 Status OverlaySnapshotter::remove(std::string_view key) {
