@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "command_table.hpp"
+#include "files/fd_io.hpp"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 #include "labels.hpp"
 #include "output.hpp"
@@ -69,19 +70,6 @@ int RunList(Invocation& inv) {
   return kExitOk;
 }
 
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 int RunGet(Invocation& inv) {
   const std::string& digest = inv.positionals().front();
   const std::string what = fmt::format("get content {}", digest);
@@ -101,8 +89,8 @@ int RunGet(Invocation& inv) {
   content::ReadContentResponse response;
   int64_t written = 0;
   while (reader->Read(&response)) {
-    if (!WriteAll(STDOUT_FILENO, response.data().data(), response.data().size())) {
-      fmt::print(stderr, "berth: {}: writing stdout: {}\n", what, std::strerror(errno));
+    if (auto st = berth::files::write_all(STDOUT_FILENO, response.data(), "stdout"); !st.ok()) {
+      fmt::print(stderr, "berth: {}: {}\n", what, st.message());
       context.TryCancel();
       reader->Finish();
       return kExitFailure;
@@ -120,21 +108,6 @@ int RunGet(Invocation& inv) {
 bool ParseSize(const std::string& text, int64_t& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && out >= 0;
-}
-
-// Reads up to `size` bytes from stdin; fewer only at end of input. -1 on error.
-ssize_t ReadFull(char* buf, size_t size) {
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(STDIN_FILENO, buf + got, size - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(got);
 }
 
 int RunIngest(Invocation& inv) {
@@ -193,29 +166,28 @@ int RunIngest(Invocation& inv) {
   int64_t offset = response.offset();
   std::vector<char> buf(kChunkBytes);
   for (int64_t skipped = 0; skipped < offset;) {
-    ssize_t n = ReadFull(buf.data(), static_cast<size_t>(std::min<int64_t>(offset - skipped, kChunkBytes)));
-    if (n <= 0) {
+    auto n = berth::files::read_full(STDIN_FILENO, buf.data(),
+                                     static_cast<size_t>(std::min<int64_t>(offset - skipped, kChunkBytes)),
+                                     "stdin");
+    if (!n.ok() || *n == 0) {
       return fail(
           grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                        fmt::format("ref {} already holds {} bytes, more than stdin has", ref, offset)));
     }
-    skipped += n;
+    skipped += static_cast<int64_t>(*n);
   }
   for (;;) {
-    ssize_t n = ReadFull(buf.data(), buf.size());
-    if (n < 0) {
-      return fail(
-          grpc::Status(grpc::StatusCode::UNKNOWN, fmt::format("reading stdin: {}", std::strerror(errno))));
-    }
-    if (n == 0) break;
+    auto n = berth::files::read_full(STDIN_FILENO, buf.data(), buf.size(), "stdin");
+    if (!n.ok()) return fail(grpc::Status(grpc::StatusCode::UNKNOWN, n.status().message()));
+    if (*n == 0) break;
     content::WriteContentRequest write;
     write.set_action(content::WRITE);
     write.set_ref(ref);
     write.set_offset(offset);
-    write.set_data(buf.data(), static_cast<size_t>(n));
+    write.set_data(buf.data(), *n);
     if (!stream->Write(write) || !stream->Read(&response)) return fail(broken);
-    offset += n;
-    if (static_cast<size_t>(n) < buf.size()) break;
+    offset += static_cast<int64_t>(*n);
+    if (*n < buf.size()) break;
   }
 
   content::WriteContentRequest commit;

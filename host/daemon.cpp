@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "berth/unique_fd.hpp"
+#include "files/fd_io.hpp"
 #include "init_context.hpp"
 #include "plugin_config.hpp"
 #include "plugin_graph.hpp"
@@ -34,12 +34,10 @@ Status apply_oom_score(int64_t score) {
   if (score < -1000 || score > 1000) {
     return invalid_argument("oom_score " + std::to_string(score) + " is outside -1000..1000");
   }
-  UniqueFd fd(::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
-  const std::string text = std::to_string(score);
-  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    spdlog::error("cannot set oom_score {}: {}", score,
-                  errno_status("write /proc/self/oom_score_adj", errno).message());
-  }
+  const std::filesystem::path path = "/proc/self/oom_score_adj";
+  auto fd = files::open_file(path, O_WRONLY);
+  Status st = fd.ok() ? files::write_all(fd->get(), std::to_string(score), path) : fd.status();
+  if (!st.ok()) spdlog::error("cannot set oom_score {}: {}", score, st.message());
   return {};
 }
 

@@ -1,6 +1,5 @@
 #include "hello_config.hpp"
 
-#include <array>
 #include <string_view>
 
 #include "berth/config.hpp"
@@ -10,7 +9,6 @@ namespace {
 
 constexpr std::string_view kGreeting = "greeting";
 constexpr std::string_view kRepeat = "repeat";
-constexpr std::array kKnownKeys = {kGreeting, kRepeat};
 
 }  // namespace
 
@@ -33,16 +31,6 @@ berth::Result<HelloConfig> parse_config(const toml::table& table) {
                                    " and " + std::to_string(kMaxRepeat) + ", got " + std::to_string(*repeat));
   }
   return HelloConfig{.greeting = std::move(greeting).value(), .repeat = *repeat};
-}
-
-std::vector<std::string> unknown_keys(const toml::table& table) {
-  std::vector<std::string> out;
-  for (const auto& [key, value] : table) {
-    bool known = false;
-    for (auto k : kKnownKeys) known = known || key.str() == k;
-    if (!known) out.emplace_back(key.str());
-  }
-  return out;
 }
 
 }  // namespace hello

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "berth/status.hpp"
 
@@ -31,8 +30,5 @@ extern const char* const kDefaultConfig;
 // InvalidArgument naming the key: the host lists the plugin as "error" with that
 // message and keeps running the other plugins.
 berth::Result<HelloConfig> parse_config(const toml::table& table);
-
-// Keys this plugin does not know: a typo would otherwise be silently ignored.
-std::vector<std::string> unknown_keys(const toml::table& table);
 
 }  // namespace hello

@@ -5,23 +5,23 @@
 
 #include <string>
 
-#include "file_util.hpp"
+#include "files/fd_io.hpp"
 
 namespace berth::content {
 
 Result<std::unique_ptr<ContentReader>> BlobReader::open(std::filesystem::path path, std::string_view digest) {
-  auto fd = open_file(path, O_RDONLY);
+  auto fd = files::open_file(path, O_RDONLY);
   if (!fd.ok()) {
     if (fd.status().code() == Code::kNotFound)
       return not_found("content " + std::string(digest) + ": not found");
     return fd.status();
   }
-  struct stat st {};
-  BERTH_RETURN_IF_ERROR(fstat_file(fd->get(), path, st));
+  auto st = files::stat_fd(fd->get(), path);
+  if (!st.ok()) return st.status();
   // Readers mostly stream a blob front to back (the Read API, unpacking):
   // ask for deeper readahead. Only a hint, so its failure does not matter.
   (void)::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<ContentReader>(new BlobReader(std::move(path), std::move(*fd), st.st_size));
+  return std::unique_ptr<ContentReader>(new BlobReader(std::move(path), std::move(*fd), st->st_size));
 }
 
 Result<std::size_t> BlobReader::read_at(int64_t offset, char* buf, std::size_t len) {
@@ -30,7 +30,7 @@ Result<std::size_t> BlobReader::read_at(int64_t offset, char* buf, std::size_t l
   if (offset > size_)
     return out_of_range("read " + path_.string() + ": offset " + std::to_string(offset) +
                         " is past the end (" + std::to_string(size_) + " bytes)");
-  return pread_full(fd_.get(), buf, len, offset, path_);
+  return files::pread_full(fd_.get(), buf, len, offset, path_);
 }
 
 }  // namespace berth::content

@@ -23,7 +23,7 @@ HashWorker::~HashWorker() {
   if (thread_.joinable()) thread_.join();
 }
 
-void HashWorker::submit(Sha256& hash, const char* data, std::size_t len) {
+void HashWorker::submit(digest::Sha256& hash, const char* data, std::size_t len) {
   {
     std::lock_guard lock(mu_);
     hash_ = &hash;
@@ -46,7 +46,7 @@ void HashWorker::run() {
   for (;;) {
     job_cv_.wait(lock, [&] { return stop_ || state_ == State::kPending; });
     if (stop_) return;
-    Sha256* hash = hash_;
+    digest::Sha256* hash = hash_;
     const char* data = data_;
     const std::size_t len = len_;
     lock.unlock();

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "berth/status.hpp"
-#include "digester.hpp"
+#include "digest/sha256.hpp"
 
 namespace berth::content {
 
@@ -28,7 +28,7 @@ class HashWorker {
 
   // Starts hashing `len` bytes at `data` into `hash`. Both must stay untouched
   // by the caller until wait() returns. One job at a time.
-  void submit(Sha256& hash, const char* data, std::size_t len);
+  void submit(digest::Sha256& hash, const char* data, std::size_t len);
   // Blocks until the submitted job is done; its update's status.
   Status wait();
 
@@ -43,7 +43,7 @@ class HashWorker {
   std::condition_variable done_cv_;
   State state_ = State::kIdle;
   bool stop_ = false;
-  Sha256* hash_ = nullptr;
+  digest::Sha256* hash_ = nullptr;
   const char* data_ = nullptr;
   std::size_t len_ = 0;
   Status result_;

@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "berth/log.hpp"
-#include "file_util.hpp"
+#include "clock/clock.hpp"
+#include "files/atomic_file.hpp"
+#include "files/dirs.hpp"
+#include "files/fd_io.hpp"
+#include "text/text.hpp"
 
 namespace berth::content {
 namespace {
@@ -27,27 +30,26 @@ constexpr int64_t kWritebackChunk = 8 * 1024 * 1024;
 // The buffer for re-reading data on resume and truncate.
 constexpr std::size_t kRehashChunk = 1024 * 1024;
 
-Result<int64_t> parse_int(const std::filesystem::path& path, std::string_view text) {
-  int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
-    return data_loss("ingest file " + path.string() + " holds " + quote(text.substr(0, 40)) +
+Result<int64_t> parse_count(const std::filesystem::path& path, std::string_view recorded) {
+  const auto value = text::parse_int(recorded);
+  if (!value || *value < 0)
+    return data_loss("ingest file " + path.string() + " holds " + text::quote(recorded, 40) +
                      ", not a non-negative integer");
-  return value;
+  return *value;
 }
 
 // An integer file of the ingest; `missing` when it is absent.
 Result<int64_t> read_int_file(const std::filesystem::path& path, std::optional<int64_t> missing) {
-  auto text = read_small_file(path);
-  if (!text.ok()) {
-    if (text.status().code() == Code::kNotFound && missing) return *missing;
-    return text.status();
+  auto recorded = files::read_file(path);
+  if (!recorded.ok()) {
+    if (recorded.status().code() == Code::kNotFound && missing) return *missing;
+    return recorded.status();
   }
-  return parse_int(path, *text);
+  return parse_count(path, *recorded);
 }
 
 Status write_int_file(const std::filesystem::path& path, int64_t value) {
-  return write_small_file(path, std::to_string(value));
+  return files::replace_file(path, std::to_string(value), files::Durability::kAtomicOnly);
 }
 
 // Atomically moves `from` to `to` unless `to` exists: EEXIST then. Two ingests
@@ -70,7 +72,7 @@ Result<IngestStatus> read_ingest_status(const std::filesystem::path& dir) {
   const auto data = dir / kDataFile;
   struct stat st {};
   if (::stat(data.c_str(), &st) != 0) return errno_status("stat " + data.string(), errno);
-  auto ref = read_small_file(dir / kRefFile);
+  auto ref = files::read_file(dir / kRefFile);
   if (!ref.ok()) return ref.status();
   auto started = read_int_file(dir / kStartedAtFile, std::nullopt);
   if (!started.ok()) return started.status();
@@ -78,7 +80,7 @@ Result<IngestStatus> read_ingest_status(const std::filesystem::path& dir) {
   if (!updated.ok()) return updated.status();
   auto total = read_int_file(dir / kTotalFile, 0);
   if (!total.ok()) return total.status();
-  auto expected = read_small_file(dir / kExpectedFile);
+  auto expected = files::read_file(dir / kExpectedFile);
   if (!expected.ok() && expected.status().code() != Code::kNotFound) return expected.status();
 
   IngestStatus s;
@@ -89,11 +91,11 @@ Result<IngestStatus> read_ingest_status(const std::filesystem::path& dir) {
   s.started_at = *started;
   // updatedat is written when a writer closes, not on every write (that would
   // be a second file write per chunk); the data file's mtime covers the rest.
-  s.updated_at = std::max<TimestampNs>(*updated, to_ns(st.st_mtim));
+  s.updated_at = std::max<TimestampNs>(*updated, clock::to_ns(st.st_mtim));
   return s;
 }
 
-IngestWriter::IngestWriter(Layout layout, RefLock lock, Sha256 hash, Sha256 snapshot)
+IngestWriter::IngestWriter(Layout layout, RefLock lock, digest::Sha256 hash, digest::Sha256 snapshot)
     : layout_(std::move(layout)),
       lock_(std::move(lock)),
       dir_(lock_.dir()),
@@ -103,9 +105,9 @@ IngestWriter::IngestWriter(Layout layout, RefLock lock, Sha256 hash, Sha256 snap
 
 Result<std::unique_ptr<ContentWriter>> IngestWriter::open(Layout layout, RefLock lock, int64_t total,
                                                           std::string expected) {
-  auto hash = Sha256::create();
+  auto hash = digest::Sha256::create();
   if (!hash.ok()) return hash.status();
-  auto snapshot = Sha256::create();
+  auto snapshot = digest::Sha256::create();
   if (!snapshot.ok()) return snapshot.status();
   std::unique_ptr<IngestWriter> w(
       new IngestWriter(std::move(layout), std::move(lock), std::move(*hash), std::move(*snapshot)));
@@ -117,7 +119,7 @@ Result<std::unique_ptr<ContentWriter>> IngestWriter::open(Layout layout, RefLock
   } else if (recorded.status().code() == Code::kNotFound) {
     st = w->start(total, std::move(expected));
   } else {
-    st = recorded.status().with_context("resume ingest ref " + quote(w->lock_.ref()));
+    st = recorded.status().with_context("resume ingest ref " + text::quote(w->lock_.ref()));
   }
   if (!st.ok()) {
     // Leave the ingest exactly as found: a writer that never opened must not
@@ -134,10 +136,10 @@ Status IngestWriter::start(int64_t total, std::string expected) {
   // Drop it first in case this is such a retry over a damaged ingest.
   if (::unlink((dir_ / kRefFile).c_str()) != 0 && errno != ENOENT)
     return errno_status("remove " + (dir_ / kRefFile).string(), errno);
-  auto fd = open_file(data_path_, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  auto fd = files::open_file(data_path_, O_RDWR | O_CREAT | O_TRUNC, 0644);
   if (!fd.ok()) return fd.status();
   data_ = std::move(*fd);
-  started_at_ = updated_at_ = now_ns();
+  started_at_ = updated_at_ = clock::now_ns();
   total_ = total;
   expected_ = std::move(expected);
   BERTH_RETURN_IF_ERROR(write_int_file(dir_ / kStartedAtFile, started_at_));
@@ -148,35 +150,37 @@ Status IngestWriter::start(int64_t total, std::string expected) {
     return errno_status("remove " + (dir_ / kTotalFile).string(), errno);
   }
   if (!expected_.empty()) {
-    BERTH_RETURN_IF_ERROR(write_small_file(dir_ / kExpectedFile, expected_));
+    BERTH_RETURN_IF_ERROR(
+        files::replace_file(dir_ / kExpectedFile, expected_, files::Durability::kAtomicOnly));
   } else if (::unlink((dir_ / kExpectedFile).c_str()) != 0 && errno != ENOENT) {
     return errno_status("remove " + (dir_ / kExpectedFile).string(), errno);
   }
-  return write_small_file(dir_ / kRefFile, lock_.ref());
+  return files::replace_file(dir_ / kRefFile, lock_.ref(), files::Durability::kAtomicOnly);
 }
 
 Status IngestWriter::resume(const IngestStatus& recorded, int64_t total, std::string expected) {
   const std::string& ref = lock_.ref();
   if (recorded.ref != ref)
-    return data_loss("ingest directory " + dir_.string() + " holds ref " + quote(recorded.ref) + ", not " +
-                     quote(ref));
+    return data_loss("ingest directory " + dir_.string() + " holds ref " + text::quote(recorded.ref) +
+                     ", not " + text::quote(ref));
   if (total > 0 && recorded.total > 0 && total != recorded.total)
-    return failed_precondition("resume ingest ref " + quote(ref) + ": total " + std::to_string(total) +
+    return failed_precondition("resume ingest ref " + text::quote(ref) + ": total " + std::to_string(total) +
                                " differs from the " + std::to_string(recorded.total) +
                                " it was started with");
   if (!expected.empty() && !recorded.expected.empty() && expected != recorded.expected)
-    return failed_precondition("resume ingest ref " + quote(ref) + ": expected digest " + expected +
+    return failed_precondition("resume ingest ref " + text::quote(ref) + ": expected digest " + expected +
                                " differs from the " + recorded.expected + " it was started with");
-  auto fd = open_file(data_path_, O_RDWR);
+  auto fd = files::open_file(data_path_, O_RDWR);
   if (!fd.ok() && fd.status().code() == Code::kPermissionDenied) {
     // A commit killed between making the data read-only and renaming it.
     if (::chmod(data_path_.c_str(), 0644) != 0) return errno_status("chmod " + data_path_.string(), errno);
-    fd = open_file(data_path_, O_RDWR);
+    fd = files::open_file(data_path_, O_RDWR);
   }
   if (!fd.ok()) return fd.status();
   data_ = std::move(*fd);
-  struct stat st {};
-  BERTH_RETURN_IF_ERROR(fstat_file(data_.get(), data_path_, st));
+  auto st_or = files::stat_fd(data_.get(), data_path_);
+  if (!st_or.ok()) return st_or.status();
+  const struct stat& st = *st_or;
   offset_ = writeback_from_ = st.st_size;
   total_ = total > 0 ? total : recorded.total;
   expected_ = !expected.empty() ? std::move(expected) : recorded.expected;
@@ -189,7 +193,8 @@ Status IngestWriter::resume(const IngestStatus& recorded, int64_t total, std::st
   // A total or digest announced only now is recorded for later writers, once
   // nothing else can fail.
   if (total_ != recorded.total) BERTH_RETURN_IF_ERROR(write_int_file(dir_ / kTotalFile, total_));
-  if (expected_ != recorded.expected) return write_small_file(dir_ / kExpectedFile, expected_);
+  if (expected_ != recorded.expected)
+    return files::replace_file(dir_ / kExpectedFile, expected_, files::Durability::kAtomicOnly);
   return {};
 }
 
@@ -199,11 +204,11 @@ IngestWriter::~IngestWriter() {
   // whatever the disk holds, so a machine crash can only cost progress, never
   // correctness, and commit syncs before anything becomes visible.
   const Status st = write_int_file(dir_ / kUpdatedAtFile, updated_at_);
-  if (!st.ok()) log::warn("close ingest ref {}: {}", quote(lock_.ref()), st.to_string());
+  if (!st.ok()) log::warn("close ingest ref {}: {}", text::quote(lock_.ref()), st.to_string());
 }
 
 Status IngestWriter::usable() const {
-  if (closed_) return failed_precondition("ingest ref " + quote(lock_.ref()) + ": writer is closed");
+  if (closed_) return failed_precondition("ingest ref " + text::quote(lock_.ref()) + ": writer is closed");
   return broken_;
 }
 
@@ -240,7 +245,7 @@ Status IngestWriter::write(std::string_view data) {
     hashed = snapshot_.copy_from(hash_);
     if (hashed.ok()) {
       worker_->submit(hash_, data.data(), data.size());
-      st = pwrite_all(data_.get(), data, offset_, data_path_, written);
+      st = files::pwrite_all(data_.get(), data, offset_, data_path_, &written);
       hashed = worker_->wait();
       // The worker hashed all of `data`; if only part reached the file, hash
       // that part again from the state before, so the digest always covers
@@ -251,13 +256,13 @@ Status IngestWriter::write(std::string_view data) {
       }
     }
   } else {
-    st = pwrite_all(data_.get(), data, offset_, data_path_, written);
+    st = files::pwrite_all(data_.get(), data, offset_, data_path_, &written);
     hashed = hash_.update(data.data(), written);
   }
   offset_ += static_cast<int64_t>(written);
-  if (written > 0) updated_at_ = now_ns();
+  if (written > 0) updated_at_ = clock::now_ns();
   if (!hashed.ok()) {
-    broken_ = hashed.with_context("ingest ref " + quote(lock_.ref()) +
+    broken_ = hashed.with_context("ingest ref " + text::quote(lock_.ref()) +
                                   ": digest lost; close and reopen the writer to resume");
     return broken_;
   }
@@ -281,7 +286,7 @@ Status IngestWriter::rehash(int64_t size) {
   std::unique_ptr<char[]> buf(new char[kRehashChunk]);
   for (int64_t pos = 0; pos < size;) {
     const auto want = static_cast<std::size_t>(std::min<int64_t>(size - pos, kRehashChunk));
-    auto n = pread_full(data_.get(), buf.get(), want, pos, data_path_);
+    auto n = files::pread_full(data_.get(), buf.get(), want, pos, data_path_);
     if (!n.ok()) return n.status();
     if (*n < want)
       return data_loss("re-read " + data_path_.string() + ": ends at " + std::to_string(pos + *n) +
@@ -295,16 +300,16 @@ Status IngestWriter::rehash(int64_t size) {
 Status IngestWriter::truncate(int64_t size) {
   BERTH_RETURN_IF_ERROR(usable());
   if (size < 0 || size > offset_)
-    return invalid_argument("truncate ingest ref " + quote(lock_.ref()) + " to " + std::to_string(size) +
-                            ": it holds " + std::to_string(offset_) + " bytes");
+    return invalid_argument("truncate ingest ref " + text::quote(lock_.ref()) + " to " +
+                            std::to_string(size) + ": it holds " + std::to_string(offset_) + " bytes");
   if (::ftruncate(data_.get(), size) != 0) return errno_status("truncate " + data_path_.string(), errno);
   offset_ = size;
   writeback_from_ = std::min(writeback_from_, size);
-  updated_at_ = now_ns();
+  updated_at_ = clock::now_ns();
   // Cutting back means hashing the kept prefix again: a read of `size` bytes.
   Status st = rehash(size);
   if (!st.ok()) {
-    broken_ = st.with_context("ingest ref " + quote(lock_.ref()) +
+    broken_ = st.with_context("ingest ref " + text::quote(lock_.ref()) +
                               ": digest lost; close and reopen the writer to resume");
   }
   return st;
@@ -313,10 +318,11 @@ Status IngestWriter::truncate(int64_t size) {
 Result<std::string> IngestWriter::commit(int64_t size, std::string_view expected) {
   BERTH_RETURN_IF_ERROR(usable());
   if (!expected.empty()) BERTH_RETURN_IF_ERROR(validate_digest(expected));
-  const std::string what = "commit ingest ref " + quote(lock_.ref());
+  const std::string what = "commit ingest ref " + text::quote(lock_.ref());
 
-  struct stat st {};
-  BERTH_RETURN_IF_ERROR(fstat_file(data_.get(), data_path_, st));
+  auto st_or = files::stat_fd(data_.get(), data_path_);
+  if (!st_or.ok()) return st_or.status();
+  const struct stat& st = *st_or;
   if (st.st_size != offset_)
     return data_loss(what + ": " + data_path_.string() + " holds " + std::to_string(st.st_size) +
                      " bytes, but this writer wrote " + std::to_string(offset_));
@@ -369,7 +375,7 @@ Result<std::string> IngestWriter::commit(int64_t size, std::string_view expected
   }
   // The blob is visible and complete from here on; whatever happens next, the
   // ingest is over.
-  Status synced = fsync_dir(layout_.blobs_dir());
+  Status synced = files::fsync_dir(layout_.blobs_dir());
   finish();
   if (!synced.ok())
     return synced.with_context(what + " (the blob is in place but may not survive a machine crash)");
@@ -386,8 +392,8 @@ void IngestWriter::finish() {
   worker_.reset();
   data_.reset();
   // Remove the directory while still holding its flock (see RefLock), then let go.
-  const Status st = remove_tree(dir_);
-  if (!st.ok()) log::warn("finish ingest ref {}: {}", quote(lock_.ref()), st.to_string());
+  const Status st = files::remove_tree(dir_);
+  if (!st.ok()) log::warn("finish ingest ref {}: {}", text::quote(lock_.ref()), st.to_string());
   lock_.release();
 }
 

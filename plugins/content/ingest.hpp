@@ -12,7 +12,7 @@
 
 #include "berth/content_store.hpp"
 #include "berth/unique_fd.hpp"
-#include "digester.hpp"
+#include "digest/sha256.hpp"
 #include "hash_worker.hpp"
 #include "paths.hpp"
 #include "ref_lock.hpp"
@@ -41,7 +41,7 @@ class IngestWriter final : public ContentWriter {
   std::string digest() override;
 
  private:
-  IngestWriter(Layout layout, RefLock lock, Sha256 hash, Sha256 snapshot);
+  IngestWriter(Layout layout, RefLock lock, digest::Sha256 hash, digest::Sha256 snapshot);
 
   Status start(int64_t total, std::string expected);
   Status resume(const IngestStatus& recorded, int64_t total, std::string expected);
@@ -57,8 +57,8 @@ class IngestWriter final : public ContentWriter {
   std::filesystem::path dir_;
   std::filesystem::path data_path_;
   UniqueFd data_;
-  Sha256 hash_;      // of data_[0, offset_)
-  Sha256 snapshot_;  // hash_ before a write hashed in parallel, to undo a failed one
+  digest::Sha256 hash_;      // of data_[0, offset_)
+  digest::Sha256 snapshot_;  // hash_ before a write hashed in parallel, to undo a failed one
   std::unique_ptr<HashWorker> worker_;
   bool worker_tried_ = false;
   int64_t offset_ = 0;

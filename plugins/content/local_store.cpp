@@ -9,9 +9,12 @@
 #include <string>
 
 #include "blob_reader.hpp"
-#include "digester.hpp"
-#include "file_util.hpp"
+#include "clock/clock.hpp"
+#include "digest/digest.hpp"
+#include "digest/sha256.hpp"
+#include "files/dirs.hpp"
 #include "ingest.hpp"
+#include "text/text.hpp"
 
 namespace berth::content {
 namespace {
@@ -22,8 +25,8 @@ ContentInfo make_info(std::string digest, const struct stat& st) {
   info.size = st.st_size;
   // As containerd's local store: commit stamps the file's mtime, and the
   // access time stands for the last use.
-  info.created_at = to_ns(st.st_mtim);
-  info.updated_at = to_ns(st.st_atim);
+  info.created_at = clock::to_ns(st.st_mtim);
+  info.updated_at = clock::to_ns(st.st_atim);
   return info;
 }
 
@@ -61,10 +64,10 @@ Status for_each_entry(const std::filesystem::path& dir, Fn&& fn) {
 
 Result<std::shared_ptr<LocalStore>> LocalStore::open(const std::filesystem::path& root) {
   Layout layout(root);
-  BERTH_RETURN_IF_ERROR(make_dirs(layout.blobs_dir()));
-  BERTH_RETURN_IF_ERROR(make_dirs(layout.ingest_root()));
+  BERTH_RETURN_IF_ERROR(files::make_dirs(layout.blobs_dir()));
+  BERTH_RETURN_IF_ERROR(files::make_dirs(layout.ingest_root()));
   // Fail now, not at the first write, if OpenSSL cannot hash here.
-  auto probe = Sha256::create();
+  auto probe = digest::Sha256::create();
   if (!probe.ok()) return probe.status().with_context("open content store " + root.string());
   return std::shared_ptr<LocalStore>(new LocalStore(std::move(layout)));
 }
@@ -100,7 +103,7 @@ Status LocalStore::remove(std::string_view digest) {
 Status LocalStore::walk(const std::function<bool(const ContentInfo&)>& fn) {
   const auto& dir = layout_.blobs_dir();
   return for_each_entry(dir, [&](int dfd, std::string_view name, Status& st) {
-    if (!is_sha256_hex(name)) return true;  // not a blob: a stray or temporary file
+    if (!digest::is_sha256_hex(name)) return true;  // not a blob: a stray or temporary file
     struct stat s {};
     if (::fstatat(dfd, std::string(name).c_str(), &s, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) return true;  // removed while we walked
@@ -108,7 +111,7 @@ Status LocalStore::walk(const std::function<bool(const ContentInfo&)>& fn) {
       return false;
     }
     if (!S_ISREG(s.st_mode)) return true;
-    return fn(make_info(std::string(kSha256Prefix) + std::string(name), s));
+    return fn(make_info(std::string(digest::kSha256Prefix) + std::string(name), s));
   });
 }
 
@@ -116,7 +119,7 @@ Result<std::unique_ptr<ContentWriter>> LocalStore::writer(std::string_view ref, 
                                                           std::string_view expected) {
   BERTH_RETURN_IF_ERROR(check_ref(ref));
   if (total < 0)
-    return invalid_argument("ingest ref " + quote(ref) + ": negative total " + std::to_string(total));
+    return invalid_argument("ingest ref " + text::quote(ref) + ": negative total " + std::to_string(total));
   if (!expected.empty()) {
     BERTH_RETURN_IF_ERROR(validate_digest(expected));
     // Nothing to receive if the blob is here already (containerd does this too).
@@ -137,10 +140,11 @@ Result<IngestStatus> LocalStore::status(std::string_view ref) {
   if (!dir.ok()) return dir.status();
   auto s = read_ingest_status(*dir);
   if (!s.ok()) {
-    if (s.status().code() == Code::kNotFound) return not_found("ingest ref " + quote(ref) + ": not found");
+    if (s.status().code() == Code::kNotFound)
+      return not_found("ingest ref " + text::quote(ref) + ": not found");
     return s.status();
   }
-  if (s->ref != ref) return not_found("ingest ref " + quote(ref) + ": not found");
+  if (s->ref != ref) return not_found("ingest ref " + text::quote(ref) + ": not found");
   return s;
 }
 
@@ -148,7 +152,7 @@ Result<std::vector<IngestStatus>> LocalStore::list_statuses() {
   std::vector<IngestStatus> out;
   const auto& root = layout_.ingest_root();
   Status st = for_each_entry(root, [&](int, std::string_view name, Status& err) {
-    if (!is_sha256_hex(name)) return true;  // ingest directories are named by a sha256 hex too
+    if (!digest::is_sha256_hex(name)) return true;  // ingest directories are named by a sha256 hex too
     auto s = read_ingest_status(root / name);
     if (s.ok()) {
       out.push_back(std::move(*s));
@@ -172,7 +176,7 @@ Status LocalStore::abort(std::string_view ref) {
   // from under an open writer (Unavailable then) or from another process.
   auto lock = RefLock::acquire(locks_, std::string(ref), std::move(*dir), RefLock::Mode::kExisting);
   if (!lock.ok()) return lock.status();
-  return remove_tree(lock->dir());
+  return files::remove_tree(lock->dir());
 }
 
 }  // namespace berth::content

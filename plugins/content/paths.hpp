@@ -26,8 +26,6 @@ inline constexpr std::string_view kExpectedFile = "expected";
 inline constexpr std::string_view kStartedAtFile = "startedat";
 inline constexpr std::string_view kUpdatedAtFile = "updatedat";
 
-inline constexpr std::string_view kSha256Prefix = "sha256:";
-
 class Layout {
  public:
   explicit Layout(std::filesystem::path root);
@@ -46,10 +44,5 @@ class Layout {
   std::filesystem::path blobs_dir_;
   std::filesystem::path ingest_root_;
 };
-
-// True for 64 lowercase hex characters: the name of every blob file and
-// every ingest directory. Anything else found there (a stray temporary file,
-// say) belongs to neither and is skipped.
-bool is_sha256_hex(std::string_view name);
 
 }  // namespace berth::content

@@ -5,12 +5,13 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "file_util.hpp"
+#include "files/fd_io.hpp"
+#include "text/text.hpp"
 
 namespace berth::content {
 namespace {
 
-Status locked(const std::string& ref) { return unavailable("ref " + quote(ref) + " locked"); }
+Status locked(const std::string& ref) { return unavailable("ref " + text::quote(ref) + " locked"); }
 
 }  // namespace
 
@@ -39,11 +40,11 @@ Result<RefLock> RefLock::acquire(std::shared_ptr<RefLockTable> table, std::strin
   for (int attempt = 0; attempt < 8; ++attempt) {
     if (mode == Mode::kCreate && ::mkdir(lock.dir_.c_str(), 0755) != 0 && errno != EEXIST)
       return errno_status("create ingest directory " + lock.dir_.string(), errno);
-    auto fd = open_file(lock.dir_, O_RDONLY | O_DIRECTORY);
+    auto fd = files::open_file(lock.dir_, O_RDONLY | O_DIRECTORY);
     if (!fd.ok()) {
       if (fd.status().code() == Code::kNotFound && mode == Mode::kCreate) continue;
       if (fd.status().code() == Code::kNotFound)
-        return not_found("ingest ref " + quote(lock.ref_) + ": not found");
+        return not_found("ingest ref " + text::quote(lock.ref_) + ": not found");
       return fd.status();
     }
     int rc;
@@ -56,14 +57,16 @@ Result<RefLock> RefLock::acquire(std::shared_ptr<RefLockTable> table, std::strin
     }
     struct stat held {};
     struct stat now {};
-    BERTH_RETURN_IF_ERROR(fstat_file(fd->get(), lock.dir_, held));
+    auto held_or = files::stat_fd(fd->get(), lock.dir_);
+    if (!held_or.ok()) return held_or.status();
+    held = *held_or;
     if (::stat(lock.dir_.c_str(), &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino) {
       lock.dir_fd_ = std::move(*fd);
       return lock;
     }
-    if (mode == Mode::kExisting) return not_found("ingest ref " + quote(lock.ref_) + ": not found");
+    if (mode == Mode::kExisting) return not_found("ingest ref " + text::quote(lock.ref_) + ": not found");
   }
-  return unavailable("ref " + quote(lock.ref_) + ": ingest directory " + lock.dir_.string() +
+  return unavailable("ref " + text::quote(lock.ref_) + ": ingest directory " + lock.dir_.string() +
                      " keeps being replaced by another process");
 }
 

@@ -16,6 +16,7 @@
 
 #include "berth/log.hpp"
 #include "digest_stream.hpp"
+#include "files/fd_io.hpp"
 #include "prefetch_stream.hpp"
 #include "safe_path.hpp"
 #include "tar_reader.hpp"
@@ -40,19 +41,6 @@ std::string join(std::string_view dir, std::string_view base) {
   out += '/';
   out += base;
   return out;
-}
-
-Status write_all(int fd, int64_t offset, std::string_view data, std::string_view display) {
-  while (!data.empty()) {
-    const ssize_t n = ::pwrite(fd, data.data(), data.size(), offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("write " + std::string(display), errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-    offset += n;
-  }
-  return {};
 }
 
 class Applier {
@@ -211,7 +199,7 @@ class Applier {
     UniqueFd fd(raw);
     int64_t end = 0;
     BERTH_RETURN_IF_ERROR(reader_.read_data([&](int64_t offset, std::string_view data) -> Status {
-      BERTH_RETURN_IF_ERROR(write_all(fd.get(), offset, data, show(path)));
+      BERTH_RETURN_IF_ERROR(files::pwrite_all(fd.get(), data, offset, show(path)));
       end = std::max<int64_t>(end, offset + static_cast<int64_t>(data.size()));
       return {};
     }));
@@ -499,7 +487,9 @@ Result<ApplyResult> apply_layer(ByteSource& blob, Compression compression,
       if (chunk->empty()) break;
     }
   }  // the worker has stopped: the hash is complete and ours to read
-  result = {hashed.digest(), hashed.size()};
+  auto diff_id = hashed.digest();
+  if (!diff_id.ok()) return diff_id.status();
+  result = {std::move(*diff_id), hashed.size()};
   if (!options.expected_diff_id.empty() && result.diff_id != options.expected_diff_id) {
     return failed_precondition("layer diffID mismatch: the uncompressed layer is " + result.diff_id +
                                " but " + options.expected_diff_id + " was expected");

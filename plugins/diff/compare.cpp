@@ -349,7 +349,9 @@ Result<DiffResult> write_diff(const fs::path& lower, const fs::path& upper, Comp
   DiffWriter diff(lower, upper, **writer);
   BERTH_RETURN_IF_ERROR(diff.run().with_context("compare " + lower.string() + " with " + upper.string()));
   BERTH_RETURN_IF_ERROR((*writer)->finish());
-  return DiffResult{(*writer)->uncompressed_digest(), (*writer)->uncompressed_size()};
+  auto diff_id = (*writer)->uncompressed_digest();
+  if (!diff_id.ok()) return diff_id.status();
+  return DiffResult{std::move(*diff_id), (*writer)->uncompressed_size()};
 }
 
 }  // namespace berth::diff

@@ -1,28 +1,15 @@
-// SHA-256 over a byte stream: the diffID of the uncompressed tar when
-// applying, and both digests when writing a layer.
+// Hashing a byte stream on its way through: the diffID of the uncompressed
+// tar when applying. The hash itself is libs/digest's checked SHA-256.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "decompress.hpp"
+#include "digest/sha256.hpp"
 
 namespace berth::diff {
-
-class Sha256 {
- public:
-  Sha256();
-  void update(std::string_view data);
-  // "sha256:<hex>"; the object is spent afterwards.
-  std::string finish();
-
- private:
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
-};
 
 // Passes chunks through while hashing and counting them.
 class HashingStream final : public ChunkStream {
@@ -30,11 +17,12 @@ class HashingStream final : public ChunkStream {
   explicit HashingStream(ChunkStream& inner) : inner_(inner) {}
   Result<std::string_view> next() override;
   [[nodiscard]] int64_t size() const { return size_; }
-  std::string digest() { return sha_.finish(); }
+  // "sha256:<hex>" of every chunk passed so far.
+  [[nodiscard]] Result<std::string> digest() const { return sha_.digest(); }
 
  private:
   ChunkStream& inner_;
-  Sha256 sha_;
+  digest::Sha256 sha_;
   int64_t size_ = 0;
 };
 

@@ -98,7 +98,7 @@ Result<std::unique_ptr<LayerWriter>> LayerWriter::create(Compression compression
 }
 
 Status LayerWriter::write(std::string_view data) {
-  sha_.update(data);
+  BERTH_RETURN_IF_ERROR(sha_.update(data));
   size_ += static_cast<int64_t>(data.size());
   return compressor_->feed(data, false, out_);
 }

@@ -11,7 +11,7 @@
 #include "berth/status.hpp"
 #include "byte_source.hpp"
 #include "decompress.hpp"
-#include "digest_stream.hpp"
+#include "digest/sha256.hpp"
 
 namespace berth::diff {
 
@@ -27,13 +27,13 @@ class LayerWriter final : public ByteSink {
   Status finish();
 
   [[nodiscard]] int64_t uncompressed_size() const { return size_; }
-  std::string uncompressed_digest() { return sha_.finish(); }
+  [[nodiscard]] Result<std::string> uncompressed_digest() const { return sha_.digest(); }
 
  private:
   LayerWriter(std::unique_ptr<Compressor> compressor, ByteSink& out);
   std::unique_ptr<Compressor> compressor_;
   ByteSink& out_;
-  Sha256 sha_;
+  digest::Sha256 sha_;
   int64_t size_ = 0;
 };
 
@@ -43,16 +43,16 @@ class DigestingSink final : public ByteSink {
  public:
   explicit DigestingSink(ByteSink& out) : out_(out) {}
   Status write(std::string_view data) override {
-    sha_.update(data);
+    BERTH_RETURN_IF_ERROR(sha_.update(data));
     size_ += static_cast<int64_t>(data.size());
     return out_.write(data);
   }
   [[nodiscard]] int64_t size() const { return size_; }
-  std::string digest() { return sha_.finish(); }
+  [[nodiscard]] Result<std::string> digest() const { return sha_.digest(); }
 
  private:
   ByteSink& out_;
-  Sha256 sha_;
+  digest::Sha256 sha_;
   int64_t size_ = 0;
 };
 

@@ -148,14 +148,15 @@ Result<Descriptor> WalkingDiffer::compare(const ContentScope& scope, const std::
   auto diff = write_diff(lower_path, upper_mount->path(), *compression, sink);
   if (!diff.ok()) return diff.status();
   const int64_t size = sink.size();
-  const std::string digest = sink.digest();
+  auto digest = sink.digest();
+  if (!digest.ok()) return digest.status();
 
   Labels all = labels;
   all[kUncompressedLabel] = diff->uncompressed_digest;
-  auto committed = (*writer)->commit_labeled(size, digest, all);
+  auto committed = (*writer)->commit_labeled(size, *digest, all);
   // The same layer already in this namespace is a success, as in containerd.
   if (!committed.ok() && committed.status().code() != Code::kAlreadyExists) return committed.status();
-  return Descriptor{.media_type = type, .digest = digest, .size = size};
+  return Descriptor{.media_type = type, .digest = *digest, .size = size};
 }
 
 }  // namespace berth::diff

@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <sstream>
 
 #include "berth/filters.hpp"
-#include "berth/unique_fd.hpp"
+#include "files/atomic_file.hpp"
+#include "files/fd_io.hpp"
 #include "grpc_status.hpp"
 
 namespace berth::api {
@@ -22,21 +22,6 @@ bool plausible_uuid(const std::string& s) {
     if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
   }
   return true;
-}
-
-Status write_durably(const std::filesystem::path& path, const std::string& data) {
-  const auto tmp = path.string() + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return errno_status("create " + tmp, errno);
-  if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
-    return errno_status("write " + tmp, errno);
-  }
-  if (::fsync(fd.get()) != 0) return errno_status("fsync " + tmp, errno);
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return errno_status("rename " + tmp, errno);
-  UniqueFd dir(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir) ::fsync(dir.get());
-  return {};
 }
 
 // The fields containerd's introspection filters know.
@@ -66,18 +51,20 @@ std::optional<std::string> plugin_field(const PluginInfo& p, const std::vector<s
 
 Result<std::string> load_or_create_uuid(const std::filesystem::path& dir) {
   const auto path = dir / "uuid";
-  std::ifstream in(path);
-  if (in) {
-    std::string uuid;
-    std::getline(in, uuid);
+  auto kept = files::read_file(path, 4096);
+  if (kept.ok()) {
+    std::string uuid = kept->substr(0, kept->find('\n'));
     if (plausible_uuid(uuid)) return uuid;
     return data_loss(path.string() + " does not hold a UUID; remove it to make a new one");
   }
-  std::ifstream gen("/proc/sys/kernel/random/uuid");
-  std::string uuid;
-  std::getline(gen, uuid);
+  if (kept.status().code() != Code::kNotFound) return kept.status();
+  auto made = files::read_file("/proc/sys/kernel/random/uuid", 4096);
+  if (!made.ok()) return made.status().with_context("generate a UUID");
+  std::string uuid = made->substr(0, made->find('\n'));
   if (!plausible_uuid(uuid)) return internal("cannot generate a UUID from /proc/sys/kernel/random/uuid");
-  BERTH_RETURN_IF_ERROR(write_durably(path, uuid + "\n"));
+  // Durable: clients tell daemons apart by this UUID; it must not change
+  // after a power cut.
+  BERTH_RETURN_IF_ERROR(files::replace_file(path, uuid + "\n", files::Durability::kDurable, 0600));
   return uuid;
 }
 

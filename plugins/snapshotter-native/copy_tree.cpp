@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "berth/unique_fd.hpp"
-#include "fs_util.hpp"
+#include "files/dir_stream.hpp"
+#include "files/fd_io.hpp"
 
 namespace berth::snapshot {
 namespace {
@@ -78,12 +79,8 @@ Status copy_data(int from, int to, const std::filesystem::path& src, const std::
       n = ::read(from, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return errno_status("read " + src.string(), errno);
-      for (ssize_t done = 0; done < n;) {
-        const ssize_t w = ::write(to, buf + done, static_cast<std::size_t>(n - done));
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return errno_status("write " + dst.string(), errno);
-        done += w;
-      }
+      if (n > 0)
+        BERTH_RETURN_IF_ERROR(files::write_all(to, std::string_view(buf, static_cast<std::size_t>(n)), dst));
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_status("copy " + src.string() + " to " + dst.string(), errno);
@@ -97,7 +94,7 @@ class Copier {
   Status copy_dir(int sfd, int dfd, const std::filesystem::path& spath, const std::filesystem::path& dpath) {
     auto dup = ::fcntl(sfd, F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return errno_status("dup fd of " + spath.string(), errno);
-    auto stream = DirStream::open(UniqueFd(dup), spath);
+    auto stream = files::DirStream::open(UniqueFd(dup), spath);
     if (!stream.ok()) return stream.status();
     for (;;) {
       auto e = stream->next();
@@ -154,17 +151,17 @@ class Copier {
     switch (st.st_mode & S_IFMT) {
       case S_IFDIR: {
         if (::mkdirat(dfd, name.c_str(), 0700) != 0) return errno_status("mkdir " + dpath.string(), errno);
-        auto from = open_at(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        auto from = files::open_at(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (!from.ok()) return from.status();
-        auto to = open_at(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        auto to = files::open_at(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (!to.ok()) return to.status();
         BERTH_RETURN_IF_ERROR(copy_dir(from->get(), to->get(), spath, dpath));
         break;
       }
       case S_IFREG: {
-        auto from = open_at(sfd, name, O_RDONLY | O_NOFOLLOW);
+        auto from = files::open_at(sfd, name, O_RDONLY | O_NOFOLLOW);
         if (!from.ok()) return from.status();
-        auto to = open_at(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+        auto to = files::open_at(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
         if (!to.ok()) return to.status();
         BERTH_RETURN_IF_ERROR(copy_data(from->get(), to->get(), spath, dpath));
         break;
@@ -199,9 +196,9 @@ class Copier {
 }  // namespace
 
 Status copy_tree(const std::filesystem::path& src, const std::filesystem::path& dst) {
-  auto from = open_at(AT_FDCWD, src, O_RDONLY | O_DIRECTORY);
+  auto from = files::open_at(AT_FDCWD, src, O_RDONLY | O_DIRECTORY);
   if (!from.ok()) return from.status().with_context("copy tree");
-  auto to = open_at(AT_FDCWD, dst, O_RDONLY | O_DIRECTORY);
+  auto to = files::open_at(AT_FDCWD, dst, O_RDONLY | O_DIRECTORY);
   if (!to.ok()) return to.status().with_context("copy tree");
   Copier copier;
   BERTH_RETURN_IF_ERROR(copier.copy_dir(from->get(), to->get(), src, dst));

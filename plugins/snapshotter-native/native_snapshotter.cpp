@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "copy_tree.hpp"
-#include "disk_usage.hpp"
-#include "fs_util.hpp"
+#include "files/dirs.hpp"
+#include "snapshot-storage/disk_usage.hpp"
 
 namespace berth::snapshot {
 
@@ -65,7 +65,7 @@ Result<std::vector<Mount>> NativeSnapshotter::create(SnapshotKind kind, std::str
   // always has its files.
   auto reservation = store_->create(kind, key, parent, labels, [&](const Reservation& r) -> Status {
     const auto dir = store_->dir_of(r.id);
-    BERTH_RETURN_IF_ERROR(make_dir(dir, 0755));
+    BERTH_RETURN_IF_ERROR(files::make_dir(dir, 0755));
     if (r.parent_ids.empty()) return {};
     return copy_tree(store_->dir_of(r.parent_ids.front()), dir);
   });
@@ -84,7 +84,7 @@ Status NativeSnapshotter::remove(std::string_view key) {
   auto removed = store_->remove(key);
   if (!removed.ok()) return removed.status();
   // The record is gone first: should this fail, cleanup() finishes the job.
-  return remove_tree(store_->dir_of(removed->id))
+  return files::remove_tree(store_->dir_of(removed->id))
       .with_context("remove snapshot \"" + std::string(key) + "\"");
 }
 

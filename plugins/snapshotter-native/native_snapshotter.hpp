@@ -9,7 +9,7 @@
 
 #include "berth/instance.hpp"
 #include "berth/snapshotter.hpp"
-#include "meta_store.hpp"
+#include "snapshot-storage/meta_store.hpp"
 
 namespace berth::snapshot {
 

@@ -7,19 +7,19 @@
 
 #include <string>
 
-#include "fs_util.hpp"
+#include "files/dirs.hpp"
 
 namespace berth::snapshot {
 
 Status check_overlay_support(const std::filesystem::path& root) {
-  BERTH_RETURN_IF_ERROR(make_dir(root, 0700, true).with_context("check overlayfs"));
+  BERTH_RETURN_IF_ERROR(files::make_dir(root, 0700, true).with_context("check overlayfs"));
   std::string tmpl = (root / "overlay-check-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr)
     return errno_status("check overlayfs: create a directory in " + root.string(), errno);
   const std::filesystem::path dir = tmpl;
   Status st;
   for (const char* sub : {"lower1", "lower2", "upper", "work", "merged"}) {
-    st = make_dir(dir / sub, 0700);
+    st = files::make_dir(dir / sub, 0700);
     if (!st.ok()) break;
   }
   if (st.ok()) {
@@ -33,7 +33,7 @@ Status check_overlay_support(const std::filesystem::path& root) {
       st = errno_status("check overlayfs: unmount " + merged.string(), errno);
     }
   }
-  if (Status rm = remove_tree(dir); st.ok()) st = rm;
+  if (Status rm = files::remove_tree(dir); st.ok()) st = rm;
   return st;
 }
 

@@ -5,16 +5,13 @@
 
 #include <utility>
 
-#include "disk_usage.hpp"
-#include "fs_util.hpp"
+#include "files/dirs.hpp"
 #include "overlay_check.hpp"
+#include "snapshot-storage/disk_usage.hpp"
+#include "text/text.hpp"
 
 namespace berth::snapshot {
-namespace {
-
-std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::shared_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::filesystem::path& root,
                                                                      OverlayOptions options) {
@@ -57,7 +54,7 @@ Result<std::vector<Mount>> OverlaySnapshotter::mounts(std::string_view key) {
   auto s = store_->get(key);
   if (!s.ok()) return s.status();
   if (s->record.info.kind == SnapshotKind::kCommitted) {
-    return failed_precondition("snapshot " + quote(key) + " is committed: it has no mounts");
+    return failed_precondition("snapshot " + text::quote(key) + " is committed: it has no mounts");
   }
   return mounts_of(s->record.id, s->record.info.kind, s->parent_ids);
 }
@@ -103,11 +100,11 @@ Result<std::vector<Mount>> OverlaySnapshotter::view(std::string_view key, std::s
   return create(SnapshotKind::kView, key, parent, labels);
 }
 
-Status OverlaySnapshotter::make_dirs(const Reservation& r) {
-  BERTH_RETURN_IF_ERROR(make_dir(store_->dir_of(r.id), 0700));
+Status OverlaySnapshotter::make_snapshot_dirs(const Reservation& r) {
+  BERTH_RETURN_IF_ERROR(files::make_dir(store_->dir_of(r.id), 0700));
   const auto fs = fs_dir(r.id);
-  BERTH_RETURN_IF_ERROR(make_dir(fs, 0755));
-  if (r.kind == SnapshotKind::kActive) BERTH_RETURN_IF_ERROR(make_dir(work_dir(r.id), 0711));
+  BERTH_RETURN_IF_ERROR(files::make_dir(fs, 0755));
+  if (r.kind == SnapshotKind::kActive) BERTH_RETURN_IF_ERROR(files::make_dir(work_dir(r.id), 0711));
   if (!r.parent_ids.empty()) {
     // The root of an overlay takes its owner and mode from the upper
     // directory: give it the parent's, so a layer on a non-root-owned root
@@ -124,7 +121,7 @@ Status OverlaySnapshotter::make_dirs(const Reservation& r) {
 Result<std::vector<Mount>> OverlaySnapshotter::create(SnapshotKind kind, std::string_view key,
                                                       std::string_view parent, const Labels& labels) {
   auto reservation =
-      store_->create(kind, key, parent, labels, [&](const Reservation& r) { return make_dirs(r); });
+      store_->create(kind, key, parent, labels, [&](const Reservation& r) { return make_snapshot_dirs(r); });
   if (!reservation.ok()) return reservation.status();
   return mounts_of(reservation->id, kind, reservation->parent_ids);
 }
@@ -138,7 +135,7 @@ Status OverlaySnapshotter::remove(std::string_view key) {
   auto removed = store_->remove(key);
   if (!removed.ok()) return removed.status();
   if (!options_.sync_remove) return {};  // cleanup() takes the directory
-  return remove_tree(store_->dir_of(removed->id)).with_context("remove snapshot " + quote(key));
+  return files::remove_tree(store_->dir_of(removed->id)).with_context("remove snapshot " + text::quote(key));
 }
 
 Status OverlaySnapshotter::walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) {

@@ -12,7 +12,7 @@
 
 #include "berth/instance.hpp"
 #include "berth/snapshotter.hpp"
-#include "meta_store.hpp"
+#include "snapshot-storage/meta_store.hpp"
 
 namespace berth::snapshot {
 
@@ -60,7 +60,7 @@ class OverlaySnapshotter final : public Instance, public Snapshotter {
 
   Result<std::vector<Mount>> create(SnapshotKind kind, std::string_view key, std::string_view parent,
                                     const Labels& labels);
-  Status make_dirs(const Reservation& r);
+  Status make_snapshot_dirs(const Reservation& r);
   [[nodiscard]] std::vector<Mount> mounts_of(SnapshotId id, SnapshotKind kind,
                                              const std::vector<SnapshotId>& parent_ids) const;
   // `info` as callers see it (with the upperdir label when configured).

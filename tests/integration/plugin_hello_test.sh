@@ -5,7 +5,8 @@
 # Then break its config and check that only that plugin fails.
 #
 # Usage: plugin_hello_test.sh BUILD_DIR   (a built Berth build tree)
-# Exit: 0 all passed, 1 a check failed, 77 skipped (no ctr, cmake or ninja).
+# Exit: 0 all passed, 1 a check failed or ctr, cmake or ninja is missing
+# (scripts/deps installs them: a missing one is a broken setup).
 set -euo pipefail
 
 BUILD=${1:?usage: $0 BUILD_DIR}
@@ -15,8 +16,8 @@ EXAMPLE=$ROOT/examples/plugin-hello
 [ -f "$BUILD/CMakeCache.txt" ] || { echo "not a CMake build tree: $BUILD" >&2; exit 1; }
 for tool in ctr cmake ninja; do
   if ! command -v "$tool" >/dev/null; then
-    echo "SKIP: $tool is not installed"
-    exit 77
+    echo "FAIL: $tool is not installed (scripts/deps installs it)" >&2
+    exit 1
   fi
 done
 

@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "file_util.hpp"
+#include "clock/clock.hpp"
 #include "local_store.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
@@ -459,7 +459,7 @@ TEST_F(ContentStore, AbortRemovesTheIngest) {
 }
 
 TEST_F(ContentStore, StatusAndListStatusesDescribeIngests) {
-  const TimestampNs before = now_ns();
+  const TimestampNs before = berth::clock::now_ns();
   auto a = open_writer("a", 100, sha256_of("x"));
   auto b = open_writer("some/ref:with/slashes");
   ASSERT_NE(a, nullptr);

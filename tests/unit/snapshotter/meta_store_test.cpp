@@ -1,5 +1,5 @@
 // The record store both snapshotters share, used directly.
-#include "meta_store.hpp"
+#include "snapshot-storage/meta_store.hpp"
 
 #include <gtest/gtest.h>
 

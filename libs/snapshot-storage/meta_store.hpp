@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "berth/snapshotter.hpp"
-#include "record.hpp"
+#include "snapshot-storage/record.hpp"
 
 namespace berth::snapshot {
 

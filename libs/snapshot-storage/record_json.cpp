@@ -1,4 +1,4 @@
-#include "record_json.hpp"
+#include "snapshot-storage/record_json.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "meta_store.hpp"
+#include "snapshot-storage/meta_store.hpp"
 
 #include <fcntl.h>
 
@@ -9,16 +9,19 @@
 
 #include "berth/filters.hpp"
 #include "berth/validate.hpp"
-#include "disk_usage.hpp"
-#include "fs_util.hpp"
-#include "record_json.hpp"
+#include "clock/clock.hpp"
+#include "files/atomic_file.hpp"
+#include "files/dir_stream.hpp"
+#include "files/dirs.hpp"
+#include "files/fd_io.hpp"
+#include "snapshot-storage/disk_usage.hpp"
+#include "snapshot-storage/record_json.hpp"
+#include "text/text.hpp"
 
 namespace berth::snapshot {
 namespace {
 
 constexpr std::string_view kMetadataFile = "metadata.json";
-
-std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // The id a directory name under snapshots/ stands for, if it is one.
 std::optional<SnapshotId> id_of_name(std::string_view name) {
@@ -30,9 +33,9 @@ std::optional<SnapshotId> id_of_name(std::string_view name) {
 }
 
 Result<std::vector<std::string>> list_dir(const std::filesystem::path& dir) {
-  auto fd = open_at(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY);
+  auto fd = files::open_at(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY);
   if (!fd.ok()) return fd.status();
-  auto stream = DirStream::open(std::move(fd).value(), dir);
+  auto stream = files::DirStream::open(std::move(fd).value(), dir);
   if (!stream.ok()) return stream.status();
   std::vector<std::string> names;
   for (;;) {
@@ -49,13 +52,13 @@ Result<std::vector<std::string>> list_dir(const std::filesystem::path& dir) {
 }  // namespace
 
 Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& root) {
-  BERTH_RETURN_IF_ERROR(make_dir(root, 0700, true).with_context("open snapshot store"));
+  BERTH_RETURN_IF_ERROR(files::make_dir(root, 0700, true).with_context("open snapshot store"));
   const auto snapshots = root / "snapshots";
-  BERTH_RETURN_IF_ERROR(make_dir(snapshots, 0700, true).with_context("open snapshot store"));
+  BERTH_RETURN_IF_ERROR(files::make_dir(snapshots, 0700, true).with_context("open snapshot store"));
 
   State state;
   const auto file = root / kMetadataFile;
-  auto text = read_file(file);
+  auto text = files::read_file(file);
   if (text.ok()) {
     auto decoded = decode_state(*text, file);
     if (!decoded.ok()) return decoded.status();
@@ -65,8 +68,8 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& 
   }
   for (const auto& [key, r] : state.records) {
     if (!r.info.parent.empty() && state.records.find(r.info.parent) == state.records.end()) {
-      return data_loss(file.string() + ": snapshot " + quote(key) + " names a missing parent " +
-                       quote(r.info.parent));
+      return data_loss(file.string() + ": snapshot " + text::quote(key) + " names a missing parent " +
+                       text::quote(r.info.parent));
     }
     if (r.id >= state.next_id) state.next_id = r.id + 1;
   }
@@ -81,7 +84,8 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& 
 }
 
 Status MetaStore::save(State next) {
-  BERTH_RETURN_IF_ERROR(write_file_atomic(root_ / kMetadataFile, encode_state(next)));
+  BERTH_RETURN_IF_ERROR(
+      files::replace_file(root_ / kMetadataFile, encode_state(next), files::Durability::kDurable, 0600));
   state_ = std::move(next);
   return {};
 }
@@ -109,16 +113,17 @@ std::vector<SnapshotId> MetaStore::ancestors(std::string_view parent) const {
 Result<Reservation> MetaStore::reserve(SnapshotKind kind, std::string_view key, std::string_view parent,
                                        const Labels& labels) {
   if (key.empty()) return invalid_argument("snapshot key must not be empty");
-  BERTH_RETURN_IF_ERROR(validate_labels(labels).with_context("snapshot " + quote(key)));
+  BERTH_RETURN_IF_ERROR(validate_labels(labels).with_context("snapshot " + text::quote(key)));
   std::lock_guard lock(mu_);
   if (state_.records.count(key) != 0 || pending_.count(key) != 0) {
-    return already_exists("snapshot " + quote(key) + " already exists");
+    return already_exists("snapshot " + text::quote(key) + " already exists");
   }
   if (!parent.empty()) {
     auto it = state_.records.find(parent);
-    if (it == state_.records.end()) return not_found("parent snapshot " + quote(parent) + " does not exist");
+    if (it == state_.records.end())
+      return not_found("parent snapshot " + text::quote(parent) + " does not exist");
     if (it->second.info.kind != SnapshotKind::kCommitted) {
-      return failed_precondition("parent snapshot " + quote(parent) + " is not committed");
+      return failed_precondition("parent snapshot " + text::quote(parent) + " is not committed");
     }
   }
   Record r;
@@ -136,13 +141,14 @@ Status MetaStore::record(const Reservation& reservation) {
   std::lock_guard lock(mu_);
   auto it = pending_.find(reservation.key);
   if (it == pending_.end() || it->second.id != reservation.id) {
-    return internal("snapshot " + quote(reservation.key) + " is not reserved");
+    return internal("snapshot " + text::quote(reservation.key) + " is not reserved");
   }
   State next = state_;
   Record r = it->second;
-  r.info.created_at = r.info.updated_at = now_ns();
+  r.info.created_at = r.info.updated_at = clock::now_ns();
   next.records.emplace(reservation.key, std::move(r));
-  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("record snapshot " + quote(reservation.key)));
+  BERTH_RETURN_IF_ERROR(
+      save(std::move(next)).with_context("record snapshot " + text::quote(reservation.key)));
   pending_.erase(it);
   return {};
 }
@@ -156,23 +162,23 @@ void MetaStore::abandon(const Reservation& reservation) {
 Result<Snapshot> MetaStore::get(std::string_view key) const {
   std::lock_guard lock(mu_);
   auto it = state_.records.find(key);
-  if (it == state_.records.end()) return not_found("snapshot " + quote(key) + " does not exist");
+  if (it == state_.records.end()) return not_found("snapshot " + text::quote(key) + " does not exist");
   return Snapshot{it->second, ancestors(it->second.info.parent)};
 }
 
 Status MetaStore::commit(std::string_view name, std::string_view key, const Labels& labels,
                          const SnapshotUsage& usage) {
   if (name.empty()) return invalid_argument("committed snapshot name must not be empty");
-  BERTH_RETURN_IF_ERROR(validate_labels(labels).with_context("commit " + quote(name)));
+  BERTH_RETURN_IF_ERROR(validate_labels(labels).with_context("commit " + text::quote(name)));
   std::lock_guard lock(mu_);
   auto it = state_.records.find(key);
-  if (it == state_.records.end()) return not_found("snapshot " + quote(key) + " does not exist");
+  if (it == state_.records.end()) return not_found("snapshot " + text::quote(key) + " does not exist");
   if (it->second.info.kind != SnapshotKind::kActive) {
-    return failed_precondition("snapshot " + quote(key) + " is " +
+    return failed_precondition("snapshot " + text::quote(key) + " is " +
                                std::string(snapshot_kind_name(it->second.info.kind)) + ", not active");
   }
   if (state_.records.count(name) != 0 || pending_.count(name) != 0) {
-    return already_exists("snapshot " + quote(name) + " already exists");
+    return already_exists("snapshot " + text::quote(name) + " already exists");
   }
   State next = state_;
   auto node = next.records.extract(std::string(key));
@@ -180,22 +186,22 @@ Status MetaStore::commit(std::string_view name, std::string_view key, const Labe
   r.info.name = std::string(name);
   r.info.kind = SnapshotKind::kCommitted;
   r.info.labels = labels;
-  r.info.created_at = r.info.updated_at = now_ns();
+  r.info.created_at = r.info.updated_at = clock::now_ns();
   r.usage = usage;
   node.key() = std::string(name);
   next.records.insert(std::move(node));
-  return save(std::move(next)).with_context("commit " + quote(key) + " as " + quote(name));
+  return save(std::move(next)).with_context("commit " + text::quote(key) + " as " + text::quote(name));
 }
 
 Result<Record> MetaStore::remove(std::string_view key) {
   std::lock_guard lock(mu_);
   auto it = state_.records.find(key);
-  if (it == state_.records.end()) return not_found("snapshot " + quote(key) + " does not exist");
-  if (has_children(key)) return failed_precondition("cannot remove snapshot with child: " + quote(key));
+  if (it == state_.records.end()) return not_found("snapshot " + text::quote(key) + " does not exist");
+  if (has_children(key)) return failed_precondition("cannot remove snapshot with child: " + text::quote(key));
   Record removed = it->second;
   State next = state_;
   next.records.erase(std::string(key));
-  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("remove snapshot " + quote(key)));
+  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("remove snapshot " + text::quote(key)));
   return removed;
 }
 
@@ -203,15 +209,16 @@ Result<SnapshotInfo> MetaStore::update(const SnapshotInfo& info, const std::vect
   if (info.name.empty()) return invalid_argument("snapshot key must not be empty");
   std::lock_guard lock(mu_);
   auto it = state_.records.find(info.name);
-  if (it == state_.records.end()) return not_found("snapshot " + quote(info.name) + " does not exist");
-  auto labels = update_labels(it->second.info.labels, info.labels, paths, "snapshot " + quote(info.name));
+  if (it == state_.records.end()) return not_found("snapshot " + text::quote(info.name) + " does not exist");
+  auto labels =
+      update_labels(it->second.info.labels, info.labels, paths, "snapshot " + text::quote(info.name));
   if (!labels.ok()) return labels.status();
   State next = state_;
   Record& r = next.records.at(info.name);
   r.info.labels = std::move(*labels);
-  r.info.updated_at = now_ns();
+  r.info.updated_at = clock::now_ns();
   SnapshotInfo out = r.info;
-  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("update snapshot " + quote(info.name)));
+  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("update snapshot " + text::quote(info.name)));
   return out;
 }
 
@@ -251,7 +258,7 @@ Status MetaStore::cleanup() {
       if (!id || live.count(*id) == 0) orphans.push_back(snapshots_dir() / name);
     }
   }
-  for (const auto& dir : orphans) BERTH_RETURN_IF_ERROR(remove_tree(dir).with_context("cleanup"));
+  for (const auto& dir : orphans) BERTH_RETURN_IF_ERROR(files::remove_tree(dir).with_context("cleanup"));
   return {};
 }
 
@@ -263,9 +270,9 @@ Result<Reservation> MetaStore::create(SnapshotKind kind, std::string_view key, s
   Status st = make(*reservation);
   if (st.ok()) st = record(*reservation);
   if (!st.ok()) {
-    (void)remove_tree(dir_of(reservation->id));
+    (void)files::remove_tree(dir_of(reservation->id));
     abandon(*reservation);
-    return st.with_context(std::string(snapshot_kind_name(kind)) + " snapshot " + quote(key));
+    return st.with_context(std::string(snapshot_kind_name(kind)) + " snapshot " + text::quote(key));
   }
   return reservation;
 }
@@ -277,7 +284,7 @@ Status MetaStore::commit_measured(std::string_view name, std::string_view key, c
   SnapshotUsage used;
   if (s->record.info.kind == SnapshotKind::kActive) {
     auto u = disk_usage(layer_dir(s->record.id));
-    if (!u.ok()) return u.status().with_context("commit " + quote(key));
+    if (!u.ok()) return u.status().with_context("commit " + text::quote(key));
     used = *u;
   }
   return commit(name, key, labels, used);

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "record.hpp"
+#include "snapshot-storage/record.hpp"
 
 namespace berth::snapshot {
 

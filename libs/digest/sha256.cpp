@@ -1,13 +1,13 @@
-#include "digester.hpp"
+#include "digest/sha256.hpp"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include <utility>
 
-#include "paths.hpp"
+#include "digest/digest.hpp"
 
-namespace berth::content {
+namespace berth::digest {
 namespace {
 
 // OpenSSL's own reason, for the rare failure (a missing provider, no memory).
@@ -56,22 +56,38 @@ Sha256& Sha256::operator=(Sha256&& other) noexcept {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
+Status Sha256::ensure_context() {
+  if (ctx_ != nullptr) return {};
+  ctx_ = EVP_MD_CTX_new();
+  if (ctx_ == nullptr) return openssl_error("new context");
+  return reset();
+}
+
 Status Sha256::update(const void* data, std::size_t len) {
+  BERTH_RETURN_IF_ERROR(ensure_context());
   if (EVP_DigestUpdate(ctx_, data, len) != 1) return openssl_error("update");
   return {};
 }
 
 Status Sha256::reset() {
+  if (ctx_ == nullptr) return ensure_context();
   if (EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) return openssl_error("init");
   return {};
 }
 
 Status Sha256::copy_from(const Sha256& other) {
+  BERTH_RETURN_IF_ERROR(ensure_context());
+  if (other.ctx_ == nullptr) return reset();
   if (EVP_MD_CTX_copy_ex(ctx_, other.ctx_) != 1) return openssl_error("copy");
   return {};
 }
 
 Result<std::string> Sha256::digest() const {
+  if (ctx_ == nullptr) {  // nothing was hashed
+    auto hex = sha256_hex({});
+    if (!hex.ok()) return hex.status();
+    return std::string(kSha256Prefix) + *hex;
+  }
   // Finalising consumes a context, so finish a copy and keep ours running.
   EVP_MD_CTX* copy = EVP_MD_CTX_new();
   if (copy == nullptr) return openssl_error("new context");
@@ -91,4 +107,4 @@ Result<std::string> sha256_hex(std::string_view data) {
   return to_hex(md, len);
 }
 
-}  // namespace berth::content
+}  // namespace berth::digest

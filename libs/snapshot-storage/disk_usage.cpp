@@ -1,4 +1,4 @@
-#include "disk_usage.hpp"
+#include "snapshot-storage/disk_usage.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -6,7 +6,8 @@
 #include <set>
 #include <utility>
 
-#include "fs_util.hpp"
+#include "files/dir_stream.hpp"
+#include "files/fd_io.hpp"
 
 namespace berth::snapshot {
 namespace {
@@ -23,7 +24,7 @@ struct Walk {
   }
 
   Status dir(UniqueFd fd, const std::filesystem::path& path) {
-    auto stream = DirStream::open(std::move(fd), path);
+    auto stream = files::DirStream::open(std::move(fd), path);
     if (!stream.ok()) return stream.status();
     for (;;) {
       auto entry = stream->next();
@@ -36,7 +37,7 @@ struct Walk {
       }
       count(st);
       if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
-        auto child = open_at(stream->fd(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        auto child = files::open_at(stream->fd(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (!child.ok()) return child.status().with_context("usage of " + (path / name).string());
         BERTH_RETURN_IF_ERROR(dir(std::move(child).value(), path / name));
       }
@@ -47,7 +48,7 @@ struct Walk {
 }  // namespace
 
 Result<SnapshotUsage> disk_usage(const std::filesystem::path& root) {
-  auto fd = open_at(AT_FDCWD, root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  auto fd = files::open_at(AT_FDCWD, root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   if (!fd.ok()) return fd.status().with_context("usage");
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0) return errno_status("stat " + root.string(), errno);
