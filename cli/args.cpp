@@ -6,14 +6,14 @@
 
 namespace berth::cli {
 
-bool ParsedArgs::Has(std::string_view long_name) const { return values_.find(long_name) != values_.end(); }
+bool ParsedArgs::has(std::string_view long_name) const { return values_.find(long_name) != values_.end(); }
 
-std::optional<std::string> ParsedArgs::Value(std::string_view long_name) const {
+std::optional<std::string> ParsedArgs::value(std::string_view long_name) const {
   if (auto it = values_.find(long_name); it != values_.end()) return it->second;
   return std::nullopt;
 }
 
-std::vector<std::string> ParsedArgs::Values(std::string_view long_name) const {
+std::vector<std::string> ParsedArgs::values(std::string_view long_name) const {
   std::vector<std::string> out;
   for (const auto& [name, value] : all_values_) {
     if (name == long_name) out.push_back(value);
@@ -21,20 +21,20 @@ std::vector<std::string> ParsedArgs::Values(std::string_view long_name) const {
   return out;
 }
 
-void ParsedArgs::Set(std::string_view long_name, std::string value) {
+void ParsedArgs::set(std::string_view long_name, std::string value) {
   all_values_.emplace_back(std::string(long_name), value);
   values_.insert_or_assign(std::string(long_name), std::move(value));
 }
 
 namespace {
 
-const OptionSpec* FindLong(std::span<const OptionSpec* const> specs, std::string_view name) {
+const OptionSpec* find_long(std::span<const OptionSpec* const> specs, std::string_view name) {
   auto it =
       std::find_if(specs.begin(), specs.end(), [&](const OptionSpec* s) { return s->long_name == name; });
   return it == specs.end() ? nullptr : *it;
 }
 
-const OptionSpec* FindShort(std::span<const OptionSpec* const> specs, char name) {
+const OptionSpec* find_short(std::span<const OptionSpec* const> specs, char name) {
   auto it =
       std::find_if(specs.begin(), specs.end(), [&](const OptionSpec* s) { return s->short_name == name; });
   return it == specs.end() ? nullptr : *it;
@@ -46,76 +46,76 @@ class Parser {
   Parser(std::span<const OptionSpec* const> specs, std::span<const std::string> argv, ParseMode mode)
       : specs_(specs), argv_(argv), mode_(mode) {}
 
-  ParseResult Run() {
+  ParseResult run() {
     ParseResult result;
     for (size_t i = 0; i < argv_.size() && result.ok(); ++i) {
       const std::string& arg = argv_[i];
       if (arg == "--") {
-        TakeTail(result, i + 1);
+        take_tail(result, i + 1);
         break;
       }
       if (arg.size() < 2 || arg[0] != '-') {
         if (mode_ == ParseMode::kStopAtPositional) {
-          TakeTail(result, i);
+          take_tail(result, i);
           break;
         }
-        result.args.AddPositional(arg);
+        result.args.add_positional(arg);
         continue;
       }
-      result.error = arg[1] == '-' ? Long(result.args, i) : Short(result.args, i);
+      result.error = arg[1] == '-' ? long_option(result.args, i) : short_options(result.args, i);
     }
     return result;
   }
 
  private:
-  void TakeTail(ParseResult& result, size_t from) {
+  void take_tail(ParseResult& result, size_t from) {
     for (size_t j = from; j < argv_.size(); ++j) {
       if (mode_ == ParseMode::kStopAtPositional) {
         result.rest.push_back(argv_[j]);
       } else {
-        result.args.AddPositional(argv_[j]);
+        result.args.add_positional(argv_[j]);
       }
     }
   }
 
-  std::string Long(ParsedArgs& out, size_t& i) {
+  std::string long_option(ParsedArgs& out, size_t& i) {
     std::string_view body = std::string_view(argv_[i]).substr(2);
     std::optional<std::string_view> inline_value;
     if (auto eq = body.find('='); eq != std::string_view::npos) {
       inline_value = body.substr(eq + 1);
       body = body.substr(0, eq);
     }
-    const OptionSpec* spec = FindLong(specs_, body);
+    const OptionSpec* spec = find_long(specs_, body);
     if (spec == nullptr) return fmt::format("unknown option --{}", body);
     if (!spec->takes_value()) {
       if (inline_value) return fmt::format("option --{} takes no value", body);
-      out.Set(spec->long_name, "");
+      out.set(spec->long_name, "");
       return {};
     }
     if (inline_value) {
-      out.Set(spec->long_name, std::string(*inline_value));
+      out.set(spec->long_name, std::string(*inline_value));
       return {};
     }
     if (i + 1 >= argv_.size()) return fmt::format("option --{} needs a value ({})", body, spec->value_name);
-    out.Set(spec->long_name, argv_[++i]);
+    out.set(spec->long_name, argv_[++i]);
     return {};
   }
 
   // Short options may be clustered (`-qd`); one that takes a value ends the
   // cluster and takes the rest of the word or, if none, the next word.
-  std::string Short(ParsedArgs& out, size_t& i) {
+  std::string short_options(ParsedArgs& out, size_t& i) {
     std::string_view body = std::string_view(argv_[i]).substr(1);
     for (size_t k = 0; k < body.size(); ++k) {
-      const OptionSpec* spec = FindShort(specs_, body[k]);
+      const OptionSpec* spec = find_short(specs_, body[k]);
       if (spec == nullptr) return fmt::format("unknown option -{}", body[k]);
       if (!spec->takes_value()) {
-        out.Set(spec->long_name, "");
+        out.set(spec->long_name, "");
         continue;
       }
       if (k + 1 < body.size()) {
-        out.Set(spec->long_name, std::string(body.substr(k + 1)));
+        out.set(spec->long_name, std::string(body.substr(k + 1)));
       } else if (i + 1 < argv_.size()) {
-        out.Set(spec->long_name, argv_[++i]);
+        out.set(spec->long_name, argv_[++i]);
       } else {
         return fmt::format("option -{} needs a value ({})", body[k], spec->value_name);
       }
@@ -131,12 +131,12 @@ class Parser {
 
 }  // namespace
 
-ParseResult ParseArgs(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
-                      ParseMode mode) {
-  return Parser(specs, argv, mode).Run();
+ParseResult parse_args(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
+                       ParseMode mode) {
+  return Parser(specs, argv, mode).run();
 }
 
-std::string FormatOptionHelp(std::span<const OptionSpec* const> specs) {
+std::string format_option_help(std::span<const OptionSpec* const> specs) {
   std::vector<std::string> left;
   size_t width = 0;
   for (const OptionSpec* spec : specs) {

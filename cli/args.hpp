@@ -26,15 +26,15 @@ struct OptionSpec {
 class ParsedArgs {
  public:
   // Options are keyed by their long name whichever form was used.
-  bool Has(std::string_view long_name) const;
+  bool has(std::string_view long_name) const;
   // The last value given for the option (later occurrences override, as usual).
-  std::optional<std::string> Value(std::string_view long_name) const;
+  std::optional<std::string> value(std::string_view long_name) const;
   // Every value given for a repeatable option, in command-line order.
-  std::vector<std::string> Values(std::string_view long_name) const;
+  std::vector<std::string> values(std::string_view long_name) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
-  void Set(std::string_view long_name, std::string value);
-  void AddPositional(std::string arg) { positionals_.push_back(std::move(arg)); }
+  void set(std::string_view long_name, std::string value);
+  void add_positional(std::string arg) { positionals_.push_back(std::move(arg)); }
 
  private:
   std::map<std::string, std::string, std::less<>> values_;
@@ -59,10 +59,10 @@ struct ParseResult {
 
 // `specs` are searched in order, so a command's own options shadow global ones
 // with the same name when the caller lists the command's first.
-ParseResult ParseArgs(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
-                      ParseMode mode);
+ParseResult parse_args(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
+                       ParseMode mode);
 
 // Renders "  -q, --quiet          help" lines, aligned, for --help output.
-std::string FormatOptionHelp(std::span<const OptionSpec* const> specs);
+std::string format_option_help(std::span<const OptionSpec* const> specs);
 
 }  // namespace berth::cli

@@ -34,7 +34,7 @@ class UniqueFd {
 
 // Only called once gRPC has failed to connect, to learn why: gRPC does not
 // expose the errno of its last attempt. Returns 0 when the socket accepts.
-int ProbeSocket(const std::string& path) {
+int probe_socket(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) return ENAMETOOLONG;
@@ -45,7 +45,7 @@ int ProbeSocket(const std::string& path) {
   return 0;
 }
 
-std::string Describe(int err) {
+std::string describe(int err) {
   std::string text = std::strerror(err);
   if (err == ENOENT || err == ECONNREFUSED) text += " (is the daemon running?)";
   return text;
@@ -53,14 +53,14 @@ std::string Describe(int err) {
 
 }  // namespace
 
-std::optional<std::string> SocketPath(std::string_view address) {
+std::optional<std::string> socket_path(std::string_view address) {
   constexpr std::string_view kUnix = "unix://";
   if (address.starts_with(kUnix)) address.remove_prefix(kUnix.size());
   if (address.empty() || address.find("://") != std::string_view::npos) return std::nullopt;
   return std::string(address);
 }
 
-std::string_view CodeName(grpc::StatusCode code) {
+std::string_view code_name(grpc::StatusCode code) {
   static constexpr std::array<std::string_view, 17> kNames = {
       "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
       "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
@@ -80,33 +80,33 @@ Client::Client(std::string socket_path, std::string ns, std::chrono::millisecond
   channel_ = grpc::CreateCustomChannel("unix:" + socket_path_, grpc::InsecureChannelCredentials(), args);
 }
 
-grpc::Status Client::Connect() {
-  if (!connected_) connected_ = WaitUntilReady();
+grpc::Status Client::connect() {
+  if (!connected_) connected_ = wait_until_ready();
   return *connected_;
 }
 
-void Client::Prepare(grpc::ClientContext& context) const {
+void Client::prepare(grpc::ClientContext& context) const {
   context.AddMetadata("containerd-namespace", namespace_);
 }
 
-grpc::Status Client::WaitUntilReady() {
+grpc::Status Client::wait_until_ready() {
   const auto deadline = std::chrono::system_clock::now() + connect_timeout_;
   grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
   while (state != GRPC_CHANNEL_READY) {
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE) {
       // A socket that accepts may belong to a daemon that has just started:
       // then let gRPC's backoff retry until the deadline.
-      if (int err = ProbeSocket(socket_path_); err != 0) return Unreachable(Describe(err));
+      if (int err = probe_socket(socket_path_); err != 0) return unreachable(describe(err));
     }
     if (!channel_->WaitForStateChange(state, deadline)) {
-      return Unreachable(fmt::format("no gRPC connection within {:.3g}s", connect_timeout_.count() / 1000.0));
+      return unreachable(fmt::format("no gRPC connection within {:.3g}s", connect_timeout_.count() / 1000.0));
     }
     state = channel_->GetState(/*try_to_connect=*/true);
   }
   return grpc::Status::OK;
 }
 
-grpc::Status Client::Unreachable(std::string_view why) const {
+grpc::Status Client::unreachable(std::string_view why) const {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                       fmt::format("cannot connect to {}: {}", socket_path_, why));
 }

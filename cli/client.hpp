@@ -14,10 +14,10 @@ namespace berth::cli {
 
 // The unix socket path named by `address` ("/p", "unix:///p" or "unix://p"),
 // or nullopt when it names something else (only unix sockets are served).
-std::optional<std::string> SocketPath(std::string_view address);
+std::optional<std::string> socket_path(std::string_view address);
 
 // gRPC's canonical code names as Go (and so `ctr`) spells them: "NotFound".
-std::string_view CodeName(grpc::StatusCode code);
+std::string_view code_name(grpc::StatusCode code);
 
 class Client {
  public:
@@ -26,20 +26,20 @@ class Client {
   // Waits for the daemon on the first call; later calls return that outcome.
   // Errors the user has to fix (no socket, nothing listening, no permission)
   // fail at once instead of being retried until the timeout, as ctr does.
-  grpc::Status Connect();
+  grpc::Status connect();
 
   // Sets what every request carries: containerd scopes nearly every object by
   // the `containerd-namespace` header, and ctr sends it on every call, even
   // to services that ignore it (version, introspection, namespaces).
-  void Prepare(grpc::ClientContext& context) const;
+  void prepare(grpc::ClientContext& context) const;
 
   // One unary RPC: `client.Call(&Service::Stub::Method, request, &response)`.
   template <typename Stub, typename Request, typename Response>
-  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+  grpc::Status call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                     const Request& request, Response* response) {
-    if (grpc::Status status = Connect(); !status.ok()) return status;
+    if (grpc::Status status = connect(); !status.ok()) return status;
     grpc::ClientContext context;
-    Prepare(context);
+    prepare(context);
     Stub stub(channel_);
     return (stub.*method)(&context, request, response);
   }
@@ -52,8 +52,8 @@ class Client {
   bool unreachable() const { return connected_ && !connected_->ok(); }
 
  private:
-  grpc::Status WaitUntilReady();
-  grpc::Status Unreachable(std::string_view why) const;
+  grpc::Status wait_until_ready();
+  grpc::Status unreachable(std::string_view why) const;
 
   std::string socket_path_;
   std::string namespace_;

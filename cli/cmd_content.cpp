@@ -29,12 +29,12 @@ using Stub = content::Content::Stub;
 
 constexpr size_t kChunkBytes = 1 << 20;  // what ctr writes per WRITE message
 
-int RunList(Invocation& inv) {
-  if (auto status = inv.client().Connect(); !status.ok()) return inv.Fail("list content", status);
+int run_list(Invocation& inv) {
+  if (auto status = inv.client().connect(); !status.ok()) return inv.fail("list content", status);
   content::ListContentRequest request;
   for (const std::string& filter : inv.positionals()) request.add_filters(filter);
   grpc::ClientContext context;
-  inv.client().Prepare(context);
+  inv.client().prepare(context);
   Stub stub(inv.client().channel());
   auto reader = stub.List(&context, request);
   std::vector<content::Info> infos;
@@ -42,48 +42,48 @@ int RunList(Invocation& inv) {
   while (reader->Read(&response)) {
     for (auto& info : *response.mutable_info()) infos.push_back(std::move(info));
   }
-  if (auto status = reader->Finish(); !status.ok()) return inv.Fail("list content", status);
+  if (auto status = reader->Finish(); !status.ok()) return inv.fail("list content", status);
   std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.digest() < b.digest(); });
 
   const auto now = std::chrono::system_clock::now();
-  if (inv.args().Has("quiet")) {
+  if (inv.args().has("quiet")) {
     for (const auto& info : infos) fmt::print("{}\n", info.digest());
   } else if (inv.json()) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::array();
     for (const auto& info : infos) {
       doc.push_back({{"digest", info.digest()},
                      {"size", info.size()},
-                     {"created_at", Rfc3339(info.created_at())},
-                     {"updated_at", Rfc3339(info.updated_at())},
-                     {"labels", LabelMap(info.labels())}});
+                     {"created_at", rfc3339(info.created_at())},
+                     {"updated_at", rfc3339(info.updated_at())},
+                     {"labels", label_map(info.labels())}});
     }
-    PrintJson(doc);
+    print_json(doc);
   } else {
     Table table({"DIGEST", "SIZE", "AGE", "LABELS"});
     for (const auto& info : infos) {
-      table.AddRow({info.digest(), std::to_string(info.size()),
-                    HumanDuration(now - ToTimePoint(info.created_at())), JoinLabelMap(info.labels())});
+      table.add_row({info.digest(), std::to_string(info.size()),
+                     human_duration(now - to_time_point(info.created_at())), join_label_map(info.labels())});
     }
-    table.Print();
+    table.print();
   }
   std::fflush(stdout);
   return kExitOk;
 }
 
-int RunGet(Invocation& inv) {
+int run_get(Invocation& inv) {
   const std::string& digest = inv.positionals().front();
   const std::string what = fmt::format("get content {}", digest);
   // Info first, so a missing blob fails before anything reaches stdout.
   content::InfoRequest info_request;
   info_request.set_digest(digest);
   content::InfoResponse info;
-  if (auto status = inv.client().Call(&Stub::Info, info_request, &info); !status.ok())
-    return inv.Fail(what, status);
+  if (auto status = inv.client().call(&Stub::Info, info_request, &info); !status.ok())
+    return inv.fail(what, status);
 
   content::ReadContentRequest request;
   request.set_digest(digest);
   grpc::ClientContext context;
-  inv.client().Prepare(context);
+  inv.client().prepare(context);
   Stub stub(inv.client().channel());
   auto reader = stub.Read(&context, request);
   content::ReadContentResponse response;
@@ -97,7 +97,7 @@ int RunGet(Invocation& inv) {
     }
     written += static_cast<int64_t>(response.data().size());
   }
-  if (auto status = reader->Finish(); !status.ok()) return inv.Fail(what, status);
+  if (auto status = reader->Finish(); !status.ok()) return inv.fail(what, status);
   if (written != info.info().size()) {
     fmt::print(stderr, "berth: {}: read {} bytes, expected {}\n", what, written, info.info().size());
     return kExitFailure;
@@ -105,28 +105,28 @@ int RunGet(Invocation& inv) {
   return kExitOk;
 }
 
-bool ParseSize(const std::string& text, int64_t& out) {
+bool parse_size(const std::string& text, int64_t& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && out >= 0;
 }
 
-int RunIngest(Invocation& inv) {
+int run_ingest(Invocation& inv) {
   const std::string& ref = inv.positionals().front();
   const std::string what = fmt::format("ingest {}", ref);
-  std::string expected = inv.args().Value("expected-digest").value_or("");
+  std::string expected = inv.args().value("expected-digest").value_or("");
   int64_t expected_size = 0;
-  if (auto size = inv.args().Value("expected-size")) {
-    if (!ParseSize(*size, expected_size)) {
-      return inv.UsageError(fmt::format("--expected-size {:?} is not a non-negative number", *size));
+  if (auto size = inv.args().value("expected-size")) {
+    if (!parse_size(*size, expected_size)) {
+      return inv.usage_error(fmt::format("--expected-size {:?} is not a non-negative number", *size));
     }
   }
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabelArgs(inv.args().Values("label"), labels, error)) return inv.UsageError(error);
+  if (!parse_label_args(inv.args().values("label"), labels, error)) return inv.usage_error(error);
 
-  if (auto status = inv.client().Connect(); !status.ok()) return inv.Fail(what, status);
+  if (auto status = inv.client().connect(); !status.ok()) return inv.fail(what, status);
   grpc::ClientContext context;
-  inv.client().Prepare(context);
+  inv.client().prepare(context);
   Stub stub(inv.client().channel());
   auto stream = stub.Write(&context);
   content::WriteContentResponse response;
@@ -142,7 +142,7 @@ int RunIngest(Invocation& inv) {
   };
   auto fail = [&](const grpc::Status& fallback) {
     grpc::Status status = finish();
-    return inv.Fail(what, status.ok() ? fallback : status);
+    return inv.fail(what, status.ok() ? fallback : status);
   };
   auto broken = grpc::Status(grpc::StatusCode::UNKNOWN, "the write stream ended early");
 
@@ -158,7 +158,7 @@ int RunIngest(Invocation& inv) {
       fmt::print("{}\n", expected);
       return kExitOk;
     }
-    return inv.Fail(what, status.ok() ? broken : status);
+    return inv.fail(what, status.ok() ? broken : status);
   }
 
   // An interrupted ingest of the same ref resumes where it stopped: skip
@@ -198,24 +198,24 @@ int RunIngest(Invocation& inv) {
   commit.set_expected(expected);
   commit.mutable_labels()->insert(labels.begin(), labels.end());
   if (!stream->Write(commit) || !stream->Read(&response)) return fail(broken);
-  if (auto status = finish(); !status.ok()) return inv.Fail(what, status);
+  if (auto status = finish(); !status.ok()) return inv.fail(what, status);
   if (inv.json()) {
-    PrintJson({{"ref", ref}, {"digest", response.digest()}, {"size", offset}});
+    print_json({{"ref", ref}, {"digest", response.digest()}, {"size", offset}});
   } else {
     fmt::print("{}\n", response.digest());
   }
   return kExitOk;
 }
 
-int RunRemove(Invocation& inv) {
+int run_remove(Invocation& inv) {
   std::vector<std::string> removed;
   int exit = kExitOk;
   for (const std::string& digest : inv.positionals()) {
     content::DeleteContentRequest request;
     request.set_digest(digest);
     google::protobuf::Empty response;
-    if (auto status = inv.client().Call(&Stub::Delete, request, &response); !status.ok()) {
-      exit = inv.Fail(fmt::format("remove content {}", digest), status);
+    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
+      exit = inv.fail(fmt::format("remove content {}", digest), status);
       if (inv.client().unreachable()) break;
       continue;
     }
@@ -225,15 +225,16 @@ int RunRemove(Invocation& inv) {
       fmt::print("{}\n", digest);
     }
   }
-  if (inv.json()) PrintJson(removed);
+  if (inv.json()) print_json(removed);
   return exit;
 }
 
-int RunLabel(Invocation& inv) {
+int run_label(Invocation& inv) {
   const std::string& digest = inv.positionals().front();
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabelArgs(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
+  if (!parse_label_args(std::span(inv.positionals()).subspan(1), labels, error))
+    return inv.usage_error(error);
   if (labels.empty()) return kExitOk;  // an empty mask would replace every label
 
   content::UpdateRequest request;
@@ -243,11 +244,11 @@ int RunLabel(Invocation& inv) {
     request.mutable_update_mask()->add_paths("labels." + key);
   }
   content::UpdateResponse response;
-  if (auto status = inv.client().Call(&Stub::Update, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("label content {}", digest), status);
+  if (auto status = inv.client().call(&Stub::Update, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("label content {}", digest), status);
   }
   if (inv.json()) {
-    PrintJson({{"digest", response.info().digest()}, {"labels", LabelMap(response.info().labels())}});
+    print_json({{"digest", response.info().digest()}, {"labels", label_map(response.info().labels())}});
   } else {
     fmt::print("{}\n", response.info().digest());
   }
@@ -256,7 +257,7 @@ int RunLabel(Invocation& inv) {
 
 }  // namespace
 
-Command ContentCommand() {
+Command content_command() {
   return {
       .name = "content",
       .summary = "manage blobs in the content store",
@@ -270,7 +271,7 @@ Command ContentCommand() {
                   .description =
                       "List blobs matching any of the filters (e.g. labels.\"k\"==v), or all blobs.",
                   .options = {{'q', "quiet", "", "print only the digests"}},
-                  .run = RunList,
+                  .run = run_list,
               },
               {
                   .name = "get",
@@ -278,7 +279,7 @@ Command ContentCommand() {
                   .synopsis = "DIGEST",
                   .min_args = 1,
                   .max_args = 1,
-                  .run = RunGet,
+                  .run = run_get,
               },
               {
                   .name = "ingest",
@@ -292,7 +293,7 @@ Command ContentCommand() {
                               {'\0', "label", "KEY=VALUE", "a label for the blob (repeatable)"}},
                   .min_args = 1,
                   .max_args = 1,
-                  .run = RunIngest,
+                  .run = run_ingest,
               },
               {
                   .name = "remove",
@@ -302,7 +303,7 @@ Command ContentCommand() {
                   .description = "Remove blobs. Each failure is reported; the exit status is 1 if any blob\n"
                                  "could not be removed.",
                   .min_args = 1,
-                  .run = RunRemove,
+                  .run = run_remove,
               },
               {
                   .name = "label",
@@ -312,7 +313,7 @@ Command ContentCommand() {
                       "Set labels of a blob (a bare KEY means KEY=true); KEY= with an empty value\n"
                       "removes the label. Other labels are left as they are.",
                   .min_args = 1,
-                  .run = RunLabel,
+                  .run = run_label,
               },
           },
   };

@@ -27,7 +27,7 @@ using Stub = leases::Leases::Stub;
 constexpr std::string_view kExpireLabel = "containerd.io/gc.expire";
 
 // A Go duration ("24h", "1h30m", "90s", "1.5h", "0"). False if malformed.
-bool ParseGoDuration(std::string_view text, std::chrono::nanoseconds& out) {
+bool parse_go_duration(std::string_view text, std::chrono::nanoseconds& out) {
   if (text == "0") {
     out = std::chrono::nanoseconds(0);
     return true;
@@ -76,7 +76,7 @@ bool ParseGoDuration(std::string_view text, std::chrono::nanoseconds& out) {
 }
 
 // ctr's random lease IDs: the current nanoseconds and some random characters.
-std::string RandomId() {
+std::string random_id() {
   static constexpr std::string_view kChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::random_device rd;
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
@@ -89,78 +89,79 @@ std::string RandomId() {
   return fmt::format("{}-{}", nanos, suffix);
 }
 
-int RunCreate(Invocation& inv) {
+int run_create(Invocation& inv) {
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabelArgs(inv.positionals(), labels, error)) return inv.UsageError(error);
-  std::string expires_text = inv.args().Value("expires").value_or("24h");
+  if (!parse_label_args(inv.positionals(), labels, error)) return inv.usage_error(error);
+  std::string expires_text = inv.args().value("expires").value_or("24h");
   std::chrono::nanoseconds expires{};
-  if (!ParseGoDuration(expires_text, expires)) {
-    return inv.UsageError(fmt::format("--expires {:?} is not a duration (like 24h, 30m or 0)", expires_text));
+  if (!parse_go_duration(expires_text, expires)) {
+    return inv.usage_error(
+        fmt::format("--expires {:?} is not a duration (like 24h, 30m or 0)", expires_text));
   }
   if (expires.count() > 0) {
     labels[std::string(kExpireLabel)] =
-        Rfc3339(std::chrono::system_clock::now() +
+        rfc3339(std::chrono::system_clock::now() +
                 std::chrono::duration_cast<std::chrono::system_clock::duration>(expires));
   }
   leases::CreateRequest request;
-  request.set_id(inv.args().Value("id").value_or(RandomId()));
+  request.set_id(inv.args().value("id").value_or(random_id()));
   request.mutable_labels()->insert(labels.begin(), labels.end());
   leases::CreateResponse response;
-  if (auto status = inv.client().Call(&Stub::Create, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("create lease {}", request.id()), status);
+  if (auto status = inv.client().call(&Stub::Create, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("create lease {}", request.id()), status);
   }
   if (inv.json()) {
-    PrintJson({{"id", response.lease().id()},
-               {"created_at", Rfc3339(response.lease().created_at())},
-               {"labels", LabelMap(response.lease().labels())}});
+    print_json({{"id", response.lease().id()},
+                {"created_at", rfc3339(response.lease().created_at())},
+                {"labels", label_map(response.lease().labels())}});
   } else {
     fmt::print("{}\n", response.lease().id());
   }
   return kExitOk;
 }
 
-int RunList(Invocation& inv) {
+int run_list(Invocation& inv) {
   leases::ListRequest request;
   for (const std::string& filter : inv.positionals()) request.add_filters(filter);
   leases::ListResponse response;
-  if (auto status = inv.client().Call(&Stub::List, request, &response); !status.ok()) {
-    return inv.Fail("list leases", status);
+  if (auto status = inv.client().call(&Stub::List, request, &response); !status.ok()) {
+    return inv.fail("list leases", status);
   }
   std::vector<const leases::Lease*> sorted;
   for (const auto& lease : response.leases()) sorted.push_back(&lease);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->id() < b->id(); });
 
-  if (inv.args().Has("quiet")) {
+  if (inv.args().has("quiet")) {
     for (const auto* lease : sorted) fmt::print("{}\n", lease->id());
   } else if (inv.json()) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::array();
     for (const auto* lease : sorted) {
       doc.push_back({{"id", lease->id()},
-                     {"created_at", Rfc3339(lease->created_at())},
-                     {"labels", LabelMap(lease->labels())}});
+                     {"created_at", rfc3339(lease->created_at())},
+                     {"labels", label_map(lease->labels())}});
     }
-    PrintJson(doc);
+    print_json(doc);
   } else {
     Table table({"ID", "CREATED", "LABELS"});
     for (const auto* lease : sorted) {
-      table.AddRow({lease->id(), Rfc3339(lease->created_at()), JoinLabelMap(lease->labels())});
+      table.add_row({lease->id(), rfc3339(lease->created_at()), join_label_map(lease->labels())});
     }
-    table.Print();
+    table.print();
   }
   return kExitOk;
 }
 
-int RunRemove(Invocation& inv) {
+int run_remove(Invocation& inv) {
   std::vector<std::string> removed;
   int exit = kExitOk;
   for (const std::string& id : inv.positionals()) {
     leases::DeleteRequest request;
     request.set_id(id);
-    request.set_sync(inv.args().Has("sync"));
+    request.set_sync(inv.args().has("sync"));
     google::protobuf::Empty response;
-    if (auto status = inv.client().Call(&Stub::Delete, request, &response); !status.ok()) {
-      exit = inv.Fail(fmt::format("remove lease {}", id), status);
+    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
+      exit = inv.fail(fmt::format("remove lease {}", id), status);
       if (inv.client().unreachable()) break;
       continue;
     }
@@ -170,13 +171,13 @@ int RunRemove(Invocation& inv) {
       fmt::print("{}\n", id);
     }
   }
-  if (inv.json()) PrintJson(removed);
+  if (inv.json()) print_json(removed);
   return exit;
 }
 
 }  // namespace
 
-Command LeasesCommand() {
+Command leases_command() {
   return {
       .name = "leases",
       .aliases = {"lease"},
@@ -193,7 +194,7 @@ Command LeasesCommand() {
                   .options = {{'\0', "id", "ID", "the lease ID (default: a random one)"},
                               {'x', "expires", "DURATION",
                                "expire the lease after this long (default 24h; 0: never)"}},
-                  .run = RunCreate,
+                  .run = run_create,
               },
               {
                   .name = "list",
@@ -201,7 +202,7 @@ Command LeasesCommand() {
                   .summary = "list leases",
                   .synopsis = "[FILTER...]",
                   .options = {{'q', "quiet", "", "print only the lease IDs"}},
-                  .run = RunList,
+                  .run = run_list,
               },
               {
                   .name = "remove",
@@ -213,7 +214,7 @@ Command LeasesCommand() {
                       "could not be removed.",
                   .options = {{'\0', "sync", "", "wait for garbage collection to finish"}},
                   .min_args = 1,
-                  .run = RunRemove,
+                  .run = run_remove,
               },
           },
   };

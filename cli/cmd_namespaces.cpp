@@ -21,35 +21,36 @@ namespace {
 namespace namespaces = containerd::services::namespaces::v1;
 using Stub = namespaces::Namespaces::Stub;
 
-int RunCreate(Invocation& inv) {
+int run_create(Invocation& inv) {
   const std::string& name = inv.positionals().front();
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabelArgs(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
+  if (!parse_label_args(std::span(inv.positionals()).subspan(1), labels, error))
+    return inv.usage_error(error);
 
   namespaces::CreateNamespaceRequest request;
   request.mutable_namespace_()->set_name(name);
   request.mutable_namespace_()->mutable_labels()->insert(labels.begin(), labels.end());
   namespaces::CreateNamespaceResponse response;
-  if (auto status = inv.client().Call(&Stub::Create, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("create namespace {}", name), status);
+  if (auto status = inv.client().call(&Stub::Create, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("create namespace {}", name), status);
   }
   return kExitOk;
 }
 
-int RunList(Invocation& inv) {
+int run_list(Invocation& inv) {
   namespaces::ListNamespacesRequest request;
   namespaces::ListNamespacesResponse response;
   // ctr follows List with a Get per namespace because its Go client drops the
   // labels List already returns; one call is enough.
-  if (auto status = inv.client().Call(&Stub::List, request, &response); !status.ok()) {
-    return inv.Fail("list namespaces", status);
+  if (auto status = inv.client().call(&Stub::List, request, &response); !status.ok()) {
+    return inv.fail("list namespaces", status);
   }
   std::vector<const namespaces::Namespace*> sorted;
   for (const auto& ns : response.namespaces()) sorted.push_back(&ns);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name() < b->name(); });
 
-  if (inv.args().Has("quiet")) {
+  if (inv.args().has("quiet")) {
     for (const auto* ns : sorted) fmt::print("{}\n", ns->name());
   } else if (inv.json()) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::array();
@@ -58,23 +59,24 @@ int RunList(Invocation& inv) {
           {{"name", ns->name()},
            {"labels", std::map<std::string, std::string>(ns->labels().begin(), ns->labels().end())}});
     }
-    PrintJson(doc);
+    print_json(doc);
   } else {
     Table table({"NAME", "LABELS"});
     for (const auto* ns : sorted) {
-      std::string labels = JoinLabelMap(ns->labels());
-      table.AddRow({ns->name(), labels.empty() ? "-" : labels});
+      std::string labels = join_label_map(ns->labels());
+      table.add_row({ns->name(), labels.empty() ? "-" : labels});
     }
-    table.Print();
+    table.print();
   }
   return kExitOk;
 }
 
-int RunLabel(Invocation& inv) {
+int run_label(Invocation& inv) {
   const std::string& name = inv.positionals().front();
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabelArgs(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
+  if (!parse_label_args(std::span(inv.positionals()).subspan(1), labels, error))
+    return inv.usage_error(error);
   // With no paths in the mask, Update would replace the whole label set
   // (clearing it here), so no labels means nothing to do, as in ctr.
   if (labels.empty()) return kExitOk;
@@ -88,13 +90,13 @@ int RunLabel(Invocation& inv) {
     request.mutable_update_mask()->add_paths("labels." + key);
   }
   namespaces::UpdateNamespaceResponse response;
-  if (auto status = inv.client().Call(&Stub::Update, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("label namespace {}", name), status);
+  if (auto status = inv.client().call(&Stub::Update, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("label namespace {}", name), status);
   }
   return kExitOk;
 }
 
-int RunRemove(Invocation& inv) {
+int run_remove(Invocation& inv) {
   // Unlike ctr, a namespace that does not exist is reported: `rm` of a typo
   // should not look like success.
   std::vector<std::string> removed;
@@ -103,8 +105,8 @@ int RunRemove(Invocation& inv) {
     namespaces::DeleteNamespaceRequest request;
     request.set_name(name);
     google::protobuf::Empty response;
-    if (auto status = inv.client().Call(&Stub::Delete, request, &response); !status.ok()) {
-      exit = inv.Fail(fmt::format("remove namespace {}", name), status);
+    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
+      exit = inv.fail(fmt::format("remove namespace {}", name), status);
       if (inv.client().unreachable()) break;  // every other name would fail the same way
       continue;
     }
@@ -114,13 +116,13 @@ int RunRemove(Invocation& inv) {
       fmt::print("{}\n", name);
     }
   }
-  if (inv.json()) PrintJson(removed);
+  if (inv.json()) print_json(removed);
   return exit;
 }
 
 }  // namespace
 
-Command NamespacesCommand() {
+Command namespaces_command() {
   return {
       .name = "namespaces",
       .aliases = {"namespace", "ns"},
@@ -135,7 +137,7 @@ Command NamespacesCommand() {
                   .description = "Create a namespace with the given labels (a bare KEY means KEY=true).\n"
                                  "The name must not be in use.",
                   .min_args = 1,
-                  .run = RunCreate,
+                  .run = run_create,
               },
               {
                   .name = "list",
@@ -143,7 +145,7 @@ Command NamespacesCommand() {
                   .summary = "list namespaces and their labels",
                   .options = {{'q', "quiet", "", "print only the namespace names"}},
                   .max_args = 0,
-                  .run = RunList,
+                  .run = run_list,
               },
               {
                   .name = "label",
@@ -152,7 +154,7 @@ Command NamespacesCommand() {
                   .description = "Set labels of a namespace (a bare KEY means KEY=true); KEY= with an empty\n"
                                  "value removes the label. Other labels are left as they are.",
                   .min_args = 1,
-                  .run = RunLabel,
+                  .run = run_label,
               },
               {
                   .name = "remove",
@@ -163,7 +165,7 @@ Command NamespacesCommand() {
                       "Remove namespaces, which must be empty. Each failure is reported; the exit\n"
                       "status is 1 if any namespace could not be removed.",
                   .min_args = 1,
-                  .run = RunRemove,
+                  .run = run_remove,
               },
           },
   };

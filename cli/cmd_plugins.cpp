@@ -18,7 +18,7 @@ namespace {
 namespace introspection = containerd::services::introspection::v1;
 
 // containerd's platforms.Format: "os/arch/variant" without empty parts.
-std::string FormatPlatform(const containerd::types::Platform& p) {
+std::string format_platform(const containerd::types::Platform& p) {
   if (p.os().empty()) return "unknown";
   std::string text = p.os();
   for (const std::string& part : {p.architecture(), p.variant()}) {
@@ -28,49 +28,49 @@ std::string FormatPlatform(const containerd::types::Platform& p) {
 }
 
 // Sorted and without repeats, as ctr prints them.
-std::vector<std::string> Platforms(const introspection::Plugin& plugin) {
+std::vector<std::string> platform_names(const introspection::Plugin& plugin) {
   std::set<std::string> unique;
-  for (const auto& p : plugin.platforms()) unique.insert(FormatPlatform(p));
+  for (const auto& p : plugin.platforms()) unique.insert(format_platform(p));
   return {unique.begin(), unique.end()};
 }
 
 // A plugin that declined to load (e.g. a snapshotter on an unsupported
 // filesystem) reports containerd's plugin.ErrSkipPlugin, "skip plugin": that
 // is not an error, and ctr tells the two apart by this text too.
-std::string_view PluginStatus(const introspection::Plugin& plugin) {
+std::string_view plugin_status(const introspection::Plugin& plugin) {
   if (!plugin.has_init_err()) return "ok";
   return plugin.init_err().message().find("skip plugin") != std::string::npos ? "skip" : "error";
 }
 
-std::string_view ErrorCodeName(int code) { return CodeName(static_cast<grpc::StatusCode>(code)); }
+std::string_view error_code_name(int code) { return code_name(static_cast<grpc::StatusCode>(code)); }
 
-std::vector<std::pair<std::string, std::string>> SortedExports(const introspection::Plugin& plugin) {
+std::vector<std::pair<std::string, std::string>> sorted_exports(const introspection::Plugin& plugin) {
   std::vector<std::pair<std::string, std::string>> exports(plugin.exports().begin(), plugin.exports().end());
   std::sort(exports.begin(), exports.end());
   return exports;
 }
 
-nlohmann::ordered_json ToJson(const introspection::Plugin& plugin) {
+nlohmann::ordered_json to_json(const introspection::Plugin& plugin) {
   nlohmann::ordered_json exports = nlohmann::ordered_json::object();
-  for (const auto& [key, value] : SortedExports(plugin)) exports[key] = value;
+  for (const auto& [key, value] : sorted_exports(plugin)) exports[key] = value;
   nlohmann::ordered_json error = nullptr;
   if (plugin.has_init_err()) {
-    error = {{"code", ErrorCodeName(plugin.init_err().code())}, {"message", plugin.init_err().message()}};
+    error = {{"code", error_code_name(plugin.init_err().code())}, {"message", plugin.init_err().message()}};
   }
   return {
       {"type", plugin.type()},
       {"id", plugin.id()},
       {"requires", std::vector<std::string>(plugin.requires_().begin(), plugin.requires_().end())},
-      {"platforms", Platforms(plugin)},
+      {"platforms", platform_names(plugin)},
       {"exports", std::move(exports)},
       {"capabilities", std::vector<std::string>(plugin.capabilities().begin(), plugin.capabilities().end())},
-      {"status", PluginStatus(plugin)},
+      {"status", plugin_status(plugin)},
       {"error", std::move(error)},
   };
 }
 
 // `ctr plugins ls -d`: one block per plugin, only the parts it has.
-std::string Detailed(const introspection::Plugin& plugin) {
+std::string detailed(const introspection::Plugin& plugin) {
   constexpr int kLabelWidth = 14;
   std::string text;
   auto field = [&](std::string_view label, std::string_view value) {
@@ -84,14 +84,15 @@ std::string Detailed(const introspection::Plugin& plugin) {
     field("Requires:", "");
     for (const std::string& r : plugin.requires_()) field("", r);
   }
-  if (plugin.platforms_size() > 0) field("Platforms:", fmt::format("{}", fmt::join(Platforms(plugin), ",")));
+  if (plugin.platforms_size() > 0)
+    field("Platforms:", fmt::format("{}", fmt::join(platform_names(plugin), ",")));
   if (plugin.exports_size() > 0) {
     field("Exports:", "");
-    const auto exports = SortedExports(plugin);
+    const auto exports = sorted_exports(plugin);
     size_t width = 0;
-    for (const auto& [key, value] : exports) width = std::max(width, DisplayWidth(key));
+    for (const auto& [key, value] : exports) width = std::max(width, display_width(key));
     for (const auto& [key, value] : exports) {
-      field("", fmt::format("{}{}   {}", key, std::string(width - DisplayWidth(key), ' '), value));
+      field("", fmt::format("{}{}   {}", key, std::string(width - display_width(key), ' '), value));
     }
   }
   if (plugin.capabilities_size() > 0) {
@@ -99,46 +100,46 @@ std::string Detailed(const introspection::Plugin& plugin) {
   }
   if (plugin.has_init_err()) {
     field("Error:", "");
-    field("", fmt::format("Code:     {}", ErrorCodeName(plugin.init_err().code())));
+    field("", fmt::format("Code:     {}", error_code_name(plugin.init_err().code())));
     field("", fmt::format("Message:  {}", plugin.init_err().message()));
   }
   return text;
 }
 
-int RunList(Invocation& inv) {
+int run_list(Invocation& inv) {
   introspection::PluginsRequest request;
   // Passed through untouched: the daemon parses containerd's filter syntax.
   for (const std::string& filter : inv.positionals()) request.add_filters(filter);
   introspection::PluginsResponse response;
-  auto status = inv.client().Call(&introspection::Introspection::Stub::Plugins, request, &response);
-  if (!status.ok()) return inv.Fail("list plugins", status);
+  auto status = inv.client().call(&introspection::Introspection::Stub::Plugins, request, &response);
+  if (!status.ok()) return inv.fail("list plugins", status);
 
-  if (inv.args().Has("quiet")) {
+  if (inv.args().has("quiet")) {
     for (const auto& plugin : response.plugins()) fmt::print("{}\n", plugin.id());
   } else if (inv.json()) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::array();
-    for (const auto& plugin : response.plugins()) doc.push_back(ToJson(plugin));
-    PrintJson(doc);
-  } else if (inv.args().Has("detailed")) {
+    for (const auto& plugin : response.plugins()) doc.push_back(to_json(plugin));
+    print_json(doc);
+  } else if (inv.args().has("detailed")) {
     std::vector<std::string> blocks;
-    for (const auto& plugin : response.plugins()) blocks.push_back(Detailed(plugin));
+    for (const auto& plugin : response.plugins()) blocks.push_back(detailed(plugin));
     fmt::print("{}", fmt::join(blocks, "\n"));
   } else {
     Table table({"TYPE", "ID", "PLATFORMS", "STATUS"});
     for (const auto& plugin : response.plugins()) {
-      std::vector<std::string> platforms = Platforms(plugin);
-      table.AddRow({plugin.type(), plugin.id(),
-                    platforms.empty() ? "-" : fmt::format("{}", fmt::join(platforms, ",")),
-                    std::string(PluginStatus(plugin))});
+      std::vector<std::string> platforms = platform_names(plugin);
+      table.add_row({plugin.type(), plugin.id(),
+                     platforms.empty() ? "-" : fmt::format("{}", fmt::join(platforms, ",")),
+                     std::string(plugin_status(plugin))});
     }
-    table.Print();
+    table.print();
   }
   return kExitOk;
 }
 
 }  // namespace
 
-Command PluginsCommand() {
+Command plugins_command() {
   return {
       .name = "plugins",
       .aliases = {"plugin"},
@@ -160,7 +161,7 @@ Command PluginsCommand() {
                           {'d', "detailed", "",
                            "print everything about each plugin, including why it failed"},
                       },
-                  .run = RunList,
+                  .run = run_list,
               },
           },
   };

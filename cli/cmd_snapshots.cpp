@@ -26,13 +26,13 @@ using Stub = snapshots::Snapshots::Stub;
 const OptionSpec kSnapshotterOption{'s', "snapshotter", "NAME",
                                     "the snapshotter (default: $BERTH_SNAPSHOTTER, else overlayfs)"};
 
-std::string Snapshotter(const Invocation& inv) {
-  if (auto v = inv.args().Value("snapshotter")) return *v;
+std::string snapshotter(const Invocation& inv) {
+  if (auto v = inv.args().value("snapshotter")) return *v;
   if (const char* env = std::getenv("BERTH_SNAPSHOTTER"); env != nullptr && *env != '\0') return env;
   return "overlayfs";
 }
 
-std::string KindName(snapshots::Kind kind) {
+std::string kind_name(snapshots::Kind kind) {
   switch (kind) {
     case snapshots::VIEW:
       return "View";
@@ -46,7 +46,7 @@ std::string KindName(snapshots::Kind kind) {
 }
 
 // Sizes as ctr prints them: 1024-based, one decimal ("4.0 KiB").
-std::string HumanSize(int64_t bytes) {
+std::string human_size(int64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   double v = static_cast<double>(bytes);
   size_t unit = 0;
@@ -57,18 +57,18 @@ std::string HumanSize(int64_t bytes) {
   return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, kUnits[unit]);
 }
 
-nlohmann::ordered_json InfoJson(const snapshots::Info& info) {
+nlohmann::ordered_json info_json(const snapshots::Info& info) {
   return {{"name", info.name()},
           {"parent", info.parent()},
-          {"kind", KindName(info.kind())},
-          {"created_at", Rfc3339(info.created_at())},
-          {"updated_at", Rfc3339(info.updated_at())},
-          {"labels", LabelMap(info.labels())}};
+          {"kind", kind_name(info.kind())},
+          {"created_at", rfc3339(info.created_at())},
+          {"updated_at", rfc3339(info.updated_at())},
+          {"labels", label_map(info.labels())}};
 }
 
 // `mount -t TYPE SOURCE TARGET -o OPTIONS`, as ctr prints mounts.
-void PrintMounts(const google::protobuf::RepeatedPtrField<containerd::types::Mount>& mounts,
-                 const std::string& target, bool json) {
+void print_mounts(const google::protobuf::RepeatedPtrField<containerd::types::Mount>& mounts,
+                  const std::string& target, bool json) {
   if (json) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::array();
     for (const auto& m : mounts) {
@@ -77,7 +77,7 @@ void PrintMounts(const google::protobuf::RepeatedPtrField<containerd::types::Mou
                      {"target", m.target()},
                      {"options", std::vector<std::string>(m.options().begin(), m.options().end())}});
     }
-    PrintJson(doc);
+    print_json(doc);
     return;
   }
   for (const auto& m : mounts) {
@@ -89,17 +89,17 @@ void PrintMounts(const google::protobuf::RepeatedPtrField<containerd::types::Mou
 }
 
 // Every snapshot matching `filters`, sorted by name; false (after reporting) on failure.
-bool ListAll(Invocation& inv, const std::vector<std::string>& filters, std::vector<snapshots::Info>& out,
-             int& exit) {
-  if (auto status = inv.client().Connect(); !status.ok()) {
-    exit = inv.Fail("list snapshots", status);
+bool list_all(Invocation& inv, const std::vector<std::string>& filters, std::vector<snapshots::Info>& out,
+              int& exit) {
+  if (auto status = inv.client().connect(); !status.ok()) {
+    exit = inv.fail("list snapshots", status);
     return false;
   }
   snapshots::ListSnapshotsRequest request;
-  request.set_snapshotter(Snapshotter(inv));
+  request.set_snapshotter(snapshotter(inv));
   for (const auto& f : filters) request.add_filters(f);
   grpc::ClientContext context;
-  inv.client().Prepare(context);
+  inv.client().prepare(context);
   Stub stub(inv.client().channel());
   auto reader = stub.List(&context, request);
   snapshots::ListSnapshotsResponse response;
@@ -107,101 +107,101 @@ bool ListAll(Invocation& inv, const std::vector<std::string>& filters, std::vect
     for (auto& info : *response.mutable_info()) out.push_back(std::move(info));
   }
   if (auto status = reader->Finish(); !status.ok()) {
-    exit = inv.Fail("list snapshots", status);
+    exit = inv.fail("list snapshots", status);
     return false;
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
   return true;
 }
 
-int RunList(Invocation& inv) {
+int run_list(Invocation& inv) {
   std::vector<snapshots::Info> infos;
   int exit = kExitOk;
-  if (!ListAll(inv, inv.positionals(), infos, exit)) return exit;
-  if (inv.args().Has("quiet")) {
+  if (!list_all(inv, inv.positionals(), infos, exit)) return exit;
+  if (inv.args().has("quiet")) {
     for (const auto& info : infos) fmt::print("{}\n", info.name());
   } else if (inv.json()) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::array();
-    for (const auto& info : infos) doc.push_back(InfoJson(info));
-    PrintJson(doc);
+    for (const auto& info : infos) doc.push_back(info_json(info));
+    print_json(doc);
   } else {
     Table table({"KEY", "PARENT", "KIND"});
-    for (const auto& info : infos) table.AddRow({info.name(), info.parent(), KindName(info.kind())});
-    table.Print();
+    for (const auto& info : infos) table.add_row({info.name(), info.parent(), kind_name(info.kind())});
+    table.print();
   }
   return kExitOk;
 }
 
-bool LabelOptions(Invocation& inv, std::map<std::string, std::string>& labels) {
+bool label_options(Invocation& inv, std::map<std::string, std::string>& labels) {
   std::string error;
-  const auto values = inv.args().Values("label");
-  if (!ParseLabelArgs(values, labels, error)) {
-    (void)inv.UsageError(error);
+  const auto values = inv.args().values("label");
+  if (!parse_label_args(values, labels, error)) {
+    (void)inv.usage_error(error);
     return false;
   }
   return true;
 }
 
 template <typename Request, typename Response>
-int Create(Invocation& inv, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+int create(Invocation& inv, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
            std::string_view verb) {
   const std::string& key = inv.positionals().at(0);
   std::map<std::string, std::string> labels;
-  if (!LabelOptions(inv, labels)) return kExitUsage;
+  if (!label_options(inv, labels)) return kExitUsage;
   Request request;
-  request.set_snapshotter(Snapshotter(inv));
+  request.set_snapshotter(snapshotter(inv));
   request.set_key(key);
   if (inv.positionals().size() > 1) request.set_parent(inv.positionals()[1]);
   request.mutable_labels()->insert(labels.begin(), labels.end());
   Response response;
-  if (auto status = inv.client().Call(method, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("{} snapshot {}", verb, key), status);
+  if (auto status = inv.client().call(method, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("{} snapshot {}", verb, key), status);
   }
-  if (auto target = inv.args().Value("mounts")) {
-    PrintMounts(response.mounts(), *target, inv.json());
+  if (auto target = inv.args().value("mounts")) {
+    print_mounts(response.mounts(), *target, inv.json());
   } else if (inv.json()) {
-    PrintJson({{"key", key}});
+    print_json({{"key", key}});
   } else {
     fmt::print("{}\n", key);
   }
   return kExitOk;
 }
 
-int RunPrepare(Invocation& inv) { return Create(inv, &Stub::Prepare, "prepare"); }
-int RunView(Invocation& inv) { return Create(inv, &Stub::View, "view"); }
+int run_prepare(Invocation& inv) { return create(inv, &Stub::Prepare, "prepare"); }
+int run_view(Invocation& inv) { return create(inv, &Stub::View, "view"); }
 
-int RunCommit(Invocation& inv) {
+int run_commit(Invocation& inv) {
   const std::string& name = inv.positionals()[0];
   const std::string& key = inv.positionals()[1];
   std::map<std::string, std::string> labels;
-  if (!LabelOptions(inv, labels)) return kExitUsage;
+  if (!label_options(inv, labels)) return kExitUsage;
   snapshots::CommitSnapshotRequest request;
-  request.set_snapshotter(Snapshotter(inv));
+  request.set_snapshotter(snapshotter(inv));
   request.set_name(name);
   request.set_key(key);
   request.mutable_labels()->insert(labels.begin(), labels.end());
   google::protobuf::Empty response;
-  if (auto status = inv.client().Call(&Stub::Commit, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("commit snapshot {} as {}", key, name), status);
+  if (auto status = inv.client().call(&Stub::Commit, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("commit snapshot {} as {}", key, name), status);
   }
   if (inv.json()) {
-    PrintJson({{"name", name}});
+    print_json({{"name", name}});
   } else {
     fmt::print("{}\n", name);
   }
   return kExitOk;
 }
 
-int RunRemove(Invocation& inv) {
+int run_remove(Invocation& inv) {
   int exit = kExitOk;
   std::vector<std::string> removed;
   for (const std::string& key : inv.positionals()) {
     snapshots::RemoveSnapshotRequest request;
-    request.set_snapshotter(Snapshotter(inv));
+    request.set_snapshotter(snapshotter(inv));
     request.set_key(key);
     google::protobuf::Empty response;
-    if (auto status = inv.client().Call(&Stub::Remove, request, &response); !status.ok()) {
-      exit = inv.Fail(fmt::format("remove snapshot {}", key), status);
+    if (auto status = inv.client().call(&Stub::Remove, request, &response); !status.ok()) {
+      exit = inv.fail(fmt::format("remove snapshot {}", key), status);
       if (inv.client().unreachable()) break;
       continue;
     }
@@ -211,59 +211,59 @@ int RunRemove(Invocation& inv) {
       fmt::print("{}\n", key);
     }
   }
-  if (inv.json()) PrintJson(removed);
+  if (inv.json()) print_json(removed);
   return exit;
 }
 
-int RunMounts(Invocation& inv) {
+int run_mounts(Invocation& inv) {
   const std::string& target = inv.positionals()[0];
   const std::string& key = inv.positionals()[1];
   snapshots::MountsRequest request;
-  request.set_snapshotter(Snapshotter(inv));
+  request.set_snapshotter(snapshotter(inv));
   request.set_key(key);
   snapshots::MountsResponse response;
-  if (auto status = inv.client().Call(&Stub::Mounts, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("mounts of snapshot {}", key), status);
+  if (auto status = inv.client().call(&Stub::Mounts, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("mounts of snapshot {}", key), status);
   }
-  PrintMounts(response.mounts(), target, inv.json());
+  print_mounts(response.mounts(), target, inv.json());
   return kExitOk;
 }
 
-int RunUsage(Invocation& inv) {
+int run_usage(Invocation& inv) {
   std::vector<std::string> keys = inv.positionals();
   int exit = kExitOk;
   if (keys.empty()) {
     std::vector<snapshots::Info> infos;
-    if (!ListAll(inv, {}, infos, exit)) return exit;
+    if (!list_all(inv, {}, infos, exit)) return exit;
     for (const auto& info : infos) keys.push_back(info.name());
   }
   nlohmann::ordered_json doc = nlohmann::ordered_json::array();
   Table table({"KEY", "SIZE", "INODES"});
   for (const auto& key : keys) {
     snapshots::UsageRequest request;
-    request.set_snapshotter(Snapshotter(inv));
+    request.set_snapshotter(snapshotter(inv));
     request.set_key(key);
     snapshots::UsageResponse response;
-    if (auto status = inv.client().Call(&Stub::Usage, request, &response); !status.ok()) {
-      exit = inv.Fail(fmt::format("usage of snapshot {}", key), status);
+    if (auto status = inv.client().call(&Stub::Usage, request, &response); !status.ok()) {
+      exit = inv.fail(fmt::format("usage of snapshot {}", key), status);
       if (inv.client().unreachable()) break;
       continue;
     }
     doc.push_back({{"key", key}, {"size", response.size()}, {"inodes", response.inodes()}});
-    table.AddRow({key, HumanSize(response.size()), std::to_string(response.inodes())});
+    table.add_row({key, human_size(response.size()), std::to_string(response.inodes())});
   }
   if (inv.json()) {
-    PrintJson(doc);
+    print_json(doc);
   } else {
-    table.Print();
+    table.print();
   }
   return exit;
 }
 
-int RunTree(Invocation& inv) {
+int run_tree(Invocation& inv) {
   std::vector<snapshots::Info> infos;
   int exit = kExitOk;
-  if (!ListAll(inv, {}, infos, exit)) return exit;
+  if (!list_all(inv, {}, infos, exit)) return exit;
   std::map<std::string, std::vector<std::string>> children;  // parent -> children, sorted
   std::map<std::string, const snapshots::Info*> by_name;
   for (const auto& info : infos) by_name[info.name()] = &info;
@@ -278,14 +278,14 @@ int RunTree(Invocation& inv) {
   }
   if (inv.json()) {
     std::function<nlohmann::ordered_json(const std::string&)> node = [&](const std::string& name) {
-      nlohmann::ordered_json n = {{"name", name}, {"kind", KindName(by_name[name]->kind())}};
+      nlohmann::ordered_json n = {{"name", name}, {"kind", kind_name(by_name[name]->kind())}};
       n["children"] = nlohmann::ordered_json::array();
       for (const auto& c : children[name]) n["children"].push_back(node(c));
       return n;
     };
     nlohmann::ordered_json doc = nlohmann::ordered_json::array();
     for (const auto& r : roots) doc.push_back(node(r));
-    PrintJson(doc);
+    print_json(doc);
     return kExitOk;
   }
   // Iterative, so a deep chain (128 layers and more) cannot overflow the stack.
@@ -301,38 +301,39 @@ int RunTree(Invocation& inv) {
   return kExitOk;
 }
 
-int RunInfo(Invocation& inv) {
+int run_info(Invocation& inv) {
   const std::string& key = inv.positionals()[0];
   snapshots::StatSnapshotRequest request;
-  request.set_snapshotter(Snapshotter(inv));
+  request.set_snapshotter(snapshotter(inv));
   request.set_key(key);
   snapshots::StatSnapshotResponse response;
-  if (auto status = inv.client().Call(&Stub::Stat, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("stat snapshot {}", key), status);
+  if (auto status = inv.client().call(&Stub::Stat, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("stat snapshot {}", key), status);
   }
-  PrintJson(InfoJson(response.info()));  // always JSON, as ctr prints it
+  print_json(info_json(response.info()));  // always JSON, as ctr prints it
   return kExitOk;
 }
 
-int RunLabel(Invocation& inv) {
+int run_label(Invocation& inv) {
   const std::string& key = inv.positionals().front();
   std::map<std::string, std::string> labels;
   std::string error;
-  if (!ParseLabelArgs(std::span(inv.positionals()).subspan(1), labels, error)) return inv.UsageError(error);
+  if (!parse_label_args(std::span(inv.positionals()).subspan(1), labels, error))
+    return inv.usage_error(error);
   if (labels.empty()) return kExitOk;  // an empty mask would replace every label
   snapshots::UpdateSnapshotRequest request;
-  request.set_snapshotter(Snapshotter(inv));
+  request.set_snapshotter(snapshotter(inv));
   request.mutable_info()->set_name(key);
   for (const auto& [k, v] : labels) {
     (*request.mutable_info()->mutable_labels())[k] = v;
     request.mutable_update_mask()->add_paths("labels." + k);
   }
   snapshots::UpdateSnapshotResponse response;
-  if (auto status = inv.client().Call(&Stub::Update, request, &response); !status.ok()) {
-    return inv.Fail(fmt::format("label snapshot {}", key), status);
+  if (auto status = inv.client().call(&Stub::Update, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("label snapshot {}", key), status);
   }
   if (inv.json()) {
-    PrintJson(InfoJson(response.info()));
+    print_json(info_json(response.info()));
   } else {
     fmt::print("{}\n", key);
   }
@@ -344,7 +345,7 @@ const OptionSpec kMountsOption{'\0', "mounts", "TARGET", "print the mount comman
 
 }  // namespace
 
-Command SnapshotsCommand() {
+Command snapshots_command() {
   return {
       .name = "snapshots",
       .aliases = {"snapshot"},
@@ -359,7 +360,7 @@ Command SnapshotsCommand() {
                   .description = "List the snapshots matching any of the filters (name, parent, kind,\n"
                                  "labels.\"k\"), or all of them.",
                   .options = {kSnapshotterOption, {'q', "quiet", "", "print only the keys"}},
-                  .run = RunList,
+                  .run = run_list,
               },
               {
                   .name = "prepare",
@@ -368,7 +369,7 @@ Command SnapshotsCommand() {
                   .options = {kSnapshotterOption, kLabelOption, kMountsOption},
                   .min_args = 1,
                   .max_args = 2,
-                  .run = RunPrepare,
+                  .run = run_prepare,
               },
               {
                   .name = "view",
@@ -377,7 +378,7 @@ Command SnapshotsCommand() {
                   .options = {kSnapshotterOption, kLabelOption, kMountsOption},
                   .min_args = 1,
                   .max_args = 2,
-                  .run = RunView,
+                  .run = run_view,
               },
               {
                   .name = "commit",
@@ -386,7 +387,7 @@ Command SnapshotsCommand() {
                   .options = {kSnapshotterOption, kLabelOption},
                   .min_args = 2,
                   .max_args = 2,
-                  .run = RunCommit,
+                  .run = run_commit,
               },
               {
                   .name = "remove",
@@ -398,7 +399,7 @@ Command SnapshotsCommand() {
                       "is reported; the exit status is 1 if any snapshot could not be removed.",
                   .options = {kSnapshotterOption},
                   .min_args = 1,
-                  .run = RunRemove,
+                  .run = run_remove,
               },
               {
                   .name = "mounts",
@@ -408,21 +409,21 @@ Command SnapshotsCommand() {
                   .options = {kSnapshotterOption},
                   .min_args = 2,
                   .max_args = 2,
-                  .run = RunMounts,
+                  .run = run_mounts,
               },
               {
                   .name = "usage",
                   .summary = "print the disk usage of snapshots",
                   .synopsis = "[KEY...]",
                   .options = {kSnapshotterOption},
-                  .run = RunUsage,
+                  .run = run_usage,
               },
               {
                   .name = "tree",
                   .summary = "print the snapshots as a tree",
                   .options = {kSnapshotterOption},
                   .max_args = 0,
-                  .run = RunTree,
+                  .run = run_tree,
               },
               {
                   .name = "info",
@@ -431,7 +432,7 @@ Command SnapshotsCommand() {
                   .options = {kSnapshotterOption},
                   .min_args = 1,
                   .max_args = 1,
-                  .run = RunInfo,
+                  .run = run_info,
               },
               {
                   .name = "label",
@@ -440,7 +441,7 @@ Command SnapshotsCommand() {
                   .description = "Set labels (a bare KEY means KEY=true); KEY= removes a label.",
                   .options = {kSnapshotterOption},
                   .min_args = 1,
-                  .run = RunLabel,
+                  .run = run_label,
               },
           },
   };

@@ -15,7 +15,7 @@ namespace {
 namespace introspection = containerd::services::introspection::v1;
 namespace version = containerd::services::version::v1;
 
-int RunVersion(Invocation& inv) {
+int run_version(Invocation& inv) {
   // Printed before connecting, so a client that cannot reach its daemon
   // still tells which client it is.
   if (!inv.json()) fmt::print("Client:\n  Version:  {}\n\n", BERTH_VERSION);
@@ -23,16 +23,16 @@ int RunVersion(Invocation& inv) {
   Client& client = inv.client();
   google::protobuf::Empty empty;
   version::VersionResponse server;
-  if (auto status = client.Call(&version::Version::Stub::Version, empty, &server); !status.ok()) {
-    return inv.Fail("server version", status);
+  if (auto status = client.call(&version::Version::Stub::Version, empty, &server); !status.ok()) {
+    return inv.fail("server version", status);
   }
   introspection::ServerResponse info;
-  if (auto status = client.Call(&introspection::Introspection::Stub::Server, empty, &info); !status.ok()) {
-    return inv.Fail("server info", status);
+  if (auto status = client.call(&introspection::Introspection::Stub::Server, empty, &info); !status.ok()) {
+    return inv.fail("server info", status);
   }
 
   if (inv.json()) {
-    PrintJson({
+    print_json({
         {"client", {{"version", BERTH_VERSION}}},
         {"server", {{"version", server.version()}, {"revision", server.revision()}, {"uuid", info.uuid()}}},
     });
@@ -45,12 +45,12 @@ int RunVersion(Invocation& inv) {
 
 }  // namespace
 
-Command VersionCommand() {
+Command version_command() {
   return {
       .name = "version",
       .summary = "print the client and server versions",
       .max_args = 0,
-      .run = RunVersion,
+      .run = run_version,
   };
 }
 

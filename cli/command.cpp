@@ -6,17 +6,17 @@
 
 namespace berth::cli {
 
-bool Command::Matches(std::string_view word) const {
+bool Command::matches(std::string_view word) const {
   return word == name || std::find(aliases.begin(), aliases.end(), word) != aliases.end();
 }
 
-const Command* Command::Find(std::string_view word) const {
+const Command* Command::find(std::string_view word) const {
   auto it =
-      std::find_if(subcommands.begin(), subcommands.end(), [&](const Command& c) { return c.Matches(word); });
+      std::find_if(subcommands.begin(), subcommands.end(), [&](const Command& c) { return c.matches(word); });
   return it == subcommands.end() ? nullptr : &*it;
 }
 
-std::vector<const OptionSpec*> Command::OptionPointers() const {
+std::vector<const OptionSpec*> Command::option_pointers() const {
   std::vector<const OptionSpec*> pointers;
   for (const OptionSpec& spec : options) pointers.push_back(&spec);
   return pointers;
@@ -30,26 +30,26 @@ Client& Invocation::client() {
   return *client_;
 }
 
-int Invocation::Fail(std::string_view what, const grpc::Status& status) const {
+int Invocation::fail(std::string_view what, const grpc::Status& status) const {
   if (client_ && client_->unreachable()) {
     // The same for every call, so name the address rather than the call.
     fmt::print(stderr, "berth: {}\n", status.error_message());
   } else {
-    fmt::print(stderr, "berth: {}: {}: {}\n", what, CodeName(status.error_code()), status.error_message());
+    fmt::print(stderr, "berth: {}: {}: {}\n", what, code_name(status.error_code()), status.error_message());
   }
   return kExitFailure;
 }
 
-int Invocation::UsageError(std::string_view message) const {
-  return cli::UsageError(command_, path_, message);
+int Invocation::usage_error(std::string_view message) const {
+  return cli::usage_error(command_, path_, message);
 }
 
-int UsageError(const Command& command, std::string_view path, std::string_view message) {
-  fmt::print(stderr, "berth: {}\n{}Run '{} --help' for more.\n", message, UsageLine(command, path), path);
+int usage_error(const Command& command, std::string_view path, std::string_view message) {
+  fmt::print(stderr, "berth: {}\n{}Run '{} --help' for more.\n", message, usage_line(command, path), path);
   return kExitUsage;
 }
 
-std::string UsageLine(const Command& command, std::string_view path) {
+std::string usage_line(const Command& command, std::string_view path) {
   std::string line = fmt::format("Usage: {}", path);
   if (command.is_group()) return line + " COMMAND [ARGS...]\n";
   if (!command.options.empty()) line += " [OPTIONS]";
@@ -57,8 +57,8 @@ std::string UsageLine(const Command& command, std::string_view path) {
   return line + "\n";
 }
 
-std::string HelpText(const Command& command, std::string_view path) {
-  std::string text = UsageLine(command, path);
+std::string help_text(const Command& command, std::string_view path) {
+  std::string text = usage_line(command, path);
   text += fmt::format("\n{}\n", command.description.empty() ? command.summary : command.description);
 
   if (command.is_group()) {
@@ -76,9 +76,9 @@ std::string HelpText(const Command& command, std::string_view path) {
     }
   }
   if (!command.options.empty()) {
-    text += "\nOptions:\n" + FormatOptionHelp(command.OptionPointers());
+    text += "\nOptions:\n" + format_option_help(command.option_pointers());
   }
-  text += "\nGlobal options:\n" + FormatOptionHelp(GlobalOptionSpecs());
+  text += "\nGlobal options:\n" + format_option_help(global_option_specs());
   if (command.is_group()) {
     text += fmt::format("\nRun '{} COMMAND --help' for more about a command.\n", path);
   }

@@ -40,9 +40,9 @@ struct Command {
   std::vector<Command> subcommands;   // groups only
 
   bool is_group() const { return !subcommands.empty(); }
-  bool Matches(std::string_view word) const;
-  const Command* Find(std::string_view word) const;
-  std::vector<const OptionSpec*> OptionPointers() const;
+  bool matches(std::string_view word) const;
+  const Command* find(std::string_view word) const;
+  std::vector<const OptionSpec*> option_pointers() const;
 };
 
 // Everything a leaf command's `run` needs, and the two ways it fails.
@@ -60,9 +60,9 @@ class Invocation {
 
   // Prints `berth: <what>: <code>: <message>` (or why the daemon could not
   // be reached) to stderr and returns kExitFailure.
-  int Fail(std::string_view what, const grpc::Status& status) const;
+  int fail(std::string_view what, const grpc::Status& status) const;
   // Prints `berth: <message>` and this command's usage to stderr and returns kExitUsage.
-  int UsageError(std::string_view message) const;
+  int usage_error(std::string_view message) const;
 
  private:
   const Command& command_;
@@ -74,11 +74,11 @@ class Invocation {
 
 // Prints `berth: <message>` and the usage of `command`, reached as `path`, to
 // stderr and returns kExitUsage.
-int UsageError(const Command& command, std::string_view path, std::string_view message);
+int usage_error(const Command& command, std::string_view path, std::string_view message);
 
 // --help text for `command`, reached as `path` ("berth namespaces").
-std::string HelpText(const Command& command, std::string_view path);
+std::string help_text(const Command& command, std::string_view path);
 // The one-line "Usage: ..." for `command`.
-std::string UsageLine(const Command& command, std::string_view path);
+std::string usage_line(const Command& command, std::string_view path);
 
 }  // namespace berth::cli

@@ -2,19 +2,19 @@
 
 namespace berth::cli {
 
-const Command& RootCommand() {
+const Command& root_command() {
   // Listed in --help in this order.
   static const Command root{
       .name = "berth",
       .summary = "berth drives Berth, or any daemon speaking the containerd API, over its unix socket.",
       .subcommands =
           {
-              VersionCommand(),
-              PluginsCommand(),
-              NamespacesCommand(),
-              ContentCommand(),
-              LeasesCommand(),
-              SnapshotsCommand(),
+              version_command(),
+              plugins_command(),
+              namespaces_command(),
+              content_command(),
+              leases_command(),
+              snapshots_command(),
           },
   };
   return root;

@@ -7,14 +7,14 @@
 
 namespace berth::cli {
 
-Command VersionCommand();     // cmd_version.cpp
-Command PluginsCommand();     // cmd_plugins.cpp
-Command NamespacesCommand();  // cmd_namespaces.cpp
-Command ContentCommand();     // cmd_content.cpp
-Command LeasesCommand();      // cmd_leases.cpp
-Command SnapshotsCommand();   // cmd_snapshots.cpp
+Command version_command();     // cmd_version.cpp
+Command plugins_command();     // cmd_plugins.cpp
+Command namespaces_command();  // cmd_namespaces.cpp
+Command content_command();     // cmd_content.cpp
+Command leases_command();      // cmd_leases.cpp
+Command snapshots_command();   // cmd_snapshots.cpp
 
 // `berth` itself: the group whose subcommands are the groups above.
-const Command& RootCommand();
+const Command& root_command();
 
 }  // namespace berth::cli

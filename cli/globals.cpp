@@ -23,34 +23,34 @@ const OptionSpec kHelp{'h', "help", "", "show help"};
 
 const OptionSpec* const kSpecs[] = {&kAddress, &kNamespace, &kFormat, &kTimeout, &kHelp};
 
-std::string FromEnv(const char* name, std::string_view fallback) {
+std::string from_env(const char* name, std::string_view fallback) {
   const char* value = std::getenv(name);
   return value != nullptr && *value != '\0' ? std::string(value) : std::string(fallback);
 }
 
 }  // namespace
 
-std::span<const OptionSpec* const> GlobalOptionSpecs() { return kSpecs; }
+std::span<const OptionSpec* const> global_option_specs() { return kSpecs; }
 
-void MergeGlobals(const ParsedArgs& from, std::span<const OptionSpec* const> shadowed, ParsedArgs& into) {
+void merge_globals(const ParsedArgs& from, std::span<const OptionSpec* const> shadowed, ParsedArgs& into) {
   for (const OptionSpec* spec : kSpecs) {
     bool is_shadowed = std::any_of(shadowed.begin(), shadowed.end(),
                                    [&](const OptionSpec* own) { return own->long_name == spec->long_name; });
     if (is_shadowed) continue;
-    if (auto value = from.Value(spec->long_name)) into.Set(spec->long_name, std::move(*value));
+    if (auto value = from.value(spec->long_name)) into.set(spec->long_name, std::move(*value));
   }
 }
 
-std::string ResolveGlobals(const ParsedArgs& args, GlobalOptions& out) {
-  std::string address = args.Value("address").value_or(FromEnv("BERTH_ADDRESS", kDefaultAddress));
-  std::optional<std::string> path = SocketPath(address);
+std::string resolve_globals(const ParsedArgs& args, GlobalOptions& out) {
+  std::string address = args.value("address").value_or(from_env("BERTH_ADDRESS", kDefaultAddress));
+  std::optional<std::string> path = socket_path(address);
   if (!path) return fmt::format("address {:?} is not a unix socket path", address);
   out.socket_path = *path;
 
-  out.ns = args.Value("namespace").value_or(FromEnv("BERTH_NAMESPACE", kDefaultNamespace));
+  out.ns = args.value("namespace").value_or(from_env("BERTH_NAMESPACE", kDefaultNamespace));
   if (out.ns.empty()) return "the namespace must not be empty";
 
-  if (auto format = args.Value("format")) {
+  if (auto format = args.value("format")) {
     if (*format == "table") {
       out.format = Format::kTable;
     } else if (*format == "json") {
@@ -60,7 +60,7 @@ std::string ResolveGlobals(const ParsedArgs& args, GlobalOptions& out) {
     }
   }
 
-  if (auto timeout = args.Value("timeout")) {
+  if (auto timeout = args.value("timeout")) {
     double seconds = 0;
     const char* end = timeout->data() + timeout->size();
     auto [ptr, ec] = std::from_chars(timeout->data(), end, seconds);

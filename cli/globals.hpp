@@ -22,15 +22,15 @@ struct GlobalOptions {
   std::chrono::milliseconds connect_timeout{10'000};
 };
 
-std::span<const OptionSpec* const> GlobalOptionSpecs();
+std::span<const OptionSpec* const> global_option_specs();
 
 // Copies the global options set in `from` into `into` (later stages of the
 // command line override earlier ones), skipping any in `shadowed`: options a
 // command declares itself are that command's, not global.
-void MergeGlobals(const ParsedArgs& from, std::span<const OptionSpec* const> shadowed, ParsedArgs& into);
+void merge_globals(const ParsedArgs& from, std::span<const OptionSpec* const> shadowed, ParsedArgs& into);
 
 // Fills `out` from the parsed options, then the environment (BERTH_ADDRESS,
 // BERTH_NAMESPACE), then the defaults. Returns a usage error, or "" if valid.
-std::string ResolveGlobals(const ParsedArgs& args, GlobalOptions& out);
+std::string resolve_globals(const ParsedArgs& args, GlobalOptions& out);
 
 }  // namespace berth::cli

@@ -18,8 +18,8 @@ namespace berth::cli {
 
 // KEY=VALUE arguments as ctr reads them: a bare KEY means KEY=true, and an
 // empty value is kept (for `label`, that removes the label).
-inline bool ParseLabelArgs(std::span<const std::string> args, std::map<std::string, std::string>& labels,
-                           std::string& error) {
+inline bool parse_label_args(std::span<const std::string> args, std::map<std::string, std::string>& labels,
+                             std::string& error) {
   for (const std::string& arg : args) {
     auto eq = arg.find('=');
     std::string key = arg.substr(0, eq);
@@ -32,20 +32,20 @@ inline bool ParseLabelArgs(std::span<const std::string> args, std::map<std::stri
   return true;
 }
 
-inline std::string JoinLabelMap(const google::protobuf::Map<std::string, std::string>& labels) {
+inline std::string join_label_map(const google::protobuf::Map<std::string, std::string>& labels) {
   std::vector<std::string> pairs;
   for (const auto& [key, value] : labels) pairs.push_back(fmt::format("{}={}", key, value));
   std::sort(pairs.begin(), pairs.end());
   return pairs.empty() ? "-" : fmt::format("{}", fmt::join(pairs, ","));
 }
 
-inline std::map<std::string, std::string> LabelMap(
+inline std::map<std::string, std::string> label_map(
     const google::protobuf::Map<std::string, std::string>& labels) {
   return {labels.begin(), labels.end()};
 }
 
 // RFC 3339 in UTC, seconds precision: "2024-05-01T12:00:00Z".
-inline std::string Rfc3339(std::chrono::system_clock::time_point tp) {
+inline std::string rfc3339(std::chrono::system_clock::time_point tp) {
   std::time_t t = std::chrono::system_clock::to_time_t(tp);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -54,16 +54,16 @@ inline std::string Rfc3339(std::chrono::system_clock::time_point tp) {
   return buf;
 }
 
-inline std::chrono::system_clock::time_point ToTimePoint(const google::protobuf::Timestamp& ts) {
+inline std::chrono::system_clock::time_point to_time_point(const google::protobuf::Timestamp& ts) {
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(ts.seconds()) +
                                                                       std::chrono::nanoseconds(ts.nanos())));
 }
 
-inline std::string Rfc3339(const google::protobuf::Timestamp& ts) { return Rfc3339(ToTimePoint(ts)); }
+inline std::string rfc3339(const google::protobuf::Timestamp& ts) { return rfc3339(to_time_point(ts)); }
 
 // Docker's units.HumanDuration, which ctr uses for AGE: "About a minute", "3 hours".
-inline std::string HumanDuration(std::chrono::system_clock::duration d) {
+inline std::string human_duration(std::chrono::system_clock::duration d) {
   using namespace std::chrono;
   long long s = duration_cast<seconds>(d).count();
   if (s < 1) return "Less than a second";

@@ -13,37 +13,37 @@
 namespace berth::cli {
 namespace {
 
-int PrintHelp(const Command& command, const std::string& path) {
-  fmt::print("{}", HelpText(command, path));
+int print_help(const Command& command, const std::string& path) {
+  fmt::print("{}", help_text(command, path));
   return kExitOk;
 }
 
-int Run(std::vector<std::string> words) {
-  const Command* command = &RootCommand();
+int run(std::vector<std::string> words) {
+  const Command* command = &root_command();
   std::string path(command->name);
   ParsedArgs globals;  // merged from every level; later levels override
 
   // `berth help ns ls` is `berth ns ls --help`.
   if (!words.empty() && words.front() == "help") {
-    globals.Set("help", "");
+    globals.set("help", "");
     words.erase(words.begin());
   }
 
   while (command->is_group()) {
-    ParseResult parsed = ParseArgs(GlobalOptionSpecs(), words, ParseMode::kStopAtPositional);
-    if (!parsed.ok()) return UsageError(*command, path, parsed.error);
-    MergeGlobals(parsed.args, {}, globals);
-    const bool help = globals.Has("help");
+    ParseResult parsed = parse_args(global_option_specs(), words, ParseMode::kStopAtPositional);
+    if (!parsed.ok()) return usage_error(*command, path, parsed.error);
+    merge_globals(parsed.args, {}, globals);
+    const bool help = globals.has("help");
     if (parsed.rest.empty()) {
-      if (help) return PrintHelp(*command, path);
-      fmt::print(stderr, "{}", HelpText(*command, path));
+      if (help) return print_help(*command, path);
+      fmt::print(stderr, "{}", help_text(*command, path));
       return kExitUsage;
     }
-    const Command* sub = command->Find(parsed.rest.front());
+    const Command* sub = command->find(parsed.rest.front());
     if (sub == nullptr) {
       // `berth ns --help junk` still helps with what it can.
-      if (help) return PrintHelp(*command, path);
-      return UsageError(*command, path, fmt::format("unknown command {:?}", parsed.rest.front()));
+      if (help) return print_help(*command, path);
+      return usage_error(*command, path, fmt::format("unknown command {:?}", parsed.rest.front()));
     }
     command = sub;
     path += fmt::format(" {}", sub->name);
@@ -51,26 +51,26 @@ int Run(std::vector<std::string> words) {
   }
 
   // A command's own options come first, so they shadow global ones.
-  std::vector<const OptionSpec*> specs = command->OptionPointers();
-  specs.insert(specs.end(), GlobalOptionSpecs().begin(), GlobalOptionSpecs().end());
-  ParseResult parsed = ParseArgs(specs, words, ParseMode::kInterspersed);
-  if (!parsed.ok()) return UsageError(*command, path, parsed.error);
-  MergeGlobals(parsed.args, command->OptionPointers(), globals);
-  if (globals.Has("help")) return PrintHelp(*command, path);
+  std::vector<const OptionSpec*> specs = command->option_pointers();
+  specs.insert(specs.end(), global_option_specs().begin(), global_option_specs().end());
+  ParseResult parsed = parse_args(specs, words, ParseMode::kInterspersed);
+  if (!parsed.ok()) return usage_error(*command, path, parsed.error);
+  merge_globals(parsed.args, command->option_pointers(), globals);
+  if (globals.has("help")) return print_help(*command, path);
 
   GlobalOptions resolved;
-  if (std::string error = ResolveGlobals(globals, resolved); !error.empty()) {
-    return UsageError(*command, path, error);
+  if (std::string error = resolve_globals(globals, resolved); !error.empty()) {
+    return usage_error(*command, path, error);
   }
   const size_t count = parsed.args.positionals().size();
   if (count < command->min_args) {
-    return UsageError(*command, path, fmt::format("missing arguments: want {}", command->synopsis));
+    return usage_error(*command, path, fmt::format("missing arguments: want {}", command->synopsis));
   }
   if (count > command->max_args) {
-    return UsageError(*command, path,
-                      command->max_args == 0
-                          ? fmt::format("unexpected argument {:?}", parsed.args.positionals()[0])
-                          : "too many arguments");
+    return usage_error(*command, path,
+                       command->max_args == 0
+                           ? fmt::format("unexpected argument {:?}", parsed.args.positionals()[0])
+                           : "too many arguments");
   }
   Invocation invocation(*command, path, std::move(resolved), std::move(parsed.args));
   return command->run(invocation);
@@ -81,7 +81,7 @@ int Run(std::vector<std::string> words) {
 
 int main(int argc, char** argv) {
   try {
-    return berth::cli::Run(std::vector<std::string>(argv + 1, argv + argc));
+    return berth::cli::run(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const std::exception& e) {
     // Only bugs get here: expected failures are reported where they happen.
     fmt::print(stderr, "berth: internal error: {}\n", e.what());

@@ -12,7 +12,7 @@ constexpr std::string_view kColumnGap = "   ";
 
 }  // namespace
 
-size_t DisplayWidth(std::string_view text) {
+size_t display_width(std::string_view text) {
   // Count every byte that does not continue a multi-byte sequence.
   return static_cast<size_t>(std::count_if(
       text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
@@ -20,16 +20,16 @@ size_t DisplayWidth(std::string_view text) {
 
 Table::Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
 
-void Table::AddRow(std::vector<std::string> row) {
+void Table::add_row(std::vector<std::string> row) {
   row.resize(rows_.front().size());
   rows_.push_back(std::move(row));
 }
 
-std::string Table::Render() const {
+std::string Table::render() const {
   const size_t columns = rows_.front().size();
   std::vector<size_t> widths(columns, 0);
   for (const auto& row : rows_) {
-    for (size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+    for (size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], display_width(row[c]));
   }
   std::string text;
   for (const auto& row : rows_) {
@@ -37,7 +37,7 @@ std::string Table::Render() const {
     for (size_t c = 0; c < columns; ++c) {
       line += row[c];
       if (c + 1 < columns) {
-        line.append(widths[c] - DisplayWidth(row[c]), ' ');
+        line.append(widths[c] - display_width(row[c]), ' ');
         line += kColumnGap;
       }
     }
@@ -49,9 +49,9 @@ std::string Table::Render() const {
   return text;
 }
 
-void Table::Print(std::FILE* out) const { fmt::print(out, "{}", Render()); }
+void Table::print(std::FILE* out) const { fmt::print(out, "{}", render()); }
 
-void PrintJson(const nlohmann::ordered_json& doc, std::FILE* out) {
+void print_json(const nlohmann::ordered_json& doc, std::FILE* out) {
   fmt::print(out, "{}\n", doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 

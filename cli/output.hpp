@@ -18,10 +18,10 @@ class Table {
  public:
   explicit Table(std::vector<std::string> header);
 
-  void AddRow(std::vector<std::string> row);
+  void add_row(std::vector<std::string> row);
   // The rendered table; the last column is not padded, so no line ends in blanks.
-  std::string Render() const;
-  void Print(std::FILE* out = stdout) const;
+  std::string render() const;
+  void print(std::FILE* out = stdout) const;
 
  private:
   std::vector<std::vector<std::string>> rows_;  // rows_[0] is the header
@@ -30,9 +30,9 @@ class Table {
 // Pretty-printed with a trailing newline. Keys keep the order they were added
 // in, so objects read like the table (type, id, ...). Invalid UTF-8 from the
 // server is replaced rather than aborting the whole document.
-void PrintJson(const nlohmann::ordered_json& doc, std::FILE* out = stdout);
+void print_json(const nlohmann::ordered_json& doc, std::FILE* out = stdout);
 
 // Number of characters (UTF-8 code points) in `text`.
-size_t DisplayWidth(std::string_view text);
+size_t display_width(std::string_view text);
 
 }  // namespace berth::cli
