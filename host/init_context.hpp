@@ -33,7 +33,7 @@ class HostInitContext final : public InitContext {
   Result<std::shared_ptr<Instance>> get(std::string_view type, std::string_view id) const override {
     return registry_->get(type, id);
   }
-  std::vector<std::shared_ptr<Instance>> get_all(std::string_view type) const override {
+  std::vector<Registered<Instance>> get_all(std::string_view type) const override {
     return registry_->get_all(type);
   }
   void set_export(std::string key, std::string value) override {

@@ -67,11 +67,12 @@ Result<std::shared_ptr<Instance>> Registry::get(std::string_view type, std::stri
   return not_found("plugin " + std::string(type) + "." + std::string(id) + " is not loaded");
 }
 
-std::vector<std::shared_ptr<Instance>> Registry::get_all(std::string_view type) const {
+std::vector<Registered<Instance>> Registry::get_all(std::string_view type) const {
   std::lock_guard lock(mu_);
-  std::vector<std::shared_ptr<Instance>> out;
+  std::vector<Registered<Instance>> out;
   for (std::size_t i : init_order_) {
-    if (records_[i].info.type == type && records_[i].instance) out.push_back(records_[i].instance);
+    const Record& r = records_[i];
+    if (r.info.type == type && r.instance) out.push_back({r.info.id, r.instance});
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/init_context.hpp"
 #include "berth/instance.hpp"
 #include "berth/plugin_info.hpp"
 
@@ -27,7 +28,8 @@ class Registry final : public PluginSet {
   [[nodiscard]] PluginInfo info(std::size_t index) const;
 
   [[nodiscard]] Result<std::shared_ptr<Instance>> get(std::string_view type, std::string_view id) const;
-  [[nodiscard]] std::vector<std::shared_ptr<Instance>> get_all(std::string_view type) const;
+  // The initialised plugins of `type`, in init order, with their ids.
+  [[nodiscard]] std::vector<Registered<Instance>> get_all(std::string_view type) const;
   // Every initialised instance, in init order.
   [[nodiscard]] std::vector<std::shared_ptr<Instance>> instances() const;
 

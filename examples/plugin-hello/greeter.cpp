@@ -16,11 +16,11 @@ std::string repeat_greeting(const HelloConfig& config) {
   return out;
 }
 
-berth::Result<std::size_t> count_in(berth::Metadata& metadata) {
+berth::Result<std::size_t> count_in(berth::Metadata& metadata, berth::NamespaceStore& namespaces) {
   std::size_t count = 0;
   // A view transaction reads a consistent snapshot without blocking writers.
   berth::Status st = metadata.view([&](berth::Transaction& tx) -> berth::Status {
-    auto list = metadata.namespaces().list(tx);
+    auto list = namespaces.list(tx);
     if (!list.ok()) return list.status();
     count = list->size();
     return berth::ok_status();
@@ -32,20 +32,23 @@ berth::Result<std::size_t> count_in(berth::Metadata& metadata) {
 }  // namespace
 
 berth::Result<std::shared_ptr<Greeter>> Greeter::create(std::string name, const HelloConfig& config,
-                                                        std::shared_ptr<berth::Metadata> metadata) {
-  auto count = count_in(*metadata);
+                                                        std::shared_ptr<berth::Metadata> metadata,
+                                                        std::shared_ptr<berth::NamespaceStore> namespaces) {
+  auto count = count_in(*metadata, *namespaces);
   if (!count.ok()) return count.status();
-  return std::make_shared<Greeter>(std::move(name), repeat_greeting(config), std::move(metadata), *count);
+  return std::make_shared<Greeter>(std::move(name), repeat_greeting(config), std::move(metadata),
+                                   std::move(namespaces), *count);
 }
 
 Greeter::Greeter(std::string name, std::string message, std::shared_ptr<berth::Metadata> metadata,
-                 std::size_t namespaces_at_init)
+                 std::shared_ptr<berth::NamespaceStore> namespaces, std::size_t namespaces_at_init)
     : name_(std::move(name)),
       message_(std::move(message)),
       metadata_(std::move(metadata)),
+      namespaces_(std::move(namespaces)),
       namespaces_at_init_(namespaces_at_init) {}
 
-berth::Result<std::size_t> Greeter::count_namespaces() const { return count_in(*metadata_); }
+berth::Result<std::size_t> Greeter::count_namespaces() const { return count_in(*metadata_, *namespaces_); }
 
 berth::Status Greeter::close() {
   auto count = count_namespaces();

@@ -6,7 +6,9 @@
 #include "berth/config.hpp"
 #include "berth/log.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaces.hpp"
 #include "berth/plugin.hpp"
+#include "berth/services.hpp"
 #include "greeter.hpp"
 #include "hello_config.hpp"
 
@@ -23,12 +25,17 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto config = hello::parse_config(*table);
   if (!config.ok()) return config.status().with_context("config for " + name);
 
-  // requires_types makes the host initialise every metadata plugin before us, so
-  // the lookup sees it; it can still fail when that plugin failed or is disabled.
+  // requires_types makes the host initialise every metadata and service plugin
+  // before us, so the lookups see them; they can still fail when a plugin
+  // failed or is disabled. Each is found by the interface it offers: the
+  // database for transactions, and the namespaces-service for the records.
   auto metadata = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
   if (!metadata.ok()) return metadata.status().with_context(name + " needs a metadata store");
+  auto namespaces = ctx.first_of<berth::NamespaceStore>(berth::kServicePluginType);
+  if (!namespaces.ok()) return namespaces.status().with_context(name + " needs the namespaces service");
 
-  auto greeter = hello::Greeter::create(name, *config, std::move(metadata).value());
+  auto greeter =
+      hello::Greeter::create(name, *config, std::move(metadata).value(), std::move(namespaces).value());
   if (!greeter.ok()) return greeter.status();
 
   ctx.set_export("greeting", (*greeter)->message());
@@ -40,8 +47,9 @@ berth::InitResult init(berth::InitContext& ctx) {
 
 }  // namespace
 
-BERTH_PLUGINS(berth::PluginSpec{.type = "io.berth.example.v1",
-                                .id = "hello",
-                                .requires_types = {std::string(berth::kMetadataPluginType)},
-                                .default_config = hello::kDefaultConfig,
-                                .init = init})
+BERTH_PLUGINS(berth::PluginSpec{
+    .type = "io.berth.example.v1",
+    .id = "hello",
+    .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kServicePluginType)},
+    .default_config = hello::kDefaultConfig,
+    .init = init})

@@ -9,6 +9,7 @@
 #include "berth/diff.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
+#include "berth/services.hpp"
 #include "walking_differ.hpp"
 
 namespace {
@@ -18,7 +19,7 @@ berth::InitResult init(berth::InitContext& ctx) {
   // warned about unknown keys with their file positions; only text that is
   // not TOML at all is an error here.
   if (auto config = berth::parse_plugin_config(ctx); !config.ok()) return config.status();
-  auto content = ctx.first_of<berth::NamespacedContent>(berth::kMetadataPluginType);
+  auto content = ctx.first_of<berth::NamespacedContent>(berth::kServicePluginType);
   if (!content.ok()) return content.status().with_context("walking differ needs namespaced content");
   ctx.add_platform(berth::host_platform());
   return std::shared_ptr<berth::Instance>(
@@ -27,8 +28,9 @@ berth::InitResult init(berth::InitContext& ctx) {
 
 }  // namespace
 
-BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kDifferPluginType),
-                                .id = "walking",
-                                .requires_types = {std::string(berth::kMetadataPluginType)},
-                                .default_config = "",
-                                .init = init});
+BERTH_PLUGINS(berth::PluginSpec{
+    .type = std::string(berth::kDifferPluginType),
+    .id = "walking",
+    .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kServicePluginType)},
+    .default_config = "",
+    .init = init});

@@ -1,5 +1,5 @@
-// containerd.services.content.v1.Content over the metadata plugin's
-// NamespacedContent: every call is scoped to the request's namespace (and
+// containerd.services.content.v1.Content over the content-service
+// (berth::NamespacedContent): every call is scoped to the request's namespace (and
 // lease, if any). Mirrors containerd's contentserver.
 #pragma once
 

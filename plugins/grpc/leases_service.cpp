@@ -35,7 +35,7 @@ grpc::Status LeasesService::Create(grpc::ServerContext* ctx, const leases_v1::Cr
   Lease lease{
       req->id().empty() ? random_lease_id() : req->id(), 0, {req->labels().begin(), req->labels().end()}};
   Status s = md_->update([&](Transaction& tx) -> Status {
-    auto created = md_->leases().create(tx, *ns, lease);
+    auto created = store_->create(tx, *ns, lease);
     if (!created.ok()) return created.status();
     to_pb(*created, out->mutable_lease());
     return {};
@@ -49,7 +49,7 @@ grpc::Status LeasesService::Delete(grpc::ServerContext* ctx, const leases_v1::De
                                    google::protobuf::Empty*) {
   auto ns = request_namespace(*ctx);
   if (!ns.ok()) return to_grpc(ns.status());
-  return to_grpc(md_->update([&](Transaction& tx) { return md_->leases().remove(tx, *ns, req->id()); }));
+  return to_grpc(md_->update([&](Transaction& tx) { return store_->remove(tx, *ns, req->id()); }));
 }
 
 grpc::Status LeasesService::List(grpc::ServerContext* ctx, const leases_v1::ListRequest* req,
@@ -61,7 +61,7 @@ grpc::Status LeasesService::List(grpc::ServerContext* ctx, const leases_v1::List
     if (!f.empty()) filters.push_back(f);  // ctr sends "" for "no filter"
   }
   Status s = md_->view([&](Transaction& tx) -> Status {
-    auto all = md_->leases().list(tx, *ns, filters);
+    auto all = store_->list(tx, *ns, filters);
     if (!all.ok()) return all.status();
     for (const auto& lease : *all) to_pb(lease, out->add_leases());
     return {};
@@ -74,7 +74,7 @@ grpc::Status LeasesService::AddResource(grpc::ServerContext* ctx, const leases_v
   auto ns = request_namespace(*ctx);
   if (!ns.ok()) return to_grpc(ns.status());
   return to_grpc(md_->update([&](Transaction& tx) {
-    return md_->leases().add_resource(tx, *ns, req->id(), resource_of(req->resource()));
+    return store_->add_resource(tx, *ns, req->id(), resource_of(req->resource()));
   }));
 }
 
@@ -84,7 +84,7 @@ grpc::Status LeasesService::DeleteResource(grpc::ServerContext* ctx,
   auto ns = request_namespace(*ctx);
   if (!ns.ok()) return to_grpc(ns.status());
   return to_grpc(md_->update([&](Transaction& tx) {
-    return md_->leases().delete_resource(tx, *ns, req->id(), resource_of(req->resource()));
+    return store_->delete_resource(tx, *ns, req->id(), resource_of(req->resource()));
   }));
 }
 
@@ -94,7 +94,7 @@ grpc::Status LeasesService::ListResources(grpc::ServerContext* ctx,
   auto ns = request_namespace(*ctx);
   if (!ns.ok()) return to_grpc(ns.status());
   Status s = md_->view([&](Transaction& tx) -> Status {
-    auto all = md_->leases().list_resources(tx, *ns, req->id());
+    auto all = store_->list_resources(tx, *ns, req->id());
     if (!all.ok()) return all.status();
     for (const auto& r : *all) {
       auto* pb = out->add_resources();

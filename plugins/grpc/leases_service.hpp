@@ -1,4 +1,5 @@
-// containerd.services.leases.v1.Leases over the metadata store's leases.
+// containerd.services.leases.v1.Leases over the leases-service
+// (berth::LeaseStore), in transactions of the metadata database.
 #pragma once
 
 #include <grpcpp/server_builder.h>
@@ -7,6 +8,7 @@
 
 #include "berth/grpc_service.hpp"
 #include "berth/instance.hpp"
+#include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 #include "github.com/containerd/containerd/api/services/leases/v1/leases.grpc.pb.h"
 
@@ -16,7 +18,8 @@ namespace leases_v1 = containerd::services::leases::v1;
 
 class LeasesService final : public Instance, public GrpcService, public leases_v1::Leases::Service {
  public:
-  explicit LeasesService(std::shared_ptr<Metadata> metadata) : md_(std::move(metadata)) {}
+  LeasesService(std::shared_ptr<Metadata> metadata, std::shared_ptr<LeaseStore> store)
+      : md_(std::move(metadata)), store_(std::move(store)) {}
 
   void register_services(grpc::ServerBuilder& builder) override { builder.RegisterService(this); }
 
@@ -34,7 +37,8 @@ class LeasesService final : public Instance, public GrpcService, public leases_v
                              leases_v1::ListResourcesResponse* out) override;
 
  private:
-  std::shared_ptr<Metadata> md_;
+  std::shared_ptr<Metadata> md_;  // transactions
+  std::shared_ptr<LeaseStore> store_;
 };
 
 }  // namespace berth::api

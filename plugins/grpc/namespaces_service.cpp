@@ -28,7 +28,7 @@ std::optional<std::string> namespace_field(const Namespace& ns, const std::vecto
 grpc::Status NamespacesService::Get(grpc::ServerContext*, const namespaces_v1::GetNamespaceRequest* req,
                                     namespaces_v1::GetNamespaceResponse* out) {
   Status s = md_->view([&](Transaction& tx) -> Status {
-    auto ns = md_->namespaces().get(tx, req->name());
+    auto ns = store_->get(tx, req->name());
     if (!ns.ok()) return ns.status();
     to_pb(*ns, out->mutable_namespace_());
     return {};
@@ -43,7 +43,7 @@ grpc::Status NamespacesService::List(grpc::ServerContext*, const namespaces_v1::
   auto filter = Filter::parse(filters);
   if (!filter.ok()) return to_grpc(filter.status());
   Status s = md_->view([&](Transaction& tx) -> Status {
-    auto all = md_->namespaces().list(tx);
+    auto all = store_->list(tx);
     if (!all.ok()) return all.status();
     for (const auto& ns : *all) {
       if (filter->match([&](const std::vector<std::string>& p) { return namespace_field(ns, p); })) {
@@ -58,7 +58,7 @@ grpc::Status NamespacesService::List(grpc::ServerContext*, const namespaces_v1::
 grpc::Status NamespacesService::Create(grpc::ServerContext*, const namespaces_v1::CreateNamespaceRequest* req,
                                        namespaces_v1::CreateNamespaceResponse* out) {
   Namespace ns{req->namespace_().name(), labels_of(req->namespace_())};
-  Status s = md_->update([&](Transaction& tx) { return md_->namespaces().create(tx, ns); });
+  Status s = md_->update([&](Transaction& tx) { return store_->create(tx, ns); });
   if (s.ok()) to_pb(ns, out->mutable_namespace_());
   return to_grpc(s);
 }
@@ -70,7 +70,7 @@ grpc::Status NamespacesService::Update(grpc::ServerContext*, const namespaces_v1
   const auto& pb = req->namespace_();
   const Labels given = labels_of(pb);
   Status s = md_->update([&](Transaction& tx) -> Status {
-    auto& store = md_->namespaces();
+    NamespaceStore& store = *store_;
     // containerd creates the namespace when it is labelled before it exists
     // (`ctr namespaces label new k=v`); do the same.
     if (auto existing = store.get(tx, pb.name()); existing.status().code() == Code::kNotFound) {
@@ -103,7 +103,7 @@ grpc::Status NamespacesService::Update(grpc::ServerContext*, const namespaces_v1
 
 grpc::Status NamespacesService::Delete(grpc::ServerContext*, const namespaces_v1::DeleteNamespaceRequest* req,
                                        google::protobuf::Empty*) {
-  return to_grpc(md_->update([&](Transaction& tx) { return md_->namespaces().remove(tx, req->name()); }));
+  return to_grpc(md_->update([&](Transaction& tx) { return store_->remove(tx, req->name()); }));
 }
 
 }  // namespace berth::api

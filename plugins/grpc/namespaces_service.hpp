@@ -1,4 +1,5 @@
-// containerd.services.namespaces.v1.Namespaces over the metadata store.
+// containerd.services.namespaces.v1.Namespaces over the namespaces-service
+// (berth::NamespaceStore), in transactions of the metadata database.
 #pragma once
 
 #include <grpcpp/server_builder.h>
@@ -8,6 +9,7 @@
 #include "berth/grpc_service.hpp"
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaces.hpp"
 #include "github.com/containerd/containerd/api/services/namespaces/v1/namespace.grpc.pb.h"
 
 namespace berth::api {
@@ -18,7 +20,8 @@ class NamespacesService final : public Instance,
                                 public GrpcService,
                                 public namespaces_v1::Namespaces::Service {
  public:
-  explicit NamespacesService(std::shared_ptr<Metadata> metadata) : md_(std::move(metadata)) {}
+  NamespacesService(std::shared_ptr<Metadata> metadata, std::shared_ptr<NamespaceStore> store)
+      : md_(std::move(metadata)), store_(std::move(store)) {}
 
   void register_services(grpc::ServerBuilder& builder) override { builder.RegisterService(this); }
 
@@ -34,7 +37,8 @@ class NamespacesService final : public Instance,
                       google::protobuf::Empty* out) override;
 
  private:
-  std::shared_ptr<Metadata> md_;
+  std::shared_ptr<Metadata> md_;  // transactions
+  std::shared_ptr<NamespaceStore> store_;
 };
 
 }  // namespace berth::api

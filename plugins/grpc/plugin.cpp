@@ -1,8 +1,16 @@
-// Registrations of the containerd-compatible API services.
+// Registrations of the containerd-compatible API services. Each finds the
+// objects it serves by their interfaces: the metadata database
+// (io.containerd.metadata.v1) for transactions, and the record services
+// (io.containerd.service.v1, berth/services.hpp) for namespaces, leases,
+// content and snapshots.
 #include "berth/plugin.hpp"
 
+#include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
+#include "berth/namespaced_snapshots.hpp"
+#include "berth/namespaces.hpp"
+#include "berth/services.hpp"
 #include "content_service.hpp"
 #include "diff_service.hpp"
 #include "health_service.hpp"
@@ -22,25 +30,30 @@ berth::InitResult init_introspection(berth::InitContext& ctx) {
 
 berth::InitResult init_namespaces(berth::InitContext& ctx) {
   auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
-  if (!md.ok()) return md.status().with_context("namespaces service needs a metadata store");
-  return std::make_shared<berth::api::NamespacesService>(std::move(*md));
+  if (!md.ok()) return md.status().with_context("namespaces service needs the metadata database");
+  auto store = ctx.first_of<berth::NamespaceStore>(berth::kServicePluginType);
+  if (!store.ok()) return store.status().with_context("namespaces service needs the namespaces-service");
+  return std::make_shared<berth::api::NamespacesService>(std::move(*md), std::move(*store));
 }
 
 berth::InitResult init_leases(berth::InitContext& ctx) {
   auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
-  if (!md.ok()) return md.status().with_context("leases service needs a metadata store");
-  return std::make_shared<berth::api::LeasesService>(std::move(*md));
+  if (!md.ok()) return md.status().with_context("leases service needs the metadata database");
+  auto store = ctx.first_of<berth::LeaseStore>(berth::kServicePluginType);
+  if (!store.ok()) return store.status().with_context("leases service needs the leases-service");
+  return std::make_shared<berth::api::LeasesService>(std::move(*md), std::move(*store));
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
-  auto content = ctx.first_of<berth::NamespacedContent>(berth::kMetadataPluginType);
-  if (!content.ok()) return content.status().with_context("content service needs a metadata store");
+  auto content = ctx.first_of<berth::NamespacedContent>(berth::kServicePluginType);
+  if (!content.ok()) return content.status().with_context("content service needs the content-service");
   return std::make_shared<berth::api::ContentService>(std::move(*content));
 }
 
 berth::InitResult init_snapshots(berth::InitContext& ctx) {
-  auto snapshots = ctx.first_of<berth::NamespacedSnapshots>(berth::kMetadataPluginType);
-  if (!snapshots.ok()) return snapshots.status().with_context("snapshots service needs a metadata store");
+  auto snapshots = ctx.first_of<berth::NamespacedSnapshots>(berth::kServicePluginType);
+  if (!snapshots.ok())
+    return snapshots.status().with_context("snapshots service needs the snapshots-service");
   return std::make_shared<berth::api::SnapshotsService>(std::move(*snapshots));
 }
 
@@ -62,19 +75,19 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .init = init_introspection},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "namespaces",
-                                .requires_types = {"io.containerd.metadata.v1"},
+                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
                                 .init = init_namespaces},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "content",
-                                .requires_types = {"io.containerd.metadata.v1"},
+                                .requires_types = {"io.containerd.service.v1"},
                                 .init = init_content},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "leases",
-                                .requires_types = {"io.containerd.metadata.v1"},
+                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
                                 .init = init_leases},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "snapshots",
-                                .requires_types = {"io.containerd.metadata.v1"},
+                                .requires_types = {"io.containerd.service.v1"},
                                 .init = init_snapshots},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "diff",

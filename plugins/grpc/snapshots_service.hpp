@@ -1,6 +1,6 @@
-// containerd.services.snapshots.v1.Snapshots over the metadata plugin's
-// NamespacedSnapshots: the request's `snapshotter` field picks the plugin by
-// id, and every call is scoped to the request's namespace (and lease).
+// containerd.services.snapshots.v1.Snapshots over the snapshots-service
+// (berth::NamespacedSnapshots): the request's `snapshotter` field picks the
+// plugin by id, and every call is scoped to the request's namespace (and lease).
 #pragma once
 
 #include <grpcpp/server_builder.h>
@@ -9,6 +9,7 @@
 
 #include "berth/grpc_service.hpp"
 #include "berth/instance.hpp"
+#include "berth/namespaced_snapshots.hpp"
 #include "berth/snapshotter.hpp"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 

@@ -1,15 +1,21 @@
 // Leases with containerd's semantics and messages, stored through any
-// berth::Transaction under the layout in keys.hpp.
+// berth::Transaction under the layout in keys.hpp. The instance of the
+// io.containerd.service.v1 plugin "leases-service"; it holds no state, as
+// every call runs in the caller's transaction. The content and snapshot
+// records attach resources through their own KvLeaseStore, in the
+// transaction that records them, as containerd's metadata package does.
 #pragma once
 
 #include <string_view>
 #include <vector>
 
+#include "berth/instance.hpp"
+#include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 
 namespace berth::metadata {
 
-class KvLeaseStore final : public LeaseStore {
+class KvLeaseStore final : public Instance, public LeaseStore {
  public:
   // InvalidArgument for a bad id (validate_lease_id) or label. Creates the
   // namespace too when nobody has yet, as containerd does.

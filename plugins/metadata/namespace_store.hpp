@@ -1,14 +1,18 @@
 // Namespaces with containerd's semantics and messages, stored through any
-// berth::Transaction under the layout in keys.hpp.
+// berth::Transaction under the layout in keys.hpp. The instance of the
+// io.containerd.service.v1 plugin "namespaces-service"; it holds no state, as
+// every call runs in the caller's transaction.
 #pragma once
 
 #include <string_view>
 
+#include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaces.hpp"
 
 namespace berth::metadata {
 
-class KvNamespaceStore final : public NamespaceStore {
+class KvNamespaceStore final : public Instance, public NamespaceStore {
  public:
   Status create(Transaction& tx, const Namespace& ns) override;
   // NotFound `namespace "x": not found` when absent.

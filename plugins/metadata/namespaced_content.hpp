@@ -1,7 +1,9 @@
 // berth::NamespacedContent over a backend berth::ContentStore: containerd's
-// metadata content store. The backend keeps every blob once; this layer keeps,
-// per namespace, which blobs were committed there (with their labels) and
-// which ingests are in progress, under the layout in keys.hpp.
+// metadata content store, and the instance of the io.containerd.service.v1
+// plugin "content-service". The backend keeps every blob once; this layer
+// keeps, per namespace, which blobs were committed there with their labels
+// (blob_records, content_labels) and which ingests are in progress
+// (ingest_records), and attaches both to the request's lease.
 //
 // Ordering: backend operations that move data (opening a writer, committing)
 // run outside metadata transactions, so a large commit never holds the
@@ -9,25 +11,25 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "berth/content_store.hpp"
+#include "berth/instance.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
+#include "content_reclaim.hpp"
+#include "lease_store.hpp"
 
 namespace berth::metadata {
 
-class MetadataContent final : public NamespacedContent {
+class MetadataContent final : public Instance, public NamespacedContent {
  public:
-  // `md` must outlive this object and every writer it hands out. `backend`
-  // may be null: every call then fails with FailedPrecondition.
-  MetadataContent(Metadata& md, std::shared_ptr<ContentStore> backend);
+  // Records in `md`, blobs in `backend`; neither may be null. Writers handed
+  // out must not outlive this object.
+  MetadataContent(std::shared_ptr<Metadata> md, std::shared_ptr<ContentStore> backend);
   ~MetadataContent() override;
-
-  void set_backend(std::shared_ptr<ContentStore> backend);
 
   Result<ContentInfo> info(const ContentScope& scope, std::string_view digest) override;
   Result<ContentInfo> update(const ContentScope& scope, const ContentInfo& info,
@@ -35,8 +37,7 @@ class MetadataContent final : public NamespacedContent {
   Status walk(const ContentScope& scope, const std::vector<std::string>& filters,
               const std::function<bool(const ContentInfo&)>& fn) override;
   // Deletes the namespace's record, and the backend blob when no namespace
-  // holds it any more. This is the garbage collector's job in containerd;
-  // until Berth has one (leases are recorded for it already), it happens here.
+  // holds it any more (content_reclaim.hpp).
   Status remove(const ContentScope& scope, std::string_view digest) override;
   Result<std::unique_ptr<ContentReader>> reader(const ContentScope& scope, std::string_view digest) override;
 
@@ -47,22 +48,22 @@ class MetadataContent final : public NamespacedContent {
                                                   const std::vector<std::string>& filters) override;
   Status abort(const ContentScope& scope, std::string_view ref) override;
 
- private:
-  class Writer;
-
-  Result<std::shared_ptr<ContentStore>> backend() const;
-  // Records a blob committed through `ref` in the scope's namespace (see Writer).
-  Result<std::string> record_commit(const ContentScope& scope, std::string_view ref, ContentStore& backend,
+  // For the writers (content_writer.hpp). NotFound unless the scope's lease,
+  // if any, exists.
+  Status check_lease(const ContentScope& scope);
+  // Records `digest`, committed through ingest `ref` (had_ingest: one with a
+  // record, not a complete writer), in the scope's namespace and lease, and
+  // deletes the ingest record.
+  Result<std::string> record_commit(const ContentScope& scope, std::string_view ref,
                                     const std::string& digest, const Labels& labels, bool had_ingest);
 
-  Metadata& md_;
-  mutable std::mutex backend_mu_;
-  std::shared_ptr<ContentStore> backend_;
-  // Serialises "is this the last namespace holding the blob? then delete it
-  // from the backend" in remove() against recording a blob that the backend
-  // already had in record_commit(), so no record ever points at a blob
-  // removed in between.
-  std::mutex blob_mu_;
+ private:
+  const std::shared_ptr<Metadata> md_;
+  const std::shared_ptr<ContentStore> backend_;
+  // The lease records, in this plugin's key layout: resources are attached
+  // in the transaction that records them.
+  KvLeaseStore leases_;
+  ContentReclaimer reclaimer_;
 };
 
 }  // namespace berth::metadata

@@ -1,15 +1,8 @@
 // berth::NamespacedSnapshots over the loaded snapshotter plugins: containerd's
-// metadata snapshotter. Each backend is unaware of namespaces; this layer
-// keeps, per namespace and snapshotter, the client's keys (mapped to unique
-// backend keys), parents, kinds, labels and children under the layout in
-// keys.hpp, and attaches snapshots made under a lease to it.
-//
-// Ordering: the backend call runs inside the metadata transaction that
-// records it, so the two change together or (when the backend fails) not at
-// all. Should the record's commit fail after the backend succeeded, the
-// backend snapshot is removed again. Snapshot calls are therefore serialised
-// with every other metadata write, which is what containerd's bolt store
-// does as well.
+// metadata snapshotters, and the instance of the io.containerd.service.v1
+// plugin "snapshots-service". It hands out each snapshotter as seen from a
+// namespace (namespaced_snapshotter.hpp), whose records it keeps in the
+// metadata database (snapshot_records.hpp).
 #pragma once
 
 #include <map>
@@ -18,27 +11,31 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaced_snapshots.hpp"
 #include "berth/snapshotter.hpp"
+#include "lease_store.hpp"
 
 namespace berth::metadata {
 
-class MetadataSnapshots final : public NamespacedSnapshots {
- public:
-  // `md` must outlive this object and every snapshotter view it hands out.
-  explicit MetadataSnapshots(Metadata& md) : md_(md) {}
+using Snapshotters = std::map<std::string, std::shared_ptr<Snapshotter>, std::less<>>;
 
-  // Called at init, before any request: the backends by plugin id.
-  void add_backend(std::string name, std::shared_ptr<Snapshotter> backend);
+class MetadataSnapshots final : public Instance, public NamespacedSnapshots {
+ public:
+  // Records in `md` (not null), for the `backends` by plugin id; there may be none.
+  MetadataSnapshots(std::shared_ptr<Metadata> md, Snapshotters backends)
+      : md_(std::move(md)), backends_(std::move(backends)) {}
 
   [[nodiscard]] std::vector<std::string> names() const override;
   Result<std::unique_ptr<Snapshotter>> get(const ContentScope& scope, std::string_view name) override;
 
  private:
-  class View;
-
-  std::map<std::string, std::shared_ptr<Snapshotter>, std::less<>> backends_;
-  Metadata& md_;
+  const std::shared_ptr<Metadata> md_;
+  const Snapshotters backends_;
+  // The lease records, in this plugin's key layout: snapshots are attached
+  // in the transaction that records them.
+  KvLeaseStore leases_;
 };
 
 }  // namespace berth::metadata

@@ -1,8 +1,15 @@
-// The io.containerd.metadata.v1.rocksdb plugin: opens <root>/meta.db and
-// offers it as berth::Metadata, as berth::NamespacedContent over the content
-// store plugin (io.containerd.content.v1) and as berth::NamespacedSnapshots
-// over every snapshotter plugin (io.containerd.snapshotter.v1); it requires
-// both types, so they are initialised first.
+// The metadata plugins: the RocksDB database, and one service per kind of
+// record it keeps, each registered on its own as containerd registers them
+// (README.md in this directory says how to add a kind).
+//
+//   io.containerd.metadata.v1.rocksdb                 RocksMetadata      berth::Metadata
+//   io.containerd.service.v1.namespaces-service       KvNamespaceStore   berth::NamespaceStore
+//   io.containerd.service.v1.leases-service           KvLeaseStore       berth::LeaseStore
+//   io.containerd.service.v1.content-service          MetadataContent    berth::NamespacedContent
+//   io.containerd.service.v1.snapshots-service        MetadataSnapshots  berth::NamespacedSnapshots
+//
+// Every service requires the metadata type; content and snapshots also the
+// backends they wrap, so those are initialised first.
 #include "berth/plugin.hpp"
 
 #include <memory>
@@ -10,9 +17,13 @@
 
 #include "berth/config.hpp"
 #include "berth/content_store.hpp"
-#include "berth/log.hpp"
 #include "berth/metadata.hpp"
+#include "berth/services.hpp"
 #include "berth/snapshotter.hpp"
+#include "lease_store.hpp"
+#include "namespace_store.hpp"
+#include "namespaced_content.hpp"
+#include "namespaced_snapshots.hpp"
 #include "rocks_metadata.hpp"
 
 namespace {
@@ -24,7 +35,7 @@ constexpr const char* kDefaultConfig =
     "# as a machine crash may then lose recent commits.\n"
     "sync_writes = true\n";
 
-berth::InitResult init(berth::InitContext& ctx) {
+berth::InitResult init_database(berth::InitContext& ctx) {
   auto config = berth::parse_plugin_config(ctx);
   if (!config.ok()) return config.status();
   auto sync_writes = berth::config_value<bool>(*config, kSyncWrites, true);
@@ -35,33 +46,68 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto md = berth::metadata::RocksMetadata::open(path, {.sync_writes = *sync_writes});
   if (!md.ok()) return md.status();
   ctx.set_export("path", path.string());
-  // Without a content plugin the metadata store still works; its
-  // NamespacedContent calls then fail with FailedPrecondition.
-  if (auto content = ctx.first_of<berth::ContentStore>(berth::kContentPluginType); content.ok()) {
-    (*md)->set_content_backend(std::move(*content));
-  } else {
-    berth::log::warn("{}.{}: no content store plugin is loaded; content calls will fail", ctx.type(),
-                     ctx.id());
-  }
-  // Every snapshotter plugin that came up, by its id ("overlayfs", "native").
-  const auto plugins = ctx.plugins();
-  for (const auto& info : plugins ? plugins->list() : std::vector<berth::PluginInfo>{}) {
-    if (info.type != berth::kSnapshotterPluginType || info.state != berth::PluginState::kOk) continue;
-    auto sn = ctx.get_as<berth::Snapshotter>(info.type, info.id);
-    if (!sn.ok()) {
-      berth::log::warn("{}.{}: snapshotter {}: {}", ctx.type(), ctx.id(), info.id, sn.status().to_string());
-      continue;
-    }
-    (*md)->add_snapshotter(info.id, std::move(*sn));
-  }
   return std::shared_ptr<berth::Instance>(std::move(md).value());
+}
+
+// The database every service keeps its records in.
+berth::Result<std::shared_ptr<berth::Metadata>> database(berth::InitContext& ctx) {
+  auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
+  if (!md.ok()) return md.status().with_context(ctx.id() + " keeps its records in the metadata database");
+  return md;
+}
+
+// Namespace and lease records take the caller's transaction, so these stores
+// hold no state; init only checks there is a database to hold the records.
+berth::InitResult init_namespaces(berth::InitContext& ctx) {
+  if (auto md = database(ctx); !md.ok()) return md.status();
+  return std::make_shared<berth::metadata::KvNamespaceStore>();
+}
+
+berth::InitResult init_leases(berth::InitContext& ctx) {
+  if (auto md = database(ctx); !md.ok()) return md.status();
+  return std::make_shared<berth::metadata::KvLeaseStore>();
+}
+
+berth::InitResult init_content(berth::InitContext& ctx) {
+  auto md = database(ctx);
+  if (!md.ok()) return md.status();
+  auto backend = ctx.first_of<berth::ContentStore>(berth::kContentPluginType);
+  if (!backend.ok()) return backend.status().with_context(ctx.id() + " needs a content store");
+  return std::make_shared<berth::metadata::MetadataContent>(std::move(*md), std::move(*backend));
+}
+
+berth::InitResult init_snapshots(berth::InitContext& ctx) {
+  auto md = database(ctx);
+  if (!md.ok()) return md.status();
+  // Every snapshotter plugin that came up, by its id ("overlayfs", "native");
+  // none is no error: the service then finds none by name.
+  berth::metadata::Snapshotters backends;
+  for (auto& sn : ctx.all_of<berth::Snapshotter>(berth::kSnapshotterPluginType))
+    backends.emplace(std::move(sn.id), std::move(sn.instance));
+  return std::make_shared<berth::metadata::MetadataSnapshots>(std::move(*md), std::move(backends));
 }
 
 }  // namespace
 
-BERTH_PLUGINS(berth::PluginSpec{
-    .type = std::string(berth::kMetadataPluginType),
-    .id = "rocksdb",
-    .requires_types = {std::string(berth::kContentPluginType), std::string(berth::kSnapshotterPluginType)},
-    .default_config = kDefaultConfig,
-    .init = init});
+BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
+                                .id = "rocksdb",
+                                .default_config = kDefaultConfig,
+                                .init = init_database},
+              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
+                                .id = std::string(berth::kNamespacesServiceId),
+                                .requires_types = {std::string(berth::kMetadataPluginType)},
+                                .init = init_namespaces},
+              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
+                                .id = std::string(berth::kLeasesServiceId),
+                                .requires_types = {std::string(berth::kMetadataPluginType)},
+                                .init = init_leases},
+              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
+                                .id = std::string(berth::kContentServiceId),
+                                .requires_types = {std::string(berth::kMetadataPluginType),
+                                                   std::string(berth::kContentPluginType)},
+                                .init = init_content},
+              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
+                                .id = std::string(berth::kSnapshotsServiceId),
+                                .requires_types = {std::string(berth::kMetadataPluginType),
+                                                   std::string(berth::kSnapshotterPluginType)},
+                                .init = init_snapshots})

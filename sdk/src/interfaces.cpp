@@ -10,8 +10,11 @@
 #include "berth/grpc_service.hpp"
 #include "berth/init_context.hpp"
 #include "berth/instance.hpp"
+#include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
+#include "berth/namespaced_snapshots.hpp"
+#include "berth/namespaces.hpp"
 #include "berth/plugin_info.hpp"
 #include "berth/snapshotter.hpp"
 

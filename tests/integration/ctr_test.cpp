@@ -31,7 +31,11 @@ TEST_F(CtrTest, PluginsLsListsEveryPluginWithItsStatus) {
   for (const char* row :
        {"io.containerd.grpc.v1 +version +- +ok", "io.containerd.grpc.v1 +introspection +- +ok",
         "io.containerd.grpc.v1 +namespaces +- +ok", "io.containerd.grpc.v1 +healthcheck +- +ok",
-        "io.containerd.metadata.v1 +rocksdb +- +ok"}) {
+        "io.containerd.metadata.v1 +rocksdb +- +ok",
+        // One service per kind of metadata record, under containerd's ids.
+        "io.containerd.service.v1 +namespaces-service +- +ok",
+        "io.containerd.service.v1 +leases-service +- +ok", "io.containerd.service.v1 +content-service +- +ok",
+        "io.containerd.service.v1 +snapshots-service +- +ok"}) {
     EXPECT_TRUE(std::regex_search(out, std::regex(row))) << row << "\n" << out;
   }
 }

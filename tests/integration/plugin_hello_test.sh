@@ -149,6 +149,7 @@ expect_out '^io\.containerd\.metadata\.v1 +rocksdb +- +ok *$' "the metadata plug
 ctr_run plugins ls -d id==hello
 expect_out '^Type: +io\.berth\.example\.v1 *$' "ctr plugins ls -d id==hello shows the plugin"
 expect_out '^ +io\.containerd\.metadata\.v1 *$' "plugins ls -d shows its requirement on the metadata type"
+expect_out '^ +io\.containerd\.service\.v1 *$' "plugins ls -d shows its requirement on the service type"
 expect_out '^ +greeting +ahoy *$' "plugins ls -d shows the greeting export from config.toml"
 expect_out '^ +namespaces +0 *$' "plugins ls -d shows the namespace count of a new store"
 expect_log 'io\.berth\.example\.v1\.hello: ahoy \(0 namespace' "the plugin's log line reaches berthd's log"

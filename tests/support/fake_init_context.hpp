@@ -1,5 +1,6 @@
-// A berth::InitContext for initialising one plugin outside berthd: no other
-// plugins, and the exports it sets are kept for the test to inspect.
+// A berth::InitContext for initialising one plugin outside berthd: it sees
+// only the instances the test offers, and keeps the exports it sets for the
+// test to inspect.
 #pragma once
 
 #include <filesystem>
@@ -30,10 +31,26 @@ class FakeInitContext : public InitContext {
   [[nodiscard]] const std::filesystem::path& state() const override { return state_; }
   [[nodiscard]] const std::string& config_toml() const override { return config_; }
   [[nodiscard]] const std::string& grpc_address() const override { return address_; }
-  [[nodiscard]] Result<std::shared_ptr<Instance>> get(std::string_view, std::string_view) const override {
-    return not_found("no plugins in this test");
+  // Makes `instance` visible as the initialised plugin `type`.`id`, after
+  // those offered before it.
+  void offer(std::string type, std::string id, std::shared_ptr<Instance> instance) {
+    offered_.push_back({std::move(type), {std::move(id), std::move(instance)}});
   }
-  [[nodiscard]] std::vector<std::shared_ptr<Instance>> get_all(std::string_view) const override { return {}; }
+
+  [[nodiscard]] Result<std::shared_ptr<Instance>> get(std::string_view type,
+                                                      std::string_view id) const override {
+    for (const auto& [t, found] : offered_) {
+      if (t == type && found.id == id) return found.instance;
+    }
+    return not_found("plugin " + std::string(type) + "." + std::string(id) + " is not offered by this test");
+  }
+  [[nodiscard]] std::vector<Registered<Instance>> get_all(std::string_view type) const override {
+    std::vector<Registered<Instance>> out;
+    for (const auto& [t, found] : offered_) {
+      if (t == type) out.push_back(found);
+    }
+    return out;
+  }
   void set_export(std::string key, std::string value) override { exports[std::move(key)] = std::move(value); }
   void add_capability(std::string) override {}
   void add_platform(Platform p) override { platforms.push_back(std::move(p)); }
@@ -55,6 +72,7 @@ class FakeInitContext : public InitContext {
   std::filesystem::path state_;
   std::string config_;
   std::string address_ = "/run/berth/berth.sock";
+  std::vector<std::pair<std::string, Registered<Instance>>> offered_;  // (type, plugin)
 };
 
 }  // namespace berth::test

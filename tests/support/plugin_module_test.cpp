@@ -12,7 +12,10 @@ void PluginModuleTest::SetUp() {
   table_ = entry();
   ASSERT_NE(table_, nullptr);
   ASSERT_EQ(table_->abi_version, BERTH_PLUGIN_ABI_VERSION);
-  ASSERT_EQ(table_->count, 1u);
+  for (uint32_t i = 0; i < table_->count; ++i) {
+    if (type_ == table_->plugins[i].type && id_ == table_->plugins[i].id) plugin_ = &table_->plugins[i];
+  }
+  ASSERT_NE(plugin_, nullptr) << module_ << " declares no plugin " << type_ << "." << id_;
   root_ = dir_.path() / (type_ + "." + id_);
   std::filesystem::create_directories(root_);
 }

@@ -12,8 +12,9 @@
 
 namespace berth::test {
 
-// SetUp dlopens `module` and checks it holds exactly one plugin of this ABI;
-// root_ is "<type>.<id>" in a fresh temporary directory, created.
+// SetUp dlopens `module`, checks its ABI and finds the plugin `type`.`id` in
+// it (a module may declare several); root_ is "<type>.<id>" in a fresh
+// temporary directory, created.
 class PluginModuleTest : public ::testing::Test {
  protected:
   PluginModuleTest(std::string module, std::string type, std::string id)
@@ -22,7 +23,7 @@ class PluginModuleTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  [[nodiscard]] const berth_plugin_descriptor& plugin() const { return table_->plugins[0]; }
+  [[nodiscard]] const berth_plugin_descriptor& plugin() const { return *plugin_; }
   InitResult init(InitContext& ctx) const { return plugin().invoke(plugin().init, ctx); }
   // A context for this plugin with the given root and configuration.
   [[nodiscard]] FakeInitContext context(std::filesystem::path root, std::string config) const {
@@ -33,6 +34,7 @@ class PluginModuleTest : public ::testing::Test {
   std::filesystem::path root_;
   void* handle_ = nullptr;
   const berth_plugin_table* table_ = nullptr;
+  const berth_plugin_descriptor* plugin_ = nullptr;
 
  private:
   std::string module_;

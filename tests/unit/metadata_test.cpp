@@ -98,12 +98,12 @@ class MetadataStore : public ::testing::Test {
   }
 
   Status create(const std::string& name, Labels labels = {}) {
-    return md_->update([&](Transaction& tx) { return md_->namespaces().create(tx, {name, labels}); });
+    return md_->update([&](Transaction& tx) { return namespaces_.create(tx, {name, labels}); });
   }
   Result<Namespace> get(const std::string& name) {
     Result<Namespace> out = internal("view did not run");
     Status st = md_->view([&](Transaction& tx) {
-      out = md_->namespaces().get(tx, name);
+      out = namespaces_.get(tx, name);
       return ok_status();
     });
     if (!st.ok()) return st;
@@ -112,7 +112,7 @@ class MetadataStore : public ::testing::Test {
   std::vector<std::string> names() {
     std::vector<std::string> out;
     EXPECT_OK(md_->view([&](Transaction& tx) {
-      auto list = md_->namespaces().list(tx);
+      auto list = namespaces_.list(tx);
       if (!list.ok()) return list.status();
       for (const auto& ns : *list) out.push_back(ns.name);
       return ok_status();
@@ -120,19 +120,20 @@ class MetadataStore : public ::testing::Test {
     return out;
   }
   Status set_labels(const std::string& name, const Labels& labels) {
-    return md_->update([&](Transaction& tx) { return md_->namespaces().set_labels(tx, name, labels); });
+    return md_->update([&](Transaction& tx) { return namespaces_.set_labels(tx, name, labels); });
   }
   Status replace_labels(const std::string& name, const Labels& labels) {
-    return md_->update([&](Transaction& tx) { return md_->namespaces().replace_labels(tx, name, labels); });
+    return md_->update([&](Transaction& tx) { return namespaces_.replace_labels(tx, name, labels); });
   }
   Status remove(const std::string& name) {
-    return md_->update([&](Transaction& tx) { return md_->namespaces().remove(tx, name); });
+    return md_->update([&](Transaction& tx) { return namespaces_.remove(tx, name); });
   }
 
   [[nodiscard]] std::filesystem::path db_path() const { return dir_ / "meta.db"; }
 
   TempDir dir_;
   std::shared_ptr<RocksMetadata> md_;
+  KvNamespaceStore namespaces_;
 };
 
 using MetadataTransaction = MetadataStore;
@@ -195,7 +196,7 @@ TEST_F(MetadataTransaction, ViewIsReadOnly) {
     EXPECT_EQ(p.code(), Code::kFailedPrecondition);
     EXPECT_EQ(p.message(), "transaction is read-only");
     EXPECT_EQ(tx.del("k").code(), Code::kFailedPrecondition);
-    EXPECT_EQ(md_->namespaces().create(tx, {"ro", {}}).code(), Code::kFailedPrecondition);
+    EXPECT_EQ(namespaces_.create(tx, {"ro", {}}).code(), Code::kFailedPrecondition);
     return ok_status();
   }));
   EXPECT_EQ(read("k"), "v");
@@ -319,7 +320,7 @@ TEST_F(MetadataNamespaces, ListIsSortedAndKeepsLabelsApartForPrefixSharingNames)
   ASSERT_OK(set_labels("a-b", {{"only", "a-b"}}));
   EXPECT_EQ(names(), (std::vector<std::string>{"A", "a", "a-b", "a.b", "a0", "a_b", "ab"}));
   ASSERT_OK(md_->view([&](Transaction& tx) {
-    auto list = md_->namespaces().list(tx);
+    auto list = namespaces_.list(tx);
     if (!list.ok()) return list.status();
     for (const auto& ns : *list) {
       if (ns.name == "a") {

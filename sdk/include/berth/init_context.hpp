@@ -14,6 +14,14 @@
 
 namespace berth {
 
+// An initialised plugin found by a lookup: its id (unique within its type,
+// "overlayfs") and its instance, seen as interface I.
+template <class I>
+struct Registered {
+  std::string id;
+  std::shared_ptr<I> instance;
+};
+
 // Owned by the host; valid only during the init call. Objects obtained from it
 // (instances, the plugin set) stay valid until shutdown.
 class InitContext {
@@ -40,7 +48,8 @@ class InitContext {
   // dependency graph guarantees for everything named in `requires`.
   [[nodiscard]] virtual Result<std::shared_ptr<Instance>> get(std::string_view type,
                                                               std::string_view id) const = 0;
-  [[nodiscard]] virtual std::vector<std::shared_ptr<Instance>> get_all(std::string_view type) const = 0;
+  // Every initialised plugin of `type`, in init order, with its id.
+  [[nodiscard]] virtual std::vector<Registered<Instance>> get_all(std::string_view type) const = 0;
 
   // Key/value pairs shown by introspection (`ctr plugins ls -d`), e.g. a root path.
   virtual void set_export(std::string key, std::string value) = 0;
@@ -53,7 +62,9 @@ class InitContext {
   // the host's for snapshotters, differs and runtimes). See host_platform().
   virtual void add_platform(Platform platform) = 0;
 
-  // Typed lookups: the first initialised plugin of `type` offering interface I.
+  // Typed lookups, by interface: `type` names where to look (its plugins are
+  // initialised first when the caller requires that type), I what to find.
+  // get_as: the plugin `type`.`id`, which must offer I.
   template <class I>
   [[nodiscard]] Result<std::shared_ptr<I>> get_as(std::string_view type, std::string_view id) const {
     auto inst = get(type, id);
@@ -64,18 +75,22 @@ class InitContext {
                                  " does not offer the expected interface");
     return typed;
   }
+  // first_of: the first initialised plugin of `type` that offers I.
   template <class I>
   [[nodiscard]] Result<std::shared_ptr<I>> first_of(std::string_view type) const {
-    for (auto& inst : get_all(type)) {
-      if (auto typed = std::dynamic_pointer_cast<I>(inst)) return typed;
+    for (auto& found : get_all(type)) {
+      if (auto typed = std::dynamic_pointer_cast<I>(found.instance)) return typed;
     }
-    return not_found("no plugin of type " + std::string(type) + " is loaded");
+    return not_found("no plugin of type " + std::string(type) + " offering the expected interface is loaded");
   }
+  // all_of: every initialised plugin of `type` that offers I, in init order,
+  // with its id.
   template <class I>
-  [[nodiscard]] std::vector<std::shared_ptr<I>> all_of(std::string_view type) const {
-    std::vector<std::shared_ptr<I>> out;
-    for (auto& inst : get_all(type)) {
-      if (auto typed = std::dynamic_pointer_cast<I>(inst)) out.push_back(std::move(typed));
+  [[nodiscard]] std::vector<Registered<I>> all_of(std::string_view type) const {
+    std::vector<Registered<I>> out;
+    for (auto& found : get_all(type)) {
+      if (auto typed = std::dynamic_pointer_cast<I>(found.instance))
+        out.push_back({std::move(found.id), std::move(typed)});
     }
     return out;
   }

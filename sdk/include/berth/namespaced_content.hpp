@@ -3,8 +3,10 @@
 // it, and labels belong to the namespace. Ingests are per namespace too, and
 // content written under a lease is held by that lease.
 //
-// Offered by the metadata plugin (it keeps the records), as containerd's
-// metadata package wraps its local store. The Content API service uses it.
+// Offered by the io.containerd.service.v1 plugin "content-service"
+// (berth/services.hpp), which keeps the records in the metadata database over
+// the content store plugin, as containerd's metadata package wraps its local
+// store. The Content API service and the differ use it.
 #pragma once
 
 #include <functional>
@@ -48,7 +50,7 @@ class NamespacedContent {
   virtual Status walk(const ContentScope& scope, const std::vector<std::string>& filters,
                       const std::function<bool(const ContentInfo&)>& fn) = 0;
   // Removes the namespace's record; the backend blob goes when no namespace
-  // holds it any more (the garbage collector's job later; now: at once).
+  // holds it any more (until Berth has a garbage collector: at once).
   virtual Status remove(const ContentScope& scope, std::string_view digest) = 0;
   virtual Result<std::unique_ptr<ContentReader>> reader(const ContentScope& scope,
                                                         std::string_view digest) = 0;

@@ -6,9 +6,9 @@
 //
 // Interface type: "io.containerd.snapshotter.v1". A backend (plugins/
 // snapshotter-overlay, plugins/snapshotter-native) keeps its own state under
-// its own root and knows nothing of namespaces: the metadata plugin maps each
-// namespace's keys onto backend keys and keeps the labels clients see
-// (NamespacedSnapshots), as containerd does.
+// its own root and knows nothing of namespaces: the snapshots service maps
+// each namespace's keys onto backend keys and keeps the labels clients see
+// (berth/namespaced_snapshots.hpp), as containerd does.
 //
 // Errors, as containerd's: NotFound for a missing key or parent;
 // AlreadyExists for a key in use; FailedPrecondition for a parent that is
@@ -28,7 +28,6 @@
 
 #include "berth/content_store.hpp"
 #include "berth/mount.hpp"
-#include "berth/namespaced_content.hpp"
 #include "berth/status.hpp"
 #include "berth/validate.hpp"
 
@@ -88,19 +87,6 @@ class Snapshotter {
   virtual Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) = 0;
   // Removes what removed snapshots left on disk (a backend may defer it).
   virtual Status cleanup() = 0;
-};
-
-// Snapshots as clients see them: per namespace, and held by the request's
-// lease. Offered by the metadata plugin, which wraps every loaded
-// snapshotter; the Snapshots and Diff services use it.
-class NamespacedSnapshots {
- public:
-  virtual ~NamespacedSnapshots();
-  // The snapshotter plugin ids it wraps ("overlayfs", "native"), sorted.
-  [[nodiscard]] virtual std::vector<std::string> names() const = 0;
-  // The snapshotter `name` seen from `scope`; NotFound if there is none, with
-  // the names there are. The object is only valid while the metadata plugin is.
-  virtual Result<std::unique_ptr<Snapshotter>> get(const ContentScope& scope, std::string_view name) = 0;
 };
 
 }  // namespace berth

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "keys.hpp"
+#include "namespace_store.hpp"
 #include "rocks_metadata.hpp"
 
 namespace md = berth::metadata;
@@ -29,7 +30,7 @@ int commit_and_kill(const char* db, bool sync, int count) {
   if (!store.ok()) return fail(store.status().to_string());
   auto& m = **store;
   berth::Status st = m.update([&](berth::Transaction& tx) {
-    return m.namespaces().create(tx, {"crashed", {{"committed", "before-kill"}}});
+    return md::KvNamespaceStore().create(tx, {"crashed", {{"committed", "before-kill"}}});
   });
   if (!st.ok()) return fail(st.to_string());
   const std::string leases = md::keys::kind_prefix("crashed", md::keys::kLeases);

@@ -13,9 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 #include "keys.hpp"
 #include "lease_store.hpp"
+#include "namespace_store.hpp"
 #include "rocks_metadata.hpp"
 #include "status_matchers.hpp"
 #include "temp_dir.hpp"
@@ -99,7 +101,7 @@ class MetadataLeases : public ::testing::Test {
     return r.ok() ? *r : nullptr;
   }
 
-  LeaseStore& leases() { return md_->leases(); }
+  LeaseStore& leases() { return leases_; }
 
   // Runs `fn` in a read-only transaction and hands back what it returned.
   template <class F>
@@ -172,6 +174,8 @@ class MetadataLeases : public ::testing::Test {
 
   TempDir dir_;
   std::shared_ptr<RocksMetadata> md_;
+  KvLeaseStore leases_;
+  KvNamespaceStore namespaces_;
 };
 
 // ---------------------------------------------------------------- leases
@@ -207,16 +211,14 @@ TEST_F(MetadataLeases, CreateGetList) {
 
 TEST_F(MetadataLeases, CreateMakesTheNamespaceImplicitly) {
   ASSERT_TRUE(create("fresh", "l").ok());
-  auto ns = viewed([&](Transaction& tx) { return md_->namespaces().get(tx, "fresh"); });
+  auto ns = viewed([&](Transaction& tx) { return namespaces_.get(tx, "fresh"); });
   ASSERT_TRUE(ns.ok()) << ns.status().to_string();
   EXPECT_TRUE(ns->labels.empty());
 
   // An existing namespace keeps its labels.
-  ASSERT_OK(md_->update([&](Transaction& tx) {
-    return md_->namespaces().create(tx, {"labelled", {{"k", "v"}}});
-  }));
+  ASSERT_OK(md_->update([&](Transaction& tx) { return namespaces_.create(tx, {"labelled", {{"k", "v"}}}); }));
   ASSERT_TRUE(create("labelled", "l").ok());
-  auto labelled = viewed([&](Transaction& tx) { return md_->namespaces().get(tx, "labelled"); });
+  auto labelled = viewed([&](Transaction& tx) { return namespaces_.get(tx, "labelled"); });
   ASSERT_TRUE(labelled.ok());
   EXPECT_EQ(labelled->labels, (Labels{{"k", "v"}}));
 }
@@ -631,7 +633,7 @@ TEST_F(MetadataLeases, RemovingTheNamespaceRemovesItsLeases) {
   ASSERT_TRUE(create("doomed-too", "l1").ok());  // shares the prefix, must survive
 
   // Leases do not hold a namespace up, as in containerd.
-  ASSERT_OK(md_->update([&](Transaction& tx) { return md_->namespaces().remove(tx, "doomed"); }));
+  ASSERT_OK(md_->update([&](Transaction& tx) { return namespaces_.remove(tx, "doomed"); }));
   EXPECT_TRUE(scan_keys(keys::namespace_objects_prefix("doomed")).empty());
   EXPECT_TRUE(ids("doomed").empty());
   EXPECT_EQ(get("doomed", "l1").status().code(), Code::kNotFound);
@@ -650,7 +652,7 @@ TEST_F(MetadataLeases, LeasesDoNotCountAsObjectsWhenANamespaceIsRefused) {
   ASSERT_OK(add("busy", "l", {"k", "snapshots/overlayfs"}));
   ASSERT_OK(add("busy", "l", {kDigestA, "content"}));
   ASSERT_OK(put(keys::object_key(keys::kind_prefix("busy", keys::kContainers), "c1", "image"), "x"));
-  Status st = md_->update([&](Transaction& tx) { return md_->namespaces().remove(tx, "busy"); });
+  Status st = md_->update([&](Transaction& tx) { return namespaces_.remove(tx, "busy"); });
   EXPECT_EQ(st.code(), Code::kFailedPrecondition);
   EXPECT_EQ(st.message(), "namespace \"busy\" must be empty, but it still has containers");
   EXPECT_EQ(held("busy", "l").size(), 2u);

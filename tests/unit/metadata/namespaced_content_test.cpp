@@ -1,5 +1,5 @@
-// berth::NamespacedContent in the metadata plugin, over a real local content
-// store (plugins/content): namespace isolation, labels, walk filters, removal,
+// berth::NamespacedContent in the metadata plugin (the content-service), over
+// a real local content store (plugins/content): namespace isolation, labels, walk filters, removal,
 // ingests per namespace, leases, and persistence.
 #include "berth/namespaced_content.hpp"
 
@@ -16,7 +16,10 @@
 #include "berth/metadata.hpp"
 #include "digest.hpp"
 #include "keys.hpp"
+#include "lease_store.hpp"
 #include "local_store.hpp"
+#include "namespace_store.hpp"
+#include "namespaced_content.hpp"
 #include "rocks_metadata.hpp"
 #include "status_matchers.hpp"
 #include "temp_dir.hpp"
@@ -42,15 +45,16 @@ class NamespacedContentTest : public ::testing::Test {
   }
 
   void reopen() {
+    content_.reset();
     if (md_) ASSERT_OK(md_->close());
     md_.reset();
     auto r = RocksMetadata::open(dir_ / "meta.db", {.sync_writes = false});
     ASSERT_TRUE(r.ok()) << r.status().to_string();
     md_ = *r;
-    md_->set_content_backend(backend_);
+    content_ = std::make_shared<MetadataContent>(md_, backend_);
   }
 
-  NamespacedContent& cs() { return *md_; }
+  NamespacedContent& cs() { return *content_; }
 
   // Writes and commits `data` in `scope` through ref `ref`.
   Result<std::string> put(const ContentScope& scope, std::string_view data, const Labels& labels = {},
@@ -86,12 +90,12 @@ class NamespacedContentTest : public ::testing::Test {
   }
 
   Status create_lease(const std::string& ns, const std::string& id) {
-    return md_->update([&](Transaction& tx) { return md_->leases().create(tx, ns, {id, 0, {}}).status(); });
+    return md_->update([&](Transaction& tx) { return leases_.create(tx, ns, {id, 0, {}}).status(); });
   }
   std::vector<LeaseResource> resources(const std::string& ns, const std::string& id) {
     std::vector<LeaseResource> out;
     EXPECT_OK(md_->view([&](Transaction& tx) {
-      auto r = md_->leases().list_resources(tx, ns, id);
+      auto r = leases_.list_resources(tx, ns, id);
       if (!r.ok()) return r.status();
       out = *r;
       return Status();
@@ -102,6 +106,8 @@ class NamespacedContentTest : public ::testing::Test {
   TempDir dir_;
   std::shared_ptr<content::LocalStore> backend_;
   std::shared_ptr<RocksMetadata> md_;
+  std::shared_ptr<MetadataContent> content_;
+  KvLeaseStore leases_;
 };
 
 // ---------------------------------------------------------------- isolation
@@ -129,7 +135,7 @@ TEST_F(NamespacedContentTest, ABlobIsSeenOnlyInTheNamespaceThatCommittedIt) {
   EXPECT_TRUE(walked(kB).empty());
   EXPECT_EQ(walked(kA), std::vector<std::string>{d});
   // Committing creates the namespace, as containerd does.
-  EXPECT_OK(md_->view([&](Transaction& tx) { return md_->namespaces().get(tx, "a").status(); }));
+  EXPECT_OK(md_->view([&](Transaction& tx) { return KvNamespaceStore().get(tx, "a").status(); }));
 }
 
 TEST_F(NamespacedContentTest, AnotherNamespaceRecordsAnExistingBlobWithoutTheData) {
@@ -196,19 +202,6 @@ TEST_F(NamespacedContentTest, BadInputIsRefused) {
   EXPECT_CODE((*w)->commit(0, sha256_of("other")), Code::kFailedPrecondition);
   EXPECT_TRUE(walked(kA).empty());
   ASSERT_OK((*w)->commit(4, sha256_of("data")).status());
-}
-
-TEST_F(NamespacedContentTest, WithoutABackendCallsFailWithFailedPrecondition) {
-  auto r = RocksMetadata::open(dir_ / "other.db", {.sync_writes = false});
-  ASSERT_TRUE(r.ok());
-  NamespacedContent& bare = **r;
-  auto info = bare.info(kA, sha256_of("x"));
-  ASSERT_FALSE(info.ok());
-  EXPECT_EQ(info.status().code(), Code::kFailedPrecondition);
-  EXPECT_EQ(info.status().message(), "no content store plugin is loaded");
-  EXPECT_CODE(bare.writer(kA, "r", 0, ""), Code::kFailedPrecondition);
-  EXPECT_CODE(bare.list_statuses(kA, {}), Code::kFailedPrecondition);
-  EXPECT_CODE(bare.walk(kA, {}, [](const ContentInfo&) { return true; }), Code::kFailedPrecondition);
 }
 
 // ---------------------------------------------------------------- update, walk
@@ -406,7 +399,7 @@ TEST_F(NamespacedContentTest, AnUnknownLeaseIsNotFoundAndNothingIsCommitted) {
   auto w = cs().writer({"a", "short"}, "r", 0, "");
   ASSERT_TRUE(w.ok()) << w.status().to_string();
   ASSERT_OK((*w)->write(data));
-  ASSERT_OK(md_->update([&](Transaction& tx) { return md_->leases().remove(tx, "a", "short"); }));
+  ASSERT_OK(md_->update([&](Transaction& tx) { return leases_.remove(tx, "a", "short"); }));
   auto committed = (*w)->commit(0, d);
   ASSERT_FALSE(committed.ok());
   EXPECT_EQ(committed.status().code(), Code::kNotFound) << committed.status().to_string();

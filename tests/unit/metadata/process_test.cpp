@@ -8,6 +8,7 @@
 
 #include "child_process.hpp"
 #include "keys.hpp"
+#include "namespace_store.hpp"
 #include "rocks_metadata.hpp"
 #include "status_matchers.hpp"
 #include "temp_dir.hpp"
@@ -31,7 +32,7 @@ void expect_survived_kill(bool sync_writes) {
   auto md = RocksMetadata::open((dir / "meta.db"), {});
   ASSERT_TRUE(md.ok()) << md.status().to_string();
   ASSERT_OK((*md)->view([&](Transaction& tx) {
-    auto ns = (*md)->namespaces().get(tx, "crashed");
+    auto ns = KvNamespaceStore().get(tx, "crashed");
     if (!ns.ok()) return ns.status();
     EXPECT_EQ(ns->labels, (Labels{{"committed", "before-kill"}}));
     int leases = 0;
