@@ -1,6 +1,5 @@
 #include "blob_records.hpp"
 
-#include <charconv>
 #include <system_error>
 #include <utility>
 
@@ -8,17 +7,15 @@
 #include "content_labels.hpp"
 #include "keys.hpp"
 #include "kv_util.hpp"
+#include "text/text.hpp"
 
 namespace berth::metadata {
 namespace {
 
 Result<int64_t> parse_int(std::string_view what, std::string_view value) {
-  int64_t out = 0;
-  const char* end = value.data() + value.size();
-  auto [ptr, ec] = std::from_chars(value.data(), end, out);
-  if (ec != std::errc() || ptr != end)
-    return data_loss(std::string(what) + ": unreadable number \"" + keys::printable(value) + "\"");
-  return out;
+  const auto out = text::parse_int(value);
+  if (!out) return data_loss(std::string(what) + ": unreadable number \"" + keys::printable(value) + "\"");
+  return *out;
 }
 
 std::string describe(std::string_view digest, std::string_view ns) {

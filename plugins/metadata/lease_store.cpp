@@ -1,16 +1,16 @@
 #include "lease_store.hpp"
 
-#include <charconv>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <system_error>
 
 #include "berth/content_store.hpp"
 #include "berth/filters.hpp"
+#include "clock/clock.hpp"
 #include "keys.hpp"
 #include "kv_util.hpp"
 #include "namespace_store.hpp"
+#include "text/text.hpp"
 
 namespace berth::metadata {
 namespace {
@@ -43,22 +43,14 @@ Status require_existing(Transaction& tx, std::string_view ns, std::string_view i
   return {};
 }
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // created_at is written by create() alone, so anything unreadable there is damage.
 Result<int64_t> parse_created_at(std::string_view ns, std::string_view id, std::string_view value) {
-  int64_t ns_since_epoch = 0;
-  const char* end = value.data() + value.size();
-  auto [ptr, ec] = std::from_chars(value.data(), end, ns_since_epoch);
-  if (ec != std::errc() || ptr != end) {
+  const auto ns_since_epoch = text::parse_int(value);
+  if (!ns_since_epoch) {
     return data_loss(quoted(id) + " in namespace \"" + std::string(ns) + "\": unreadable created_at \"" +
                      keys::printable(value) + "\"");
   }
-  return ns_since_epoch;
+  return *ns_since_epoch;
 }
 
 // containerd's lease adaptor: "id", and "labels.<key>" where the rest of the
@@ -112,7 +104,7 @@ Result<Lease> KvLeaseStore::create(Transaction& tx, std::string_view ns, const L
   if (*found) return already_exists(quoted(lease.id) + ": already exists");
   BERTH_RETURN_IF_ERROR(ensure_namespace(tx, ns));
 
-  Lease created{lease.id, now_ns(), {}};
+  Lease created{lease.id, clock::now_ns(), {}};
   BERTH_RETURN_IF_ERROR(tx.put(keys::lease_created_at_key(ns, lease.id), std::to_string(created.created_at)));
   for (const auto& [k, v] : lease.labels) {
     // containerd stores no empty label values and leaves them out of the

@@ -1,11 +1,11 @@
 #include "namespaced_content.hpp"
 
-#include <chrono>
 #include <optional>
 #include <utility>
 
 #include "berth/filters.hpp"
 #include "blob_records.hpp"
+#include "clock/clock.hpp"
 #include "content_labels.hpp"
 #include "content_writer.hpp"
 #include "ingest_records.hpp"
@@ -16,12 +16,6 @@ namespace berth::metadata {
 namespace {
 
 constexpr std::string_view kContentResource = "content";
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The namespace and the lease become key components, so both are checked on
 // every call: a '/' in the namespace or a NUL in the lease would address
@@ -74,7 +68,7 @@ Result<ContentInfo> MetadataContent::update(const ContentScope& scope, const Con
     BERTH_RETURN_IF_ERROR(validate_labels(labels).with_context("content labels"));
     BERTH_RETURN_IF_ERROR(put_blob_labels(tx, scope.ns, info.digest, labels));
     out.labels = std::move(labels);
-    out.updated_at = now_ns();
+    out.updated_at = clock::now_ns();
     return set_blob_updated_at(tx, scope.ns, info.digest, out.updated_at);
   }));
   return out;
@@ -134,7 +128,8 @@ Result<std::unique_ptr<NamespacedWriter>> MetadataContent::writer(const ContentS
   }));
 
   auto complete = [&](ContentInfo existing) -> std::unique_ptr<NamespacedWriter> {
-    return std::make_unique<RecordingWriter>(*this, scope, std::string(ref), std::move(existing), now_ns());
+    return std::make_unique<RecordingWriter>(*this, scope, std::string(ref), std::move(existing),
+                                             clock::now_ns());
   };
   if (!expected.empty()) {
     // Another namespace has it: nothing to receive (ctr then skips writing).
@@ -174,7 +169,7 @@ Result<std::string> MetadataContent::record_commit(const ContentScope& scope, st
     }
     return present.status();
   }
-  const int64_t now = now_ns();
+  const int64_t now = clock::now_ns();
   Status st = md_->update([&](Transaction& tx) {
     auto held = has_blob(tx, scope.ns, digest);
     if (!held.ok()) return held.status();

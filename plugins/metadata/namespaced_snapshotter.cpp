@@ -1,10 +1,10 @@
 #include "namespaced_snapshotter.hpp"
 
-#include <chrono>
 #include <utility>
 
 #include "berth/filters.hpp"
 #include "berth/log.hpp"
+#include "clock/clock.hpp"
 #include "keys.hpp"
 #include "namespace_store.hpp"
 
@@ -14,12 +14,6 @@ namespace {
 // Labels with this prefix are handed to the backend too (containerd's
 // "inherited" labels); all others live only here.
 constexpr std::string_view kBackendLabelPrefix = "containerd.io/snapshot/";
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Labels backend_labels(const Labels& labels) {
   Labels out;
@@ -60,7 +54,7 @@ Result<SnapshotInfo> NamespacedSnapshotter::update(const SnapshotInfo& info,
     if (!labels.ok()) return labels.status();
     const bool backend_changed = backend_labels(*labels) != backend_labels(out.labels);
     out.labels = std::move(*labels);
-    out.updated_at = now_ns();
+    out.updated_at = clock::now_ns();
     BERTH_RETURN_IF_ERROR(put_snapshot_labels(tx, scope_.ns, sn_, out.name, out.labels, out.updated_at));
     if (backend_changed) {
       SnapshotInfo b;
@@ -128,7 +122,7 @@ Status NamespacedSnapshotter::commit(std::string_view name, std::string_view key
     info.parent = active.info.parent;
     info.kind = SnapshotKind::kCommitted;
     info.labels = labels;
-    info.created_at = info.updated_at = now_ns();
+    info.created_at = info.updated_at = clock::now_ns();
     BERTH_RETURN_IF_ERROR(delete_snapshot(tx, scope_.ns, sn_, key));
     BERTH_RETURN_IF_ERROR(put_snapshot(tx, scope_.ns, sn_, info, bkey));
     if (!info.parent.empty()) {
@@ -251,7 +245,7 @@ Result<std::vector<Mount>> NamespacedSnapshotter::create(SnapshotKind kind, std:
     info.parent = std::string(parent);
     info.kind = kind;
     info.labels = labels;
-    info.created_at = info.updated_at = now_ns();
+    info.created_at = info.updated_at = clock::now_ns();
     BERTH_RETURN_IF_ERROR(put_snapshot(tx, scope_.ns, sn_, info, bkey));
     if (!parent.empty()) BERTH_RETURN_IF_ERROR(add_child(tx, scope_.ns, sn_, parent, key));
 

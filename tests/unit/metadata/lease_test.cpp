@@ -15,6 +15,7 @@
 
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
+#include "clock/clock.hpp"
 #include "keys.hpp"
 #include "lease_store.hpp"
 #include "namespace_store.hpp"
@@ -39,12 +40,6 @@ using Resources = std::vector<LeaseResource>;
 const std::string kDigestA = "sha256:" + std::string(64, 'a');
 const std::string kDigestB = "sha256:" + std::string(64, 'b');
 const std::string kExpire = "containerd.io/gc.expire";
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // ---------------------------------------------------------------- key layout
 
@@ -181,9 +176,9 @@ class MetadataLeases : public ::testing::Test {
 // ---------------------------------------------------------------- leases
 
 TEST_F(MetadataLeases, CreateGetList) {
-  const int64_t before = now_ns();
+  const int64_t before = clock::now_ns();
   auto created = create("default", "pull-1", {{kExpire, "2030-01-01T00:00:00Z"}, {"a", "1"}});
-  const int64_t after = now_ns();
+  const int64_t after = clock::now_ns();
   ASSERT_TRUE(created.ok()) << created.status().to_string();
   EXPECT_EQ(created->id, "pull-1");
   EXPECT_GE(created->created_at, before);
