@@ -68,9 +68,20 @@ Status Daemon::start() {
   BERTH_RETURN_IF_ERROR(prepare_directories());
   BERTH_RETURN_IF_ERROR(apply_oom_score(config_.oom_score));
 
-  std::vector<std::string> problems;
-  auto plugins = loader_.discover(plugin_search_path(config_, builtin_dir_), problems);
-  for (const auto& p : problems) spdlog::warn("{}", p);
+  // Pre-flight verdicts live in the state directory: they are about this
+  // boot's files and berthd binary, and a lost file only costs a re-check.
+  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.json"});
+  auto plugins = loader.discover(plugin_search_path(config_, builtin_dir_), load_problems_);
+  for (const auto& p : load_problems_) spdlog::warn("{}", p);
+  const auto& pf = loader.preflight_stats();
+  if (pf.checked > 0) {
+    spdlog::info(
+        "pre-flight: {} new plugin files loaded in {} child processes ({} ms waited for them); {} known "
+        "from before",
+        pf.checked, pf.children, pf.waited.count() / 1000, pf.remembered);
+  } else {
+    spdlog::debug("pre-flight: all {} plugin files known", pf.remembered);
+  }
 
   Warnings warnings;
   BERTH_RETURN_IF_ERROR(check_plugin_sections(config_, plugins, warnings));
@@ -160,8 +171,13 @@ Status Daemon::check_required() const {
   auto list = registry_->list();
   for (const auto& key : config_.required_plugins) {
     auto it = std::find_if(list.begin(), list.end(), [&](const PluginInfo& p) { return p.key() == key; });
-    if (it == list.end())
-      return failed_precondition("required plugin " + key + " is not installed or is disabled");
+    if (it == list.end()) {
+      std::string why = "required plugin " + key + " is not installed or is disabled";
+      // It may be in a file that was left out: say which were.
+      for (std::size_t i = 0; i < load_problems_.size(); ++i)
+        why += (i == 0 ? " (plugin files and directories left out: " : "; ") + load_problems_[i];
+      return failed_precondition(why + (load_problems_.empty() ? "" : ")"));
+    }
     if (it->state != PluginState::kOk) {
       return failed_precondition("required plugin " + key + " did not load: " + it->error.message());
     }
