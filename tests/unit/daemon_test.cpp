@@ -135,12 +135,25 @@ TEST_F(DaemonTest, ARequiredPluginInAFileLeftOutNamesTheFileAndWhy) {
   EXPECT_NE(s.message().find("fixture-segv.so crashed with signal 11"), std::string::npos) << s.message();
 }
 
+TEST_F(DaemonTest, APluginLookingItselfUpDuringInitIsToldItIsStillInitialising) {
+  Daemon d(config(), kFixtures);
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+  const auto* p = find(all, "io.berth.test.v1.self-lookup");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->state, PluginState::kError);
+  EXPECT_EQ(p->error.message(), "plugin io.berth.test.v1.self-lookup is still initialising");
+}
+
 TEST_F(DaemonTest, DisabledPluginsAreNotLoaded) {
   auto c = config();
   c.disabled_plugins = {"io.berth.test.v1.good"};
   Daemon d(std::move(c), kFixtures);
   ASSERT_TRUE(d.start().ok());
-  EXPECT_EQ(find(d.registry().list(), "io.berth.test.v1.good"), nullptr);
+  // As in containerd: not listed at all (no "disabled" state), never initialised.
+  auto all = d.registry().list();
+  EXPECT_EQ(find(all, "io.berth.test.v1.good"), nullptr);
+  EXPECT_NE(find(all, "io.berth.test.v1.skipper"), nullptr);
   EXPECT_FALSE(std::filesystem::exists(tmp_ / "root/io.berth.test.v1.good"));
 }
 
