@@ -66,9 +66,20 @@ Status Daemon::start() {
   BERTH_RETURN_IF_ERROR(prepare_directories());
   BERTH_RETURN_IF_ERROR(apply_oom_score(config_.oom_score));
 
-  std::vector<std::string> problems;
-  auto plugins = loader_.discover(plugin_search_path(config_, builtin_dir_), problems);
-  for (const auto& p : problems) spdlog::warn("{}", p);
+  // Pre-flight verdicts live in the state directory: they are about this
+  // boot's files and berthd binary, and a lost file only costs a re-check.
+  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.json"});
+  auto plugins = loader.discover(plugin_search_path(config_, builtin_dir_), load_problems_);
+  for (const auto& p : load_problems_) spdlog::warn("{}", p);
+  const auto& pf = loader.preflight_stats();
+  if (pf.checked > 0) {
+    spdlog::info(
+        "pre-flight: {} new plugin files loaded in {} child processes ({} ms waited for them); {} known "
+        "from before",
+        pf.checked, pf.children, pf.waited.count() / 1000, pf.remembered);
+  } else {
+    spdlog::debug("pre-flight: all {} plugin files known", pf.remembered);
+  }
 
   Warnings warnings;
   BERTH_RETURN_IF_ERROR(check_plugin_sections(config_, plugins, warnings));
@@ -92,6 +103,8 @@ Status Daemon::start() {
 void Daemon::init_plugins(const std::vector<PluginDescriptor>& all) {
   std::vector<const PluginDescriptor*> enabled;
   for (const auto& p : all) {
+    // As containerd: a disabled plugin is not registered, so introspection
+    // (`ctr plugins ls`) does not list it.
     if (contains(config_.disabled_plugins, p.key())) {
       spdlog::info("plugin {} disabled by config", p.key());
       continue;
@@ -136,17 +149,10 @@ void Daemon::init_one(std::size_t index, const PluginDescriptor& plugin) {
   }
   HostInitContext ctx(registry_, index, plugin.type, plugin.id, root, state,
                       to_text(effective_plugin_config(config_, plugin)), config_.grpc.address);
-  spdlog::debug("loading plugin {}", key);
-  InitResult result = internal("init did not run");
-  try {
-    // invoke_init lives in the plugin and catches its exceptions; the outer
-    // try guards against a plugin built without it.
-    result = plugin.invoke(plugin.init, ctx);
-  } catch (const std::exception& e) {
-    result = internal(std::string("init threw: ") + e.what());
-  } catch (...) {
-    result = internal("init threw a non-standard exception");
-  }
+  spdlog::debug("initialising plugin {}", key);
+  // invoke is the SDK's invoke_init, compiled into the plugin: it catches
+  // whatever init throws, and is noexcept, so nothing can be caught here.
+  InitResult result = plugin.invoke(plugin.init, ctx);
   if (!result.ok()) {
     return fail(result.status().is_skip() ? PluginState::kSkip : PluginState::kError, result.status());
   }
@@ -158,8 +164,13 @@ Status Daemon::check_required() const {
   auto list = registry_->list();
   for (const auto& key : config_.required_plugins) {
     auto it = std::find_if(list.begin(), list.end(), [&](const PluginInfo& p) { return p.key() == key; });
-    if (it == list.end())
-      return failed_precondition("required plugin " + key + " is not installed or is disabled");
+    if (it == list.end()) {
+      std::string why = "required plugin " + key + " is not installed or is disabled";
+      // It may be in a file that was left out: say which were.
+      for (std::size_t i = 0; i < load_problems_.size(); ++i)
+        why += (i == 0 ? " (plugin files and directories left out: " : "; ") + load_problems_[i];
+      return failed_precondition(why + (load_problems_.empty() ? "" : ")"));
+    }
     if (it->state != PluginState::kOk) {
       return failed_precondition("required plugin " + key + " did not load: " + it->error.message());
     }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "berth/status.hpp"
@@ -26,7 +27,8 @@ class Daemon {
   Daemon& operator=(const Daemon&) = delete;
 
   // Everything up to listening. An error here is fatal for the daemon: bad
-  // plugin config, a required plugin not ok, a socket already served.
+  // plugin config, a required plugin not ok, a socket already served. A
+  // plugin file that cannot be loaded is not: it is logged and left out.
   Status start();
   // Stop serving, close plugins in reverse init order. Idempotent.
   Status shutdown();
@@ -41,7 +43,7 @@ class Daemon {
 
   DaemonConfig config_;
   std::filesystem::path builtin_dir_;
-  PluginLoader loader_;
+  std::vector<std::string> load_problems_;  // plugin directories and files left out
   std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
   std::unique_ptr<GrpcServer> server_;
   bool closed_ = false;

@@ -125,7 +125,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!opts->command.empty()) {
-    // config default | config dump: stdout is the TOML, messages go to stderr.
+    // config default | config dump: stdout is the TOML, messages go to stderr;
+    // the plugin loader's log too, warnings only ("loading <path>" is noise here).
+    setup_logging("warn");
     for (const auto& w : warnings) std::cerr << "berthd: warning: " << w << "\n";
     return opts->command[1] == "default"
                ? berth::host::print_default_config(std::cout, builtin_plugin_dir())

@@ -1,11 +1,17 @@
-// Finds plugin libraries and reads their descriptor tables. A library that is
-// not an ELF object, lacks the entry point or carries another ABI version is
-// reported and left out; nothing in it ever runs beyond its static
-// constructors and the entry point.
+// Finds plugin libraries and reads their descriptor tables, so that no
+// plugin file can take berthd down. Each file is, in order:
+//  1. read without running it (plugin_abi_check.hpp): a complete ELF shared
+//     object for this host with the entry point, built for this plugin ABI
+//     (and this gRPC and protobuf, if it uses berth/grpc_service.hpp);
+//  2. the first time it is seen, loaded in a forked pre-flight child
+//     (preflight.hpp), whose verdict is remembered (preflight_cache.hpp);
+//  3. loaded here: dlopen(), the entry point, the table.
+// A file failing any step is reported, with its path, and left out.
 #pragma once
 
 #include <toml++/toml.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,6 +19,8 @@
 
 #include "berth/plugin.hpp"
 #include "berth/status.hpp"
+#include "preflight.hpp"
+#include "preflight_cache.hpp"
 
 namespace berth::host {
 
@@ -30,26 +38,48 @@ struct PluginDescriptor {
   [[nodiscard]] std::string key() const { return type + "." + id; }
 };
 
+struct LoaderOptions {
+  // Where pre-flight verdicts are kept between starts; empty: not kept.
+  std::filesystem::path preflight_cache;
+  std::chrono::milliseconds preflight_time_limit = kPreflightTimeLimit;
+};
+
+// What the pre-flight did, for the start-up log and for tests.
+struct PreflightStats {
+  int children = 0;                     // processes forked
+  int checked = 0;                      // files loaded in them
+  int remembered = 0;                   // files whose verdict came from the cache
+  std::chrono::microseconds waited{0};  // time spent waiting for verdicts
+};
+
 class PluginLoader {
  public:
-  PluginLoader();
-  ~PluginLoader();
+  explicit PluginLoader(LoaderOptions options = {});
   PluginLoader(const PluginLoader&) = delete;
   PluginLoader& operator=(const PluginLoader&) = delete;
 
-  // Loads one library and returns its descriptors. The library stays loaded
-  // for the life of the loader (plugins are never unloaded: objects they made
-  // may outlive any point where unloading would be safe).
+  // Checks and loads one library and returns its descriptors. Libraries are
+  // loaded RTLD_NODELETE and never closed: objects their plugins made may
+  // outlive any point where unloading would be safe.
   Result<std::vector<PluginDescriptor>> load(const std::filesystem::path& library);
 
   // Loads every *.so in `dirs` (sorted by name within a directory), in order.
-  // Problems (bad libraries, duplicate type.id) land in `problems`.
+  // Problems (bad directories and files, duplicate type.id) land in
+  // `problems`, each naming the directory or file.
   std::vector<PluginDescriptor> discover(const std::vector<std::filesystem::path>& dirs,
                                          std::vector<std::string>& problems);
 
+  [[nodiscard]] const PreflightStats& preflight_stats() const { return stats_; }
+
  private:
-  struct Libraries;
-  std::unique_ptr<Libraries> libs_;
+  struct Checked;
+  static Result<Checked> check(const std::filesystem::path& path);
+  std::vector<PluginDescriptor> load_checked(const std::vector<Checked>& files,
+                                             std::vector<Status>& problems);
+
+  LoaderOptions options_;
+  PreflightCache cache_;
+  PreflightStats stats_;
 };
 
 }  // namespace berth::host

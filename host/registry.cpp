@@ -8,6 +8,7 @@ namespace berth::host {
 
 std::size_t Registry::add(PluginInfo info) {
   std::lock_guard lock(mu_);
+  info.state = PluginState::kInitialising;
   records_.push_back({std::move(info), nullptr});
   return records_.size() - 1;
 }
@@ -59,12 +60,19 @@ Result<std::shared_ptr<Instance>> Registry::get(std::string_view type, std::stri
   for (const auto& r : records_) {
     if (r.info.type != type || r.info.id != id) continue;
     if (r.instance) return r.instance;
-    if (r.info.state == PluginState::kOk) break;  // still initialising
+    if (r.info.state == PluginState::kInitialising) {
+      return failed_precondition("plugin " + r.info.key() + " is still initialising");
+    }
     return failed_precondition("plugin " + r.info.key() +
                                " is not available: " + std::string(plugin_state_name(r.info.state)) +
                                (r.info.error.ok() ? "" : ": " + r.info.error.message()));
   }
-  return not_found("plugin " + std::string(type) + "." + std::string(id) + " is not loaded");
+  // Also a plugin that would initialise later: InitContext lookups see only
+  // the plugins initialised before, which requires_types orders.
+  return not_found(
+      "plugin " + std::string(type) + "." + std::string(id) +
+      " is not loaded (not installed, disabled, or not initialised before the one asking: name its "
+      "type in requires_types)");
 }
 
 std::vector<Registered<Instance>> Registry::get_all(std::string_view type) const {

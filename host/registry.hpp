@@ -16,7 +16,8 @@ namespace berth::host {
 
 class Registry final : public PluginSet {
  public:
-  // Adds a plugin in registration order; returns its index.
+  // Adds a plugin whose init is about to run (state initialising), in init
+  // order; returns its index.
   std::size_t add(PluginInfo info);
   void set_ok(std::size_t index, std::shared_ptr<Instance> instance);
   void set_failed(std::size_t index, PluginState state, Status why);

@@ -82,8 +82,8 @@ std::string_view plugin_state_name(PluginState state) {
       return "skip";
     case PluginState::kError:
       return "error";
-    case PluginState::kDisabled:
-      return "disabled";
+    case PluginState::kInitialising:
+      return "initialising";
   }
   return "error";
 }

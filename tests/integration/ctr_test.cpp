@@ -197,6 +197,56 @@ TEST_F(BerthdTest, BrokenPluginsShowAsErrorsAndTheDaemonRuns) {
   EXPECT_NE(log.find("plugin ABI version 999"), std::string::npos) << log;
 }
 
+TEST_F(BerthdTest, AHostilePluginDirectoryCannotTakeTheDaemonDown) {
+  // Before the checks and the pre-flight, berthd died of SIGBUS (the
+  // truncated copy), SIGABRT or SIGSEGV, exited 0 without a word, or never
+  // finished starting, and logged random bytes, an empty and a text file as
+  // "Bad file descriptor" and the regular file as "does not exist".
+  const auto not_a_dir = write("plugins.conf", "not a directory\n");
+  auto cfg = write("c.toml", "version = 2\nplugin_dirs = [\"" BERTH_HOSTILE_FIXTURE_DIR "\", \"" +
+                                 not_a_dir.string() + "\"]\n");
+  Berthd d(BERTHD_PATH, dir_.path());
+  std::string why;
+  // The hanging constructor costs its 5 s time limit on the first start.
+  ASSERT_TRUE(d.start({"--config", cfg.string()}, why, std::chrono::seconds(60))) << why;
+  auto r = d.ctr({"plugins", "ls"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex("io.containerd.metadata.v1 +rocksdb +- +ok")))
+      << r.output;
+  const std::string hostile = BERTH_HOSTILE_FIXTURE_DIR;
+  const auto log = d.log();
+  for (const std::string& line : std::vector<std::string>{
+           "empty.so is empty", "random.so is not an ELF file (starts with \"",
+           "text.so is not an ELF file (starts with \"# a shell script\"",
+           "truncated.so is truncated: section headers end at",
+           "fixture-abort.so crashed with signal 6 (Aborted) when loaded in a pre-flight process; not loaded",
+           "fixture-segv.so crashed with signal 11 (Segmentation fault)",
+           "fixture-exit.so ended the process with exit status 0",
+           "fixture-hang.so was still loading after 5000 ms",
+           "plugin directory " + not_a_dir.string() + " is a regular file, not a directory"}) {
+    EXPECT_NE(log.find(line), std::string::npos) << line << "\n" << log;
+  }
+  // Each library berthd loads is named before its dlopen().
+  EXPECT_TRUE(std::regex_search(log, std::regex("loading .*/lib/berth/plugins/metadata-rocksdb.so"))) << log;
+  EXPECT_EQ(log.find("loading " + hostile), std::string::npos) << log;
+
+  // A warm start forks nothing and waits for nothing: the verdicts are kept
+  // in the state directory.
+  ASSERT_EQ(d.stop(), 0);
+  const auto first_log_size = log.size();
+  ASSERT_TRUE(d.start({"--config", cfg.string()}, why)) << why;
+  const auto warm = d.log().substr(first_log_size);
+  EXPECT_EQ(warm.find("pre-flight: "), std::string::npos) << warm;
+  EXPECT_NE(
+      warm.find(
+          "fixture-hang.so was still loading after 5000 ms in a pre-flight process (killed); not loaded "
+          "(verdict kept in " +
+          d.state().string() + "/plugin-preflight.json until the file changes)"),
+      std::string::npos)
+      << warm;
+  EXPECT_EQ(d.ctr({"version"}).exit_code, 0);
+}
+
 TEST_F(BerthdTest, RequiredPluginFailureExitsNonZeroNamingIt) {
   auto cfg = write("c.toml", "version = 2\nplugin_dirs = [\"" BERTH_FIXTURE_DIR
                              "\"]\nrequired_plugins = [\"io.berth.test.v1.failing\"]\n");

@@ -71,7 +71,7 @@ Berthd::~Berthd() {
   if (pid_ > 0) stop(SIGTERM);
 }
 
-bool Berthd::start(const std::vector<std::string>& extra_args, std::string& why) {
+bool Berthd::start(const std::vector<std::string>& extra_args, std::string& why, std::chrono::seconds wait) {
   std::vector<std::string> argv{berthd_.string(), "--root",    root().string(), "--state",
                                 state().string(), "--address", address()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
@@ -90,7 +90,7 @@ bool Berthd::start(const std::vector<std::string>& extra_args, std::string& why)
     ::execv(args[0], args.data());
     _exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -101,7 +101,7 @@ bool Berthd::start(const std::vector<std::string>& extra_args, std::string& why)
     if (accepts(address())) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  why = "berthd did not answer on " + address() + " within 10 s:\n" + log();
+  why = "berthd did not answer on " + address() + " within " + std::to_string(wait.count()) + " s:\n" + log();
   stop(SIGKILL);
   return false;
 }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,9 +29,10 @@ class Berthd {
   Berthd(const Berthd&) = delete;
   Berthd& operator=(const Berthd&) = delete;
 
-  // Starts with extra flags; waits up to 10 s for the socket to accept.
+  // Starts with extra flags; waits up to `wait` for the socket to accept.
   // Returns false (with the log in `why`) if the daemon exited or never answered.
-  bool start(const std::vector<std::string>& extra_args, std::string& why);
+  bool start(const std::vector<std::string>& extra_args, std::string& why,
+             std::chrono::seconds wait = std::chrono::seconds(10));
   // Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
   int stop(int sig = SIGTERM);
   [[nodiscard]] bool running() const { return pid_ > 0; }

@@ -17,6 +17,7 @@ namespace berth::host {
 namespace {
 
 const std::filesystem::path kFixtures = BERTH_FIXTURE_DIR;
+const std::filesystem::path kHostile = BERTH_HOSTILE_FIXTURE_DIR;
 
 class DaemonTest : public ::testing::Test {
  protected:
@@ -26,6 +27,13 @@ class DaemonTest : public ::testing::Test {
     c.state = (tmp_ / "state").string();
     c.grpc.address = (tmp_ / "berth.sock").string();
     return c;
+  }
+  // A plugin directory holding copies of these fixture files.
+  std::filesystem::path plugin_dir(const std::vector<std::filesystem::path>& files) {
+    const auto dir = tmp_ / "plugins";
+    std::filesystem::create_directories(dir);
+    for (const auto& f : files) std::filesystem::copy_file(f, dir / f.filename());
+    return dir;
   }
   static const PluginInfo* find(const std::vector<PluginInfo>& all, const std::string& key) {
     for (const auto& p : all) {
@@ -95,12 +103,57 @@ TEST_F(DaemonTest, RequiredPluginThatIsMissingStopsTheDaemon) {
   EXPECT_NE(s.message().find("io.berth.nothing.v1.here"), std::string::npos);
 }
 
+TEST_F(DaemonTest, PluginFilesThatCrashOrExitWhenLoadedAreLeftOutAndTheDaemonRuns) {
+  // Before the pre-flight, starting this daemon killed the test process
+  // (SIGABRT, SIGSEGV) or ended it with status 0.
+  auto dir =
+      plugin_dir({kHostile / "fixture-abort.so", kHostile / "fixture-segv.so", kHostile / "fixture-exit.so",
+                  kHostile / "truncated.so", kFixtures / "fixture-good.so"});
+  Daemon d(config(), dir);
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+  ASSERT_NE(find(all, "io.berth.test.v1.good"), nullptr);
+  EXPECT_EQ(find(all, "io.berth.test.v1.good")->state, PluginState::kOk);
+  EXPECT_EQ(find(all, "io.berth.test.v1.abort"), nullptr);
+  EXPECT_EQ(find(all, "io.berth.test.v1.segv"), nullptr);
+  EXPECT_EQ(find(all, "io.berth.test.v1.exit"), nullptr);
+  // The verdicts are kept in the state directory for the next start.
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / "state/plugin-preflight.json"));
+}
+
+TEST_F(DaemonTest, ARequiredPluginInAFileLeftOutNamesTheFileAndWhy) {
+  auto c = config();
+  c.required_plugins = {"io.berth.test.v1.segv"};
+  Daemon d(std::move(c), plugin_dir({kHostile / "fixture-segv.so"}));
+  Status s = d.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(
+      s.message().find("required plugin io.berth.test.v1.segv is not installed or is disabled (plugin files "
+                       "and directories left out: plugin file "),
+      std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("fixture-segv.so crashed with signal 11"), std::string::npos) << s.message();
+}
+
+TEST_F(DaemonTest, APluginLookingItselfUpDuringInitIsToldItIsStillInitialising) {
+  Daemon d(config(), kFixtures);
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+  const auto* p = find(all, "io.berth.test.v1.self-lookup");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->state, PluginState::kError);
+  EXPECT_EQ(p->error.message(), "plugin io.berth.test.v1.self-lookup is still initialising");
+}
+
 TEST_F(DaemonTest, DisabledPluginsAreNotLoaded) {
   auto c = config();
   c.disabled_plugins = {"io.berth.test.v1.good"};
   Daemon d(std::move(c), kFixtures);
   ASSERT_TRUE(d.start().ok());
-  EXPECT_EQ(find(d.registry().list(), "io.berth.test.v1.good"), nullptr);
+  // As in containerd: not listed at all (no "disabled" state), never initialised.
+  auto all = d.registry().list();
+  EXPECT_EQ(find(all, "io.berth.test.v1.good"), nullptr);
+  EXPECT_NE(find(all, "io.berth.test.v1.skipper"), nullptr);
   EXPECT_FALSE(std::filesystem::exists(tmp_ / "root/io.berth.test.v1.good"));
 }
 

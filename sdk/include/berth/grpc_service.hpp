@@ -1,9 +1,19 @@
 // Plugins of type "io.containerd.grpc.v1" offer this interface: berthd asks
 // every such plugin for its services before the server starts listening.
 // Only API plugins implement it (and include gRPC themselves); backends never do.
+//
+// A service plugin is handed berthd's own grpc::ServerBuilder, so it must be
+// built against the gRPC and protobuf berthd runs. Including this header puts
+// the versions it was compiled with in the library's .berth_grpc section,
+// which berthd compares with its own before loading the library.
 #pragma once
 
+#include <google/protobuf/stubs/common.h>
+#include <grpcpp/version_info.h>
+
 #include <string_view>
+
+#include "berth/plugin.hpp"
 
 namespace grpc {
 class ServerBuilder;
@@ -20,5 +30,14 @@ class GrpcService {
   // host guarantees by shutting the server down before closing any plugin.
   virtual void register_services(grpc::ServerBuilder& builder) = 0;
 };
+
+namespace detail {
+// One per library however many files include this header (an inline
+// variable: the linker keeps one copy).
+BERTH_PLUGIN_SECTION(BERTH_PLUGIN_GRPC_SECTION)
+inline constexpr berth_plugin_grpc_record kGrpcRecord{BERTH_PLUGIN_GRPC_MAGIC,
+                                                      sizeof(berth_plugin_grpc_record),
+                                                      GOOGLE_PROTOBUF_VERSION, GRPC_CPP_VERSION_STRING};
+}  // namespace detail
 
 }  // namespace berth

@@ -10,9 +10,16 @@
 
 namespace berth {
 
-enum class PluginState { kOk, kSkip, kError, kDisabled };
+// A plugin in disabled_plugins has no state: as in containerd, it is not
+// registered at all, so introspection does not list it.
+enum class PluginState {
+  kOk,
+  kSkip,
+  kError,
+  kInitialising,  // its init is running; never seen once berthd serves
+};
 
-std::string_view plugin_state_name(PluginState state);  // "ok", "skip", "error", "disabled"
+std::string_view plugin_state_name(PluginState state);  // "ok", "skip", "error", "initialising"
 
 struct Platform {
   std::string os;
