@@ -1,6 +1,7 @@
 #include "apply.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -14,12 +15,14 @@
 #include <utility>
 #include <vector>
 
+#include "apply_bounds.hpp"
 #include "berth/log.hpp"
 #include "digest_stream.hpp"
 #include "files/fd_io.hpp"
 #include "prefetch_stream.hpp"
 #include "safe_path.hpp"
 #include "tar_reader.hpp"
+#include "undo_log.hpp"
 #include "whiteout.hpp"
 
 namespace berth::diff {
@@ -33,6 +36,35 @@ constexpr std::string_view kOverlayXattrPrefix = "trusted.overlay.";
 
 std::string show(std::string_view clean) { return "/" + std::string(clean); }
 
+// A name from a layer, shortened for a message: a hostile one may be huge.
+std::string quoted_prefix(std::string_view name) {
+  constexpr std::size_t kShown = 64;
+  if (name.size() <= kShown) return "\"" + std::string(name) + "\"";
+  return "\"" + std::string(name.substr(0, kShown)) + "...\" (" + std::to_string(name.size()) + " bytes)";
+}
+
+// InvalidArgument for a clean path no Linux file system can hold: a
+// component over NAME_MAX or the whole over PATH_MAX. Checked up front so
+// the layer, not the daemon, gets the blame (ENAMETOOLONG from a syscall
+// would be INTERNAL).
+Status check_name_lengths(std::string_view clean, std::string_view what) {
+  if (clean.size() >= PATH_MAX) {
+    return invalid_argument(std::string(what) + " " + quoted_prefix(clean) + " is longer than PATH_MAX (" +
+                            std::to_string(PATH_MAX - 1) + " bytes)");
+  }
+  for (std::size_t pos = 0; pos < clean.size();) {
+    std::size_t end = clean.find('/', pos);
+    if (end == std::string_view::npos) end = clean.size();
+    if (end - pos > NAME_MAX) {
+      return invalid_argument(std::string(what) + " " + quoted_prefix(clean) + " has a name component of " +
+                              std::to_string(end - pos) + " bytes, over NAME_MAX (" +
+                              std::to_string(NAME_MAX) + ")");
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
 std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 std::string join(std::string_view dir, std::string_view base) {
@@ -45,23 +77,46 @@ std::string join(std::string_view dir, std::string_view base) {
 
 class Applier {
  public:
-  Applier(Root root, WhiteoutMode mode, std::vector<std::filesystem::path> lower_dirs, TarReader& reader)
-      : root_(std::move(root)), mode_(mode), lower_dirs_(std::move(lower_dirs)), reader_(reader) {}
+  Applier(const Root& root, UndoLog& undo, const ApplyOptions& options, TarReader& reader)
+      : root_(root),
+        undo_(undo),
+        mode_(options.whiteouts),
+        lower_dirs_(options.whiteouts == WhiteoutMode::kOverlay ? options.lower_dirs
+                                                                : std::vector<std::filesystem::path>{}),
+        max_entries_(options.max_entries),
+        cancelled_(options.cancelled),
+        reader_(reader) {}
 
   Status run() {
     TarEntry entry;
-    for (;;) {
+    for (int64_t count = 0;; ++count) {
+      // Before each entry: a layer of many small files may hold thousands
+      // in one chunk of the stream, where BoundedStream asks next.
+      if (cancelled_) {
+        if (Status st = cancelled_(); !st.ok())
+          return st.with_context("apply stopped after " + std::to_string(count) + " entries");
+      }
       auto more = reader_.next(entry);
       if (!more.ok()) return more.status();
       if (!*more) break;
+      if (max_entries_ > 0 && count >= max_entries_)
+        return over_limit("max_apply_entries", max_entries_, "the layer's number of entries is");
       BERTH_RETURN_IF_ERROR(apply(entry));
     }
     return finish_dirs();
   }
 
  private:
+  // What was at a name before an entry took it.
+  enum class Before {
+    kNothing,   // the entry is new: the undo log takes it
+    kReplaced,  // something else was there and has been removed
+    kKeptDir,   // a directory, kept for a directory entry
+  };
+
   Status apply(const TarEntry& e) {
     const std::string path = clean_name(e.path);
+    BERTH_RETURN_IF_ERROR(check_name_lengths(path, "tar entry"));
     if (path.empty()) {
       if (e.type != EntryType::kDirectory) {
         return invalid_argument("tar entry " + e.path + " names the root but is not a directory");
@@ -114,7 +169,7 @@ class Applier {
   // directory, and one openat2 per entry is what the resolution costs).
   Result<int> parent_dir(std::string_view dir, bool create) {
     if (cache_fd_ && !cache_stale_ && cache_dir_ == dir) return cache_fd_.get();
-    auto fd = create ? root_.make_dirs(dir) : root_.open_dir(dir);
+    auto fd = create ? make_dirs(dir) : root_.open_dir(dir);
     if (!fd.ok()) return fd.status();
     cache_fd_ = std::move(fd).value();
     cache_dir_ = std::string(dir);
@@ -125,6 +180,11 @@ class Applier {
   // symlink it was resolved through. The fd stays open (the caller may be
   // using it as the parent right now); the next lookup resolves afresh.
   void invalidate() { cache_stale_ = true; }
+
+  // Root::make_dirs, noting the directories it makes for the undo log.
+  Result<UniqueFd> make_dirs(std::string_view dir) {
+    return root_.make_dirs(dir, [this](const std::string& made) { undo_.created(made, /*is_dir=*/true); });
+  }
 
   // Records the path and its ancestors as entries of this layer: opaque
   // directories and whiteouts only hide what lower layers put there.
@@ -139,22 +199,26 @@ class Applier {
 
   // Clears the way for a new entry at `base`. A directory stays when the new
   // entry is a directory too (its metadata is updated); anything else goes.
-  // Returns whether a directory was kept.
-  Result<bool> clear_existing(int pfd, const std::string& base, const std::string& path, bool new_is_dir) {
+  Result<Before> clear_existing(int pfd, const std::string& base, const std::string& path, bool new_is_dir) {
     struct stat st {};
     if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) return false;
+      if (errno == ENOENT) return Before::kNothing;
       return errno_status("stat " + show(path), errno);
     }
     if (S_ISDIR(st.st_mode)) {
-      if (new_is_dir) return true;
+      if (new_is_dir) return Before::kKeptDir;
       invalidate();
       BERTH_RETURN_IF_ERROR(remove_all_at(pfd, base, path));
-      return false;
+      return Before::kReplaced;
     }
     invalidate();
     if (::unlinkat(pfd, base.c_str(), 0) != 0) return errno_status("replace " + show(path), errno);
-    return false;
+    return Before::kReplaced;
+  }
+
+  // Right after the syscall that made `path`, before anything else can fail.
+  void made(Before before, const std::string& path, bool is_dir) {
+    if (before == Before::kNothing) undo_.created(path, is_dir);
   }
 
   static timespec access_time(const TarEntry& e) { return e.has_atime ? e.atime : e.mtime; }
@@ -190,13 +254,14 @@ class Applier {
   }
 
   Status create_regular(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
-    auto kept = clear_existing(pfd, base, path, false);
-    if (!kept.ok()) return kept.status();
+    auto before = clear_existing(pfd, base, path, false);
+    if (!before.ok()) return before.status();
     // O_EXCL | O_NOFOLLOW: a name that reappeared as a symlink is never
     // followed into writing somewhere else.
     const int raw = ::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (raw < 0) return errno_status("create file " + show(path), errno);
     UniqueFd fd(raw);
+    made(*before, path, false);
     int64_t end = 0;
     BERTH_RETURN_IF_ERROR(reader_.read_data([&](int64_t offset, std::string_view data) -> Status {
       BERTH_RETURN_IF_ERROR(files::pwrite_all(fd.get(), data, offset, show(path)));
@@ -216,10 +281,13 @@ class Applier {
   }
 
   Status create_dir(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
-    auto kept = clear_existing(pfd, base, path, true);
-    if (!kept.ok()) return kept.status();
-    if (!*kept && ::mkdirat(pfd, base.c_str(), 0700) != 0)
-      return errno_status("create directory " + show(path), errno);
+    auto before = clear_existing(pfd, base, path, true);
+    if (!before.ok()) return before.status();
+    if (*before != Before::kKeptDir) {
+      if (::mkdirat(pfd, base.c_str(), 0700) != 0)
+        return errno_status("create directory " + show(path), errno);
+      made(*before, path, true);
+    }
     const int raw = ::openat(pfd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (raw < 0) return errno_status("open directory " + show(path), errno);
     UniqueFd fd(raw);
@@ -244,12 +312,17 @@ class Applier {
   }
 
   Status create_symlink(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
-    auto kept = clear_existing(pfd, base, path, false);
-    if (!kept.ok()) return kept.status();
+    if (e.link.size() >= PATH_MAX) {
+      return invalid_argument("symlink " + show(path) + ": its target " + quoted_prefix(e.link) +
+                              " is longer than PATH_MAX (" + std::to_string(PATH_MAX - 1) + " bytes)");
+    }
+    auto before = clear_existing(pfd, base, path, false);
+    if (!before.ok()) return before.status();
     // The target is stored as written: it is only ever resolved later, by
     // whoever uses the root (and by us, inside the root).
     if (::symlinkat(e.link.c_str(), pfd, base.c_str()) != 0)
       return errno_status("create symlink " + show(path), errno);
+    made(*before, path, false);
     if (::fchownat(pfd, base.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0) {
       return errno_status("chown symlink " + show(path), errno);
     }
@@ -264,6 +337,7 @@ class Applier {
 
   Status create_hardlink(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
     const std::string target = clean_name(e.link);
+    BERTH_RETURN_IF_ERROR(check_name_lengths(target, "hardlink " + show(path) + " to"));
     if (target == path) return {};  // a link to itself: nothing to do
     if (target.empty()) return invalid_argument("hardlink " + show(path) + " names the root as its target");
     const auto [tdir, tbase] = split_parent(target);
@@ -284,11 +358,12 @@ class Applier {
     }
     if (S_ISDIR(st.st_mode))
       return invalid_argument("hardlink " + show(path) + " to directory " + show(target));
-    auto kept = clear_existing(pfd, base, path, false);
-    if (!kept.ok()) return kept.status();
+    auto before = clear_existing(pfd, base, path, false);
+    if (!before.ok()) return before.status();
     if (::linkat(tparent->get(), tname.c_str(), pfd, base.c_str(), 0) != 0) {
       return errno_status("hardlink " + show(path) + " to " + show(target), errno);
     }
+    made(*before, path, false);
     return {};
   }
 
@@ -316,7 +391,7 @@ class Applier {
       if (raw_src < 0) return errno_status("open " + show(target) + " in " + lower.string(), -raw_src);
       UniqueFd src(raw_src);
       const auto [dir, base] = split_parent(target);
-      auto parent = root_.make_dirs(dir);
+      auto parent = make_dirs(dir);
       if (!parent.ok()) return parent.status();
       invalidate();
       const std::string name(base);
@@ -324,6 +399,7 @@ class Applier {
           ::openat(parent->get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (raw_dst < 0) return errno_status("copy up " + show(target), errno);
       UniqueFd dst(raw_dst);
+      made(Before::kNothing, target, false);
       for (;;) {
         const ssize_t n = ::copy_file_range(src.get(), nullptr, dst.get(), nullptr, 1 << 30, 0);
         if (n < 0) return errno_status("copy up " + show(target), errno);
@@ -340,8 +416,8 @@ class Applier {
   }
 
   Status create_node(int pfd, const std::string& base, const std::string& path, const TarEntry& e) {
-    auto kept = clear_existing(pfd, base, path, false);
-    if (!kept.ok()) return kept.status();
+    auto before = clear_existing(pfd, base, path, false);
+    if (!before.ok()) return before.status();
     mode_t type = S_IFIFO;
     dev_t dev = 0;
     if (e.type == EntryType::kCharDevice) type = S_IFCHR;
@@ -349,6 +425,7 @@ class Applier {
     if (e.type != EntryType::kFifo) dev = makedev(e.dev_major, e.dev_minor);
     if (::mknodat(pfd, base.c_str(), type | 0600, dev) != 0)
       return errno_status("mknod " + show(path), errno);
+    made(*before, path, false);
     if (::fchownat(pfd, base.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0) {
       return errno_status("chown " + show(path), errno);
     }
@@ -381,11 +458,12 @@ class Applier {
     if (mode_ == WhiteoutMode::kOverlay) {
       auto parent = parent_dir(dir, /*create=*/true);
       if (!parent.ok()) return parent.status().with_context("whiteout " + show(path));
-      auto kept = clear_existing(*parent, name, path, false);
-      if (!kept.ok()) return kept.status();
+      auto before = clear_existing(*parent, name, path, false);
+      if (!before.ok()) return before.status();
       if (::mknodat(*parent, name.c_str(), S_IFCHR, makedev(0, 0)) != 0) {
         return errno_status("create whiteout " + show(path), errno);
       }
+      made(*before, path, false);
       return {};
     }
     auto parent = parent_dir(dir, /*create=*/false);
@@ -451,9 +529,12 @@ class Applier {
     timespec times[2];
   };
 
-  Root root_;
+  const Root& root_;
+  UndoLog& undo_;
   WhiteoutMode mode_;
   std::vector<std::filesystem::path> lower_dirs_;  // nearest first; see ApplyOptions
+  int64_t max_entries_;
+  const CancelCheck& cancelled_;
   TarReader& reader_;
   std::unordered_set<std::string> seen_;
   std::vector<DirTimes> dir_times_;
@@ -461,6 +542,33 @@ class Applier {
   UniqueFd cache_fd_;
   bool cache_stale_ = false;
 };
+
+// The apply itself; apply_layer undoes it if it fails.
+Result<ApplyResult> apply_stream(ChunkStream& uncompressed, const Root& root, UndoLog& undo,
+                                 const ApplyOptions& options) {
+  HashingStream hashed(uncompressed);
+  {
+    PrefetchStream ahead(hashed);
+    BoundedStream bounded(ahead, options.max_bytes, options.cancelled);
+    TarReader reader(bounded);
+    Applier applier(root, undo, options, reader);
+    BERTH_RETURN_IF_ERROR(applier.run().with_context("apply layer to " + root.path().string()));
+    // The tar's trailing zero blocks and record padding belong to the diffID.
+    for (;;) {
+      auto chunk = bounded.next();
+      if (!chunk.ok()) return chunk.status().with_context("read the end of the layer");
+      if (chunk->empty()) break;
+    }
+  }  // the worker has stopped: the hash is complete and ours to read
+  auto diff_id = hashed.digest();
+  if (!diff_id.ok()) return diff_id.status();
+  ApplyResult result{std::move(*diff_id), hashed.size()};
+  if (!options.expected_diff_id.empty() && result.diff_id != options.expected_diff_id) {
+    return failed_precondition("layer diffID mismatch: the uncompressed layer is " + result.diff_id +
+                               " but " + options.expected_diff_id + " was expected");
+  }
+  return result;
+}
 
 }  // namespace
 
@@ -470,29 +578,12 @@ Result<ApplyResult> apply_layer(ByteSource& blob, Compression compression,
   if (!root.ok()) return root.status();
   auto stream = open_decompressor(compression, blob);
   if (!stream.ok()) return stream.status();
-  HashingStream hashed(**stream);
-  ApplyResult result;
-  {
-    PrefetchStream ahead(hashed);
-    TarReader reader(ahead);
-    Applier applier(std::move(root).value(), options.whiteouts,
-                    options.whiteouts == WhiteoutMode::kOverlay ? options.lower_dirs
-                                                                : std::vector<std::filesystem::path>{},
-                    reader);
-    BERTH_RETURN_IF_ERROR(applier.run().with_context("apply layer to " + target.string()));
-    // The tar's trailing zero blocks and record padding belong to the diffID.
-    for (;;) {
-      auto chunk = ahead.next();
-      if (!chunk.ok()) return chunk.status().with_context("read the end of the layer");
-      if (chunk->empty()) break;
-    }
-  }  // the worker has stopped: the hash is complete and ours to read
-  auto diff_id = hashed.digest();
-  if (!diff_id.ok()) return diff_id.status();
-  result = {std::move(*diff_id), hashed.size()};
-  if (!options.expected_diff_id.empty() && result.diff_id != options.expected_diff_id) {
-    return failed_precondition("layer diffID mismatch: the uncompressed layer is " + result.diff_id +
-                               " but " + options.expected_diff_id + " was expected");
+  UndoLog undo;
+  auto result = apply_stream(**stream, *root, undo, options);
+  if (!result.ok()) {
+    if (Status st = undo.undo(*root); !st.ok())
+      log::warn("apply layer to {}: could not remove all it wrote after it failed: {}", target.string(),
+                st.to_string());
   }
   return result;
 }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/diff.hpp"
 #include "berth/status.hpp"
 #include "byte_source.hpp"
 #include "decompress.hpp"
@@ -31,6 +32,13 @@ struct ApplyOptions {
   std::vector<std::filesystem::path> lower_dirs;
   // The expected sha256 of the uncompressed tar; "" to skip the check.
   std::string expected_diff_id;
+  // Bounds on one apply: bytes of the uncompressed tar and tar entries (the
+  // walking differ's max_apply_bytes and max_apply_entries). 0: no bound,
+  // as berth-apply-layer runs it.
+  int64_t max_bytes = 0;
+  int64_t max_entries = 0;
+  // Asked before each entry and each chunk of the tar; see berth::CancelCheck.
+  CancelCheck cancelled;
 };
 
 struct ApplyResult {
@@ -40,8 +48,11 @@ struct ApplyResult {
 
 // Applies the layer read from `blob` into `target`. The whole stream is read
 // and hashed; a diffID other than options.expected_diff_id is
-// FailedPrecondition (the target then holds the layer's entries: callers
-// discard the snapshot, as containerd does).
+// FailedPrecondition. An entry whose name cannot exist (a component over
+// NAME_MAX, a path over PATH_MAX) is InvalidArgument naming it; a layer over
+// a bound is ResourceExhausted naming the bound. Whatever fails (those, a
+// cancel, a bad entry, a wrong diffID), the entries the apply created are
+// removed again before it returns (see undo_log.hpp for what that restores).
 Result<ApplyResult> apply_layer(ByteSource& blob, Compression compression,
                                 const std::filesystem::path& target, const ApplyOptions& options);
 

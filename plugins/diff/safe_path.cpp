@@ -40,11 +40,11 @@ std::pair<std::string_view, std::string_view> split_parent(std::string_view clea
   return {clean.substr(0, slash), clean.substr(slash + 1)};
 }
 
-int open_in_root(int root_fd, std::string_view path, int flags) {
+int open_in_root(int root_fd, std::string_view path, int flags, uint64_t extra_resolve) {
   std::string p = path.empty() ? std::string(".") : std::string(path);
   open_how how{};
   how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve;
   // EAGAIN: a concurrent rename somewhere in the tree made the kernel unsure
   // the walk stayed inside; retrying is what the man page asks for.
   for (int attempt = 0; attempt < 16; ++attempt) {
@@ -72,7 +72,8 @@ Result<UniqueFd> Root::open_dir(std::string_view clean) const {
   return UniqueFd(fd);
 }
 
-Result<UniqueFd> Root::make_dirs(std::string_view clean) const {
+Result<UniqueFd> Root::make_dirs(std::string_view clean,
+                                 const std::function<void(const std::string&)>& created) const {
   const int fd = open_in_root(fd_.get(), clean, O_PATH | O_DIRECTORY);
   if (fd >= 0) return UniqueFd(fd);
   if (fd != -ENOENT)
@@ -93,7 +94,9 @@ Result<UniqueFd> Root::make_dirs(std::string_view clean) const {
       // mkdirat in the directory resolved for the previous component: inside
       // the root whatever symlinks led there. A dangling symlink in the way
       // gives EEXIST and then ENOENT below, reported as an error.
-      if (::mkdirat(dir.get(), part.c_str(), 0755) != 0 && errno != EEXIST) {
+      if (::mkdirat(dir.get(), part.c_str(), 0755) == 0) {
+        if (created) created(prefix);
+      } else if (errno != EEXIST) {
         return errno_status("create parent directory /" + prefix, errno);
       }
       next = open_in_root(fd_.get(), prefix, O_PATH | O_DIRECTORY);

@@ -5,6 +5,7 @@
 // then handled relative to that parent fd and never followed.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -34,8 +35,10 @@ class Root {
   // the root.
   Result<UniqueFd> open_dir(std::string_view clean) const;
   // The same, creating missing directories (0755) one component at a time,
-  // each inside the directory resolved for the previous one.
-  Result<UniqueFd> make_dirs(std::string_view clean) const;
+  // each inside the directory resolved for the previous one. `created`, if
+  // given, is told the path of each directory made, outermost first.
+  Result<UniqueFd> make_dirs(std::string_view clean,
+                             const std::function<void(const std::string&)>& created = {}) const;
 
  private:
   Root(UniqueFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
@@ -44,7 +47,8 @@ class Root {
 };
 
 // openat2 of `path` under `root_fd` confined to it; -errno on failure.
-int open_in_root(int root_fd, std::string_view path, int flags);
+// `extra_resolve` adds RESOLVE_* flags (RESOLVE_NO_SYMLINKS, say).
+int open_in_root(int root_fd, std::string_view path, int flags, uint64_t extra_resolve = 0);
 
 // Removes `name` in `dir_fd` (recursively for a directory) without following
 // symlinks anywhere. A missing name is not an error.

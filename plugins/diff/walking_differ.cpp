@@ -9,6 +9,7 @@
 #include <string>
 
 #include "apply.hpp"
+#include "apply_mounts.hpp"
 #include "compare.hpp"
 #include "layer_writer.hpp"
 
@@ -16,10 +17,6 @@ namespace berth::diff {
 namespace {
 
 constexpr const char* kUncompressedLabel = "containerd.io/uncompressed";
-
-bool has_option(const Mount& m, std::string_view word) {
-  return std::find(m.options.begin(), m.options.end(), word) != m.options.end();
-}
 
 // An empty directory for a missing lower (the first layer's diff).
 class EmptyDir {
@@ -48,7 +45,7 @@ class EmptyDir {
 // and the trees are only read anyway, so binds are left as they are.
 std::vector<Mount> read_only(std::vector<Mount> mounts) {
   for (auto& m : mounts) {
-    if (m.type != "bind" && !has_option(m, "bind") && !has_option(m, "rbind") && !has_option(m, "ro")) {
+    if (!is_bind_mount(m) && !has_mount_option(m, "ro")) {
       std::erase(m.options, std::string("rw"));
       m.options.emplace_back("ro");
     }
@@ -76,15 +73,37 @@ class WriterSink final : public ByteSink {
 
 }  // namespace
 
+WalkingDiffer::WalkingDiffer(std::shared_ptr<NamespacedContent> content, const std::filesystem::path& root,
+                             std::filesystem::path state, DifferLimits limits)
+    : content_(std::move(content)),
+      state_dir_(std::move(state)),
+      limits_(limits),
+      slots_(limits.max_concurrent_applies) {
+  for (const auto& dir : {root, state_dir_}) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(dir, ec);
+    own_dirs_.push_back(ec ? dir : canonical);
+  }
+}
+
 Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descriptor& layer,
-                                        const std::vector<Mount>& mounts, std::string_view diff_id) {
-  // Unimplemented before anything is read or mounted.
+                                        const std::vector<Mount>& mounts, std::string_view diff_id,
+                                        const CancelCheck& cancelled) {
+  // Unimplemented and InvalidArgument before anything is read or mounted.
   auto compression = compression_for_media_type(layer.media_type);
   if (!compression.ok()) return compression.status();
+  if (Status st = check_apply_mounts(mounts, own_dirs_); !st.ok())
+    return st.with_context("apply layer " + layer.digest);
+  auto slot = slots_.take();
+  if (!slot.ok()) return slot.status().with_context("apply layer " + layer.digest);
   auto reader = content_->reader(scope, layer.digest);
   if (!reader.ok()) return reader.status().with_context("open layer " + layer.digest);
   ContentReaderSource source(**reader);
-  ApplyOptions options{.whiteouts = WhiteoutMode::kDelete, .expected_diff_id = std::string(diff_id)};
+  ApplyOptions options{.whiteouts = WhiteoutMode::kDelete,
+                       .expected_diff_id = std::string(diff_id),
+                       .max_bytes = limits_.max_apply_bytes,
+                       .max_entries = limits_.max_apply_entries,
+                       .cancelled = cancelled};
 
   Result<ApplyResult> result = internal("no apply target");
   const std::string upper = mounts.size() == 1 && mounts[0].type == "overlay"
@@ -102,13 +121,15 @@ Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descrip
       pos = next + 1;
     }
     result = apply_layer(source, *compression, upper, options);
-  } else if (mounts.size() == 1 &&
-             (mounts[0].type == "bind" || has_option(mounts[0], "bind") || has_option(mounts[0], "rbind")) &&
-             !has_option(mounts[0], "ro")) {
+  } else if (mounts.size() == 1 && is_bind_mount(mounts[0])) {
+    // check_apply_mounts has refused read-only mounts.
     result = apply_layer(source, *compression, mounts[0].source, options);
   } else {
     auto mounted = TempMount::create(mounts, state_dir_);
     if (!mounted.ok()) return mounted.status().with_context("mount the snapshot to apply " + layer.digest);
+    // The mount point is in our state directory: write nothing unless the
+    // snapshot really is mounted on it.
+    if (Status st = check_mount_root(mounted->path()); !st.ok()) return st;
     result = apply_layer(source, *compression, mounted->path(), options);
     if (Status st = mounted->release(); !st.ok() && result.ok()) return st;
   }

@@ -1,25 +1,41 @@
-// berth::Differ over the apply engine and write_diff: picks where to apply
-// (an overlay's upperdir, a bind mount's source, or a temporary mount) and
-// moves blobs in and out of the namespace's content.
+// berth::Differ over the apply engine and write_diff: checks the mounts it
+// is given, picks where to apply (an overlay's upperdir, a bind mount's
+// source, or a temporary mount), bounds each apply, and moves blobs in and
+// out of the namespace's content.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
+#include "apply_slots.hpp"
 #include "berth/diff.hpp"
 #include "berth/instance.hpp"
 #include "berth/namespaced_content.hpp"
 
 namespace berth::diff {
 
+// The plugin's config keys, with their defaults. Generous enough for any
+// real image (the largest layers seen in the wild are tens of GiB and a few
+// hundred thousand files), finite so that one client cannot fill the disk
+// or the inode table, or hold every thread.
+struct DifferLimits {
+  int64_t max_apply_bytes = int64_t{64} << 30;  // uncompressed tar bytes of one layer
+  int64_t max_apply_entries = 1'000'000;        // tar entries of one layer
+  int max_concurrent_applies = 16;
+};
+
 class WalkingDiffer final : public Instance, public Differ {
  public:
-  // Temporary mounts go under `state_dir`.
-  WalkingDiffer(std::shared_ptr<NamespacedContent> content, std::filesystem::path state_dir)
-      : content_(std::move(content)), state_dir_(std::move(state_dir)) {}
+  // `root` and `state` are the plugin's own directories: never an apply
+  // target; temporary mounts go under `state`.
+  WalkingDiffer(std::shared_ptr<NamespacedContent> content, const std::filesystem::path& root,
+                std::filesystem::path state, DifferLimits limits);
 
   Result<Descriptor> apply(const ContentScope& scope, const Descriptor& layer,
-                           const std::vector<Mount>& mounts, std::string_view diff_id) override;
+                           const std::vector<Mount>& mounts, std::string_view diff_id,
+                           const CancelCheck& cancelled) override;
   Result<Descriptor> compare(const ContentScope& scope, const std::vector<Mount>& lower,
                              const std::vector<Mount>& upper, std::string_view media_type,
                              std::string_view ref, const Labels& labels) override;
@@ -27,6 +43,9 @@ class WalkingDiffer final : public Instance, public Differ {
  private:
   std::shared_ptr<NamespacedContent> content_;
   std::filesystem::path state_dir_;
+  std::vector<std::filesystem::path> own_dirs_;  // canonical root and state
+  DifferLimits limits_;
+  ApplySlots slots_;
 };
 
 }  // namespace berth::diff

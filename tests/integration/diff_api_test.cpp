@@ -1,20 +1,26 @@
 // The Diff service over gRPC against the real berthd and both snapshotters:
 // a layer applied into a prepared snapshot as an image unpack does it
-// (Prepare, Apply, Commit, then a View), and `ctr snapshots diff` making a
-// layer from two snapshots.
+// (Prepare, Apply, Commit, then a View), `ctr snapshots diff` making a
+// layer from two snapshots, and what a hostile or impatient client meets:
+// mounts refused, deadlines honoured, bounds on one apply and on applies at
+// once.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "../support/digest.hpp"
 #include "../support/temp_dir.hpp"
 #include "github.com/containerd/containerd/api/services/diff/v1/diff.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 #include "harness.hpp"
+#include "layer_builder.hpp"
 
 namespace berth::test {
 namespace {
@@ -35,15 +41,50 @@ std::string slurp(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// 100,000 empty files in 100 directories: seconds of work for the daemon.
+constexpr int kManyFiles = 100000;
+const std::string& many_files_tar() {
+  static const std::string tar = [] {
+    LayerBuilder layer;
+    for (int d = 0; d < 100; ++d) {
+      layer.dir("d" + std::to_string(d));
+      for (int f = 0; f < kManyFiles / 100; ++f)
+        layer.file("d" + std::to_string(d) + "/f" + std::to_string(f), "");
+    }
+    return layer.tar();
+  }();
+  return tar;
+}
+
 class DiffApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(dir_.path() / "daemon");
     std::string why;
     ASSERT_TRUE(daemon_.start({}, why)) << why;
+    connect();
+  }
+
+  void connect() {
     auto channel = grpc::CreateChannel("unix:" + daemon_.address(), grpc::InsecureChannelCredentials());
     snapshots_ = snapshots_v1::Snapshots::NewStub(channel);
     diff_ = diff_v1::Diff::NewStub(channel);
+  }
+
+  // Restarts berthd with `keys` in the walking differ's config section.
+  void restart_with_differ_config(const std::string& keys) {
+    daemon_.stop();
+    const auto config = dir_.path() / "config.toml";
+    std::ofstream(config) << "version = 2\n[plugins.\"io.containerd.differ.v1.walking\"]\n" << keys << "\n";
+    std::string why;
+    ASSERT_TRUE(daemon_.start({"--config", config.string()}, why)) << why;
+    connect();
+  }
+
+  // The differ's own directories under the daemon's root and state.
+  std::vector<std::filesystem::path> differ_dirs() const {
+    return {daemon_.root() / "io.containerd.differ.v1.walking",
+            daemon_.state() / "io.containerd.differ.v1.walking"};
   }
 
   static std::unique_ptr<grpc::ClientContext> ctx() {
@@ -71,6 +112,64 @@ class DiffApiTest : public ::testing::TestWithParam<std::string> {
                       " " + name + " < '" + blob.string() + "'"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return l;
+  }
+
+  // `blob` (a layer whose tar is `tar`) ingested with ctr.
+  Layer ingest(const std::string& name, const std::string& blob, const std::string& tar) {
+    const auto path = dir_.path() / (name + ".blob");
+    std::ofstream(path, std::ios::binary) << blob;
+    Layer l{sha256_of(blob), static_cast<int64_t>(blob.size()), sha256_of(tar)};
+    auto r = run({"/bin/sh", "-c",
+                  "exec ctr -a '" + daemon_.address() + "' content ingest --expected-digest " + l.digest +
+                      " " + name + " < '" + path.string() + "'"});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return l;
+  }
+
+  // An active snapshot KEY over a committed empty base (so that overlayfs
+  // hands out an overlay with an upperdir), and the directory its mounts
+  // put a layer into.
+  struct Target {
+    snapshots_v1::PrepareSnapshotResponse mounts;
+    std::filesystem::path dir;
+  };
+  Target prepare_target(const std::string& key) {
+    const std::string base = "base-of-" + key;
+    Target t;
+    snapshots_v1::PrepareSnapshotRequest prep;
+    prep.set_snapshotter(GetParam());
+    prep.set_key(base + "-active");
+    EXPECT_TRUE(snapshots_->Prepare(ctx().get(), prep, &t.mounts).ok());
+    snapshots_v1::CommitSnapshotRequest commit;
+    commit.set_snapshotter(GetParam());
+    commit.set_name(base);
+    commit.set_key(base + "-active");
+    google::protobuf::Empty empty;
+    EXPECT_TRUE(snapshots_->Commit(ctx().get(), commit, &empty).ok());
+    prep.set_key(key);
+    prep.set_parent(base);
+    t.mounts.Clear();
+    auto st = snapshots_->Prepare(ctx().get(), prep, &t.mounts);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    if (t.mounts.mounts_size() != 1) {
+      ADD_FAILURE() << "expected one mount, got " << t.mounts.mounts_size();
+      return t;
+    }
+    const auto& m = t.mounts.mounts(0);
+    t.dir = m.source();
+    for (const auto& o : m.options())
+      if (o.rfind("upperdir=", 0) == 0) t.dir = o.substr(std::string("upperdir=").size());
+    return t;
+  }
+
+  grpc::Status apply(const Layer& layer, const Target& target, grpc::ClientContext& c) {
+    diff_v1::ApplyRequest req;
+    req.mutable_diff()->set_media_type(kGzipLayer);
+    req.mutable_diff()->set_digest(layer.digest);
+    req.mutable_diff()->set_size(layer.size);
+    *req.mutable_mounts() = target.mounts.mounts();
+    diff_v1::ApplyResponse applied;
+    return diff_->Apply(&c, req, &applied);
   }
 
   // Prepare KEY on PARENT, Apply LAYER into it, Commit it as NAME; the
@@ -227,6 +326,134 @@ TEST_P(DiffApiTest, CtrSnapshotsDiffMakesTheLayerOfAChange) {
   EXPECT_NE(listing.find("new"), std::string::npos) << listing;
   EXPECT_NE(listing.find(".wh.old"), std::string::npos) << listing;
   EXPECT_EQ(listing.find("same"), std::string::npos) << listing;
+}
+
+// Without mounts the differ once applied the layer into a directory of its
+// own state, failed to remove it, and left it there (a setuid file among
+// it) across restarts. No mounts, mounts it cannot apply onto and a view's
+// read-only mounts are all refused before anything is written.
+TEST_P(DiffApiTest, MountsALayerCannotGoIntoAreInvalidAndNothingIsWritten) {
+  const std::string tar = LayerBuilder().file("bin/su", "x", 04755).tar();
+  const Layer l = ingest("suid", gzip(tar), tar);
+  prepare_target("viewed");  // for its committed base
+  snapshots_v1::ViewSnapshotRequest view;
+  view.set_snapshotter(GetParam());
+  view.set_key("a-view");
+  view.set_parent("base-of-viewed");
+  snapshots_v1::ViewSnapshotResponse view_mounts;
+  ASSERT_TRUE(snapshots_->View(ctx().get(), view, &view_mounts).ok());
+
+  std::vector<std::pair<std::string, google::protobuf::RepeatedPtrField<containerd::types::Mount>>> cases;
+  cases.emplace_back("no mounts", google::protobuf::RepeatedPtrField<containerd::types::Mount>());
+  cases.emplace_back("a view", view_mounts.mounts());
+  google::protobuf::RepeatedPtrField<containerd::types::Mount> tmpfs;
+  tmpfs.Add()->set_type("tmpfs");
+  cases.emplace_back("a tmpfs", tmpfs);
+  google::protobuf::RepeatedPtrField<containerd::types::Mount> state;
+  auto* m = state.Add();
+  m->set_type("bind");
+  m->set_source(differ_dirs()[1].string());
+  m->add_options("rbind");
+  cases.emplace_back("the differ's state directory", state);
+  for (const auto& [what, mounts] : cases) {
+    SCOPED_TRACE(what);
+    diff_v1::ApplyRequest req;
+    req.mutable_diff()->set_media_type(kGzipLayer);
+    req.mutable_diff()->set_digest(l.digest);
+    req.mutable_diff()->set_size(l.size);
+    *req.mutable_mounts() = mounts;
+    diff_v1::ApplyResponse applied;
+    auto st = diff_->Apply(ctx().get(), req, &applied);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+    for (const auto& dir : differ_dirs()) EXPECT_TRUE(std::filesystem::is_empty(dir)) << dir;
+  }
+}
+
+// The client gives up after 300 ms of a layer that takes seconds: the daemon
+// stops at the next entry and takes back what it wrote, instead of writing
+// every one of 100,000 files for nobody.
+TEST_P(DiffApiTest, ADeadlineStopsTheApplyAndLeavesTheSnapshotEmpty) {
+  const Layer many = ingest("many", gzip(many_files_tar(), 1), many_files_tar());
+  const Target target = prepare_target("impatient");
+  ASSERT_FALSE(target.dir.empty());
+  grpc::ClientContext c;
+  c.AddMetadata("containerd-namespace", "default");
+  c.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  auto st = apply(many, target, c);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << st.error_message();
+
+  // Stopped and undone well within the time a whole apply takes.
+  const auto gave_up = std::chrono::steady_clock::now();
+  while (!std::filesystem::is_empty(target.dir) &&
+         std::chrono::steady_clock::now() - gave_up < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - gave_up).count();
+  EXPECT_TRUE(std::filesystem::is_empty(target.dir)) << "the apply went on for " << took << " s";
+  RecordProperty("seconds_to_empty_after_deadline", std::to_string(took));
+
+  // The same snapshot takes a layer afterwards, within a deadline.
+  const std::string small_tar = LayerBuilder().file("after", "ok").tar();
+  const Layer small = ingest("small", gzip(small_tar), small_tar);
+  grpc::ClientContext again;
+  again.AddMetadata("containerd-namespace", "default");
+  again.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  st = apply(small, target, again);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(slurp(target.dir / "after"), "ok");
+}
+
+// 64 MiB of zeros in 64 KiB of gzip, against a bound of 8 MiB.
+TEST_P(DiffApiTest, ALayerOverMaxApplyBytesIsRefusedNamingTheBound) {
+  restart_with_differ_config("max_apply_bytes = 8388608");
+  const std::string tar = LayerBuilder().file("bomb", std::string(64 << 20, '\0')).tar();
+  const Layer bomb = ingest("bomb", gzip(tar, 9), tar);
+  const Target target = prepare_target("bombed");
+  grpc::ClientContext c;
+  c.AddMetadata("containerd-namespace", "default");
+  auto st = apply(bomb, target, c);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
+  EXPECT_NE(st.error_message().find("max_apply_bytes = 8388608"), std::string::npos) << st.error_message();
+  EXPECT_TRUE(std::filesystem::is_empty(target.dir));
+}
+
+// One apply at a time: a second is refused while the first runs, and the
+// first, cancelled by its client, stops and gives its slot back.
+TEST_P(DiffApiTest, AppliesBeyondMaxConcurrentAppliesAreRefused) {
+  restart_with_differ_config("max_concurrent_applies = 1");
+  const Layer many = ingest("many", gzip(many_files_tar(), 1), many_files_tar());
+  const std::string small_tar = LayerBuilder().file("second", "ok").tar();
+  const Layer small = ingest("small", gzip(small_tar), small_tar);
+  const Target first = prepare_target("first");
+  const Target second = prepare_target("second");
+  grpc::ClientContext first_call;
+  first_call.AddMetadata("containerd-namespace", "default");
+  grpc::Status first_status;
+  std::thread running([&] { first_status = apply(many, first, first_call); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::filesystem::is_empty(first.dir) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  grpc::ClientContext c;
+  c.AddMetadata("containerd-namespace", "default");
+  auto st = apply(small, second, c);
+  first_call.TryCancel();
+  running.join();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
+  EXPECT_NE(st.error_message().find("max_concurrent_applies = 1"), std::string::npos) << st.error_message();
+  EXPECT_TRUE(std::filesystem::is_empty(second.dir));
+  EXPECT_EQ(first_status.error_code(), grpc::StatusCode::CANCELLED) << first_status.error_message();
+
+  // The client hears CANCELLED at once; the daemon frees the slot once it
+  // has stopped and taken back what it wrote.
+  do {
+    grpc::ClientContext retry;
+    retry.AddMetadata("containerd-namespace", "default");
+    st = apply(small, second, retry);
+    if (st.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(slurp(second.dir / "second"), "ok");
+  EXPECT_TRUE(std::filesystem::is_empty(first.dir));
 }
 
 INSTANTIATE_TEST_SUITE_P(Snapshotters, DiffApiTest, ::testing::Values("overlayfs", "native"),

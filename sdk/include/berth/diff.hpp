@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,17 +34,30 @@ struct Descriptor {
   Labels annotations;
 };
 
+// Whether the caller still wants a long operation's result. A differ asks it
+// between units of work (each layer entry, each chunk of a large file); OK
+// means go on, anything else (Cancelled, DeadlineExceeded, with the reason)
+// stops the work there with that status. The API edge builds it from the
+// call's cancellation and deadline, so backends never see gRPC. An empty
+// function never stops anything. Called only on the thread that called the
+// operation.
+using CancelCheck = std::function<Status()>;
+
 class Differ {
  public:
   virtual ~Differ();
 
   // Applies the layer blob `layer` (read from the scope's content) onto
-  // `mounts`. The uncompressed stream's digest must equal `diff_id` when it
-  // is not empty (FailedPrecondition otherwise). Returns the descriptor of
-  // the uncompressed layer (media type kMediaTypeLayerTar, its digest and
-  // size). Unimplemented for a media type it cannot apply.
+  // `mounts`, the mounts of an active snapshot. The uncompressed stream's
+  // digest must equal `diff_id` when it is not empty (FailedPrecondition
+  // otherwise). Returns the descriptor of the uncompressed layer (media type
+  // kMediaTypeLayerTar, its digest and size). InvalidArgument for mounts a
+  // layer cannot be applied onto, Unimplemented for a media type it cannot
+  // apply, ResourceExhausted for a layer over the differ's limits or too
+  // many applies at once, and `cancelled`'s status once that is not OK.
   virtual Result<Descriptor> apply(const ContentScope& scope, const Descriptor& layer,
-                                   const std::vector<Mount>& mounts, std::string_view diff_id) = 0;
+                                   const std::vector<Mount>& mounts, std::string_view diff_id,
+                                   const CancelCheck& cancelled) = 0;
 
   // Writes a tar+gzip layer with the changes from `lower` to `upper` into the
   // scope's content (under `ref` if not empty; with `labels`), and returns

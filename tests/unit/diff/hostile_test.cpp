@@ -3,6 +3,7 @@
 // must be byte-for-byte, mode-for-mode unchanged afterwards; the layer
 // either fails with a clear error or lands inside the root.
 #include <gtest/gtest.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -206,6 +207,40 @@ TEST_P(HostileTest, SymlinkToRootThenNestedWritesStayInside) {
   ASSERT_OK(apply(LayerBuilder().symlink("r", "/").file("r/etc/passwd", "inside").file("r/r/r/etc/x", "x")));
   EXPECT_EQ(test::read_file(root_ / "etc/passwd"), "inside");
   EXPECT_EQ(test::read_file(root_ / "etc/x"), "x");
+}
+
+// ENAMETOOLONG from a syscall would be INTERNAL, blaming the daemon; the
+// layer is at fault, so it is InvalidArgument naming the entry, and nothing
+// of the layer stays.
+TEST_P(HostileTest, NamesNoFileSystemCanHoldAreInvalidArgument) {
+  const std::string long_name(NAME_MAX + 1, 'n');
+  std::string long_path;
+  while (long_path.size() < PATH_MAX) long_path += std::string(200, 'p') + "/";
+  long_path += "f";
+  struct Case {
+    const char* what;
+    LayerBuilder layer;
+    const char* says;   // the limit
+    const char* names;  // a piece of the entry's name
+  };
+  const Case cases[] = {
+      {"a component over NAME_MAX", LayerBuilder().file("ok", "x").file("d/" + long_name, "x"), "NAME_MAX",
+       "d/nnnnnnnn"},
+      {"a directory over NAME_MAX", LayerBuilder().dir(long_name), "NAME_MAX", "nnnnnnnn"},
+      {"a whiteout over NAME_MAX", LayerBuilder().file(".wh." + long_name, ""), "NAME_MAX", ".wh.nnnnnnnn"},
+      {"a path over PATH_MAX", LayerBuilder().file("ok", "x").file(long_path, "x"), "PATH_MAX", "pppppppp"},
+      {"a symlink target over PATH_MAX", LayerBuilder().symlink("s", long_path), "PATH_MAX", "symlink /s"},
+      {"a hardlink target over NAME_MAX", LayerBuilder().file("ok", "x").hardlink("h", long_name), "NAME_MAX",
+       "hardlink /h"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Status st = apply(c.layer);
+    EXPECT_CODE(st, Code::kInvalidArgument);
+    EXPECT_NE(st.message().find(c.says), std::string::npos) << st.to_string();
+    EXPECT_NE(st.message().find(c.names), std::string::npos) << st.to_string();
+    EXPECT_TRUE(fs::is_empty(root_));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, HostileTest,

@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "apply.hpp"
 #include "berth/diff.hpp"
@@ -25,13 +28,42 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Parks the first caller of pass() until release(): an apply held in the
+// middle of reading its layer. Later callers go straight through.
+class Gate {
+ public:
+  void pass() {
+    std::unique_lock lock(mu_);
+    if (entered_) return;
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+  }
+  void wait_entered() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool open_ = false;
+};
+
 class MemoryContent final : public NamespacedContent {
  public:
   class Reader final : public ContentReader {
    public:
-    explicit Reader(std::string data) : data_(std::move(data)) {}
+    Reader(std::string data, Gate* gate) : data_(std::move(data)), gate_(gate) {}
     [[nodiscard]] int64_t size() const override { return static_cast<int64_t>(data_.size()); }
     Result<std::size_t> read_at(int64_t offset, char* buf, std::size_t len) override {
+      if (gate_ != nullptr) gate_->pass();
       if (offset > size()) return out_of_range("past the end");
       const std::size_t n = std::min(len, data_.size() - static_cast<std::size_t>(offset));
       std::memcpy(buf, data_.data() + offset, n);
@@ -40,6 +72,7 @@ class MemoryContent final : public NamespacedContent {
 
    private:
     std::string data_;
+    Gate* gate_;
   };
   class Writer final : public NamespacedWriter {
    public:
@@ -89,7 +122,7 @@ class MemoryContent final : public NamespacedContent {
     EXPECT_EQ(scope.ns, "testns");
     auto it = blobs.find(std::string(digest));
     if (it == blobs.end()) return not_found("blob " + std::string(digest));
-    return std::unique_ptr<ContentReader>(std::make_unique<Reader>(it->second));
+    return std::unique_ptr<ContentReader>(std::make_unique<Reader>(it->second, gate));
   }
   Result<std::unique_ptr<NamespacedWriter>> writer(const ContentScope&, std::string_view ref, int64_t,
                                                    std::string_view) override {
@@ -113,15 +146,20 @@ class MemoryContent final : public NamespacedContent {
   std::map<std::string, std::string> blobs;
   std::map<std::string, Labels> labels;
   std::vector<std::string> refs;
+  Gate* gate = nullptr;  // every reader passes it on each read
 };
 
 class WalkingDifferTest : public ::testing::Test {
  protected:
-  void SetUp() override { fs::create_directories(dir_ / "state"); }
+  WalkingDifferTest() {
+    fs::create_directories(dir_ / "root");
+    fs::create_directories(dir_ / "state");
+  }
   test::TempDir dir_;
   std::shared_ptr<MemoryContent> content_ = std::make_shared<MemoryContent>();
-  WalkingDiffer differ_{content_, dir_ / "state"};
+  WalkingDiffer differ_{content_, dir_ / "root", dir_ / "state", DifferLimits{}};
   ContentScope scope_{.ns = "testns", .lease = std::nullopt};
+  const CancelCheck go_on_;
 };
 
 const std::string kLayer =
@@ -135,7 +173,7 @@ TEST_F(WalkingDifferTest, AppliesIntoAnOverlayUpperdirWithOverlayWhiteouts) {
                                       "",
                                       {"lowerdir=/nonexistent", "upperdir=" + (dir_ / "upper").string(),
                                        "workdir=" + (dir_ / "work").string()}}};
-  auto r = differ_.apply(scope_, blob, mounts, test::sha256_of(kLayer));
+  auto r = differ_.apply(scope_, blob, mounts, test::sha256_of(kLayer), go_on_);
   ASSERT_OK(test::status_of(r));
   EXPECT_EQ(r->media_type, kMediaTypeLayerTar);
   EXPECT_EQ(r->digest, test::sha256_of(kLayer));
@@ -161,7 +199,7 @@ TEST_F(WalkingDifferTest, AppliesIntoABindSourceAndThroughATemporaryMount) {
       mounts.push_back({"bind", (dir_ / "scratch").string(), "", {"rbind"}});
     }
     mounts.push_back({"bind", snap.string(), "", {"rbind", "rw"}});
-    auto r = differ_.apply(scope_, blob, mounts, "");
+    auto r = differ_.apply(scope_, blob, mounts, "", go_on_);
     ASSERT_OK(test::status_of(r));
     EXPECT_EQ(test::read_file(snap / "etc/os-release"), "berth");
     EXPECT_FALSE(fs::exists(snap / "gone"));
@@ -173,14 +211,106 @@ TEST_F(WalkingDifferTest, ApplyErrors) {
   const Descriptor blob{std::string(kMediaTypeLayerTar), content_->add(kLayer), 0, {}};
   fs::create_directories(dir_ / "t");
   const std::vector<Mount> mounts = {{"bind", (dir_ / "t").string(), "", {"rbind"}}};
-  EXPECT_CODE(differ_.apply(scope_, blob, mounts, "sha256:" + std::string(64, 'a')),
+  EXPECT_CODE(differ_.apply(scope_, blob, mounts, "sha256:" + std::string(64, 'a'), go_on_),
               Code::kFailedPrecondition);
   Descriptor odd = blob;
   odd.media_type = "application/x-tar+lz4";
-  EXPECT_CODE(differ_.apply(scope_, odd, mounts, ""), Code::kUnimplemented);
+  EXPECT_CODE(differ_.apply(scope_, odd, mounts, "", go_on_), Code::kUnimplemented);
   Descriptor missing = blob;
   missing.digest = "sha256:" + std::string(64, 'b');
-  EXPECT_CODE(differ_.apply(scope_, missing, mounts, ""), Code::kNotFound);
+  EXPECT_CODE(differ_.apply(scope_, missing, mounts, "", go_on_), Code::kNotFound);
+}
+
+// Each of these once wrote the layer somewhere it does not belong (no
+// mounts: into the state directory, where it stayed, setuid file and all;
+// a tmpfs: into memory, gone at unmount, reported as applied) or failed
+// late with an unclear error. All are refused before anything is mounted.
+TEST_F(WalkingDifferTest, ApplyRefusesMountsALayerCannotGoIntoBeforeWritingAnything) {
+  const Descriptor blob{std::string(kMediaTypeLayerTar),
+                        content_->add(test::LayerBuilder().file("bin/su", "x", 04755).tar()),
+                        0,
+                        {}};
+  fs::create_directories(dir_ / "snap");
+  fs::create_directories(dir_ / "state/inside");
+  const std::string snap = (dir_ / "snap").string();
+  const std::string state = (dir_ / "state").string();
+  struct Case {
+    const char* what;
+    std::vector<Mount> mounts;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"no mounts", {}, "no mounts"},
+      {"a tmpfs", {{"tmpfs", "tmpfs", "", {}}}, "type \"tmpfs\""},
+      {"proc", {{"proc", "proc", "", {}}}, "type \"proc\""},
+      {"a tmpfs after a bind", {{"bind", snap, "", {"rbind"}}, {"tmpfs", "tmpfs", "", {}}}, "type \"tmpfs\""},
+      {"a target", {{"bind", snap, "../../etc", {"rbind"}}}, "target"},
+      {"a read-only bind", {{"bind", snap, "", {"rbind", "ro"}}}, "read-only"},
+      {"an overlay view", {{"overlay", "overlay", "", {"lowerdir=" + snap}}}, "no upperdir"},
+      {"a relative source", {{"bind", "snap", "", {"rbind"}}}, "absolute"},
+      {"a file as source",
+       {{"bind", (dir_ / "state").string() + "/../file", "", {"rbind"}}},
+       "not a directory"},
+      {"the state directory", {{"bind", state, "", {"rbind"}}}, "own directory"},
+      {"the root directory by a detour", {{"bind", snap + "/../root", "", {"rbind", "rw"}}}, "own directory"},
+      {"an upperdir in the state directory",
+       {{"overlay", "overlay", "", {"lowerdir=" + snap, "upperdir=" + state + "/inside", "workdir=" + snap}}},
+       "own directory"},
+  };
+  test::write_file(dir_ / "file", "");
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto r = differ_.apply(scope_, blob, c.mounts, "", go_on_);
+    EXPECT_CODE(r, Code::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(c.says), std::string::npos) << r.status().to_string();
+    EXPECT_TRUE(fs::is_empty(dir_ / "snap"));
+    EXPECT_TRUE(fs::is_empty(dir_ / "root"));
+    EXPECT_TRUE(fs::is_empty(dir_ / "state/inside"));
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "state"), fs::directory_iterator()), 1)
+        << "nothing but state/inside";
+  }
+}
+
+TEST_F(WalkingDifferTest, AppliesBeyondMaxConcurrentAppliesAreRefused) {
+  WalkingDiffer differ{content_, dir_ / "root", dir_ / "state", DifferLimits{.max_concurrent_applies = 1}};
+  const Descriptor blob{std::string(kMediaTypeLayerTar), content_->add(kLayer), 0, {}};
+  auto bind = [&](const std::string& name) {
+    fs::create_directories(dir_ / name);
+    return std::vector<Mount>{{"bind", (dir_ / name).string(), "", {"rbind"}}};
+  };
+  Gate gate;
+  content_->gate = &gate;
+  Status first;
+  std::thread parked([&] { first = test::status_of(differ.apply(scope_, blob, bind("a"), "", go_on_)); });
+  gate.wait_entered();
+  auto second = differ.apply(scope_, blob, bind("b"), "", go_on_);
+  EXPECT_CODE(second, Code::kResourceExhausted);
+  EXPECT_NE(second.status().message().find("max_concurrent_applies = 1"), std::string::npos)
+      << second.status().to_string();
+  EXPECT_TRUE(fs::is_empty(dir_ / "b"));
+  gate.release();
+  parked.join();
+  EXPECT_OK(first);
+  // Its slot is free again.
+  EXPECT_OK(test::status_of(differ.apply(scope_, blob, bind("b"), "", go_on_)));
+  EXPECT_EQ(test::read_file(dir_ / "b/etc/os-release"), "berth");
+}
+
+TEST_F(WalkingDifferTest, ApplyHandsTheCancelCheckAndTheLimitsToTheEngine) {
+  const Descriptor blob{std::string(kMediaTypeLayerTar), content_->add(kLayer), 0, {}};
+  fs::create_directories(dir_ / "t");
+  const std::vector<Mount> mounts = {{"bind", (dir_ / "t").string(), "", {"rbind"}}};
+  auto r =
+      differ_.apply(scope_, blob, mounts, "", [] { return Status(Code::kDeadlineExceeded, "too late"); });
+  EXPECT_CODE(r, Code::kDeadlineExceeded);
+  EXPECT_TRUE(fs::is_empty(dir_ / "t"));
+
+  WalkingDiffer few{content_, dir_ / "root", dir_ / "state", DifferLimits{.max_apply_entries = 2}};
+  auto over = few.apply(scope_, blob, mounts, "", go_on_);
+  EXPECT_CODE(over, Code::kResourceExhausted);
+  EXPECT_NE(over.status().message().find("max_apply_entries = 2"), std::string::npos)
+      << over.status().to_string();
+  EXPECT_TRUE(fs::is_empty(dir_ / "t"));
 }
 
 TEST_F(WalkingDifferTest, CompareWritesALabelledLayerIntoContent) {
@@ -204,7 +334,7 @@ TEST_F(WalkingDifferTest, CompareWritesALabelledLayerIntoContent) {
   fs::create_directories(dir_ / "copy/d");
   test::write_file(dir_ / "copy/d/old", "old");
   const std::vector<Mount> target = {{"bind", (dir_ / "copy").string(), "", {"rbind"}}};
-  auto applied = differ_.apply(scope_, *r, target, labels.at("containerd.io/uncompressed"));
+  auto applied = differ_.apply(scope_, *r, target, labels.at("containerd.io/uncompressed"), go_on_);
   ASSERT_OK(test::status_of(applied));
   EXPECT_FALSE(fs::exists(dir_ / "copy/d/old"));
   EXPECT_EQ(test::read_file(dir_ / "copy/d/new"), "new");
@@ -228,6 +358,22 @@ TEST_F(DifferModuleTest, DeclaresItselfAndNeedsTheMetadataPlugin) {
   EXPECT_STREQ(plugin().requires_types[0], "io.containerd.metadata.v1");
   auto ctx = context(root_, "");
   EXPECT_CODE(init(ctx), Code::kNotFound);
+}
+
+TEST_F(DifferModuleTest, DeclaresItsBoundsAndRefusesOnesThatAreNotPositive) {
+  const std::string defaults = plugin().default_config;
+  for (const char* key :
+       {"max_apply_bytes = 68719476736", "max_apply_entries = 1000000", "max_concurrent_applies = 16"})
+    EXPECT_NE(defaults.find(key), std::string::npos) << defaults;
+  for (const char* config : {"max_apply_bytes = 0", "max_apply_entries = -1", "max_concurrent_applies = 0",
+                             "max_concurrent_applies = 100000"}) {
+    SCOPED_TRACE(config);
+    auto ctx = context(root_, config);
+    auto r = init(ctx);
+    EXPECT_CODE(r, Code::kInvalidArgument);
+    const std::string key = std::string(config).substr(0, std::string(config).find(' '));
+    EXPECT_NE(r.status().message().find(key), std::string::npos) << r.status().to_string();
+  }
 }
 
 }  // namespace
