@@ -68,7 +68,7 @@ Status Daemon::start() {
 
   // Pre-flight verdicts live in the state directory: they are about this
   // boot's files and berthd binary, and a lost file only costs a re-check.
-  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.json"});
+  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.toml"});
   auto plugins = loader.discover(plugin_search_path(config_, builtin_dir_), load_problems_);
   for (const auto& p : load_problems_) spdlog::warn("{}", p);
   const auto& pf = loader.preflight_stats();

@@ -1,11 +1,11 @@
 #include "preflight_cache.hpp"
 
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 namespace berth::host {
 namespace {
@@ -39,32 +39,36 @@ std::optional<Kind> kind_of(const std::string& name) {
   return std::nullopt;
 }
 
-nlohmann::json key_json(const PluginFileKey& k) {
-  return {{"path", k.path}, {"dev", k.dev},           {"ino", k.ino},
-          {"size", k.size}, {"mtime_ns", k.mtime_ns}, {"ctime_ns", k.ctime_ns}};
+// TOML integers are signed 64-bit; device and inode numbers fit.
+toml::table key_table(const PluginFileKey& k) {
+  return toml::table{{"path", k.path},
+                     {"dev", static_cast<int64_t>(k.dev)},
+                     {"ino", static_cast<int64_t>(k.ino)},
+                     {"size", static_cast<int64_t>(k.size)},
+                     {"mtime_ns", k.mtime_ns},
+                     {"ctime_ns", k.ctime_ns}};
 }
 
-PluginFileKey key_from(const nlohmann::json& j) {
-  PluginFileKey k;
-  k.path = j.at("path").get<std::string>();
-  k.dev = j.at("dev").get<uint64_t>();
-  k.ino = j.at("ino").get<uint64_t>();
-  k.size = j.at("size").get<uint64_t>();
-  k.mtime_ns = j.at("mtime_ns").get<int64_t>();
-  k.ctime_ns = j.at("ctime_ns").get<int64_t>();
-  return k;
+std::optional<PluginFileKey> key_from(const toml::table& t) {
+  auto path = t["path"].value<std::string>();
+  auto dev = t["dev"].value<int64_t>(), ino = t["ino"].value<int64_t>(), size = t["size"].value<int64_t>();
+  auto mtime = t["mtime_ns"].value<int64_t>(), ctime = t["ctime_ns"].value<int64_t>();
+  if (!path || !dev || !ino || !size || !mtime || !ctime) return std::nullopt;
+  return PluginFileKey{
+      *path, static_cast<uint64_t>(*dev), static_cast<uint64_t>(*ino), static_cast<uint64_t>(*size), *mtime,
+      *ctime};
 }
 
 // The binary the verdicts were reached in: a child forked from it loaded the
 // files, so another build of berthd (other libraries, other static
 // constructors) may fare differently.
-std::optional<nlohmann::json> this_berthd() {
+std::optional<PluginFileKey> this_berthd() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return std::nullopt;
   auto key = PluginFileKey::of(exe);
   if (!key.ok()) return std::nullopt;
-  return key_json(*key);
+  return *key;
 }
 
 }  // namespace
@@ -83,20 +87,28 @@ Result<PluginFileKey> PluginFileKey::of(const std::filesystem::path& path) {
 }
 
 PreflightCache::PreflightCache(std::filesystem::path file) : file_(std::move(file)) {
-  std::ifstream in(file_);
-  if (!in) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(file_, ec)) return;
   // A damaged file only costs a pre-flight of every plugin: start empty.
+  toml::table doc;
   try {
-    auto doc = nlohmann::json::parse(in);
-    const auto berthd = this_berthd();
-    if (doc.at("format").get<int>() != kFormat || !berthd || doc.at("berthd") != *berthd) return;
-    for (const auto& e : doc.at("files")) {
-      auto kind = kind_of(e.at("verdict").get<std::string>());
-      if (!kind) continue;
-      entries_.push_back({key_from(e), {*kind, e.at("number").get<int>(), ""}});
-    }
-  } catch (const nlohmann::json::exception&) {
-    entries_.clear();
+    doc = toml::parse_file(file_.string());
+  } catch (const toml::parse_error&) {
+    return;
+  }
+  const auto berthd = this_berthd();
+  const auto* written_by = doc["berthd"].as_table();
+  if (doc["format"].value<int64_t>() != kFormat || !berthd || !written_by || key_from(*written_by) != berthd)
+    return;
+  const auto* files = doc["files"].as_array();
+  if (files == nullptr) return;
+  for (const auto& node : *files) {
+    const auto* t = node.as_table();
+    if (t == nullptr) continue;
+    auto key = key_from(*t);
+    auto kind = kind_of((*t)["verdict"].value_or(std::string()));
+    auto number = (*t)["number"].value<int64_t>();
+    if (key && kind && number) entries_.push_back({*key, {*kind, static_cast<int>(*number), ""}});
   }
 }
 
@@ -131,19 +143,19 @@ Status PreflightCache::save() {
   if (file_.empty() || !changed_) return {};
   auto berthd = this_berthd();
   if (!berthd) return internal("cannot identify the berthd binary through /proc/self/exe");
-  nlohmann::json files = nlohmann::json::array();
+  toml::array files;
   for (const auto& e : entries_) {
-    auto j = key_json(e.key);
-    j["verdict"] = kind_name(e.verdict.kind);
-    j["number"] = e.verdict.number;
-    files.push_back(std::move(j));
+    auto t = key_table(e.key);
+    t.insert("verdict", kind_name(e.verdict.kind));
+    t.insert("number", int64_t{e.verdict.number});
+    files.push_back(std::move(t));
   }
-  const nlohmann::json doc = {{"format", kFormat}, {"berthd", *berthd}, {"files", std::move(files)}};
+  toml::table doc{{"format", int64_t{kFormat}}, {"berthd", key_table(*berthd)}, {"files", std::move(files)}};
   // No fsync: a cache lost in a crash is rebuilt by the next start's pre-flight.
   const auto tmp = file_.string() + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << doc.dump(1) << "\n";
+    out << "# berthd's pre-flight verdicts on its plugin files; safe to delete.\n" << doc << "\n";
     out.close();
     if (!out) {
       std::error_code ec;

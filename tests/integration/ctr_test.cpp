@@ -241,7 +241,7 @@ TEST_F(BerthdTest, AHostilePluginDirectoryCannotTakeTheDaemonDown) {
       warm.find(
           "fixture-hang.so was still loading after 5000 ms in a pre-flight process (killed); not loaded "
           "(verdict kept in " +
-          d.state().string() + "/plugin-preflight.json until the file changes)"),
+          d.state().string() + "/plugin-preflight.toml until the file changes)"),
       std::string::npos)
       << warm;
   EXPECT_EQ(d.ctr({"version"}).exit_code, 0);

@@ -118,7 +118,7 @@ TEST_F(DaemonTest, PluginFilesThatCrashOrExitWhenLoadedAreLeftOutAndTheDaemonRun
   EXPECT_EQ(find(all, "io.berth.test.v1.segv"), nullptr);
   EXPECT_EQ(find(all, "io.berth.test.v1.exit"), nullptr);
   // The verdicts are kept in the state directory for the next start.
-  EXPECT_TRUE(std::filesystem::exists(tmp_ / "state/plugin-preflight.json"));
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / "state/plugin-preflight.toml"));
 }
 
 TEST_F(DaemonTest, ARequiredPluginInAFileLeftOutNamesTheFileAndWhy) {

@@ -138,7 +138,7 @@ TEST(Loader, AConstructorThatNeverReturnsIsGivenUpOn) {
 
 TEST(Loader, AWarmCacheForksNothingAndRemembersTheHang) {
   test::TempDir dir;
-  const LoaderOptions options{.preflight_cache = dir.path() / "preflight.json",
+  const LoaderOptions options{.preflight_cache = dir.path() / "preflight.toml",
                               .preflight_time_limit = kLimit};
   const std::vector<std::filesystem::path> dirs{kHostile};
   std::vector<std::string> cold_problems, warm_problems;

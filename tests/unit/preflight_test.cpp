@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "preflight_cache.hpp"
 #include "temp_dir.hpp"
@@ -112,7 +112,7 @@ TEST_F(PreflightCacheTest, KeepsLastingVerdictsAcrossInstances) {
   const auto a = make_file("a.so", "a");
   const auto b = make_file("b.so", "b");
   const auto c = make_file("c.so", "c");
-  const auto cache_file = dir_.path() / "preflight.json";
+  const auto cache_file = dir_.path() / "preflight.toml";
   {
     PreflightCache cache(cache_file);
     cache.record(*PluginFileKey::of(a), {Kind::kPassed, 0, ""});
@@ -134,7 +134,7 @@ TEST_F(PreflightCacheTest, KeepsLastingVerdictsAcrossInstances) {
 
 TEST_F(PreflightCacheTest, AChangedFileIsAskedAgain) {
   const auto a = make_file("a.so", "a");
-  const auto cache_file = dir_.path() / "preflight.json";
+  const auto cache_file = dir_.path() / "preflight.toml";
   PreflightCache cache(cache_file);
   cache.record(*PluginFileKey::of(a), {Kind::kCrashed, SIGSEGV, ""});
   ASSERT_TRUE(cache.find(*PluginFileKey::of(a)));
@@ -155,27 +155,35 @@ TEST_F(PreflightCacheTest, AChangedFileIsAskedAgain) {
 
 TEST_F(PreflightCacheTest, ADamagedOrForeignFileStartsEmpty) {
   const auto a = make_file("a.so", "a");
-  const auto damaged = make_file("damaged.json", "{\"format\": 1, \"files\": [");
-  EXPECT_FALSE(PreflightCache(damaged).find(*PluginFileKey::of(a)));
-
-  // Verdicts reached in another berthd binary do not count for this one.
-  const auto cache_file = dir_.path() / "preflight.json";
+  const auto cache_file = dir_.path() / "preflight.toml";
   {
     PreflightCache cache(cache_file);
     cache.record(*PluginFileKey::of(a), {Kind::kPassed, 0, ""});
     ASSERT_TRUE(cache.save().ok());
   }
   ASSERT_TRUE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
-  auto doc = nlohmann::json::parse(std::ifstream(cache_file));
-  doc["berthd"]["ino"] = doc["berthd"]["ino"].get<uint64_t>() + 1;
-  std::ofstream(cache_file) << doc.dump();
+  const auto whole = std::filesystem::file_size(cache_file);
+
+  // Cut short, as a crash in the middle of a write without rename would.
+  std::filesystem::copy_file(cache_file, dir_.path() / "whole.toml");
+  std::filesystem::resize_file(cache_file, whole - 20);
+  EXPECT_FALSE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
+  std::filesystem::rename(dir_.path() / "whole.toml", cache_file);
+  ASSERT_TRUE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
+
+  // Verdicts reached in another berthd binary do not count for this one.
+  auto doc = toml::parse_file(cache_file.string());
+  auto* ino = doc["berthd"]["ino"].as_integer();
+  ASSERT_NE(ino, nullptr);
+  *ino = ino->get() + 1;
+  std::ofstream(cache_file) << doc;
   EXPECT_FALSE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
 }
 
 TEST_F(PreflightCacheTest, ForgetsFilesNoLongerListed) {
   const auto a = make_file("a.so", "a");
   const auto b = make_file("b.so", "b");
-  const auto cache_file = dir_.path() / "preflight.json";
+  const auto cache_file = dir_.path() / "preflight.toml";
   PreflightCache cache(cache_file);
   cache.record(*PluginFileKey::of(a), {Kind::kPassed, 0, ""});
   cache.record(*PluginFileKey::of(b), {Kind::kPassed, 0, ""});
