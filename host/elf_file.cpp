@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "files/fd_io.hpp"
+
 // The linker defines __ehdr_start at this executable's own ELF header: the
 // class, byte order and machine a library must have for this process to load it.
 extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
@@ -89,19 +91,13 @@ std::optional<uint64_t> table_end(uint64_t offset, uint64_t count, uint64_t size
 }  // namespace
 
 Status ElfFile::read_at(uint64_t offset, void* out, uint64_t length, std::string_view what) const {
-  auto* p = static_cast<char*>(out);
-  uint64_t done = 0;
-  while (done < length) {
-    ssize_t n = ::pread(fd_.get(), p + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_status("read " + std::string(what) + " of " + path_.string(), errno);
-    if (n == 0) {
-      // The file shrank since it was checked: someone is writing it now.
-      return invalid_argument(path_.string() + " is truncated: " + std::string(what) + " ends at " +
-                              std::to_string(offset + length) + " but the file ends at " +
-                              std::to_string(offset + done));
-    }
-    done += static_cast<uint64_t>(n);
+  auto n = files::pread_full(fd_.get(), static_cast<char*>(out), length, static_cast<int64_t>(offset), path_);
+  if (!n.ok()) return n.status().with_context("read " + std::string(what));
+  if (*n < length) {
+    // The file shrank since it was checked: someone is writing it now.
+    return invalid_argument(path_.string() + " is truncated: " + std::string(what) + " ends at " +
+                            std::to_string(offset + length) + " but the file ends at " +
+                            std::to_string(offset + *n));
   }
   return {};
 }

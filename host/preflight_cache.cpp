@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
+#include <sstream>
+
+#include "files/atomic_file.hpp"
 
 namespace berth::host {
 namespace {
@@ -151,24 +153,10 @@ Status PreflightCache::save() {
     files.push_back(std::move(t));
   }
   toml::table doc{{"format", int64_t{kFormat}}, {"berthd", key_table(*berthd)}, {"files", std::move(files)}};
-  // No fsync: a cache lost in a crash is rebuilt by the next start's pre-flight.
-  const auto tmp = file_.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "# berthd's pre-flight verdicts on its plugin files; safe to delete.\n" << doc << "\n";
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return internal("cannot write " + tmp);
-    }
-  }
-  if (::rename(tmp.c_str(), file_.c_str()) != 0) {
-    Status s = errno_status("rename " + tmp + " to " + file_.string(), errno);
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    return s;
-  }
+  std::ostringstream text;
+  text << "# berthd's pre-flight verdicts on its plugin files; safe to delete.\n" << doc << "\n";
+  // Not durable: a cache lost in a crash is rebuilt by the next start's pre-flight.
+  BERTH_RETURN_IF_ERROR(files::replace_file(file_, text.str(), files::Durability::kAtomicOnly));
   changed_ = false;
   return {};
 }
