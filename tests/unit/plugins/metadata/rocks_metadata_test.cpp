@@ -1,5 +1,7 @@
 // The RocksDB metadata store: key layout, transactions, namespaces, lifecycle.
 // Tests that load the plugin or need a second process live in tests/unit/metadata/.
+#include "rocks_metadata.hpp"
+
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
@@ -12,7 +14,6 @@
 
 #include "keys.hpp"
 #include "namespace_store.hpp"
-#include "rocks_metadata.hpp"
 #include "status_matchers.hpp"
 #include "temp_dir.hpp"
 
