@@ -42,42 +42,24 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
-BERTHD=${BERTHD:-$REPO/build/bin/berthd}
-CONTAINERD=${CONTAINERD:-/usr/bin/containerd}
-CTR=${CTR:-/usr/bin/ctr}
 OPENSSL=${OPENSSL:-$(command -v openssl || echo /usr/bin/openssl)}
 RUNS=${RUNS:-3}
 SIZE_MB=${SIZE_MB:-1024}
 DIGEST_ARG=${DIGEST_ARG:-1}
-SNAPSHOT=${SNAPSHOT:-1}
 RESULTS=${RESULTS:-$HERE/results/ingest.json}
 NULL_SERVER=${NULL_SERVER:-$REPO/build/bench/null_content_server}
 
 die() { echo "ingest.sh: $*" >&2; exit 1; }
 log() { echo "ingest.sh: $*" >&2; }
 
-[[ $EUID -eq 0 ]] || die "run as root (containerd needs it)"
-for b in "$BERTHD" "$CONTAINERD" "$CTR" "$OPENSSL"; do [[ -x $b ]] || die "$b is not executable"; done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 [[ $SIZE_MB =~ ^[1-9][0-9]*$ ]] || die "SIZE_MB must be a positive integer"
-
-WORK=$(mktemp -d -p "${TMPDIR:-/tmp}" berth-bench-ingest.XXXXXX)
-(( ${#WORK} < 80 )) || { rm -rf "$WORK"; die "TMPDIR path too long for a unix socket path"; }
-WORK_FS=$(df -T "$WORK" | awk 'NR == 2 {print $2}')
+source "$HERE/lib.sh"
+bench_init ingest "$OPENSSL"
 # The file, one blob in a daemon, the dd output, plus margin.
 need_kb=$(( SIZE_MB * 1024 * 3 + 512 * 1024 ))
 avail_kb=$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')
-(( avail_kb > need_kb )) || { rm -rf "$WORK"; die "$WORK has ${avail_kb} kB free, needs ${need_kb} kB"; }
-
-source "$HERE/lib.sh"
-
-cleanup() {
-  stop_daemons
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+(( avail_kb > need_kb )) || die "$WORK has ${avail_kb} kB free, needs ${need_kb} kB"
 
 snapshot_berthd
 
@@ -228,13 +210,10 @@ GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g
 
 # ---- JSON ------------------------------------------------------------------------
 mkdir -p "$(dirname "$RESULTS")"
-rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true)
+rev=$(git_rev)
+dirty=$(git_dirty)
 {
-  echo "{"
-  echo "  \"benchmark\": \"ingest\","
-  echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  echo "  \"host\": {\"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"workdir_fs\": \"$WORK_FS\", \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
+  json_head ingest
   echo "  \"config\": {\"runs\": $RUNS, \"size_bytes\": $SIZE, \"digest\": \"$DIGEST\", \"expected_digest_passed\": $([[ $DIGEST_ARG == 1 ]] && echo true || echo false),"
   echo "             \"berthd\": \"$BERTHD_SRC\", \"berthd_plugins\": \"${BERTHD_PLUGINS% }\", \"git_rev\": \"$rev\", \"git_dirty_files\": $dirty,"
   echo "             \"containerd\": \"$("$CONTAINERD" --version)\", \"containerd_cri\": false, \"ctr\": \"$CTR\", \"openssl\": \"$("$OPENSSL" version)\"},"

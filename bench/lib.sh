@@ -1,5 +1,43 @@
 # bench/lib.sh: what the benchmark scripts share. Sourced, never run. The
-# caller sets WORK (its temp dir) and defines die and log first.
+# caller sets REPO and defines die and log first, then either sets WORK (its
+# temp dir) itself or calls bench_init.
+
+# The daemons and the client every script compares (override by environment).
+BERTHD=${BERTHD:-${BUILD:-$REPO/build}/bin/berthd}
+CONTAINERD=${CONTAINERD:-/usr/bin/containerd}
+CTR=${CTR:-/usr/bin/ctr}
+SNAPSHOT=${SNAPSHOT:-1}
+
+# bench_init NAME [BINARY...]: checks root and that the daemons, ctr and
+# BINARY... are executable, makes the private temp dir WORK (short enough for
+# socket paths inside it; its file system in WORK_FS) and arranges that every
+# daemon this script starts and WORK go away on exit, Ctrl-C or SIGTERM.
+bench_init() {
+  local name=$1 b
+  shift
+  [[ $EUID -eq 0 ]] || die "run as root (containerd needs it)"
+  for b in "$BERTHD" "$CONTAINERD" "$CTR" "$@"; do
+    [[ -x $b ]] || die "$b is not executable (build the tree: scripts/build)"
+  done
+  WORK=$(mktemp -d -p "${TMPDIR:-/tmp}" "berth-bench-$name.XXXXXX")
+  (( ${#WORK} < 80 )) || { rm -rf "$WORK"; die "TMPDIR path too long for a unix socket path"; }
+  WORK_FS=$(df -T "$WORK" | awk 'NR == 2 {print $2}')
+  trap 'stop_daemons; rm -rf "$WORK"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# json_head NAME: the first lines of a results file: benchmark, date, host
+# (with LOAD_BEFORE and LOAD_AFTER when the script sampled them).
+json_head() {
+  echo "{"
+  echo "  \"benchmark\": \"$1\","
+  echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  echo "  \"host\": {\"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"workdir_fs\": \"${WORK_FS:-}\", \"loadavg_before\": \"${LOAD_BEFORE:-}\", \"loadavg_after\": \"${LOAD_AFTER:-}\"},"
+}
+# The tree's revision, and how many files differ from it.
+git_rev() { git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown; }
+git_dirty() { git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true; }
 
 # Samples: S[key] is a space-separated list.
 declare -A S=()

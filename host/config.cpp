@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -39,6 +40,17 @@ class TableReader {
       if (!v) return fail(*node, key, std::is_same_v<T, std::string> ? "a string" : "an integer");
       out = *v;
     }
+  }
+
+  // An integer that must lie in [lo, hi]: outside it is a config error that
+  // names the key and the range, never a silent "unlimited" or wrap-around.
+  void read_in_range(std::string_view key, int64_t& out, int64_t lo, int64_t hi) {
+    read(key, out);
+    const toml::node* node = table_.get(key);
+    if (node == nullptr || !status_.ok() || (out >= lo && out <= hi)) return;
+    status_ = invalid_argument(position(node->source(), source_) + ": key '" + prefix_ + std::string(key) +
+                               "' is " + std::to_string(out) + "; it must be between " + std::to_string(lo) +
+                               " and " + std::to_string(hi));
   }
 
   // A sub-table; nullptr when absent or (with an error) not a table.
@@ -102,8 +114,11 @@ Status read_document(const toml::table& doc, DaemonConfig& cfg, Warnings& warnin
     g.read("address", cfg.grpc.address);
     g.read("uid", cfg.grpc.uid);
     g.read("gid", cfg.grpc.gid);
-    g.read("max_recv_message_size", cfg.grpc.max_recv_message_size);
-    g.read("max_send_message_size", cfg.grpc.max_send_message_size);
+    // gRPC takes these as int; 0 or less would mean "unlimited" or break it.
+    constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
+    g.read_in_range("max_recv_message_size", cfg.grpc.max_recv_message_size, 1, kIntMax);
+    g.read_in_range("max_send_message_size", cfg.grpc.max_send_message_size, 1, kIntMax);
+    g.read_in_range("max_concurrent_calls", cfg.grpc.max_concurrent_calls, 1, kMaxConcurrentCallsLimit);
     g.accept({"tcp_address", "tcp_tls_ca", "tcp_tls_cert", "tcp_tls_key"});
     BERTH_RETURN_IF_ERROR(g.status());
     g.warn_unknown();
@@ -140,9 +155,7 @@ Status read_document(const toml::table& doc, DaemonConfig& cfg, Warnings& warnin
                             ": unsupported config version " + std::to_string(cfg.version) +
                             " (Berth reads version = 2)");
   }
-  static const std::set<std::string> kLevels = {"trace",   "debug", "info",  "warn",
-                                                "warning", "error", "fatal", "panic"};
-  if (!kLevels.contains(cfg.log_level)) {
+  if (!known_log_level(cfg.log_level)) {
     const toml::node* n = doc.at_path("debug.level").node();
     return invalid_argument((n ? position(n->source(), cfg.source) : cfg.source) +
                             ": key 'debug.level': unknown level '" + cfg.log_level +
@@ -203,7 +216,8 @@ toml::table to_toml(const DaemonConfig& c) {
                                {"uid", c.grpc.uid},
                                {"gid", c.grpc.gid},
                                {"max_recv_message_size", c.grpc.max_recv_message_size},
-                               {"max_send_message_size", c.grpc.max_send_message_size}});
+                               {"max_send_message_size", c.grpc.max_send_message_size},
+                               {"max_concurrent_calls", c.grpc.max_concurrent_calls}});
   t.insert("debug", toml::table{{"level", c.log_level}});
   t.insert("metrics", toml::table{{"address", c.metrics_address}});
   return t;

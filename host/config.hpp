@@ -22,7 +22,14 @@ struct GrpcConfig {
   int64_t gid = 0;
   int64_t max_recv_message_size = 16 << 20;  // containerd's defaults
   int64_t max_send_message_size = 16 << 20;
+  // Berth's own key: calls served at once. Each call in flight holds one
+  // server thread (the server is synchronous), so this caps the daemon's
+  // threads; a call beyond it is refused with RESOURCE_EXHAUSTED.
+  int64_t max_concurrent_calls = 128;
 };
+
+// The highest max_concurrent_calls accepted: beyond it the cap caps nothing.
+inline constexpr int64_t kMaxConcurrentCallsLimit = 4096;
 
 struct DaemonConfig {
   int64_t version = 2;

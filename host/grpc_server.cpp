@@ -18,6 +18,9 @@
 namespace berth::host {
 namespace {
 
+// Threads the synchronous server keeps waiting for new calls when idle.
+constexpr int kMaxPollers = 2;
+
 std::string strip_scheme(const std::string& address) {
   constexpr std::string_view kUnix = "unix://";
   if (address.starts_with(kUnix)) return address.substr(kUnix.size());
@@ -97,6 +100,16 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
   BERTH_RETURN_IF_ERROR(prepare_socket_path(path));
 
   grpc::ServerBuilder builder;
+  // The synchronous server runs each call on a thread of its own and, left
+  // alone, starts one more for every call in flight (2,000 idle streams made
+  // 2,000 threads). A thread quota caps them; a call that finds none free is
+  // answered RESOURCE_EXHAUSTED by gRPC instead of spawning. The quota also
+  // covers the one thread that must always be left waiting for new calls
+  // (it answers them RESOURCE_EXHAUSTED at the cap), hence the + 1.
+  grpc::ResourceQuota quota("berthd");
+  quota.SetMaxThreads(static_cast<int>(config.max_concurrent_calls) + 1);
+  builder.SetResourceQuota(quota);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxPollers);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_recv_message_size));
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_send_message_size));
   for (GrpcService* service : services) service->register_services(builder);
@@ -134,7 +147,7 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
     server->Shutdown();
     return s;
   }
-  spdlog::info("serving gRPC on {}", path);
+  spdlog::info("serving gRPC on {} (at most {} calls at once)", path, config.max_concurrent_calls);
   auto out = std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), path));
   out->fallback_ = std::move(fallback);
   return out;

@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "config_commands.hpp"
 #include "daemon.hpp"
+#include "heap_trim.hpp"
 #include "options.hpp"
 #include "systemd_notify.hpp"
 
@@ -92,6 +93,7 @@ int run_daemon(berth::host::DaemonConfig cfg) {
     return 1;
   }
   berth::host::systemd_notify("READY=1");
+  const berth::host::HeapTrimmer trimmer;
   int sig = 0;
   sigwait(&handled, &sig);
   berth::host::systemd_notify("STOPPING=1");
@@ -105,6 +107,7 @@ int run_daemon(berth::host::DaemonConfig cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  berth::host::limit_malloc_arenas();
   auto opts = berth::host::parse_options(argc, argv);
   if (!opts.ok()) {
     std::cerr << "berthd: " << opts.status().message() << "\n\n" << berth::host::kUsage;

@@ -95,22 +95,25 @@ Result<IngestStatus> read_ingest_status(const std::filesystem::path& dir) {
   return s;
 }
 
-IngestWriter::IngestWriter(Layout layout, RefLock lock, digest::Sha256 hash, digest::Sha256 snapshot)
+IngestWriter::IngestWriter(Layout layout, RefLock lock, std::shared_ptr<HashPool> hashers,
+                           digest::Sha256 hash, digest::Sha256 snapshot)
     : layout_(std::move(layout)),
       lock_(std::move(lock)),
       dir_(lock_.dir()),
       data_path_(dir_ / kDataFile),
       hash_(std::move(hash)),
-      snapshot_(std::move(snapshot)) {}
+      snapshot_(std::move(snapshot)),
+      hashers_(std::move(hashers)) {}
 
-Result<std::unique_ptr<ContentWriter>> IngestWriter::open(Layout layout, RefLock lock, int64_t total,
+Result<std::unique_ptr<ContentWriter>> IngestWriter::open(Layout layout, RefLock lock,
+                                                          std::shared_ptr<HashPool> hashers, int64_t total,
                                                           std::string expected) {
   auto hash = digest::Sha256::create();
   if (!hash.ok()) return hash.status();
   auto snapshot = digest::Sha256::create();
   if (!snapshot.ok()) return snapshot.status();
-  std::unique_ptr<IngestWriter> w(
-      new IngestWriter(std::move(layout), std::move(lock), std::move(*hash), std::move(*snapshot)));
+  std::unique_ptr<IngestWriter> w(new IngestWriter(std::move(layout), std::move(lock), std::move(hashers),
+                                                   std::move(*hash), std::move(*snapshot)));
 
   auto recorded = read_ingest_status(w->dir_);
   Status st;
@@ -224,14 +227,6 @@ Result<IngestStatus> IngestWriter::status() {
   return s;
 }
 
-HashWorker* IngestWriter::worker() {
-  if (!worker_tried_) {
-    worker_tried_ = true;
-    worker_ = HashWorker::start();
-  }
-  return worker_.get();
-}
-
 Status IngestWriter::write(std::string_view data) {
   BERTH_RETURN_IF_ERROR(usable());
   if (data.empty()) return {};
@@ -241,12 +236,14 @@ Status IngestWriter::write(std::string_view data) {
   std::size_t written = 0;
   Status st;
   Status hashed;
-  if (data.size() >= kParallelHashMin && worker() != nullptr) {
+  std::optional<HashPool::Lease> worker;
+  if (data.size() >= kParallelHashMin && hashers_) worker = hashers_->try_acquire();
+  if (worker) {
     hashed = snapshot_.copy_from(hash_);
     if (hashed.ok()) {
-      worker_->submit(hash_, data.data(), data.size());
+      (*worker)->submit(hash_, data.data(), data.size());
       st = files::pwrite_all(data_.get(), data, offset_, data_path_, &written);
-      hashed = worker_->wait();
+      hashed = (*worker)->wait();
       // The worker hashed all of `data`; if only part reached the file, hash
       // that part again from the state before, so the digest always covers
       // exactly the bytes on disk.
@@ -389,7 +386,6 @@ std::string IngestWriter::digest() {
 
 void IngestWriter::finish() {
   closed_ = true;
-  worker_.reset();
   data_.reset();
   // Remove the directory while still holding its flock (see RefLock), then let go.
   const Status st = files::remove_tree(dir_);

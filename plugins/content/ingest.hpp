@@ -13,7 +13,7 @@
 #include "berth/content_store.hpp"
 #include "berth/unique_fd.hpp"
 #include "digest/sha256.hpp"
-#include "hash_worker.hpp"
+#include "hash_pool.hpp"
 #include "paths.hpp"
 #include "ref_lock.hpp"
 
@@ -27,7 +27,9 @@ class IngestWriter final : public ContentWriter {
  public:
   // Starts the ingest held by `lock`, or resumes it. FailedPrecondition when
   // `total` or `expected` contradict what the ingest was started with.
-  static Result<std::unique_ptr<ContentWriter>> open(Layout layout, RefLock lock, int64_t total,
+  // Large writes borrow a thread from `hashers` to hash while they write.
+  static Result<std::unique_ptr<ContentWriter>> open(Layout layout, RefLock lock,
+                                                     std::shared_ptr<HashPool> hashers, int64_t total,
                                                      std::string expected);
 
   IngestWriter(const IngestWriter&) = delete;
@@ -41,14 +43,14 @@ class IngestWriter final : public ContentWriter {
   std::string digest() override;
 
  private:
-  IngestWriter(Layout layout, RefLock lock, digest::Sha256 hash, digest::Sha256 snapshot);
+  IngestWriter(Layout layout, RefLock lock, std::shared_ptr<HashPool> hashers, digest::Sha256 hash,
+               digest::Sha256 snapshot);
 
   Status start(int64_t total, std::string expected);
   Status resume(const IngestStatus& recorded, int64_t total, std::string expected);
   Status usable() const;
   Status rehash(int64_t size);
   void start_writeback();
-  HashWorker* worker();
   // Drops the ingest directory, the data file and the lock: the writer is done.
   void finish();
 
@@ -59,8 +61,7 @@ class IngestWriter final : public ContentWriter {
   UniqueFd data_;
   digest::Sha256 hash_;      // of data_[0, offset_)
   digest::Sha256 snapshot_;  // hash_ before a write hashed in parallel, to undo a failed one
-  std::unique_ptr<HashWorker> worker_;
-  bool worker_tried_ = false;
+  std::shared_ptr<HashPool> hashers_;
   int64_t offset_ = 0;
   int64_t writeback_from_ = 0;  // data before this offset has been handed to writeback
   int64_t total_ = 0;

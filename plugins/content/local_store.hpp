@@ -8,6 +8,7 @@
 
 #include "berth/content_store.hpp"
 #include "berth/instance.hpp"
+#include "hash_pool.hpp"
 #include "paths.hpp"
 #include "ref_lock.hpp"
 
@@ -38,6 +39,8 @@ class LocalStore final : public Instance, public ContentStore {
   // Shared with the writers, which release their ref when they finish, even
   // if the store is dropped first.
   std::shared_ptr<RefLockTable> locks_ = std::make_shared<RefLockTable>();
+  // Hashing threads for all writers: at most one per CPU (see hash_pool.hpp).
+  std::shared_ptr<HashPool> hashers_ = HashPool::create(HashPool::default_size());
 };
 
 }  // namespace berth::content

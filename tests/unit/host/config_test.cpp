@@ -104,6 +104,43 @@ PluginDescriptor descriptor(const std::string& defaults) {
   return p;
 }
 
+TEST(Config, GrpcLimitsHaveDefaults) {
+  Warnings w;
+  auto cfg = parse_config("version = 2\n", "c.toml", w);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().to_string();
+  EXPECT_EQ(cfg->grpc.max_concurrent_calls, 128);
+  EXPECT_EQ(cfg->grpc.max_recv_message_size, 16 << 20);
+  auto set = parse_config(
+      "version = 2\n[grpc]\nmax_concurrent_calls = 4096\nmax_send_message_size = 2147483647\n", "c.toml", w);
+  ASSERT_TRUE(set.ok()) << set.status().to_string();
+  EXPECT_EQ(set->grpc.max_concurrent_calls, 4096);
+  EXPECT_EQ(set->grpc.max_send_message_size, 2147483647);
+  EXPECT_TRUE(w.empty()) << w.front();
+}
+
+// Before the range checks a negative size became gRPC's "unlimited" and a
+// huge one wrapped around when narrowed to int.
+TEST(Config, GrpcLimitsOutOfRangeAreErrorsNamingKeyAndPosition) {
+  struct Case {
+    const char* line;
+    const char* key;
+  };
+  for (const Case& c : {Case{"max_recv_message_size = -1", "grpc.max_recv_message_size"},
+                        Case{"max_recv_message_size = 0", "grpc.max_recv_message_size"},
+                        Case{"max_send_message_size = 4294967296", "grpc.max_send_message_size"},
+                        Case{"max_concurrent_calls = 0", "grpc.max_concurrent_calls"},
+                        Case{"max_concurrent_calls = 100000", "grpc.max_concurrent_calls"}}) {
+    Warnings w;
+    auto cfg = parse_config(std::string("version = 2\n[grpc]\n") + c.line + "\n", "c.toml", w);
+    ASSERT_FALSE(cfg.ok()) << c.line;
+    EXPECT_EQ(cfg.status().code(), Code::kInvalidArgument);
+    const std::string& m = cfg.status().message();
+    EXPECT_NE(m.find("c.toml:3:"), std::string::npos) << m;
+    EXPECT_NE(m.find(c.key), std::string::npos) << m;
+    EXPECT_NE(m.find("must be between"), std::string::npos) << m;
+  }
+}
+
 TEST(PluginConfig, OverlayKeepsDefaultsAndTakesUserValues) {
   Warnings w;
   auto cfg = parse_config(

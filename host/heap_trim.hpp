@@ -1,0 +1,47 @@
+// Returning the allocator's free memory to the kernel after a burst of load.
+//
+// Measured: after 400 concurrent streams berthd kept 500-780 MB resident for
+// good (35 MB idle), though nearly all of it was free: glibc keeps freed
+// chunks in its arenas (up to eight per CPU) and returns memory only from
+// the top of the main heap. Two things bring it back to within twice idle:
+// fewer arenas (one per CPU; gRPC's threads then share them instead of each
+// fragmenting its own) and malloc_trim() once the load has passed, which
+// releases the free pages inside every arena.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <thread>
+
+namespace berth::host {
+
+// Call first thing in main(), before any thread starts.
+void limit_malloc_arenas();
+
+// A thread that watches the allocator and trims it when the heap has been
+// quiet for one period after activity, and once more ten periods later (gRPC
+// frees a closed connection's buffers some seconds after the last call).
+class HeapTrimmer {
+ public:
+  explicit HeapTrimmer(std::chrono::milliseconds period = std::chrono::milliseconds(500));
+  ~HeapTrimmer();
+  HeapTrimmer(const HeapTrimmer&) = delete;
+  HeapTrimmer& operator=(const HeapTrimmer&) = delete;
+
+  // Trims done so far (for tests).
+  std::size_t trims() const;
+
+ private:
+  void run();
+
+  const std::chrono::milliseconds period_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::size_t trims_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace berth::host
