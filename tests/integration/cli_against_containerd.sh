@@ -62,9 +62,8 @@ if [ ! -S "$SOCK" ]; then
   exit 1
 fi
 
-passed=0
-failed=0
-OUT='' ERR='' RC=0
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+ERR=''
 
 # b ARGS...: run berth against our containerd; sets OUT, ERR and RC.
 b() {
@@ -78,18 +77,8 @@ raw() {
   RC=$?
   ERR=$(<"$TMP/stderr")
 }
-pass() {
-  passed=$((passed + 1))
-  echo "ok    $1"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL  $1"
-  printf 'exit %s\n--- stdout\n%s\n--- stderr\n%s\n' "$RC" "$OUT" "$ERR" | sed 's/^/      /'
-}
+fail() { fail_showing "$1" "$(printf 'exit %s\n--- stdout\n%s\n--- stderr\n%s' "$RC" "$OUT" "$ERR")"; }
 expect_rc() { if [ "$RC" -eq "$1" ]; then pass "$2"; else fail "$2 (exit $RC, want $1)"; fi; }
-expect_out() { if grep -Eq -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2 (stdout lacks /$1/)"; fi; }
-expect_no_out() { if grep -Eq -- "$1" <<<"$OUT"; then fail "$2 (stdout has /$1/)"; else pass "$2"; fi; }
 expect_err() { if grep -Eq -- "$1" <<<"$ERR"; then pass "$2"; else fail "$2 (stderr lacks /$1/)"; fi; }
 expect_json() {
   if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$OUT" 2>/dev/null; then
@@ -237,6 +226,4 @@ expect_out '^  namespaces, namespace, ns +manage namespaces$' "--help lists comm
 raw ns --help
 expect_out '^  label +set and clear labels' "group --help lists its commands"
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -44,32 +44,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-OUT=
-RC=0
-pass() {
-  passed=$((passed + 1))
-  echo "ok    $1"
-}
-# fail MESSAGE [FILE]: FILE (a log) is shown indented, to diagnose without rerunning.
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+# fail MESSAGE [FILE]: shows FILE (a log), or else the last command's output.
 fail() {
-  failed=$((failed + 1))
-  echo "FAIL  $1"
-  if [ $# -gt 1 ] && [ -f "$2" ]; then sed 's/^/      /' "$2"; else printf '%s\n' "$OUT" | sed 's/^/      /'; fi
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  if [ "$failed" -eq 0 ]; then exit 0; fi
-  exit 1
+  if [ $# -gt 1 ] && [ -f "$2" ]; then fail_showing "$1" "$(<"$2")"; else fail_showing "$1" "$OUT"; fi
 }
 # ctr_run ARGS...: ctr against our daemon; sets OUT (stdout and stderr) and RC.
 ctr_run() {
   RC=0
   OUT=$(ctr -a "$SOCK" "$@" 2>&1) || RC=$?
 }
-expect_out() { if grep -Eq -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2 (output lacks /$1/)"; fi; }
-expect_no_out() { if grep -Eq -- "$1" <<<"$OUT"; then fail "$2 (output has /$1/)"; else pass "$2"; fi; }
 expect_log() {
   if grep -Eq -- "$1" "$TMP/berthd.log"; then pass "$2"; else fail "$2 (log lacks /$1/)" "$TMP/berthd.log"; fi
 }

@@ -43,18 +43,21 @@ class CompareTest : public ::testing::TestWithParam<Compression> {
     fs::create_directories(lower_ / "replaced");
     fs::create_directories(lower_ / "dir2file/x");
     fs::create_directories(lower_ / "keep");
-    test::write_file(lower_ / "same.txt", "same");
-    test::write_file(lower_ / "modified.txt", "before");
-    test::write_file(lower_ / "samesize.txt", "aaaa");
-    test::write_file(lower_ / "chmod.txt", "mode");
-    test::write_file(lower_ / "gone.txt", "gone");
-    test::write_file(lower_ / "gonedir/sub/f", "f");
-    test::write_file(lower_ / "replaced/a", "a");
-    test::write_file(lower_ / "replaced/b", "b");
-    test::write_file(lower_ / "dir2file/x/y", "y");
-    test::write_file(lower_ / "file2dir", "file");
-    test::write_file(lower_ / "keep/unchanged", "u");
-    test::write_file(lower_ / "xattr.txt", "x");
+    for (const auto& [path, text] :
+         std::initializer_list<std::pair<const char*, const char*>>{{"same.txt", "same"},
+                                                                    {"modified.txt", "before"},
+                                                                    {"samesize.txt", "aaaa"},
+                                                                    {"chmod.txt", "mode"},
+                                                                    {"gone.txt", "gone"},
+                                                                    {"gonedir/sub/f", "f"},
+                                                                    {"replaced/a", "a"},
+                                                                    {"replaced/b", "b"},
+                                                                    {"dir2file/x/y", "y"},
+                                                                    {"file2dir", "file"},
+                                                                    {"keep/unchanged", "u"},
+                                                                    {"xattr.txt", "x"}}) {
+      test::write_file(lower_ / path, text);
+    }
     fs::create_symlink("same.txt", lower_ / "link");
     for (const char* p : {"same.txt", "modified.txt", "chmod.txt", "keep/unchanged", "xattr.txt"}) {
       set_mtime(lower_ / p, 1600000000, 500);

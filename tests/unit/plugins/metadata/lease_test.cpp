@@ -16,6 +16,7 @@
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 #include "clock/clock.hpp"
+#include "db_fixture.hpp"
 #include "keys.hpp"
 #include "lease_store.hpp"
 #include "namespace_store.hpp"
@@ -33,7 +34,6 @@ inline void PrintTo(const LeaseResource& r, std::ostream* os) {
 namespace berth::metadata {
 namespace {
 
-using berth::test::TempDir;
 using namespace std::string_literals;
 using Resources = std::vector<LeaseResource>;
 
@@ -86,16 +86,8 @@ TEST(MetadataLeaseKeys, FieldsParseBack) {
 
 // ---------------------------------------------------------------- fixture
 
-class MetadataLeases : public ::testing::Test {
+class MetadataLeases : public test::DbFixture {
  protected:
-  void SetUp() override { md_ = open(); }
-
-  std::shared_ptr<RocksMetadata> open() {
-    auto r = RocksMetadata::open(dir_ / "meta.db", {.sync_writes = false});
-    EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? *r : nullptr;
-  }
-
   LeaseStore& leases() { return leases_; }
 
   // Runs `fn` in a read-only transaction and hands back what it returned.
@@ -153,22 +145,6 @@ class MetadataLeases : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << ns << "/" << id << ": " << r.status().to_string();
     return r.ok() ? *r : Resources{};
   }
-  std::vector<std::string> scan_keys(const std::string& prefix) {
-    std::vector<std::string> out;
-    EXPECT_OK(md_->view([&](Transaction& tx) {
-      return tx.scan(prefix, [&](std::string_view k, std::string_view) {
-        out.emplace_back(k);
-        return true;
-      });
-    }));
-    return out;
-  }
-  Status put(const std::string& key, const std::string& value) {
-    return md_->update([&](Transaction& tx) { return tx.put(key, value); });
-  }
-
-  TempDir dir_;
-  std::shared_ptr<RocksMetadata> md_;
   KvLeaseStore leases_;
   KvNamespaceStore namespaces_;
 };

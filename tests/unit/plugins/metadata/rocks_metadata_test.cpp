@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "db_fixture.hpp"
 #include "keys.hpp"
 #include "namespace_store.hpp"
 #include "status_matchers.hpp"
@@ -64,40 +65,8 @@ TEST(MetadataKeys, PrintableEscapesBinary) { EXPECT_EQ(keys::printable("a\0b\xff
 
 // ---------------------------------------------------------------- fixture
 
-class MetadataStore : public ::testing::Test {
+class MetadataStore : public test::DbFixture {
  protected:
-  void SetUp() override { md_ = open(); }
-
-  std::shared_ptr<RocksMetadata> open(bool sync = false) {
-    auto r = RocksMetadata::open(db_path(), {.sync_writes = sync});
-    EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? *r : nullptr;
-  }
-
-  Status put(std::string key, std::string value) {
-    return md_->update([&](Transaction& tx) { return tx.put(key, value); });
-  }
-  std::optional<std::string> read(const std::string& key) {
-    std::optional<std::string> out;
-    EXPECT_OK(md_->view([&](Transaction& tx) {
-      auto v = tx.get(key);
-      if (!v.ok()) return v.status();
-      out = *v;
-      return ok_status();
-    }));
-    return out;
-  }
-  std::vector<std::string> scan_keys(const std::string& prefix) {
-    std::vector<std::string> out;
-    EXPECT_OK(md_->view([&](Transaction& tx) {
-      return tx.scan(prefix, [&](std::string_view k, std::string_view) {
-        out.emplace_back(k);
-        return true;
-      });
-    }));
-    return out;
-  }
-
   Status create(const std::string& name, Labels labels = {}) {
     return md_->update([&](Transaction& tx) { return namespaces_.create(tx, {name, labels}); });
   }
@@ -130,10 +99,6 @@ class MetadataStore : public ::testing::Test {
     return md_->update([&](Transaction& tx) { return namespaces_.remove(tx, name); });
   }
 
-  [[nodiscard]] std::filesystem::path db_path() const { return dir_ / "meta.db"; }
-
-  TempDir dir_;
-  std::shared_ptr<RocksMetadata> md_;
   KvNamespaceStore namespaces_;
 };
 
