@@ -30,6 +30,5 @@ berth::InitResult init(berth::InitContext& ctx) {
 
 BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kContentPluginType),
                                 .id = "content",
-                                .requires_types = {},
                                 .default_config = kDefaultConfig,
                                 .init = init});

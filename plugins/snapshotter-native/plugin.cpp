@@ -8,6 +8,7 @@
 #include "berth/config.hpp"
 #include "berth/snapshotter.hpp"
 #include "native_snapshotter.hpp"
+#include "snapshot-storage/plugin_instance.hpp"
 
 namespace {
 
@@ -19,17 +20,12 @@ berth::InitResult init(berth::InitContext& ctx) {
   // warned about unknown keys with their file positions; only text that is
   // not TOML at all is an error here.
   if (auto config = berth::parse_plugin_config(ctx); !config.ok()) return config.status();
-  auto snapshotter = berth::snapshot::NativeSnapshotter::open(ctx.root());
-  if (!snapshotter.ok()) return snapshotter.status();
-  ctx.set_export("root", ctx.root().string());
-  ctx.add_platform(berth::host_platform());
-  return std::shared_ptr<berth::Instance>(std::move(snapshotter).value());
+  return berth::snapshot::plugin_instance(ctx, berth::snapshot::NativeSnapshotter::open(ctx.root()));
 }
 
 }  // namespace
 
 BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kSnapshotterPluginType),
                                 .id = "native",
-                                .requires_types = {},
                                 .default_config = kDefaultConfig,
                                 .init = init});

@@ -11,6 +11,7 @@
 #include "berth/snapshotter.hpp"
 #include "overlay_check.hpp"
 #include "overlay_snapshotter.hpp"
+#include "snapshot-storage/plugin_instance.hpp"
 
 namespace {
 
@@ -47,17 +48,13 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto options = parse_options(ctx);
   if (!options.ok()) return options.status();
   BERTH_RETURN_IF_ERROR(berth::snapshot::check_overlay_support(ctx.root()));
-  auto snapshotter = berth::snapshot::OverlaySnapshotter::open(ctx.root(), std::move(options).value());
-  if (!snapshotter.ok()) return snapshotter.status();
-  ctx.set_export("root", ctx.root().string());
-  ctx.add_platform(berth::host_platform());
-  return std::shared_ptr<berth::Instance>(std::move(snapshotter).value());
+  return berth::snapshot::plugin_instance(
+      ctx, berth::snapshot::OverlaySnapshotter::open(ctx.root(), std::move(options).value()));
 }
 
 }  // namespace
 
 BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kSnapshotterPluginType),
                                 .id = "overlayfs",
-                                .requires_types = {},
                                 .default_config = kDefaultConfig,
                                 .init = init});
