@@ -13,6 +13,8 @@
 #   AFTER        seconds after the burst at which RSS is read (default "1 10 60 300")
 #   IDLE_STREAMS streams opened and held still, for the thread count (default 2000)
 #   RESULTS      JSON output (default bench/results/burst.json)
+#   BERTHD_TOML  lines added to berthd's config, e.g. $'[grpc]\nmax_concurrent_calls = 512'
+#                to let every stream of the burst in at once
 #
 # Method: both daemons start on private roots (see lib.sh). Idle RSS is read
 # 5 s after the first answer. bench/stream_burst then runs STREAMS writers
@@ -79,7 +81,7 @@ LAST=${AFTER##* }
 {
   echo "### berthd vs containerd: $STREAMS concurrent Write streams of $BYTES bytes, then $IDLE_STREAMS idle streams"
   echo
-  echo "$(nproc) CPUs; berthd \`$BERTHD_SRC\` (default config); containerd $("$CONTAINERD" --version | awk '{print $3}'), CRI disabled."
+  echo "$(nproc) CPUs; berthd \`$BERTHD_SRC\` (config: \`version = 2\`${BERTHD_TOML:+ and \`${BERTHD_TOML//$'\n'/; }\`}); containerd $("$CONTAINERD" --version | awk '{print $3}'), CRI disabled."
   echo
   echo "| | berthd | containerd | berthd / containerd |"
   echo "|---|---:|---:|---:|"

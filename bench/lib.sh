@@ -88,7 +88,7 @@ snapshot_berthd() {
 }
 
 # ---- long-running daemons (ingest.sh, apply.sh) ---------------------------------
-# berthd with `version = 2` only; containerd with the opt plugin's path moved
+# berthd with `version = 2` and BERTHD_TOML (default: nothing); containerd with the opt plugin's path moved
 # into the temp dir and CRI disabled (no part of these benchmarks, and it keeps
 # containerd light on a small machine); NULL_SERVER is bench/null_content_server.
 
@@ -99,7 +99,7 @@ start_daemon() {  # kind: berthd | ctrd | null
   mkdir -p "$dir"
   case $kind in
     berthd)
-      printf 'version = 2\n' >"$dir/config.toml"
+      printf 'version = 2\n%s\n' "${BERTHD_TOML:-}" >"$dir/config.toml"
       "$BERTHD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" \
         >"$dir/daemon.log" 2>&1 & ;;
     ctrd)

@@ -56,7 +56,6 @@ void one_stream(content_v1::Content::Stub& stub, const std::string& ref, bool wr
   req.set_ref(ref);
   content_v1::WriteContentResponse resp;
   if (!stream->Write(req) || !stream->Read(&resp)) {
-    stream->WritesDone();
     counts.record(stream->Finish());
     return;
   }
@@ -74,8 +73,10 @@ void one_stream(content_v1::Content::Stub& stub, const std::string& ref, bool wr
   } else {
     std::this_thread::sleep_for(std::chrono::seconds(amount));
   }
-  stream->WritesDone();
-  counts.record(stream->Finish());
+  // Leave as a client that gives up does: cancel, then abort the ingest.
+  // (containerd's Write handler does not end on a half-close alone.)
+  ctx.TryCancel();
+  if (grpc::Status st = stream->Finish(); st.error_code() != grpc::StatusCode::CANCELLED) counts.record(st);
   content_v1::AbortRequest abort;
   abort.set_ref(ref);
   google::protobuf::Empty empty;
