@@ -94,6 +94,14 @@ LAST=${AFTER##* }
   echo "| threads while $IDLE_STREAMS streams are held | ${R[berthd.threads]} | ${R[ctrd.threads]} | $(ratio "${R[berthd.threads]}" "${R[ctrd.threads]}") |"
   echo "| burst client: | ${R[berthd.burst]} | ${R[ctrd.burst]} | |"
   echo "| idle client: | ${R[berthd.idle_streams]} | ${R[ctrd.idle_streams]} | |"
+  # With [debug] level = "debug" berthd logs each trim: how much free memory
+  # the allocator held, against what was in use.
+  trims=$(grep -h "heap quiet" "$WORK/berthd/daemon.log" 2>/dev/null | sed -E 's/^[^ ]+ +[a-z]+ +//' | head -4 || true)
+  if [[ -n $trims ]]; then
+    echo
+    echo "berthd's trims of its heap (debug log):"
+    sed 's/^/- /' <<<"$trims"
+  fi
   echo
   echo "Goal: RSS $LAST s after the burst within 2 x idle: berthd $(awk -v a="${R[berthd.after.$LAST]}" -v b="${R[berthd.idle]}" 'BEGIN { print (a <= 2 * b) ? "met" : "NOT met" }')."
 }
