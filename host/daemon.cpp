@@ -50,6 +50,21 @@ std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config
   return dirs;
 }
 
+std::vector<GrpcService*> grpc_services(const Registry& registry, Warnings& warnings) {
+  std::vector<GrpcService*> services;
+  for (const auto& [type, id, instance] : registry.instances()) {
+    auto* service = dynamic_cast<GrpcService*>(instance.get());
+    if (service == nullptr) continue;
+    if (type == kGrpcPluginType) {
+      services.push_back(service);
+    } else {
+      warnings.push_back("plugin " + type + "." + id + " offers gRPC services but its type is " + type +
+                         ", not " + std::string(kGrpcPluginType) + ": its services are not registered");
+    }
+  }
+  return services;
+}
+
 Daemon::Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir)
     : config_(std::move(config)), builtin_dir_(std::move(builtin_plugin_dir)) {}
 
@@ -88,10 +103,9 @@ Status Daemon::start() {
   init_plugins(plugins);
   BERTH_RETURN_IF_ERROR(check_required());
 
-  std::vector<GrpcService*> services;
-  for (const auto& inst : registry_->instances()) {
-    if (auto* svc = dynamic_cast<GrpcService*>(inst.get())) services.push_back(svc);
-  }
+  Warnings not_served;
+  std::vector<GrpcService*> services = grpc_services(*registry_, not_served);
+  for (const auto& w : not_served) spdlog::warn("{}", w);
   auto server = GrpcServer::start(config_.grpc, services);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);

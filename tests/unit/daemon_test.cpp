@@ -165,6 +165,55 @@ TEST_F(DaemonTest, PluginSeesItsConfigSection) {
   EXPECT_EQ(find(d.registry().list(), "io.berth.test.v1.good")->exports.at("greeting"), "hello from config");
 }
 
+// Before, any initialised plugin whose instance offered GrpcService was
+// served, whatever its type.
+TEST_F(DaemonTest, OnlyPluginsOfTheGrpcTypeAreServed) {
+  Daemon d(config(), kFixtures / "grpc");
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+  ASSERT_NE(find(all, "io.containerd.grpc.v1.fixture-served"), nullptr);
+  ASSERT_NE(find(all, "io.berth.test.v1.grpc-misfiled"), nullptr);
+  EXPECT_EQ(find(all, "io.berth.test.v1.grpc-misfiled")->state, PluginState::kOk);
+  EXPECT_TRUE(
+      std::filesystem::exists(tmp_ / "root/io.containerd.grpc.v1.fixture-served/services-registered"));
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "root/io.berth.test.v1.grpc-misfiled/services-registered"));
+}
+
+class Offering final : public Instance, public GrpcService {
+ public:
+  void register_services(grpc::ServerBuilder&) override {}
+};
+class Backend final : public Instance {};
+
+TEST(GrpcServices, ComeFromPluginsOfTheGrpcTypeAndOthersOfferingThemAreNamed) {
+  Registry registry;
+  auto add = [&](const std::string& type, const std::string& id, std::shared_ptr<Instance> instance) {
+    PluginInfo info;
+    info.type = type;
+    info.id = id;
+    registry.set_ok(registry.add(info), std::move(instance));
+  };
+  auto served = std::make_shared<Offering>();
+  auto misfiled = std::make_shared<Offering>();
+  auto also_served = std::make_shared<Offering>();
+  add("io.containerd.grpc.v1", "first", served);
+  add("io.containerd.snapshotter.v1", "chatty", misfiled);
+  add("io.containerd.metadata.v1", "quiet", std::make_shared<Backend>());
+  add("io.containerd.grpc.v1", "second", also_served);
+  const std::size_t failed = registry.add(PluginInfo{.type = "io.containerd.grpc.v1", .id = "failed"});
+  registry.set_failed(failed, PluginState::kError, internal("init failed"));
+
+  Warnings warnings;
+  const auto services = grpc_services(registry, warnings);
+  ASSERT_EQ(services.size(), 2u);
+  EXPECT_EQ(services[0], served.get());
+  EXPECT_EQ(services[1], also_served.get());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "plugin io.containerd.snapshotter.v1.chatty offers gRPC services but its type is "
+            "io.containerd.snapshotter.v1, not io.containerd.grpc.v1: its services are not registered");
+}
+
 TEST_F(DaemonTest, ASocketInUseIsNotTakenOver) {
   Daemon first(config(), kFixtures);
   ASSERT_TRUE(first.start().ok());
