@@ -83,17 +83,23 @@ Status Daemon::start() {
 
   // Pre-flight verdicts live in the state directory: they are about this
   // boot's files and berthd binary, and a lost file only costs a re-check.
-  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.toml"});
+  // The built-in directory is not pre-flighted: its plugins come with
+  // berthd, and loading each of them a second time in a child cost every
+  // first start more than the rest of the plugin loading (README, "Plugin
+  // loading"). Its files are still checked before dlopen().
+  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.toml",
+                       .trusted_dir = builtin_dir_});
   auto plugins = loader.discover(plugin_search_path(config_, builtin_dir_), load_problems_);
   for (const auto& p : load_problems_) spdlog::warn("{}", p);
   const auto& pf = loader.preflight_stats();
   if (pf.checked > 0) {
     spdlog::info(
         "pre-flight: {} new plugin files loaded in {} child processes ({} ms waited for them); {} known "
-        "from before",
-        pf.checked, pf.children, pf.waited.count() / 1000, pf.remembered);
+        "from before; {} built-in",
+        pf.checked, pf.children, pf.waited.count() / 1000, pf.remembered, pf.trusted);
   } else {
-    spdlog::debug("pre-flight: all {} plugin files known", pf.remembered);
+    spdlog::debug("pre-flight: all {} plugin files outside the built-in directory known; {} built-in",
+                  pf.remembered, pf.trusted);
   }
 
   Warnings warnings;

@@ -29,8 +29,9 @@ class DaemonTest : public ::testing::Test {
     return c;
   }
   // A plugin directory holding copies of these fixture files.
-  std::filesystem::path plugin_dir(const std::vector<std::filesystem::path>& files) {
-    const auto dir = tmp_ / "plugins";
+  std::filesystem::path plugin_dir(const std::vector<std::filesystem::path>& files,
+                                   const std::string& name = "plugins") {
+    const auto dir = tmp_ / name;
     std::filesystem::create_directories(dir);
     for (const auto& f : files) std::filesystem::copy_file(f, dir / f.filename());
     return dir;
@@ -105,11 +106,14 @@ TEST_F(DaemonTest, RequiredPluginThatIsMissingStopsTheDaemon) {
 
 TEST_F(DaemonTest, PluginFilesThatCrashOrExitWhenLoadedAreLeftOutAndTheDaemonRuns) {
   // Before the pre-flight, starting this daemon killed the test process
-  // (SIGABRT, SIGSEGV) or ended it with status 0.
-  auto dir =
+  // (SIGABRT, SIGSEGV) or ended it with status 0. They are in a third-party
+  // plugin directory (plugin_dirs): the built-in one is not pre-flighted.
+  auto c = config();
+  c.plugin_dirs = {
       plugin_dir({kHostile / "fixture-abort.so", kHostile / "fixture-segv.so", kHostile / "fixture-exit.so",
-                  kHostile / "truncated.so", kFixtures / "fixture-good.so"});
-  Daemon d(config(), dir);
+                  kHostile / "truncated.so", kFixtures / "fixture-good.so"})
+          .string()};
+  Daemon d(std::move(c), plugin_dir({}, "builtin"));
   ASSERT_TRUE(d.start().ok());
   auto all = d.registry().list();
   ASSERT_NE(find(all, "io.berth.test.v1.good"), nullptr);
@@ -124,7 +128,8 @@ TEST_F(DaemonTest, PluginFilesThatCrashOrExitWhenLoadedAreLeftOutAndTheDaemonRun
 TEST_F(DaemonTest, ARequiredPluginInAFileLeftOutNamesTheFileAndWhy) {
   auto c = config();
   c.required_plugins = {"io.berth.test.v1.segv"};
-  Daemon d(std::move(c), plugin_dir({kHostile / "fixture-segv.so"}));
+  c.plugin_dirs = {plugin_dir({kHostile / "fixture-segv.so"}).string()};
+  Daemon d(std::move(c), plugin_dir({}, "builtin"));
   Status s = d.start();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(
@@ -133,6 +138,22 @@ TEST_F(DaemonTest, ARequiredPluginInAFileLeftOutNamesTheFileAndWhy) {
       std::string::npos)
       << s.message();
   EXPECT_NE(s.message().find("fixture-segv.so crashed with signal 11"), std::string::npos) << s.message();
+}
+
+// The built-in directory comes with berthd and is not pre-flighted (a first
+// start loaded every built-in plugin twice); a third-party directory is.
+TEST_F(DaemonTest, OnlyThirdPartyPluginDirectoriesArePreflighted) {
+  auto c = config();
+  c.plugin_dirs = {plugin_dir({kHostile / "fixture-segv.so"}, "third-party").string()};
+  Daemon d(std::move(c), plugin_dir({kFixtures / "fixture-good.so"}, "builtin"));
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+  ASSERT_NE(find(all, "io.berth.test.v1.good"), nullptr);
+  EXPECT_EQ(find(all, "io.berth.test.v1.segv"), nullptr);
+  std::ifstream in(tmp_ / "state/plugin-preflight.toml");
+  const std::string kept{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_NE(kept.find("third-party/fixture-segv.so"), std::string::npos) << kept;
+  EXPECT_EQ(kept.find("builtin/"), std::string::npos) << kept;
 }
 
 TEST_F(DaemonTest, APluginLookingItselfUpDuringInitIsToldItIsStillInitialising) {
