@@ -11,7 +11,7 @@ namespace {
 
 int print(std::ostream& out, const DaemonConfig& config, const std::filesystem::path& builtin_dir,
           bool overlay_user) {
-  PluginLoader loader;
+  PluginLoader loader({.trusted_dir = builtin_dir});
   std::vector<std::string> problems;
   auto plugins = loader.discover(plugin_search_path(config, builtin_dir), problems);
   for (const auto& p : problems) std::cerr << "berthd: warning: " << p << "\n";

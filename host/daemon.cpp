@@ -50,6 +50,21 @@ std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config
   return dirs;
 }
 
+std::vector<GrpcService*> grpc_services(const Registry& registry, Warnings& warnings) {
+  std::vector<GrpcService*> services;
+  for (const auto& [type, id, instance] : registry.instances()) {
+    auto* service = dynamic_cast<GrpcService*>(instance.get());
+    if (service == nullptr) continue;
+    if (type == kGrpcPluginType) {
+      services.push_back(service);
+    } else {
+      warnings.push_back("plugin " + type + "." + id + " offers gRPC services but its type is " + type +
+                         ", not " + std::string(kGrpcPluginType) + ": its services are not registered");
+    }
+  }
+  return services;
+}
+
 Daemon::Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir)
     : config_(std::move(config)), builtin_dir_(std::move(builtin_plugin_dir)) {}
 
@@ -68,17 +83,23 @@ Status Daemon::start() {
 
   // Pre-flight verdicts live in the state directory: they are about this
   // boot's files and berthd binary, and a lost file only costs a re-check.
-  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.toml"});
+  // The built-in directory is not pre-flighted: its plugins come with
+  // berthd, and loading each of them a second time in a child cost every
+  // first start more than the rest of the plugin loading (README, "Plugin
+  // loading"). Its files are still checked before dlopen().
+  PluginLoader loader({.preflight_cache = std::filesystem::path(config_.state) / "plugin-preflight.toml",
+                       .trusted_dir = builtin_dir_});
   auto plugins = loader.discover(plugin_search_path(config_, builtin_dir_), load_problems_);
   for (const auto& p : load_problems_) spdlog::warn("{}", p);
   const auto& pf = loader.preflight_stats();
   if (pf.checked > 0) {
     spdlog::info(
         "pre-flight: {} new plugin files loaded in {} child processes ({} ms waited for them); {} known "
-        "from before",
-        pf.checked, pf.children, pf.waited.count() / 1000, pf.remembered);
+        "from before; {} built-in",
+        pf.checked, pf.children, pf.waited.count() / 1000, pf.remembered, pf.trusted);
   } else {
-    spdlog::debug("pre-flight: all {} plugin files known", pf.remembered);
+    spdlog::debug("pre-flight: all {} plugin files outside the built-in directory known; {} built-in",
+                  pf.remembered, pf.trusted);
   }
 
   Warnings warnings;
@@ -88,10 +109,9 @@ Status Daemon::start() {
   init_plugins(plugins);
   BERTH_RETURN_IF_ERROR(check_required());
 
-  std::vector<GrpcService*> services;
-  for (const auto& inst : registry_->instances()) {
-    if (auto* svc = dynamic_cast<GrpcService*>(inst.get())) services.push_back(svc);
-  }
+  Warnings not_served;
+  std::vector<GrpcService*> services = grpc_services(*registry_, not_served);
+  for (const auto& w : not_served) spdlog::warn("{}", w);
   auto server = GrpcServer::start(config_.grpc, services);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);

@@ -19,6 +19,13 @@ namespace berth::host {
 std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config,
                                                       const std::filesystem::path& builtin_dir);
 
+// The gRPC services berthd serves: the instances of the initialised plugins
+// of type kGrpcPluginType ("io.containerd.grpc.v1") that offer GrpcService,
+// in init order. A plugin of any other type offering GrpcService is not
+// served (a backend has no business on the wire API; its services would
+// appear or vanish with a backend's config); `warnings` names it.
+std::vector<GrpcService*> grpc_services(const Registry& registry, Warnings& warnings);
+
 class Daemon {
  public:
   Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir);

@@ -82,6 +82,7 @@ struct PluginLoader::Checked {
   std::filesystem::path path;
   PluginFileKey key;
   PluginAbi abi;
+  bool trusted = false;  // in LoaderOptions::trusted_dir: no pre-flight
 };
 
 PluginLoader::PluginLoader(LoaderOptions options)
@@ -92,15 +93,23 @@ PluginLoader::PluginLoader(LoaderOptions options)
 std::vector<PluginDescriptor> PluginLoader::load_checked(const std::vector<Checked>& files,
                                                          std::vector<Status>& problems) {
   using Clock = std::chrono::steady_clock;
-  // Verdicts the cache has; the other files go to one pre-flight child, which
-  // starts now and runs ahead while this thread loads the files it passed.
+  // Trusted files need no verdict; the others have one in the cache, or go
+  // to one pre-flight child, which starts now and runs ahead while this
+  // thread loads the trusted files and those the child passed.
   std::vector<std::optional<PreflightVerdict>> remembered(files.size());
   std::vector<std::filesystem::path> fresh;
   for (std::size_t i = 0; i < files.size(); ++i) {
+    if (files[i].trusted) {
+      ++stats_.trusted;
+      continue;
+    }
     remembered[i] = cache_.find(files[i].key);
-    if (!remembered[i]) fresh.push_back(files[i].path);
+    if (remembered[i]) {
+      ++stats_.remembered;
+    } else {
+      fresh.push_back(files[i].path);
+    }
   }
-  stats_.remembered += static_cast<int>(files.size() - fresh.size());
   stats_.checked += static_cast<int>(fresh.size());
   PreflightRun run(
       fresh, [](const std::filesystem::path& p) { return open_library(p).status(); },
@@ -111,7 +120,9 @@ std::vector<PluginDescriptor> PluginLoader::load_checked(const std::vector<Check
   for (std::size_t i = 0; i < files.size(); ++i) {
     const auto& file = files[i];
     PreflightVerdict verdict;
-    if (remembered[i]) {
+    if (file.trusted) {
+      verdict = {PreflightVerdict::Kind::kPassed, 0, ""};
+    } else if (remembered[i]) {
       verdict = *remembered[i];
     } else {
       const auto t0 = Clock::now();
@@ -173,7 +184,11 @@ std::vector<PluginDescriptor> PluginLoader::discover(const std::vector<std::file
   auto loaded = load_checked(files, failures);
   for (const auto& s : failures) problems.push_back(s.message());
 
-  cache_.keep_only({paths.begin(), paths.end()});
+  std::set<std::string> preflighted;
+  for (const auto& file : files) {
+    if (!file.trusted) preflighted.insert(file.path.string());
+  }
+  cache_.keep_only(preflighted);
   if (Status s = cache_.save(); !s.ok()) spdlog::warn("cannot keep the pre-flight verdicts: {}", s.message());
 
   std::vector<PluginDescriptor> all;
@@ -190,12 +205,13 @@ std::vector<PluginDescriptor> PluginLoader::discover(const std::vector<std::file
   return all;
 }
 
-Result<PluginLoader::Checked> PluginLoader::check(const std::filesystem::path& path) {
+Result<PluginLoader::Checked> PluginLoader::check(const std::filesystem::path& path) const {
   auto abi = check_plugin_file(path);
   if (!abi.ok()) return Status(abi.status().code(), "plugin file " + abi.status().message());
   auto key = PluginFileKey::of(path);
   if (!key.ok()) return key.status();
-  return Checked{path, std::move(*key), std::move(*abi)};
+  const bool trusted = !options_.trusted_dir.empty() && path.parent_path() == options_.trusted_dir;
+  return Checked{path, std::move(*key), std::move(*abi), trusted};
 }
 
 }  // namespace berth::host

@@ -4,7 +4,8 @@
 //     object for this host with the entry point, built for this plugin ABI
 //     (and this gRPC and protobuf, if it uses berth/grpc_service.hpp);
 //  2. the first time it is seen, loaded in a forked pre-flight child
-//     (preflight.hpp), whose verdict is remembered (preflight_cache.hpp);
+//     (preflight.hpp), whose verdict is remembered (preflight_cache.hpp),
+//     unless it is in the trusted (built-in) directory;
 //  3. loaded here: dlopen(), the entry point, the table.
 // A file failing any step is reported, with its path, and left out.
 #pragma once
@@ -41,6 +42,12 @@ struct PluginDescriptor {
 struct LoaderOptions {
   // Where pre-flight verdicts are kept between starts; empty: not kept.
   std::filesystem::path preflight_cache;
+  // Files found in this directory (lexically: the path given, not what it
+  // resolves to) skip step 2, the pre-flight; step 1 still reads and checks
+  // every one of them. berthd's built-in plugin directory: its plugins are
+  // built and installed with berthd, and trusted as its own libraries are.
+  // Empty: every file is pre-flighted.
+  std::filesystem::path trusted_dir;
   std::chrono::milliseconds preflight_time_limit = kPreflightTimeLimit;
 };
 
@@ -49,6 +56,7 @@ struct PreflightStats {
   int children = 0;                     // processes forked
   int checked = 0;                      // files loaded in them
   int remembered = 0;                   // files whose verdict came from the cache
+  int trusted = 0;                      // files in the trusted directory, not pre-flighted
   std::chrono::microseconds waited{0};  // time spent waiting for verdicts
 };
 
@@ -73,7 +81,7 @@ class PluginLoader {
 
  private:
   struct Checked;
-  static Result<Checked> check(const std::filesystem::path& path);
+  Result<Checked> check(const std::filesystem::path& path) const;
   std::vector<PluginDescriptor> load_checked(const std::vector<Checked>& files,
                                              std::vector<Status>& problems);
 

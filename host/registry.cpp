@@ -85,10 +85,11 @@ std::vector<Registered<Instance>> Registry::get_all(std::string_view type) const
   return out;
 }
 
-std::vector<std::shared_ptr<Instance>> Registry::instances() const {
+std::vector<Registry::Initialised> Registry::instances() const {
   std::lock_guard lock(mu_);
-  std::vector<std::shared_ptr<Instance>> out;
-  for (std::size_t i : init_order_) out.push_back(records_[i].instance);
+  std::vector<Initialised> out;
+  for (std::size_t i : init_order_)
+    out.push_back({records_[i].info.type, records_[i].info.id, records_[i].instance});
   return out;
 }
 

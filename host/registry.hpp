@@ -31,8 +31,13 @@ class Registry final : public PluginSet {
   [[nodiscard]] Result<std::shared_ptr<Instance>> get(std::string_view type, std::string_view id) const;
   // The initialised plugins of `type`, in init order, with their ids.
   [[nodiscard]] std::vector<Registered<Instance>> get_all(std::string_view type) const;
-  // Every initialised instance, in init order.
-  [[nodiscard]] std::vector<std::shared_ptr<Instance>> instances() const;
+  // Every initialised instance, in init order, with its plugin's type and id.
+  struct Initialised {
+    std::string type;
+    std::string id;
+    std::shared_ptr<Instance> instance;
+  };
+  [[nodiscard]] std::vector<Initialised> instances() const;
 
   // Closes instances in reverse init order and drops the registry's
   // references. Returns the first error; every plugin is closed regardless.

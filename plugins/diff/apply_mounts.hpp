@@ -6,7 +6,13 @@
 // write the layer into the differ's own state directory), a mount with a
 // target below the mount point, a type that would mount something else
 // (tmpfs keeps nothing, proc and sysfs are the kernel's), a read-only mount
-// (a view), relative paths, and paths inside the differ's own directories.
+// (a view), relative paths, paths that cannot be resolved (a symlink loop, a
+// name too long), a NUL byte anywhere (the kernel would read a shorter path
+// than the one checked), overlay options the kernel would read otherwise
+// (a comma in a value, an upperdir given twice), and paths inside the
+// differ's own directories. A directory the mounts name (bind source,
+// upperdir, workdir, lowerdirs) that does not exist is NotFound. Every
+// message names the mount ("mount 1 (type "bind", source "/x")") and the path.
 #pragma once
 
 #include <filesystem>

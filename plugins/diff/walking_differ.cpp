@@ -89,7 +89,7 @@ WalkingDiffer::WalkingDiffer(std::shared_ptr<NamespacedContent> content, const s
 Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descriptor& layer,
                                         const std::vector<Mount>& mounts, std::string_view diff_id,
                                         const CancelCheck& cancelled) {
-  // Unimplemented and InvalidArgument before anything is read or mounted.
+  // Unimplemented, InvalidArgument and NotFound before anything is read or mounted.
   auto compression = compression_for_media_type(layer.media_type);
   if (!compression.ok()) return compression.status();
   if (Status st = check_apply_mounts(mounts, own_dirs_); !st.ok())

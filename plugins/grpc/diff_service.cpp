@@ -1,7 +1,6 @@
 #include "diff_service.hpp"
 
-#include <chrono>
-
+#include "cancel_check.hpp"
 #include "grpc_status.hpp"
 #include "pb_convert.hpp"
 
@@ -18,19 +17,6 @@ Result<ContentScope> scope_of(const grpc::ServerContext& ctx) {
   return ContentScope{std::move(*ns), request_lease(ctx)};
 }
 
-// The call's cancellation as the differ asks for it. The deadline is
-// checked here too, not only through IsCancelled(): that is what the
-// client was told (DEADLINE_EXCEEDED), whenever gRPC gets round to
-// cancelling the call.
-CancelCheck cancel_check(const grpc::ServerContext& ctx) {
-  return [&ctx]() -> Status {
-    if (ctx.deadline() <= std::chrono::system_clock::now())
-      return {Code::kDeadlineExceeded, "the client's deadline has passed"};
-    if (ctx.IsCancelled()) return cancelled("the client cancelled the call");
-    return {};
-  };
-}
-
 }  // namespace
 
 grpc::Status DiffService::Apply(grpc::ServerContext* ctx, const diff_v1::ApplyRequest* req,
@@ -42,7 +28,7 @@ grpc::Status DiffService::Apply(grpc::ServerContext* ctx, const diff_v1::ApplyRe
   std::string diff_id;
   if (auto it = layer.annotations.find(std::string(kUncompressedAnnotation)); it != layer.annotations.end())
     diff_id = it->second;
-  auto applied = differ_->apply(*scope, layer, from_pb(req->mounts()), diff_id, cancel_check(*ctx));
+  auto applied = differ_->apply(*scope, layer, from_pb(req->mounts()), diff_id, call_cancel_check(*ctx));
   if (!applied.ok()) return to_grpc(applied.status());
   to_pb(*applied, out->mutable_applied());
   return grpc::Status::OK;

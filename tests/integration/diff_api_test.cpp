@@ -369,6 +369,52 @@ TEST_P(DiffApiTest, MountsALayerCannotGoIntoAreInvalidAndNothingIsWritten) {
   }
 }
 
+// Paths the daemon cannot use: the client hears INVALID_ARGUMENT or
+// NOT_FOUND naming the mount and the path, never INTERNAL, and nothing is
+// written. A NUL byte in the source once cut the path short at the NUL, and
+// the layer went into the directory named before it.
+TEST_P(DiffApiTest, MountPathsThatCannotBeUsedAreRefusedNamingThem) {
+  const std::string tar = LayerBuilder().file("bin/su", "x", 04755).tar();
+  const Layer l = ingest("suid", gzip(tar), tar);
+  const Target target = prepare_target("named");
+  ASSERT_FALSE(target.dir.empty());
+  std::filesystem::create_symlink("loop", dir_.path() / "loop");
+  const std::string dir = target.dir.string();
+  struct Case {
+    const char* what;
+    std::string source;
+    grpc::StatusCode code;
+    std::string says;
+  };
+  const Case cases[] = {
+      {"a relative source", "relative/dir", grpc::StatusCode::INVALID_ARGUMENT,
+       "mount 0 (type \"bind\", source \"relative/dir\") source \"relative/dir\" is not an absolute path"},
+      {"a NUL in the source", dir + std::string("\0", 1) + "/elsewhere", grpc::StatusCode::INVALID_ARGUMENT,
+       "has a NUL byte in its source"},
+      {"a symlink loop", (dir_.path() / "loop").string(), grpc::StatusCode::INVALID_ARGUMENT,
+       "source \"" + (dir_.path() / "loop").string() + "\" cannot be resolved"},
+      {"a missing directory", dir + "/missing", grpc::StatusCode::NOT_FOUND,
+       "source \"" + dir + "/missing\" does not exist"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    diff_v1::ApplyRequest req;
+    req.mutable_diff()->set_media_type(kGzipLayer);
+    req.mutable_diff()->set_digest(l.digest);
+    req.mutable_diff()->set_size(l.size);
+    auto* m = req.add_mounts();
+    m->set_type("bind");
+    m->set_source(c.source);
+    m->add_options("rbind");
+    diff_v1::ApplyResponse applied;
+    auto st = diff_->Apply(ctx().get(), req, &applied);
+    EXPECT_EQ(st.error_code(), c.code) << st.error_message();
+    EXPECT_NE(st.error_message().find(c.says), std::string::npos) << st.error_message();
+    EXPECT_TRUE(std::filesystem::is_empty(target.dir));
+    for (const auto& d : differ_dirs()) EXPECT_TRUE(std::filesystem::is_empty(d)) << d;
+  }
+}
+
 // The client gives up after 300 ms of a layer that takes seconds: the daemon
 // stops at the next entry and takes back what it wrote, instead of writing
 // every one of 100,000 files for nobody.

@@ -52,7 +52,8 @@ class Differ {
   // digest must equal `diff_id` when it is not empty (FailedPrecondition
   // otherwise). Returns the descriptor of the uncompressed layer (media type
   // kMediaTypeLayerTar, its digest and size). InvalidArgument for mounts a
-  // layer cannot be applied onto, Unimplemented for a media type it cannot
+  // layer cannot be applied onto, NotFound for a directory they name that
+  // does not exist (both before anything is written), Unimplemented for a media type it cannot
   // apply, ResourceExhausted for a layer over the differ's limits or too
   // many applies at once, and `cancelled`'s status once that is not OK.
   virtual Result<Descriptor> apply(const ContentScope& scope, const Descriptor& layer,

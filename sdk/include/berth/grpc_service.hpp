@@ -1,6 +1,7 @@
 // Plugins of type "io.containerd.grpc.v1" offer this interface: berthd asks
 // every such plugin for its services before the server starts listening.
-// Only API plugins implement it (and include gRPC themselves); backends never do.
+// Only API plugins implement it (and include gRPC themselves); backends never do:
+// berthd serves no plugin of another type, and warns about one offering it.
 //
 // A service plugin is handed berthd's own grpc::ServerBuilder, so it must be
 // built against the gRPC and protobuf berthd runs. Including this header puts

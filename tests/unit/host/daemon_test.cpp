@@ -29,8 +29,9 @@ class DaemonTest : public ::testing::Test {
     return c;
   }
   // A plugin directory holding copies of these fixture files.
-  std::filesystem::path plugin_dir(const std::vector<std::filesystem::path>& files) {
-    const auto dir = tmp_ / "plugins";
+  std::filesystem::path plugin_dir(const std::vector<std::filesystem::path>& files,
+                                   const std::string& name = "plugins") {
+    const auto dir = tmp_ / name;
     std::filesystem::create_directories(dir);
     for (const auto& f : files) std::filesystem::copy_file(f, dir / f.filename());
     return dir;
@@ -105,11 +106,14 @@ TEST_F(DaemonTest, RequiredPluginThatIsMissingStopsTheDaemon) {
 
 TEST_F(DaemonTest, PluginFilesThatCrashOrExitWhenLoadedAreLeftOutAndTheDaemonRuns) {
   // Before the pre-flight, starting this daemon killed the test process
-  // (SIGABRT, SIGSEGV) or ended it with status 0.
-  auto dir =
+  // (SIGABRT, SIGSEGV) or ended it with status 0. They are in a third-party
+  // plugin directory (plugin_dirs): the built-in one is not pre-flighted.
+  auto c = config();
+  c.plugin_dirs = {
       plugin_dir({kHostile / "fixture-abort.so", kHostile / "fixture-segv.so", kHostile / "fixture-exit.so",
-                  kHostile / "truncated.so", kFixtures / "fixture-good.so"});
-  Daemon d(config(), dir);
+                  kHostile / "truncated.so", kFixtures / "fixture-good.so"})
+          .string()};
+  Daemon d(std::move(c), plugin_dir({}, "builtin"));
   ASSERT_TRUE(d.start().ok());
   auto all = d.registry().list();
   ASSERT_NE(find(all, "io.berth.test.v1.good"), nullptr);
@@ -124,7 +128,8 @@ TEST_F(DaemonTest, PluginFilesThatCrashOrExitWhenLoadedAreLeftOutAndTheDaemonRun
 TEST_F(DaemonTest, ARequiredPluginInAFileLeftOutNamesTheFileAndWhy) {
   auto c = config();
   c.required_plugins = {"io.berth.test.v1.segv"};
-  Daemon d(std::move(c), plugin_dir({kHostile / "fixture-segv.so"}));
+  c.plugin_dirs = {plugin_dir({kHostile / "fixture-segv.so"}).string()};
+  Daemon d(std::move(c), plugin_dir({}, "builtin"));
   Status s = d.start();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(
@@ -133,6 +138,22 @@ TEST_F(DaemonTest, ARequiredPluginInAFileLeftOutNamesTheFileAndWhy) {
       std::string::npos)
       << s.message();
   EXPECT_NE(s.message().find("fixture-segv.so crashed with signal 11"), std::string::npos) << s.message();
+}
+
+// The built-in directory comes with berthd and is not pre-flighted (a first
+// start loaded every built-in plugin twice); a third-party directory is.
+TEST_F(DaemonTest, OnlyThirdPartyPluginDirectoriesArePreflighted) {
+  auto c = config();
+  c.plugin_dirs = {plugin_dir({kHostile / "fixture-segv.so"}, "third-party").string()};
+  Daemon d(std::move(c), plugin_dir({kFixtures / "fixture-good.so"}, "builtin"));
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+  ASSERT_NE(find(all, "io.berth.test.v1.good"), nullptr);
+  EXPECT_EQ(find(all, "io.berth.test.v1.segv"), nullptr);
+  std::ifstream in(tmp_ / "state/plugin-preflight.toml");
+  const std::string kept{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_NE(kept.find("third-party/fixture-segv.so"), std::string::npos) << kept;
+  EXPECT_EQ(kept.find("builtin/"), std::string::npos) << kept;
 }
 
 TEST_F(DaemonTest, APluginLookingItselfUpDuringInitIsToldItIsStillInitialising) {
@@ -163,6 +184,55 @@ TEST_F(DaemonTest, PluginSeesItsConfigSection) {
   Daemon d(std::move(c), kFixtures);
   ASSERT_TRUE(d.start().ok());
   EXPECT_EQ(find(d.registry().list(), "io.berth.test.v1.good")->exports.at("greeting"), "hello from config");
+}
+
+// Before, any initialised plugin whose instance offered GrpcService was
+// served, whatever its type.
+TEST_F(DaemonTest, OnlyPluginsOfTheGrpcTypeAreServed) {
+  Daemon d(config(), kFixtures / "grpc");
+  ASSERT_TRUE(d.start().ok());
+  auto all = d.registry().list();
+  ASSERT_NE(find(all, "io.containerd.grpc.v1.fixture-served"), nullptr);
+  ASSERT_NE(find(all, "io.berth.test.v1.grpc-misfiled"), nullptr);
+  EXPECT_EQ(find(all, "io.berth.test.v1.grpc-misfiled")->state, PluginState::kOk);
+  EXPECT_TRUE(
+      std::filesystem::exists(tmp_ / "root/io.containerd.grpc.v1.fixture-served/services-registered"));
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "root/io.berth.test.v1.grpc-misfiled/services-registered"));
+}
+
+class Offering final : public Instance, public GrpcService {
+ public:
+  void register_services(grpc::ServerBuilder&) override {}
+};
+class Backend final : public Instance {};
+
+TEST(GrpcServices, ComeFromPluginsOfTheGrpcTypeAndOthersOfferingThemAreNamed) {
+  Registry registry;
+  auto add = [&](const std::string& type, const std::string& id, std::shared_ptr<Instance> instance) {
+    PluginInfo info;
+    info.type = type;
+    info.id = id;
+    registry.set_ok(registry.add(info), std::move(instance));
+  };
+  auto served = std::make_shared<Offering>();
+  auto misfiled = std::make_shared<Offering>();
+  auto also_served = std::make_shared<Offering>();
+  add("io.containerd.grpc.v1", "first", served);
+  add("io.containerd.snapshotter.v1", "chatty", misfiled);
+  add("io.containerd.metadata.v1", "quiet", std::make_shared<Backend>());
+  add("io.containerd.grpc.v1", "second", also_served);
+  const std::size_t failed = registry.add(PluginInfo{.type = "io.containerd.grpc.v1", .id = "failed"});
+  registry.set_failed(failed, PluginState::kError, internal("init failed"));
+
+  Warnings warnings;
+  const auto services = grpc_services(registry, warnings);
+  ASSERT_EQ(services.size(), 2u);
+  EXPECT_EQ(services[0], served.get());
+  EXPECT_EQ(services[1], also_served.get());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "plugin io.containerd.snapshotter.v1.chatty offers gRPC services but its type is "
+            "io.containerd.snapshotter.v1, not io.containerd.grpc.v1: its services are not registered");
 }
 
 TEST_F(DaemonTest, ASocketInUseIsNotTakenOver) {

@@ -179,6 +179,49 @@ TEST(Loader, DiscoverReportsEveryHostileFileAndLoadsTheRest) {
   EXPECT_EQ(problems.size(), 8u);
 }
 
+// The built-in directory's files come with berthd: they are checked as
+// every file is, but not loaded a second time in a pre-flight child. Files
+// in any other directory still are.
+TEST(Loader, FilesInTheTrustedDirectoryAreCheckedButNotPreflighted) {
+  test::TempDir dir;
+  const auto builtin = dir.path() / "builtin";
+  const auto third_party = dir.path() / "third-party";
+  std::filesystem::create_directories(builtin);
+  std::filesystem::create_directories(third_party);
+  std::filesystem::copy(kFixtures / "fixture-good.so", builtin / "good.so");
+  std::filesystem::copy(kHostile / "truncated.so", builtin / "truncated.so");
+  std::filesystem::copy(kHostile / "fixture-segv.so", third_party / "segv.so");
+  std::filesystem::copy(kFixtures / "fixture-throwing.so", third_party / "throwing.so");
+  const LoaderOptions options{.preflight_cache = dir.path() / "preflight.toml",
+                              .trusted_dir = builtin,
+                              .preflight_time_limit = kLimit};
+  PluginLoader loader(options);
+  std::vector<std::string> problems;
+  auto plugins = loader.discover({builtin, third_party}, problems);
+  std::vector<std::string> keys;
+  for (const auto& p : plugins) keys.push_back(p.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"io.berth.test.v1.good", "io.berth.test.v1.skipper",
+                                            "io.berth.test.v1.throwing"}));
+  EXPECT_TRUE(contains(problems, "builtin/truncated.so is truncated")) << "the ELF checks still run";
+  EXPECT_TRUE(contains(problems, "third-party/segv.so crashed with signal 11"));
+  EXPECT_EQ(problems.size(), 2u);
+  EXPECT_EQ(loader.preflight_stats().trusted, 1);  // truncated.so never got that far
+  EXPECT_EQ(loader.preflight_stats().checked, 2);
+  // Only the third-party files' verdicts are kept.
+  std::ifstream in(options.preflight_cache);
+  const std::string kept{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_NE(kept.find("third-party/segv.so"), std::string::npos) << kept;
+  EXPECT_NE(kept.find("third-party/throwing.so"), std::string::npos) << kept;
+  EXPECT_EQ(kept.find("builtin/"), std::string::npos) << kept;
+
+  // The same directory not trusted: its good file is pre-flighted too.
+  PluginLoader untrusted({.preflight_time_limit = kLimit});
+  std::vector<std::string> ignored;
+  untrusted.discover({builtin}, ignored);
+  EXPECT_EQ(untrusted.preflight_stats().trusted, 0);
+  EXPECT_EQ(untrusted.preflight_stats().checked, 1);
+}
+
 TEST(Loader, DiscoverSaysWhatIsWrongWithAPluginDirectory) {
   test::TempDir dir;
   std::ofstream(dir.path() / "file") << "not a directory\n";

@@ -166,13 +166,14 @@ const std::string kLayer =
     test::LayerBuilder().dir("etc").file("etc/os-release", "berth").file(".wh.gone", "").tar();
 
 TEST_F(WalkingDifferTest, AppliesIntoAnOverlayUpperdirWithOverlayWhiteouts) {
-  fs::create_directories(dir_ / "upper");
+  for (const char* d : {"lower", "upper", "work"}) fs::create_directories(dir_ / d);
   const Descriptor blob{std::string(kMediaTypeLayerGzip), content_->add(test::gzip(kLayer)), 0, {}};
-  const std::vector<Mount> mounts = {{"overlay",
-                                      "overlay",
-                                      "",
-                                      {"lowerdir=/nonexistent", "upperdir=" + (dir_ / "upper").string(),
-                                       "workdir=" + (dir_ / "work").string()}}};
+  const std::vector<Mount> mounts = {
+      {"overlay",
+       "overlay",
+       "",
+       {"lowerdir=" + (dir_ / "lower").string(), "upperdir=" + (dir_ / "upper").string(),
+        "workdir=" + (dir_ / "work").string()}}};
   auto r = differ_.apply(scope_, blob, mounts, test::sha256_of(kLayer), go_on_);
   ASSERT_OK(test::status_of(r));
   EXPECT_EQ(r->media_type, kMediaTypeLayerTar);
@@ -268,6 +269,106 @@ TEST_F(WalkingDifferTest, ApplyRefusesMountsALayerCannotGoIntoBeforeWritingAnyth
     EXPECT_TRUE(fs::is_empty(dir_ / "state/inside"));
     EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "state"), fs::directory_iterator()), 1)
         << "nothing but state/inside";
+  }
+}
+
+// Paths a mount names that cannot be resolved are the client's mistake
+// (InvalidArgument), paths that do not exist are NotFound; both name the
+// mount and the path, and nothing is written. Before, a symlink loop, an
+// over-long name or a file in the middle of the path came out as Internal,
+// and a NUL byte cut the path short: the layer went into the directory
+// named before the NUL.
+TEST_F(WalkingDifferTest, ApplyRefusesMountPathsItCannotUseNamingTheMountAndThePath) {
+  const Descriptor blob{std::string(kMediaTypeLayerTar), content_->add(kLayer), 0, {}};
+  fs::create_directories(dir_ / "snap");
+  fs::create_directories(dir_ / "lower");
+  fs::create_directories(dir_ / "work");
+  fs::create_directories(dir_ / "scratch");
+  test::write_file(dir_ / "file", "");
+  fs::create_symlink("loop-b", dir_ / "loop-a");
+  fs::create_symlink("loop-a", dir_ / "loop-b");
+  const std::string snap = (dir_ / "snap").string();
+  const std::string lower = (dir_ / "lower").string();
+  const std::string work = (dir_ / "work").string();
+  const std::string nul = std::string("\0", 1);
+  auto overlay = [&](std::vector<std::string> options) {
+    return std::vector<Mount>{{"overlay", "overlay", "", std::move(options)}};
+  };
+  struct Case {
+    const char* what;
+    std::vector<Mount> mounts;
+    Code code;
+    std::vector<std::string> says;  // each somewhere in the message
+  };
+  const Case cases[] = {
+      {"a relative source",
+       {{"bind", "snap", "", {"rbind"}}},
+       Code::kInvalidArgument,
+       {"mount 0", "\"snap\"", "not an absolute path"}},
+      {"a NUL in the source",
+       {{"bind", snap + nul + "/elsewhere", "", {"rbind"}}},
+       Code::kInvalidArgument,
+       {"mount 0", "NUL"}},
+      {"a NUL in an option",
+       {{"bind", snap, "", {"rbind" + nul + "x"}}},
+       Code::kInvalidArgument,
+       {"mount 0", "NUL"}},
+      {"a symlink loop",
+       {{"bind", (dir_ / "loop-a").string(), "", {"rbind"}}},
+       Code::kInvalidArgument,
+       {"mount 0", (dir_ / "loop-a").string(), "cannot be resolved"}},
+      {"a name too long",
+       {{"bind", snap + "/" + std::string(300, 'x'), "", {"rbind"}}},
+       Code::kInvalidArgument,
+       {"mount 0", "cannot be resolved"}},
+      {"an upperdir with a comma",
+       overlay({"lowerdir=" + lower, "upperdir=" + snap + ",lowerdir=/", "workdir=" + work}),
+       Code::kInvalidArgument,
+       {"mount 0", "comma"}},
+      {"two upperdirs",
+       overlay({"lowerdir=" + lower, "upperdir=" + snap, "upperdir=" + work}),
+       Code::kInvalidArgument,
+       {"mount 0", "upperdir", "twice"}},
+      {"a relative lowerdir",
+       overlay({"lowerdir=lower", "upperdir=" + snap, "workdir=" + work}),
+       Code::kInvalidArgument,
+       {"mount 0", "\"lower\"", "not an absolute path"}},
+      {"a missing source",
+       {{"bind", snap + "/missing", "", {"rbind"}}},
+       Code::kNotFound,
+       {"mount 0", snap + "/missing", "does not exist"}},
+      {"a source below a file",
+       {{"bind", (dir_ / "file/below").string(), "", {"rbind"}}},
+       Code::kNotFound,
+       {"mount 0", (dir_ / "file/below").string(), "does not exist"}},
+      {"a missing second mount's source",
+       {{"bind", (dir_ / "scratch").string(), "", {"rbind"}}, {"bind", snap + "/missing", "", {"rbind"}}},
+       Code::kNotFound,
+       {"mount 1", snap + "/missing", "does not exist"}},
+      {"a missing upperdir",
+       overlay({"lowerdir=" + lower, "upperdir=" + snap + "/missing", "workdir=" + work}),
+       Code::kNotFound,
+       {"mount 0", "upperdir", snap + "/missing", "does not exist"}},
+      {"a missing workdir",
+       overlay({"lowerdir=" + lower, "upperdir=" + snap, "workdir=" + work + "/missing"}),
+       Code::kNotFound,
+       {"mount 0", "workdir", work + "/missing", "does not exist"}},
+      {"a missing lowerdir",
+       overlay({"lowerdir=" + lower + ":" + lower + "/missing", "upperdir=" + snap, "workdir=" + work}),
+       Code::kNotFound,
+       {"mount 0", "lowerdir", lower + "/missing", "does not exist"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto r = differ_.apply(scope_, blob, c.mounts, "", go_on_);
+    EXPECT_CODE(r, c.code);
+    for (const auto& part : c.says)
+      EXPECT_NE(r.status().message().find(part), std::string::npos)
+          << part << " in " << r.status().to_string();
+    EXPECT_TRUE(fs::is_empty(dir_ / "snap"));
+    EXPECT_TRUE(fs::is_empty(dir_ / "scratch"));
+    EXPECT_TRUE(fs::is_empty(dir_ / "root"));
+    EXPECT_TRUE(fs::is_empty(dir_ / "state"));
   }
 }
 
