@@ -3,8 +3,10 @@
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/dll/shared_library.hpp>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "plugin_abi_check.hpp"
 #include "plugin_files.hpp"
@@ -58,21 +60,26 @@ Result<std::vector<PluginDescriptor>> read_table(const berth_plugin_table* table
 
 // dlopen(), the entry point and the table: what berthd does with a file that
 // passed its checks, and what the pre-flight child does with it first.
-// The handle is never closed (see PluginLoader::load).
 Result<std::vector<PluginDescriptor>> open_library(const std::filesystem::path& path) {
   // RTLD_NOW: an unresolved symbol fails here, not in the middle of a request.
   // RTLD_LOCAL: two plugins may carry symbols of the same name.
-  // RTLD_NODELETE: never unmapped, not even at exit; dlclose() while plugin
-  // objects, threads or atexit handlers still point into it would crash.
-  // dlopen() itself rather than boost::dll, which reports every failure as
-  // "Bad file descriptor" and drops dlerror()'s text.
-  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-  if (handle == nullptr) return invalid_argument(file_name(path) + " cannot be loaded: " + ::dlerror());
-  auto entry = reinterpret_cast<berth_plugin_entry_fn>(::dlsym(handle, BERTH_PLUGIN_ENTRY_SYMBOL));
-  if (entry == nullptr) {
+  // RTLD_NODELETE: never unmapped, not even when `library` below closes its
+  // handle or at exit: plugin objects, threads and atexit handlers point
+  // into it for the life of the process.
+  constexpr int kMode = RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE;
+  boost::dll::fs::error_code ec;
+  boost::dll::shared_library library(path, ec, static_cast<boost::dll::load_mode::type>(kMode));
+  if (ec) {
+    // Boost.DLL reports every failed dlopen() as "Bad file descriptor"; the
+    // reason is dlerror()'s, which nothing has called dl* since to replace.
+    const char* why = ::dlerror();
+    return invalid_argument(file_name(path) + " cannot be loaded: " + (why != nullptr ? why : ec.message()));
+  }
+  if (!library.has(BERTH_PLUGIN_ENTRY_SYMBOL)) {
     return invalid_argument(file_name(path) + " has no entry point " BERTH_PLUGIN_ENTRY_SYMBOL
                                               " (not a Berth plugin)");
   }
+  auto& entry = library.get<std::remove_pointer_t<berth_plugin_entry_fn>>(BERTH_PLUGIN_ENTRY_SYMBOL);
   return read_table(entry(), path);
 }
 

@@ -66,9 +66,10 @@ class PluginLoader {
   PluginLoader(const PluginLoader&) = delete;
   PluginLoader& operator=(const PluginLoader&) = delete;
 
-  // Checks and loads one library and returns its descriptors. Libraries are
-  // loaded RTLD_NODELETE and never closed: objects their plugins made may
-  // outlive any point where unloading would be safe.
+  // Checks and loads one library (Boost.DLL over dlopen) and returns its
+  // descriptors. Libraries are loaded RTLD_NODELETE, so they are never
+  // unmapped: objects their plugins made may outlive any point where
+  // unloading would be safe.
   Result<std::vector<PluginDescriptor>> load(const std::filesystem::path& library);
 
   // Loads every *.so in `dirs` (sorted by name within a directory), in order.

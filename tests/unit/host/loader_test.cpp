@@ -48,6 +48,15 @@ TEST(Loader, RefusesAMissingFile) {
   EXPECT_EQ(msg, "plugin file " + (kFixtures / "does-not-exist.so").string() + " does not exist");
 }
 
+// dlopen()'s own reason, not "Bad file descriptor" (what Boost.DLL says of
+// every failed load).
+TEST(Loader, ALibraryDlopenRefusesIsReportedWithDlopensReason) {
+  auto msg = load_error(kFixtures / "fixture-unresolved.so");
+  EXPECT_NE(msg.find("fixture-unresolved.so cannot be loaded: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("undefined symbol: berth_fixture_function_nobody_defines"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("Bad file descriptor"), std::string::npos) << msg;
+}
+
 TEST(Loader, RefusesAnEmptyFile) {
   EXPECT_EQ(load_error(kHostile / "empty.so"),
             "plugin file " + (kHostile / "empty.so").string() + " is empty");
@@ -251,8 +260,9 @@ TEST(Loader, DiscoverSkipsBadLibrariesAndReportsThem) {
   for (const auto& p : plugins) keys.push_back(p.key());
   EXPECT_NE(std::find(keys.begin(), keys.end(), "io.berth.test.v1.good"), keys.end());
   EXPECT_NE(std::find(keys.begin(), keys.end(), "io.berth.test.v1.throwing"), keys.end());
-  // not-elf, no-entry, wrong-abi, lying-table, grpc-mismatch and the missing directory.
-  EXPECT_EQ(problems.size(), 6u);
+  // not-elf, no-entry, wrong-abi, lying-table, grpc-mismatch, unresolved and
+  // the missing directory.
+  EXPECT_EQ(problems.size(), 7u);
 }
 
 }  // namespace
