@@ -109,7 +109,10 @@ LAST=${AFTER##* }
 mkdir -p "$(dirname "$RESULTS")"
 {
   json_head burst
-  echo "  \"git_rev\": \"$(git_rev)\", \"git_dirty_files\": $(git_dirty),"
+  toml=${BERTHD_TOML:-}
+  toml=${toml//\\/\\\\}
+  toml=${toml//\"/\\\"}
+  echo "  \"subjects\": {$(json_subjects), \"berthd_toml\": \"${toml//$'\n'/\\n}\"},"
   echo "  \"config\": {\"streams\": $STREAMS, \"bytes\": $BYTES, \"idle_streams\": $IDLE_STREAMS, \"after_s\": \"$AFTER\"},"
   for kind in "${KINDS[@]}"; do
     printf '  "%s": {"idle_rss_kb": %s, "hwm_kb": %s, "threads_idle_streams": %s, "burst": "%s", "idle": "%s", "rss_after_kb": {' \

@@ -210,13 +210,10 @@ GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g
 
 # ---- JSON ------------------------------------------------------------------------
 mkdir -p "$(dirname "$RESULTS")"
-rev=$(git_rev)
-dirty=$(git_dirty)
 {
   json_head ingest
   echo "  \"config\": {\"runs\": $RUNS, \"size_bytes\": $SIZE, \"digest\": \"$DIGEST\", \"expected_digest_passed\": $([[ $DIGEST_ARG == 1 ]] && echo true || echo false),"
-  echo "             \"berthd\": \"$BERTHD_SRC\", \"berthd_plugins\": \"${BERTHD_PLUGINS% }\", \"git_rev\": \"$rev\", \"git_dirty_files\": $dirty,"
-  echo "             \"containerd\": \"$("$CONTAINERD" --version)\", \"containerd_cri\": false, \"ctr\": \"$CTR\", \"openssl\": \"$("$OPENSSL" version)\"},"
+  echo "             $(json_subjects), \"containerd_cri\": false, \"openssl\": \"$("$OPENSSL" version)\"},"
   echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE', then (if built) the same ingest into bench/null_content_server, which discards the bytes (the transport floor). Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat; ctr_cpu_s = ctr's own user+system time (bash times). floor = the larger of the dd and openssl medians.\","
   echo "  \"steps\": {"
   first=1

@@ -38,6 +38,12 @@ json_head() {
 # The tree's revision, and how many files differ from it.
 git_rev() { git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown; }
 git_dirty() { git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true; }
+# What was compared, as JSON members (no braces): the berthd under test, its
+# plugins, the tree's revision, containerd and ctr.
+json_subjects() {
+  printf '"berthd": "%s", "berthd_plugins": "%s", "git_rev": "%s", "git_dirty_files": %s, "containerd": "%s", "ctr": "%s"' \
+    "$BERTHD_SRC" "${BERTHD_PLUGINS% }" "$(git_rev)" "$(git_dirty)" "$("$CONTAINERD" --version)" "$CTR"
+}
 
 # Samples: S[key] is a space-separated list.
 declare -A S=()

@@ -300,16 +300,10 @@ R_ANON_NOCRI=$(ratio "${V[berthd.cold.anon.median]}" "${V[ctrd_nocri.cold.anon.m
 
 # ---- JSON ------------------------------------------------------------------------
 mkdir -p "$(dirname "$RESULTS")"
-rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true)
 {
-  echo "{"
-  echo "  \"benchmark\": \"startup\","
-  echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  echo "  \"host\": {\"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"workdir_fs\": \"$WORK_FS\", \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
+  json_head startup
   echo "  \"config\": {\"runs\": $RUNS, \"warmup\": $WARMUP, \"rss_wait_s\": $RSS_WAIT, \"poll_us\": $POLL_US,"
-  echo "             \"berthd\": \"$BERTHD_SRC\", \"berthd_plugins\": \"${BERTHD_PLUGINS% }\", \"git_rev\": \"$rev\", \"git_dirty_files\": $dirty,"
-  echo "             \"containerd\": \"$("$CONTAINERD" --version)\", \"ctr\": \"$CTR\"},"
+  echo "             $(json_subjects)},"
   echo "  \"method\": \"C probe: CLOCK_MONOTONIC at fork+exec; listen = first accepted connect() on the unix socket (polled every poll_us); answer = exit of the first successful 'ctr -a SOCK version' started after listen. First start = root/state absent; warm restart = same root/state after a clean SIGTERM stop. Memory read rss_wait_s after the answer from /proc/PID/status (VmRSS, VmHWM, Threads) and /proc/PID/smaps_rollup (Pss). cpu = utime+stime of all the daemon threads from /proc/PID/stat at the answer (clock-tick resolution). RssAnon from /proc/PID/status. Times in ms, memory in kB.\","
   echo "  \"daemons\": {"
   first_kind=1

@@ -105,27 +105,28 @@ class PreflightCacheTest : public ::testing::Test {
     std::ofstream(p) << text;
     return p;
   }
+  static PluginFileKey key(const std::filesystem::path& file) { return *PluginFileKey::of(file); }
   test::TempDir dir_;
+  const std::filesystem::path cache_file = dir_.path() / "preflight.toml";
 };
 
 TEST_F(PreflightCacheTest, KeepsLastingVerdictsAcrossInstances) {
   const auto a = make_file("a.so", "a");
   const auto b = make_file("b.so", "b");
   const auto c = make_file("c.so", "c");
-  const auto cache_file = dir_.path() / "preflight.toml";
   {
     PreflightCache cache(cache_file);
-    cache.record(*PluginFileKey::of(a), {Kind::kPassed, 0, ""});
-    cache.record(*PluginFileKey::of(b), {Kind::kHung, 5000, ""});
-    cache.record(*PluginFileKey::of(c), {Kind::kLoadError, 0, "missing libfoo.so"});
+    cache.record(key(a), {Kind::kPassed, 0, ""});
+    cache.record(key(b), {Kind::kHung, 5000, ""});
+    cache.record(key(c), {Kind::kLoadError, 0, "missing libfoo.so"});
     ASSERT_TRUE(cache.save().ok());
   }
   PreflightCache cache(cache_file);
-  EXPECT_EQ(cache.find(*PluginFileKey::of(a))->kind, Kind::kPassed);
-  EXPECT_EQ(cache.find(*PluginFileKey::of(b))->kind, Kind::kHung);
-  EXPECT_EQ(cache.find(*PluginFileKey::of(b))->number, 5000);
+  EXPECT_EQ(cache.find(key(a))->kind, Kind::kPassed);
+  EXPECT_EQ(cache.find(key(b))->kind, Kind::kHung);
+  EXPECT_EQ(cache.find(key(b))->number, 5000);
   // A clean load error may depend on other files: asked again next time.
-  EXPECT_FALSE(cache.find(*PluginFileKey::of(c)));
+  EXPECT_FALSE(cache.find(key(c)));
   // Written by rename: no temporary file is left behind.
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_.path())) ++files;
@@ -134,42 +135,40 @@ TEST_F(PreflightCacheTest, KeepsLastingVerdictsAcrossInstances) {
 
 TEST_F(PreflightCacheTest, AChangedFileIsAskedAgain) {
   const auto a = make_file("a.so", "a");
-  const auto cache_file = dir_.path() / "preflight.toml";
   PreflightCache cache(cache_file);
-  cache.record(*PluginFileKey::of(a), {Kind::kCrashed, SIGSEGV, ""});
-  ASSERT_TRUE(cache.find(*PluginFileKey::of(a)));
+  cache.record(key(a), {Kind::kCrashed, SIGSEGV, ""});
+  ASSERT_TRUE(cache.find(key(a)));
   // Same size, and the old mtime put back: the ctime still tells.
-  auto before = *PluginFileKey::of(a);
+  auto before = key(a);
   make_file("a.so", "b");
   timespec times[2] = {{0, UTIME_OMIT}, {before.mtime_ns / 1'000'000'000, before.mtime_ns % 1'000'000'000}};
   ASSERT_EQ(::utimensat(AT_FDCWD, a.c_str(), times, 0), 0);
-  auto after = *PluginFileKey::of(a);
+  auto after = key(a);
   EXPECT_EQ(after.size, before.size);
   EXPECT_EQ(after.mtime_ns, before.mtime_ns);
   EXPECT_FALSE(cache.find(after));
   // Replaced by another file (new inode), as an upgrade does.
   make_file("new.so", "c");
   std::filesystem::rename(dir_.path() / "new.so", a);
-  EXPECT_FALSE(cache.find(*PluginFileKey::of(a)));
+  EXPECT_FALSE(cache.find(key(a)));
 }
 
 TEST_F(PreflightCacheTest, ADamagedOrForeignFileStartsEmpty) {
   const auto a = make_file("a.so", "a");
-  const auto cache_file = dir_.path() / "preflight.toml";
   {
     PreflightCache cache(cache_file);
-    cache.record(*PluginFileKey::of(a), {Kind::kPassed, 0, ""});
+    cache.record(key(a), {Kind::kPassed, 0, ""});
     ASSERT_TRUE(cache.save().ok());
   }
-  ASSERT_TRUE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
+  ASSERT_TRUE(PreflightCache(cache_file).find(key(a)));
   const auto whole = std::filesystem::file_size(cache_file);
 
   // Cut short, as a crash in the middle of a write without rename would.
   std::filesystem::copy_file(cache_file, dir_.path() / "whole.toml");
   std::filesystem::resize_file(cache_file, whole - 20);
-  EXPECT_FALSE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
+  EXPECT_FALSE(PreflightCache(cache_file).find(key(a)));
   std::filesystem::rename(dir_.path() / "whole.toml", cache_file);
-  ASSERT_TRUE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
+  ASSERT_TRUE(PreflightCache(cache_file).find(key(a)));
 
   // Verdicts reached in another berthd binary do not count for this one.
   auto doc = toml::parse_file(cache_file.string());
@@ -177,19 +176,18 @@ TEST_F(PreflightCacheTest, ADamagedOrForeignFileStartsEmpty) {
   ASSERT_NE(ino, nullptr);
   *ino = ino->get() + 1;
   std::ofstream(cache_file) << doc;
-  EXPECT_FALSE(PreflightCache(cache_file).find(*PluginFileKey::of(a)));
+  EXPECT_FALSE(PreflightCache(cache_file).find(key(a)));
 }
 
 TEST_F(PreflightCacheTest, ForgetsFilesNoLongerListed) {
   const auto a = make_file("a.so", "a");
   const auto b = make_file("b.so", "b");
-  const auto cache_file = dir_.path() / "preflight.toml";
   PreflightCache cache(cache_file);
-  cache.record(*PluginFileKey::of(a), {Kind::kPassed, 0, ""});
-  cache.record(*PluginFileKey::of(b), {Kind::kPassed, 0, ""});
+  cache.record(key(a), {Kind::kPassed, 0, ""});
+  cache.record(key(b), {Kind::kPassed, 0, ""});
   cache.keep_only({b.string()});
-  EXPECT_FALSE(cache.find(*PluginFileKey::of(a)));
-  EXPECT_TRUE(cache.find(*PluginFileKey::of(b)));
+  EXPECT_FALSE(cache.find(key(a)));
+  EXPECT_TRUE(cache.find(key(b)));
 }
 
 }  // namespace

@@ -225,11 +225,7 @@ TEST(ApplyTest, TruncatedOrCorruptCompressedDataIsAnError) {
 
 TEST(ApplyTest, LaterEntriesReplaceEarlierOnes) {
   test::TempDir dir;
-  fs::create_directories(dir / "was-dir/sub");
-  test::write_file(dir / "was-dir/sub/f", "old");
-  fs::create_directories(dir / "kept-dir");
-  test::write_file(dir / "kept-dir/lower", "lower");
-  test::write_file(dir / "was-file", "old");
+  test::write_tree(dir.path(), {{"was-dir/sub/f", "old"}, {"kept-dir/lower", "lower"}, {"was-file", "old"}});
   fs::create_symlink("/etc/hostname", dir / "was-link");
   const std::string tar = LayerBuilder()
                               .file("was-dir", "now a file")

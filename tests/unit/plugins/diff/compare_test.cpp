@@ -39,25 +39,19 @@ class CompareTest : public ::testing::TestWithParam<Compression> {
   void SetUp() override {
     lower_ = dir_ / "lower";
     upper_ = dir_ / "upper";
-    fs::create_directories(lower_ / "gonedir/sub");
-    fs::create_directories(lower_ / "replaced");
-    fs::create_directories(lower_ / "dir2file/x");
     fs::create_directories(lower_ / "keep");
-    for (const auto& [path, text] :
-         std::initializer_list<std::pair<const char*, const char*>>{{"same.txt", "same"},
-                                                                    {"modified.txt", "before"},
-                                                                    {"samesize.txt", "aaaa"},
-                                                                    {"chmod.txt", "mode"},
-                                                                    {"gone.txt", "gone"},
-                                                                    {"gonedir/sub/f", "f"},
-                                                                    {"replaced/a", "a"},
-                                                                    {"replaced/b", "b"},
-                                                                    {"dir2file/x/y", "y"},
-                                                                    {"file2dir", "file"},
-                                                                    {"keep/unchanged", "u"},
-                                                                    {"xattr.txt", "x"}}) {
-      test::write_file(lower_ / path, text);
-    }
+    test::write_tree(lower_, {{"same.txt", "same"},
+                              {"modified.txt", "before"},
+                              {"samesize.txt", "aaaa"},
+                              {"chmod.txt", "mode"},
+                              {"gone.txt", "gone"},
+                              {"gonedir/sub/f", "f"},
+                              {"replaced/a", "a"},
+                              {"replaced/b", "b"},
+                              {"dir2file/x/y", "y"},
+                              {"file2dir", "file"},
+                              {"keep/unchanged", "u"},
+                              {"xattr.txt", "x"}});
     fs::create_symlink("same.txt", lower_ / "link");
     for (const char* p : {"same.txt", "modified.txt", "chmod.txt", "keep/unchanged", "xattr.txt"}) {
       set_mtime(lower_ / p, 1600000000, 500);

@@ -8,9 +8,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace berth::test {
 
@@ -24,6 +26,15 @@ inline std::string read_file(const std::filesystem::path& p) {
 inline void write_file(const std::filesystem::path& p, const std::string& content) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << content;
+}
+
+// Regular files under `root`, with the directories they need.
+inline void write_tree(const std::filesystem::path& root,
+                       std::initializer_list<std::pair<const char*, const char*>> files) {
+  for (const auto& [path, content] : files) {
+    std::filesystem::create_directories((root / path).parent_path());
+    write_file(root / path, content);
+  }
 }
 
 inline std::string xattrs_of(const std::filesystem::path& p) {

@@ -58,10 +58,7 @@ TEST_P(UndoTest, AFailedApplyLeavesAFreshTargetEmpty) {
 
 TEST_P(UndoTest, WhatWasThereBeforeStays) {
   test::TempDir dir;
-  fs::create_directories(dir / "etc");
-  test::write_file(dir / "etc/hostname", "host");
-  fs::create_directories(dir / "keep/sub");
-  test::write_file(dir / "keep/sub/file", "kept");
+  test::write_tree(dir.path(), {{"etc/hostname", "host"}, {"keep/sub/file", "kept"}});
   const auto before = test::snapshot_tree(dir.path(), /*with_dir_mtime=*/false);
 
   const Status st = apply_tar(LayerBuilder()
