@@ -2,9 +2,10 @@
 // objects it serves by their interfaces: the metadata database
 // (io.containerd.metadata.v1) for transactions, and the record services
 // (io.containerd.service.v1, berth/services.hpp) for namespaces, leases,
-// content and snapshots.
+// images, content and snapshots.
 #include "berth/plugin.hpp"
 
+#include "berth/images.hpp"
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
@@ -14,6 +15,7 @@
 #include "content_service.hpp"
 #include "diff_service.hpp"
 #include "health_service.hpp"
+#include "images_service.hpp"
 #include "introspection_service.hpp"
 #include "leases_service.hpp"
 #include "namespaces_service.hpp"
@@ -42,6 +44,14 @@ berth::InitResult init_leases(berth::InitContext& ctx) {
   auto store = ctx.first_of<berth::LeaseStore>(berth::kServicePluginType);
   if (!store.ok()) return store.status().with_context("leases service needs the leases-service");
   return std::make_shared<berth::api::LeasesService>(std::move(*md), std::move(*store));
+}
+
+berth::InitResult init_images(berth::InitContext& ctx) {
+  auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
+  if (!md.ok()) return md.status().with_context("images service needs the metadata database");
+  auto store = ctx.first_of<berth::ImageStore>(berth::kServicePluginType);
+  if (!store.ok()) return store.status().with_context("images service needs the images-service");
+  return std::make_shared<berth::api::ImagesService>(std::move(*md), std::move(*store));
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
@@ -85,6 +95,10 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "leases",
                                 .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
                                 .init = init_leases},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "images",
+                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
+                                .init = init_images},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "snapshots",
                                 .requires_types = {"io.containerd.service.v1"},

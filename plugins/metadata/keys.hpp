@@ -265,6 +265,19 @@ inline std::string ingest_key(std::string_view ns, std::string_view ref, std::st
   return object_key(kind_prefix(ns, kIngests), ref, field);
 }
 
+// ---- images
+//
+//   v1/ns/<ns>/images/<name>\0record    the image as JSON (image_record.hpp)
+//
+// <name> is the client's image name: any non-empty string without NUL.
+
+inline constexpr std::string_view kImageRecord = "record";
+
+// v1/ns/<ns>/images/<name>\0record
+inline std::string image_key(std::string_view ns, std::string_view name) {
+  return object_key(kind_prefix(ns, kImages), name, kImageRecord);
+}
+
 // The ref under which the backend content store keeps namespace `ns`'s ingest
 // `ref`: "<ns>/<ref>". Namespace names hold no '/', so distinct (ns, ref)
 // pairs never share a backend ref.

@@ -7,6 +7,7 @@
 //   io.containerd.service.v1.leases-service           KvLeaseStore       berth::LeaseStore
 //   io.containerd.service.v1.content-service          MetadataContent    berth::NamespacedContent
 //   io.containerd.service.v1.snapshots-service        MetadataSnapshots  berth::NamespacedSnapshots
+//   io.containerd.service.v1.images-service           KvImageStore       berth::ImageStore
 //
 // Every service requires the metadata type; content and snapshots also the
 // backends they wrap, so those are initialised first.
@@ -20,6 +21,7 @@
 #include "berth/metadata.hpp"
 #include "berth/services.hpp"
 #include "berth/snapshotter.hpp"
+#include "image_store.hpp"
 #include "lease_store.hpp"
 #include "namespace_store.hpp"
 #include "namespaced_content.hpp"
@@ -56,7 +58,7 @@ berth::Result<std::shared_ptr<berth::Metadata>> database(berth::InitContext& ctx
   return md;
 }
 
-// Namespace and lease records take the caller's transaction, so these stores
+// Namespace, lease and image records take the caller's transaction, so these stores
 // hold no state; init only checks there is a database to hold the records.
 berth::InitResult init_namespaces(berth::InitContext& ctx) {
   if (auto md = database(ctx); !md.ok()) return md.status();
@@ -66,6 +68,11 @@ berth::InitResult init_namespaces(berth::InitContext& ctx) {
 berth::InitResult init_leases(berth::InitContext& ctx) {
   if (auto md = database(ctx); !md.ok()) return md.status();
   return std::make_shared<berth::metadata::KvLeaseStore>();
+}
+
+berth::InitResult init_images(berth::InitContext& ctx) {
+  if (auto md = database(ctx); !md.ok()) return md.status();
+  return std::make_shared<berth::metadata::KvImageStore>();
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
@@ -101,6 +108,10 @@ BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
                                 .id = std::string(berth::kLeasesServiceId),
                                 .requires_types = {std::string(berth::kMetadataPluginType)},
                                 .init = init_leases},
+              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
+                                .id = std::string(berth::kImagesServiceId),
+                                .requires_types = {std::string(berth::kMetadataPluginType)},
+                                .init = init_images},
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kContentServiceId),
                                 .requires_types = {std::string(berth::kMetadataPluginType),

@@ -8,6 +8,7 @@
 #include "berth/diff.hpp"
 #include "berth/filters.hpp"
 #include "berth/grpc_service.hpp"
+#include "berth/images.hpp"
 #include "berth/init_context.hpp"
 #include "berth/instance.hpp"
 #include "berth/leases.hpp"
@@ -28,6 +29,7 @@ Transaction::~Transaction() = default;
 NamespaceStore::~NamespaceStore() = default;
 Metadata::~Metadata() = default;
 LeaseStore::~LeaseStore() = default;
+ImageStore::~ImageStore() = default;
 GrpcService::~GrpcService() = default;
 ContentReader::~ContentReader() = default;
 ContentWriter::~ContentWriter() = default;

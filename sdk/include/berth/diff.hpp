@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/descriptor.hpp"
 #include "berth/mount.hpp"
 #include "berth/namespaced_content.hpp"
 #include "berth/status.hpp"
@@ -25,14 +26,6 @@ inline constexpr std::string_view kMediaTypeLayerZstd = "application/vnd.oci.ima
 inline constexpr std::string_view kMediaTypeDockerLayerGzip =
     "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view kMediaTypeDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
-
-// An OCI descriptor.
-struct Descriptor {
-  std::string media_type;
-  std::string digest;
-  int64_t size = 0;
-  Labels annotations;
-};
 
 // Whether the caller still wants a long operation's result. A differ asks it
 // between units of work (each layer entry, each chunk of a large file); OK

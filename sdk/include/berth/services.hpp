@@ -7,6 +7,7 @@
 //   leases-service       berth::LeaseStore           berth/leases.hpp
 //   content-service      berth::NamespacedContent    berth/namespaced_content.hpp
 //   snapshots-service    berth::NamespacedSnapshots  berth/namespaced_snapshots.hpp
+//   images-service       berth::ImageStore           berth/images.hpp
 //
 // A plugin that uses one requires this type (so the services are initialised
 // first) and looks it up by interface:
@@ -27,5 +28,6 @@ inline constexpr std::string_view kNamespacesServiceId = "namespaces-service";
 inline constexpr std::string_view kLeasesServiceId = "leases-service";
 inline constexpr std::string_view kContentServiceId = "content-service";
 inline constexpr std::string_view kSnapshotsServiceId = "snapshots-service";
+inline constexpr std::string_view kImagesServiceId = "images-service";
 
 }  // namespace berth

@@ -59,6 +59,7 @@ TEST_F(MetadataPlugin, TheModuleDeclaresTheDatabaseAndOneServicePerKindOfRecord)
       {kMetadataType, "rocksdb", {}},
       {kServiceType, "namespaces-service", {kMetadataType}},
       {kServiceType, "leases-service", {kMetadataType}},
+      {kServiceType, "images-service", {kMetadataType}},
       {kServiceType, "content-service", {kMetadataType, "io.containerd.content.v1"}},
       {kServiceType, "snapshots-service", {kMetadataType, "io.containerd.snapshotter.v1"}},
   };
