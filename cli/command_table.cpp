@@ -13,6 +13,7 @@ const Command& root_command() {
               plugins_command(),
               namespaces_command(),
               content_command(),
+              images_command(),
               leases_command(),
               snapshots_command(),
           },

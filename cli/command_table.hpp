@@ -11,6 +11,7 @@ Command version_command();     // cmd_version.cpp
 Command plugins_command();     // cmd_plugins.cpp
 Command namespaces_command();  // cmd_namespaces.cpp
 Command content_command();     // cmd_content.cpp
+Command images_command();      // cmd_images.cpp
 Command leases_command();      // cmd_leases.cpp
 Command snapshots_command();   // cmd_snapshots.cpp
 

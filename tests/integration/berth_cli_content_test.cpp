@@ -19,18 +19,6 @@ std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 class BerthCliContentTest : public CtrFixture {
  protected:
-  CommandResult berth(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{BERTH_CLI_PATH, "--address", daemon_.address()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
-  }
-  std::string berth_ok(const std::vector<std::string>& args) {
-    auto r = berth(args);
-    EXPECT_EQ(r.exit_code, 0) << "berth " << args[0] << " failed:\n"
-                              << r.output << "\nberthd log:\n"
-                              << daemon_.log();
-    return r.output;
-  }
   // Writes `data` to a file in the test directory; returns its sha256 digest.
   std::string make_blob(const std::string& name, const std::string& data) {
     std::ofstream(dir_ / name, std::ios::binary) << data;

@@ -14,11 +14,6 @@ using BerthCliTest = CtrFixture;
 
 // Berth's own CLI against berthd (cli_against_containerd.sh runs it against containerd).
 TEST_F(BerthCliTest, VersionNamespacesPluginsAndErrors) {
-  auto berth = [&](const std::vector<std::string>& args) {
-    std::vector<std::string> argv{BERTH_CLI_PATH, "--address", daemon_.address()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
-  };
   auto v = berth({"version"});
   EXPECT_EQ(v.exit_code, 0) << v.output;
   EXPECT_NE(v.output.find("v" BERTH_VERSION), std::string::npos) << v.output;

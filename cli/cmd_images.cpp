@@ -1,0 +1,202 @@
+// berth images: the image records of a namespace (list, tag, label, remove),
+// as `ctr images` keeps them. Pulling, pushing, import and export come with
+// the transfer service.
+#include <fmt/format.h>
+#include <google/protobuf/empty.pb.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "command_table.hpp"
+#include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
+#include "labels.hpp"
+#include "output.hpp"
+
+namespace berth::cli {
+namespace {
+
+namespace images = containerd::services::images::v1;
+using Stub = images::Images::Stub;
+
+nlohmann::ordered_json image_json(const images::Image& image) {
+  return {{"name", image.name()},
+          {"target",
+           {{"media_type", image.target().media_type()},
+            {"digest", image.target().digest()},
+            {"size", image.target().size()}}},
+          {"created_at", rfc3339(image.created_at())},
+          {"updated_at", rfc3339(image.updated_at())},
+          {"labels", label_map(image.labels())}};
+}
+
+int run_list(Invocation& inv) {
+  images::ListImagesRequest request;
+  for (const std::string& filter : inv.positionals()) request.add_filters(filter);
+  images::ListImagesResponse response;
+  if (auto status = inv.client().call(&Stub::List, request, &response); !status.ok()) {
+    return inv.fail("list images", status);
+  }
+  std::vector<const images::Image*> sorted;
+  for (const auto& image : response.images()) sorted.push_back(&image);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name() < b->name(); });
+
+  if (inv.args().has("quiet")) {
+    for (const auto* image : sorted) fmt::print("{}\n", image->name());
+  } else if (inv.json()) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::array();
+    for (const auto* image : sorted) doc.push_back(image_json(*image));
+    print_json(doc);
+  } else {
+    Table table({"REF", "TYPE", "DIGEST", "UPDATED", "LABELS"});
+    for (const auto* image : sorted) {
+      table.add_row({image->name(), image->target().media_type(), image->target().digest(),
+                     rfc3339(image->updated_at()), join_label_map(image->labels())});
+    }
+    table.print();
+  }
+  return kExitOk;
+}
+
+// A new name for an existing image's target, as `ctr images tag`: with
+// --force an existing name is pointed at the source's target.
+int run_tag(Invocation& inv) {
+  const std::string& source = inv.positionals().front();
+  images::GetImageRequest get;
+  get.set_name(source);
+  images::GetImageResponse found;
+  if (auto status = inv.client().call(&Stub::Get, get, &found); !status.ok()) {
+    return inv.fail(fmt::format("tag image {}", source), status);
+  }
+  int exit = kExitOk;
+  for (const std::string& name : std::span(inv.positionals()).subspan(1)) {
+    images::CreateImageRequest create;
+    *create.mutable_image() = found.image();
+    create.mutable_image()->set_name(name);
+    create.mutable_image()->clear_created_at();
+    create.mutable_image()->clear_updated_at();
+    images::CreateImageResponse created;
+    auto status = inv.client().call(&Stub::Create, create, &created);
+    if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS && inv.args().has("force")) {
+      images::UpdateImageRequest update;
+      *update.mutable_image() = create.image();
+      update.mutable_update_mask()->add_paths("target");
+      images::UpdateImageResponse updated;
+      status = inv.client().call(&Stub::Update, update, &updated);
+    }
+    if (!status.ok()) {
+      exit = inv.fail(fmt::format("tag image {} as {}", source, name), status);
+      if (inv.client().unreachable()) break;
+      continue;
+    }
+    fmt::print("{}\n", name);
+  }
+  return exit;
+}
+
+int run_label(Invocation& inv) {
+  const std::string& name = inv.positionals().front();
+  std::map<std::string, std::string> labels;
+  std::string error;
+  if (!parse_label_args(std::span(inv.positionals()).subspan(1), labels, error))
+    return inv.usage_error(error);
+  if (labels.empty()) return kExitOk;  // an empty mask would replace the whole image
+
+  images::UpdateImageRequest request;
+  request.mutable_image()->set_name(name);
+  for (const auto& [key, value] : labels) {
+    (*request.mutable_image()->mutable_labels())[key] = value;
+    request.mutable_update_mask()->add_paths("labels." + key);
+  }
+  images::UpdateImageResponse response;
+  if (auto status = inv.client().call(&Stub::Update, request, &response); !status.ok()) {
+    return inv.fail(fmt::format("label image {}", name), status);
+  }
+  if (inv.json()) {
+    print_json(image_json(response.image()));
+  } else {
+    fmt::print("{}\n", join_label_map(response.image().labels()));
+  }
+  return kExitOk;
+}
+
+int run_remove(Invocation& inv) {
+  std::vector<std::string> removed;
+  int exit = kExitOk;
+  for (const std::string& name : inv.positionals()) {
+    images::DeleteImageRequest request;
+    request.set_name(name);
+    request.set_sync(inv.args().has("sync"));
+    google::protobuf::Empty response;
+    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
+      exit = inv.fail(fmt::format("remove image {}", name), status);
+      if (inv.client().unreachable()) break;
+      continue;
+    }
+    if (inv.json()) {
+      removed.push_back(name);
+    } else {
+      fmt::print("{}\n", name);
+    }
+  }
+  if (inv.json()) print_json(removed);
+  return exit;
+}
+
+}  // namespace
+
+Command images_command() {
+  return {
+      .name = "images",
+      .aliases = {"image", "i"},
+      .summary = "manage images",
+      .subcommands =
+          {
+              {
+                  .name = "list",
+                  .aliases = {"ls"},
+                  .summary = "list images",
+                  .synopsis = "[FILTER...]",
+                  .description = "List images matching any of the filters (name==..., target.digest==...,\n"
+                                 "labels.\"k\"==v), or all images.",
+                  .options = {{'q', "quiet", "", "print only the image names"}},
+                  .run = run_list,
+              },
+              {
+                  .name = "tag",
+                  .summary = "give an image more names",
+                  .synopsis = "SOURCE NAME...",
+                  .description = "Create images named NAME with the target of SOURCE.",
+                  .options = {{'f', "force", "", "point an existing NAME at SOURCE's target"}},
+                  .min_args = 2,
+                  .run = run_tag,
+              },
+              {
+                  .name = "label",
+                  .summary = "set and clear labels of an image",
+                  .synopsis = "NAME [KEY=VALUE...]",
+                  .description = "Set labels of an image (a bare KEY means KEY=true); KEY= with an empty\n"
+                                 "value removes the label. Other labels are left as they are.",
+                  .min_args = 1,
+                  .run = run_label,
+              },
+              {
+                  .name = "remove",
+                  .aliases = {"rm", "delete", "del"},
+                  .summary = "remove one or more images",
+                  .synopsis = "NAME...",
+                  .description = "Remove image records (their content stays until garbage collection).\n"
+                                 "Each failure is reported; the exit status is 1 if any image could not\n"
+                                 "be removed.",
+                  .options = {{'\0', "sync", "", "wait for garbage collection to finish"}},
+                  .min_args = 1,
+                  .run = run_remove,
+              },
+          },
+  };
+}
+
+}  // namespace berth::cli
