@@ -208,25 +208,12 @@ int run_ingest(Invocation& inv) {
 }
 
 int run_remove(Invocation& inv) {
-  std::vector<std::string> removed;
-  int exit = kExitOk;
-  for (const std::string& digest : inv.positionals()) {
+  return inv.for_each_positional("remove content", [&](const std::string& digest) {
     content::DeleteContentRequest request;
     request.set_digest(digest);
     google::protobuf::Empty response;
-    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
-      exit = inv.fail(fmt::format("remove content {}", digest), status);
-      if (inv.client().unreachable()) break;
-      continue;
-    }
-    if (inv.json()) {
-      removed.push_back(digest);
-    } else {
-      fmt::print("{}\n", digest);
-    }
-  }
-  if (inv.json()) print_json(removed);
-  return exit;
+    return inv.client().call(&Stub::Delete, request, &response);
+  });
 }
 
 int run_label(Invocation& inv) {

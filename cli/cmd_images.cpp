@@ -124,26 +124,13 @@ int run_label(Invocation& inv) {
 }
 
 int run_remove(Invocation& inv) {
-  std::vector<std::string> removed;
-  int exit = kExitOk;
-  for (const std::string& name : inv.positionals()) {
+  return inv.for_each_positional("remove image", [&](const std::string& name) {
     images::DeleteImageRequest request;
     request.set_name(name);
     request.set_sync(inv.args().has("sync"));
     google::protobuf::Empty response;
-    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
-      exit = inv.fail(fmt::format("remove image {}", name), status);
-      if (inv.client().unreachable()) break;
-      continue;
-    }
-    if (inv.json()) {
-      removed.push_back(name);
-    } else {
-      fmt::print("{}\n", name);
-    }
-  }
-  if (inv.json()) print_json(removed);
-  return exit;
+    return inv.client().call(&Stub::Delete, request, &response);
+  });
 }
 
 }  // namespace

@@ -153,26 +153,13 @@ int run_list(Invocation& inv) {
 }
 
 int run_remove(Invocation& inv) {
-  std::vector<std::string> removed;
-  int exit = kExitOk;
-  for (const std::string& id : inv.positionals()) {
+  return inv.for_each_positional("remove lease", [&](const std::string& id) {
     leases::DeleteRequest request;
     request.set_id(id);
     request.set_sync(inv.args().has("sync"));
     google::protobuf::Empty response;
-    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
-      exit = inv.fail(fmt::format("remove lease {}", id), status);
-      if (inv.client().unreachable()) break;
-      continue;
-    }
-    if (inv.json()) {
-      removed.push_back(id);
-    } else {
-      fmt::print("{}\n", id);
-    }
-  }
-  if (inv.json()) print_json(removed);
-  return exit;
+    return inv.client().call(&Stub::Delete, request, &response);
+  });
 }
 
 }  // namespace

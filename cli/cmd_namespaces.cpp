@@ -99,25 +99,12 @@ int run_label(Invocation& inv) {
 int run_remove(Invocation& inv) {
   // Unlike ctr, a namespace that does not exist is reported: `rm` of a typo
   // should not look like success.
-  std::vector<std::string> removed;
-  int exit = kExitOk;
-  for (const std::string& name : inv.positionals()) {
+  return inv.for_each_positional("remove namespace", [&](const std::string& name) {
     namespaces::DeleteNamespaceRequest request;
     request.set_name(name);
     google::protobuf::Empty response;
-    if (auto status = inv.client().call(&Stub::Delete, request, &response); !status.ok()) {
-      exit = inv.fail(fmt::format("remove namespace {}", name), status);
-      if (inv.client().unreachable()) break;  // every other name would fail the same way
-      continue;
-    }
-    if (inv.json()) {
-      removed.push_back(name);
-    } else {
-      fmt::print("{}\n", name);
-    }
-  }
-  if (inv.json()) print_json(removed);
-  return exit;
+    return inv.client().call(&Stub::Delete, request, &response);
+  });
 }
 
 }  // namespace

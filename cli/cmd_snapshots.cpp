@@ -193,26 +193,13 @@ int run_commit(Invocation& inv) {
 }
 
 int run_remove(Invocation& inv) {
-  int exit = kExitOk;
-  std::vector<std::string> removed;
-  for (const std::string& key : inv.positionals()) {
+  return inv.for_each_positional("remove snapshot", [&](const std::string& key) {
     snapshots::RemoveSnapshotRequest request;
     request.set_snapshotter(snapshotter(inv));
     request.set_key(key);
     google::protobuf::Empty response;
-    if (auto status = inv.client().call(&Stub::Remove, request, &response); !status.ok()) {
-      exit = inv.fail(fmt::format("remove snapshot {}", key), status);
-      if (inv.client().unreachable()) break;
-      continue;
-    }
-    if (inv.json()) {
-      removed.push_back(key);
-    } else {
-      fmt::print("{}\n", key);
-    }
-  }
-  if (inv.json()) print_json(removed);
-  return exit;
+    return inv.client().call(&Stub::Remove, request, &response);
+  });
 }
 
 int run_mounts(Invocation& inv) {

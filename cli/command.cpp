@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "output.hpp"
+
 namespace berth::cli {
 
 bool Command::matches(std::string_view word) const {
@@ -38,6 +40,26 @@ int Invocation::fail(std::string_view what, const grpc::Status& status) const {
     fmt::print(stderr, "berth: {}: {}: {}\n", what, code_name(status.error_code()), status.error_message());
   }
   return kExitFailure;
+}
+
+int Invocation::for_each_positional(std::string_view what,
+                                    const std::function<grpc::Status(const std::string&)>& call) {
+  std::vector<std::string> done;
+  int exit = kExitOk;
+  for (const std::string& arg : positionals()) {
+    if (auto status = call(arg); !status.ok()) {
+      exit = fail(fmt::format("{} {}", what, arg), status);
+      if (client().unreachable()) break;
+      continue;
+    }
+    if (json()) {
+      done.push_back(arg);
+    } else {
+      fmt::print("{}\n", arg);
+    }
+  }
+  if (json()) print_json(done);
+  return exit;
 }
 
 int Invocation::usage_error(std::string_view message) const {

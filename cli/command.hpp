@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -63,6 +64,13 @@ class Invocation {
   int fail(std::string_view what, const grpc::Status& status) const;
   // Prints `berth: <message>` and this command's usage to stderr and returns kExitUsage.
   int usage_error(std::string_view message) const;
+
+  // Runs `call` for each positional argument (remove several, tag several):
+  // prints those that succeeded, one a line (a JSON array with --format
+  // json), reports each failure as "<what> <argument>", and stops once the
+  // daemon is unreachable, as every other argument would fail the same way.
+  // kExitFailure if any failed.
+  int for_each_positional(std::string_view what, const std::function<grpc::Status(const std::string&)>& call);
 
  private:
   const Command& command_;
