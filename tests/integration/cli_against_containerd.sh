@@ -180,7 +180,10 @@ b ns label "$NS" a= b=2
 expect_rc 0 "namespaces label exits 0"
 b ns ls
 expect_out "^$NS +b=2,flag=true\$" "namespaces label sets b and clears a (KEY= removes)"
-if ctr -a "$SOCK" namespaces ls | grep -Eq "^$NS +b=2,flag=true *\$"; then
+# ctr's output is read whole first: with pipefail, `ctr | grep -q` fails
+# whenever grep exits at its match before ctr has written everything (SIGPIPE).
+ctr_ns=$(ctr -a "$SOCK" namespaces ls)
+if grep -Eq "^$NS +b=2,flag=true *\$" <<<"$ctr_ns"; then
   pass "ctr sees the labels berth set"
 else
   fail "ctr sees the labels berth set"
