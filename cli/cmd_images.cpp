@@ -11,15 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "blobs.hpp"
 #include "command_table.hpp"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 #include "labels.hpp"
+#include "oci/oci.hpp"
 #include "output.hpp"
 
 namespace berth::cli {
 namespace {
 
 namespace images = containerd::services::images::v1;
+namespace snapshots = containerd::services::snapshots::v1;
 using Stub = images::Images::Stub;
 
 nlohmann::ordered_json image_json(const images::Image& image) {
@@ -56,6 +60,105 @@ int run_list(Invocation& inv) {
       table.add_row({image->name(), image->target().media_type(), image->target().digest(),
                      rfc3339(image->updated_at()), join_label_map(image->labels())});
     }
+    table.print();
+  }
+  return kExitOk;
+}
+
+// What `images check` finds for one image: the host platform's manifest,
+// which of its blobs are present, and whether it is unpacked.
+struct Check {
+  std::string status;  // "complete (2/2)", "incomplete (1/2)", or what went wrong
+  int64_t present_bytes = 0;
+  int64_t total_bytes = 0;
+  bool unpacked = false;
+};
+
+Check check_image(Invocation& inv, const images::Image& image, const std::string& snapshotter) {
+  Check out;
+  Client& client = inv.client();
+  Descriptor target{image.target().media_type(), image.target().digest(), image.target().size(), {}};
+  std::string json;
+  auto failed = [&](const std::string& why) {
+    out.status = why;
+    return out;
+  };
+  if (oci::is_index(target.media_type)) {
+    if (auto st = read_blob(client, target.digest, oci::kMaxManifestBytes, json); !st.ok())
+      return failed("index missing: " + st.error_message());
+    auto index = oci::parse_index(json, target);
+    if (!index.ok()) return failed(index.status().message());
+    auto chosen = oci::choose(*index, platforms::host());
+    if (chosen.empty()) return failed("no manifest for " + platforms::format(platforms::host()));
+    target = chosen.front().descriptor;
+  }
+  if (auto st = read_blob(client, target.digest, oci::kMaxManifestBytes, json); !st.ok())
+    return failed("manifest missing: " + st.error_message());
+  auto manifest = oci::parse_manifest(json, target);
+  if (!manifest.ok()) return failed(manifest.status().message());
+  std::vector<const Descriptor*> required{&manifest->config};
+  for (const auto& layer : manifest->layers) required.push_back(&layer);
+  std::size_t present = 0;
+  for (const auto* d : required) {
+    out.total_bytes += d->size;
+    if (blob_info(client, d->digest, nullptr).ok()) {
+      ++present;
+      out.present_bytes += d->size;
+    }
+  }
+  out.status = fmt::format("{} ({}/{})", present == required.size() ? "complete" : "incomplete", present,
+                           required.size());
+  // Unpacked: the snapshot named by the chain ID of the config's diff IDs.
+  if (read_blob(client, manifest->config.digest, oci::kMaxConfigBytes, json).ok()) {
+    auto config = oci::parse_config(json, manifest->config);
+    auto chain = config.ok() ? oci::chain_ids(config->diff_ids) : config.status();
+    if (chain.ok() && !chain->empty()) {
+      snapshots::StatSnapshotRequest stat;
+      stat.set_snapshotter(snapshotter);
+      stat.set_key(chain->back());
+      snapshots::StatSnapshotResponse info;
+      out.unpacked = client.call(&snapshots::Snapshots::Stub::Stat, stat, &info).ok();
+    }
+  }
+  return out;
+}
+
+std::string bytes(int64_t n) {
+  if (n < 1024) return fmt::format("{} B", n);
+  if (n < (1 << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
+  return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1 << 20));
+}
+
+int run_check(Invocation& inv) {
+  images::ListImagesRequest request;
+  for (const std::string& filter : inv.positionals()) request.add_filters(filter);
+  images::ListImagesResponse response;
+  if (auto status = inv.client().call(&Stub::List, request, &response); !status.ok()) {
+    return inv.fail("check images", status);
+  }
+  const std::string snapshotter = inv.args().value("snapshotter").value_or("overlayfs");
+  std::vector<const images::Image*> sorted;
+  for (const auto& image : response.images()) sorted.push_back(&image);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name() < b->name(); });
+  Table table({"REF", "TYPE", "DIGEST", "STATUS", "SIZE", "UNPACKED"});
+  nlohmann::ordered_json doc = nlohmann::ordered_json::array();
+  for (const auto* image : sorted) {
+    const Check c = check_image(inv, *image, snapshotter);
+    if (inv.json()) {
+      doc.push_back({{"name", image->name()},
+                     {"digest", image->target().digest()},
+                     {"status", c.status},
+                     {"present_bytes", c.present_bytes},
+                     {"total_bytes", c.total_bytes},
+                     {"unpacked", c.unpacked}});
+    } else {
+      table.add_row({image->name(), image->target().media_type(), image->target().digest(), c.status,
+                     bytes(c.present_bytes) + "/" + bytes(c.total_bytes), c.unpacked ? "true" : "false"});
+    }
+  }
+  if (inv.json()) {
+    print_json(doc);
+  } else {
     table.print();
   }
   return kExitOk;
@@ -151,6 +254,18 @@ Command images_command() {
                                  "labels.\"k\"==v), or all images.",
                   .options = {{'q', "quiet", "", "print only the image names"}},
                   .run = run_list,
+              },
+              {
+                  .name = "check",
+                  .summary = "check that images are complete and unpacked",
+                  .synopsis = "[FILTER...]",
+                  .description =
+                      "For each image (or those matching a filter): whether every blob of the\n"
+                      "manifest for this host's platform is in the content store, and whether the\n"
+                      "image is unpacked in the snapshotter.",
+                  .options = {{'\0', "snapshotter", "NAME",
+                               "the snapshotter to look in (default overlayfs)"}},
+                  .run = run_check,
               },
               {
                   .name = "tag",

@@ -52,5 +52,21 @@ TEST_F(BerthCliImagesTest, ListTagLabelRemoveAgreeWithCtr) {
   EXPECT_EQ(ok({"images", "ls", "-q"}), std::string(kName) + "\n");
 }
 
+// check agrees with ctr: every blob present, unpacked only once unpacked.
+TEST_F(BerthCliImagesTest, CheckSeesBlobsAndTheUnpackedSnapshot) {
+  std::string check = berth_ok({"images", "check"});
+  EXPECT_TRUE(std::regex_search(check, std::regex(std::string(kName) + " .*" + manifest_ +
+                                                  " +complete \\(2/2\\) +[0-9.]+ KiB/[0-9.]+ KiB +false")))
+      << check;
+  ok({"images", "import", (dir_.path() / "image.tar").string()});  // this time unpacked
+  check = berth_ok({"images", "check"});
+  EXPECT_TRUE(std::regex_search(check, std::regex("complete \\(2/2\\) .* true"))) << check;
+  EXPECT_NE(ok({"images", "check"}).find("true"), std::string::npos) << "ctr agrees";
+  const std::string json = berth_ok({"--format", "json", "images", "check"});
+  EXPECT_NE(json.find("\"unpacked\": true"), std::string::npos) << json;
+  // Another snapshotter has not unpacked it.
+  EXPECT_NE(berth_ok({"images", "check", "--snapshotter", "native"}).find("false"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace berth::test
