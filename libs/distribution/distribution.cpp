@@ -1,0 +1,93 @@
+#include "distribution.hpp"
+
+#include "curl_easy.hpp"
+#include "digest/sha256.hpp"
+#include "oci/oci.hpp"
+
+namespace berth::distribution {
+
+const char* const kManifestAccept =
+    "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json";
+
+namespace {
+
+// The registry's answer as a status: its error body (bounded) is the message.
+Status status_of(const Response& r, const registry::RegistryHost& host, const std::string& what) {
+  const std::string where = "registry " + host.host + ": " + what + ": HTTP " + std::to_string(r.status);
+  const std::string detail = r.error_body.empty() ? "" : ": " + r.error_body.substr(0, 512);
+  if (r.status == 404) return not_found(where + detail);
+  if (r.status == 401) {
+    return Status(
+        Code::kUnauthenticated,
+        where + " (the registry wants credentials; authentication is not implemented yet)" + detail);
+  }
+  if (r.status == 403) return permission_denied(where + detail);
+  if (r.status == 429 || r.status >= 500) return unavailable(where + detail);
+  return failed_precondition(where + detail);
+}
+
+}  // namespace
+
+Result<std::pair<Descriptor, std::string>> Client::resolve(std::string_view repo,
+                                                           std::string_view reference) {
+  const std::string what = "manifest " + std::string(repo) + ":" + std::string(reference);
+  const std::string url = host_.api_root() + "/" + std::string(repo) + "/manifests/" + std::string(reference);
+  std::string body;
+  CurlEasy curl(host_);
+  auto r = curl.get(url, {kManifestAccept}, [&](std::string_view chunk) -> Status {
+    if (body.size() + chunk.size() > oci::kMaxManifestBytes) {
+      return invalid_argument("registry " + host_.host + ": " + what +
+                              " is larger than the 4 MiB a manifest may have");
+    }
+    body.append(chunk);
+    return {};
+  });
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return status_of(*r, host_, what);
+  auto hash = digest::Sha256::create();
+  if (!hash.ok()) return hash.status();
+  BERTH_RETURN_IF_ERROR(hash->update(body));
+  auto digest = hash->digest();
+  if (!digest.ok()) return digest.status();
+  if (reference.starts_with("sha256:") && *digest != reference) {
+    return data_loss("registry " + host_.host + ": " + what + " has digest " + *digest +
+                     ", not the one asked for");
+  }
+  std::string media_type = r->header("content-type");
+  if (auto semi = media_type.find(';'); semi != std::string::npos) media_type.resize(semi);
+  Descriptor d{media_type, *digest, static_cast<int64_t>(body.size()), {}};
+  return std::make_pair(std::move(d), std::move(body));
+}
+
+Status Client::fetch_blob(std::string_view repo, const Descriptor& desc,
+                          const std::function<Status(std::string_view)>& sink) {
+  const std::string what = "blob " + desc.digest + " of " + std::string(repo);
+  const std::string url = host_.api_root() + "/" + std::string(repo) + "/blobs/" + desc.digest;
+  auto hash = digest::Sha256::create();
+  if (!hash.ok()) return hash.status();
+  int64_t received = 0;
+  CurlEasy curl(host_);
+  auto r = curl.get(url, {}, [&](std::string_view chunk) -> Status {
+    received += static_cast<int64_t>(chunk.size());
+    if (received > desc.size) {
+      return data_loss("registry " + host_.host + ": " + what + " is longer than the " +
+                       std::to_string(desc.size) + " bytes its descriptor says");
+    }
+    BERTH_RETURN_IF_ERROR(hash->update(chunk));
+    return sink(chunk);
+  });
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return status_of(*r, host_, what);
+  if (received != desc.size) {
+    return data_loss("registry " + host_.host + ": " + what + " ended after " + std::to_string(received) +
+                     " of the " + std::to_string(desc.size) + " bytes its descriptor says");
+  }
+  auto got = hash->digest();
+  if (!got.ok()) return got.status();
+  if (*got != desc.digest) return data_loss("registry " + host_.host + ": " + what + " hashes to " + *got);
+  return {};
+}
+
+}  // namespace berth::distribution
