@@ -1,5 +1,7 @@
 #include "distribution.hpp"
 
+#include <thread>
+
 #include "curl_easy.hpp"
 #include "digest/sha256.hpp"
 #include "oci/oci.hpp"
@@ -28,24 +30,45 @@ Status status_of(const Response& r, const registry::RegistryHost& host, const st
   return failed_precondition(where + detail);
 }
 
+bool unavailable_status(const Status& st) { return st.code() == Code::kUnavailable; }
+
 }  // namespace
+
+Status Client::with_retries(const std::function<Status()>& attempt,
+                            const std::function<bool()>& may_retry) const {
+  auto backoff = retry_.first_backoff;
+  for (int i = 1;; ++i) {
+    Status st = attempt();
+    if (!unavailable_status(st) || i >= retry_.attempts || !may_retry()) return st;
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+  }
+}
 
 Result<std::pair<Descriptor, std::string>> Client::resolve(std::string_view repo,
                                                            std::string_view reference) {
   const std::string what = "manifest " + std::string(repo) + ":" + std::string(reference);
   const std::string url = host_.api_root() + "/" + std::string(repo) + "/manifests/" + std::string(reference);
   std::string body;
-  CurlEasy curl(host_);
-  auto r = curl.get(url, {kManifestAccept}, [&](std::string_view chunk) -> Status {
-    if (body.size() + chunk.size() > oci::kMaxManifestBytes) {
-      return invalid_argument("registry " + host_.host + ": " + what +
-                              " is larger than the 4 MiB a manifest may have");
-    }
-    body.append(chunk);
-    return {};
-  });
-  if (!r.ok()) return r.status();
-  if (r->status != 200) return status_of(*r, host_, what);
+  Response response;
+  BERTH_RETURN_IF_ERROR(with_retries(
+      [&]() -> Status {
+        body.clear();
+        CurlEasy curl(host_);
+        auto r = curl.get(url, {kManifestAccept}, [&](std::string_view chunk) -> Status {
+          if (body.size() + chunk.size() > oci::kMaxManifestBytes) {
+            return invalid_argument("registry " + host_.host + ": " + what +
+                                    " is larger than the 4 MiB a manifest may have");
+          }
+          body.append(chunk);
+          return {};
+        });
+        if (!r.ok()) return r.status();
+        if (r->status != 200) return status_of(*r, host_, what);
+        response = std::move(*r);
+        return {};
+      },
+      [] { return true; }));
   auto hash = digest::Sha256::create();
   if (!hash.ok()) return hash.status();
   BERTH_RETURN_IF_ERROR(hash->update(body));
@@ -55,7 +78,7 @@ Result<std::pair<Descriptor, std::string>> Client::resolve(std::string_view repo
     return data_loss("registry " + host_.host + ": " + what + " has digest " + *digest +
                      ", not the one asked for");
   }
-  std::string media_type = r->header("content-type");
+  std::string media_type = response.header("content-type");
   if (auto semi = media_type.find(';'); semi != std::string::npos) media_type.resize(semi);
   Descriptor d{media_type, *digest, static_cast<int64_t>(body.size()), {}};
   return std::make_pair(std::move(d), std::move(body));
@@ -68,18 +91,23 @@ Status Client::fetch_blob(std::string_view repo, const Descriptor& desc,
   auto hash = digest::Sha256::create();
   if (!hash.ok()) return hash.status();
   int64_t received = 0;
-  CurlEasy curl(host_);
-  auto r = curl.get(url, {}, [&](std::string_view chunk) -> Status {
-    received += static_cast<int64_t>(chunk.size());
-    if (received > desc.size) {
-      return data_loss("registry " + host_.host + ": " + what + " is longer than the " +
-                       std::to_string(desc.size) + " bytes its descriptor says");
-    }
-    BERTH_RETURN_IF_ERROR(hash->update(chunk));
-    return sink(chunk);
-  });
-  if (!r.ok()) return r.status();
-  if (r->status != 200) return status_of(*r, host_, what);
+  BERTH_RETURN_IF_ERROR(with_retries(
+      [&]() -> Status {
+        CurlEasy curl(host_);
+        auto r = curl.get(url, {}, [&](std::string_view chunk) -> Status {
+          received += static_cast<int64_t>(chunk.size());
+          if (received > desc.size) {
+            return data_loss("registry " + host_.host + ": " + what + " is longer than the " +
+                             std::to_string(desc.size) + " bytes its descriptor says");
+          }
+          BERTH_RETURN_IF_ERROR(hash->update(chunk));
+          return sink(chunk);
+        });
+        if (!r.ok()) return r.status();
+        if (r->status != 200) return status_of(*r, host_, what);
+        return {};
+      },
+      [&] { return received == 0; }));
   if (received != desc.size) {
     return data_loss("registry " + host_.host + ": " + what + " ended after " + std::to_string(received) +
                      " of the " + std::to_string(desc.size) + " bytes its descriptor says");

@@ -7,6 +7,7 @@
 // Unauthenticated naming it.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -21,9 +22,18 @@ namespace berth::distribution {
 // Every manifest and index type a pull reads, for the Accept header.
 extern const char* const kManifestAccept;
 
+// How often a request is tried when the registry is unavailable (a
+// connection error, 429 or a 5xx answer) and how long to wait between tries:
+// `first_backoff`, doubled each time.
+struct RetryPolicy {
+  int attempts = 4;
+  std::chrono::milliseconds first_backoff{200};
+};
+
 class Client {
  public:
-  explicit Client(registry::RegistryHost host) : host_(std::move(host)) {}
+  explicit Client(registry::RegistryHost host, RetryPolicy retry = {})
+      : host_(std::move(host)), retry_(retry) {}
 
   // The manifest or index `reference` (a tag, or "sha256:...") of `repo`
   // ("library/busybox"), and its bytes (at most 4 MiB). The descriptor's
@@ -34,13 +44,20 @@ class Client {
   // Streams blob `desc` of `repo` to `sink`; DataLoss when the registry's
   // bytes are longer or shorter than `desc.size` or hash to another digest
   // (the sink has then seen them: it must not commit before this returns OK).
+  // Retried only while the sink has seen nothing: resuming a broken
+  // download belongs to the caller, which knows what it kept.
   Status fetch_blob(std::string_view repo, const Descriptor& desc,
                     const std::function<Status(std::string_view)>& sink);
 
   [[nodiscard]] const registry::RegistryHost& host() const { return host_; }
 
  private:
+  // Runs `attempt` until it is not Unavailable or the tries run out;
+  // `may_retry` says whether another try is still possible.
+  Status with_retries(const std::function<Status()>& attempt, const std::function<bool()>& may_retry) const;
+
   registry::RegistryHost host_;
+  RetryPolicy retry_;
 };
 
 }  // namespace berth::distribution

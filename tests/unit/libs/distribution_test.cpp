@@ -4,10 +4,15 @@
 #include "distribution/distribution.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "loopback_registry.hpp"
 #include "oci/oci.hpp"
@@ -32,7 +37,9 @@ class DistributionTest : public ::testing::Test {
     manifest_ = std::string(line).substr(0, 71);
     const std::string pushed = registry_->push_archive(archive, "berth/t:1");
     ASSERT_EQ(pushed, "") << pushed;
-    client_ = std::make_unique<Client>(registry::default_host(registry_->host(), {}));
+    client_ =
+        std::make_unique<Client>(registry::default_host(registry_->host(), {}),
+                                 RetryPolicy{.attempts = 2, .first_backoff = std::chrono::milliseconds(10)});
   }
 
   test::TempDir dir_;
@@ -94,6 +101,79 @@ TEST_F(DistributionTest, AnUnreachableRegistryIsUnavailableNamingIt) {
   auto r = client_->resolve("berth/t", "1");
   EXPECT_CODE(r.status(), Code::kUnavailable);
   EXPECT_NE(r.status().message().find("127.0.0.1:"), std::string::npos) << r.status().message();
+}
+
+// A registry that answers 503 to its first `failures` requests, then serves
+// one manifest: what a registry restarting behind a load balancer looks like.
+class FlakyRegistry {
+ public:
+  FlakyRegistry(int failures, std::string body) : failures_(failures), body_(std::move(body)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::listen(fd_, 8);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FlakyRegistry() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  FlakyRegistry(const FlakyRegistry&) = delete;
+  FlakyRegistry& operator=(const FlakyRegistry&) = delete;
+
+  [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] int requests() const { return requests_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      char buf[4096];
+      (void)::recv(c, buf, sizeof(buf), 0);  // the request; its content does not matter here
+      const bool fail = requests_++ < failures_;
+      const std::string answer =
+          fail ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+               : "HTTP/1.1 200 OK\r\nContent-Type: "
+                 "application/vnd.oci.image.manifest.v1+json\r\nContent-Length: " +
+                     std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+      (void)::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ::close(c);
+    }
+  }
+
+  int failures_;
+  std::string body_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+TEST(DistributionRetry, AnUnavailableRegistryIsTriedAgainWithBackoff) {
+  FlakyRegistry flaky(2, "{}");
+  Client client(registry::default_host(flaky.host(), {}),
+                {.attempts = 4, .first_backoff = std::chrono::milliseconds(5)});
+  auto r = client.resolve("x", "1");
+  ASSERT_OK(r.status());
+  EXPECT_EQ(r->second, "{}");
+  EXPECT_EQ(flaky.requests(), 3);
+}
+
+TEST(DistributionRetry, GivesUpAfterItsAttemptsWithTheLastError) {
+  FlakyRegistry flaky(5, "{}");
+  Client client(registry::default_host(flaky.host(), {}),
+                {.attempts = 2, .first_backoff = std::chrono::milliseconds(5)});
+  auto r = client.resolve("x", "1");
+  EXPECT_CODE(r.status(), Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("HTTP 503"), std::string::npos) << r.status().message();
+  EXPECT_EQ(flaky.requests(), 2);
 }
 
 }  // namespace
