@@ -86,33 +86,55 @@ Result<std::pair<Descriptor, std::string>> Client::resolve(std::string_view repo
 
 Status Client::fetch_blob(std::string_view repo, const Descriptor& desc,
                           const std::function<Status(std::string_view)>& sink) {
-  const std::string what = "blob " + desc.digest + " of " + std::string(repo);
-  const std::string url = host_.api_root() + "/" + std::string(repo) + "/blobs/" + desc.digest;
   auto hash = digest::Sha256::create();
   if (!hash.ok()) return hash.status();
-  int64_t received = 0;
+  return fetch(repo, desc, 0, std::move(*hash), sink);
+}
+
+Status Client::resume_blob(std::string_view repo, const Descriptor& desc, int64_t offset,
+                           digest::Sha256 prefix, const std::function<Status(std::string_view)>& sink) {
+  if (offset < 0 || offset > desc.size) {
+    return invalid_argument("resume blob " + desc.digest + " at " + std::to_string(offset) + ": it has " +
+                            std::to_string(desc.size) + " bytes");
+  }
+  return fetch(repo, desc, offset, std::move(prefix), sink);
+}
+
+Status Client::fetch(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256 hash,
+                     const std::function<Status(std::string_view)>& sink) {
+  const std::string what = "blob " + desc.digest + " of " + std::string(repo);
+  const std::string url = host_.api_root() + "/" + std::string(repo) + "/blobs/" + desc.digest;
+  std::vector<std::string> headers;
+  if (offset > 0) headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
+  int64_t received = offset;
   BERTH_RETURN_IF_ERROR(with_retries(
       [&]() -> Status {
         CurlEasy curl(host_);
-        auto r = curl.get(url, {}, [&](std::string_view chunk) -> Status {
+        auto r = curl.get(url, headers, [&](std::string_view chunk) -> Status {
           received += static_cast<int64_t>(chunk.size());
           if (received > desc.size) {
             return data_loss("registry " + host_.host + ": " + what + " is longer than the " +
                              std::to_string(desc.size) + " bytes its descriptor says");
           }
-          BERTH_RETURN_IF_ERROR(hash->update(chunk));
+          BERTH_RETURN_IF_ERROR(hash.update(chunk));
           return sink(chunk);
         });
         if (!r.ok()) return r.status();
-        if (r->status != 200) return status_of(*r, host_, what);
+        if (offset > 0 && r->status == 200) {
+          // The whole blob again, not the rest: some registries ignore
+          // Range. Whatever reached the sink is the blob's start, not its
+          // rest; the caller must start over.
+          return failed_precondition("registry " + host_.host + ": " + what + " ignored the Range request");
+        }
+        if (r->status != (offset > 0 ? 206 : 200)) return status_of(*r, host_, what);
         return {};
       },
-      [&] { return received == 0; }));
+      [&] { return received == offset; }));
   if (received != desc.size) {
     return data_loss("registry " + host_.host + ": " + what + " ended after " + std::to_string(received) +
                      " of the " + std::to_string(desc.size) + " bytes its descriptor says");
   }
-  auto got = hash->digest();
+  auto got = hash.digest();
   if (!got.ok()) return got.status();
   if (*got != desc.digest) return data_loss("registry " + host_.host + ": " + what + " hashes to " + *got);
   return {};

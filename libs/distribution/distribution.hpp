@@ -15,6 +15,7 @@
 
 #include "berth/descriptor.hpp"
 #include "berth/status.hpp"
+#include "digest/sha256.hpp"
 #include "registry-hosts/registry_hosts.hpp"
 
 namespace berth::distribution {
@@ -49,11 +50,21 @@ class Client {
   Status fetch_blob(std::string_view repo, const Descriptor& desc,
                     const std::function<Status(std::string_view)>& sink);
 
+  // Goes on with blob `desc` after its first `offset` bytes, which the caller
+  // kept and hashed into `prefix` (a content store ingest has both): an HTTP
+  // Range request from `offset`, then the same checks as fetch_blob over the
+  // whole blob. FailedPrecondition when the registry ignores the Range (the
+  // caller then starts over).
+  Status resume_blob(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256 prefix,
+                     const std::function<Status(std::string_view)>& sink);
+
   [[nodiscard]] const registry::RegistryHost& host() const { return host_; }
 
  private:
   // Runs `attempt` until it is not Unavailable or the tries run out;
   // `may_retry` says whether another try is still possible.
+  Status fetch(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256 hash,
+               const std::function<Status(std::string_view)>& sink);
   Status with_retries(const std::function<Status()>& attempt, const std::function<bool()>& may_retry) const;
 
   registry::RegistryHost host_;

@@ -96,6 +96,42 @@ TEST_F(DistributionTest, BlobsAreVerifiedWhileTheyStream) {
               Code::kInternal);
 }
 
+// A download broken after some bytes goes on from there with HTTP Range, and
+// the whole blob is still verified: a wrong prefix is caught.
+TEST_F(DistributionTest, ABrokenDownloadResumesWithRange) {
+  auto resolved = client_->resolve("berth/t", "1");
+  ASSERT_OK(resolved.status());
+  auto manifest = oci::parse_manifest(resolved->second, resolved->first);
+  ASSERT_OK(manifest.status());
+  const Descriptor layer = manifest->layers.at(0);
+  std::string whole;
+  ASSERT_OK(client_->fetch_blob("berth/t", layer, [&](std::string_view c) {
+    whole.append(c);
+    return ok_status();
+  }));
+  const int64_t kept = layer.size / 3;
+  auto prefix = digest::Sha256::create();
+  ASSERT_OK(prefix.status());
+  ASSERT_OK(prefix->update(whole.substr(0, static_cast<std::size_t>(kept))));
+  std::string rest;
+  ASSERT_OK(client_->resume_blob("berth/t", layer, kept, std::move(*prefix), [&](std::string_view c) {
+    rest.append(c);
+    return ok_status();
+  }));
+  EXPECT_EQ(rest, whole.substr(static_cast<std::size_t>(kept)));
+
+  auto wrong = digest::Sha256::create();
+  ASSERT_OK(wrong.status());
+  ASSERT_OK(wrong->update(std::string(static_cast<std::size_t>(kept), 'x')));
+  auto st = client_->resume_blob("berth/t", layer, kept, std::move(*wrong),
+                                 [](std::string_view) { return ok_status(); });
+  EXPECT_CODE(st, Code::kDataLoss);
+  auto empty = digest::Sha256::create();
+  EXPECT_CODE(client_->resume_blob("berth/t", layer, layer.size + 1, std::move(*empty),
+                                   [](std::string_view) { return ok_status(); }),
+              Code::kInvalidArgument);
+}
+
 TEST_F(DistributionTest, AnUnreachableRegistryIsUnavailableNamingIt) {
   registry_.reset();  // killed: nothing listens on its port any more
   auto r = client_->resolve("berth/t", "1");
