@@ -45,6 +45,77 @@ Status Client::with_retries(const std::function<Status()>& attempt,
   }
 }
 
+Status Client::authenticate(const Challenge& challenge, const std::string& scope) {
+  if (challenge.scheme == "basic") {
+    if (!credentials_) {
+      return Status(Code::kUnauthenticated,
+                    "registry " + host_.host + " asks for credentials (basic) and none were given");
+    }
+    basic_ = true;
+    return {};
+  }
+  if (challenge.scheme != "bearer") {
+    return Status(Code::kUnauthenticated, "registry " + host_.host + " asks for \"" + challenge.scheme +
+                                              "\" authentication, which Berth does not speak");
+  }
+  const auto param = [&](const char* k) {
+    auto it = challenge.params.find(k);
+    return it == challenge.params.end() ? std::string() : it->second;
+  };
+  std::string url = param("realm");
+  const std::string want_scope = param("scope").empty() ? scope : param("scope");
+  CURL* escape = curl_easy_init();
+  std::string query;
+  for (const auto& [k, v] :
+       {std::pair<std::string, std::string>{"service", param("service")}, {"scope", want_scope}}) {
+    if (v.empty()) continue;
+    char* e = curl_easy_escape(escape, v.c_str(), static_cast<int>(v.size()));
+    query += (query.empty() ? "" : "&") + k + "=" + (e != nullptr ? e : "");
+    curl_free(e);
+  }
+  curl_easy_cleanup(escape);
+  if (!query.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + query;
+  std::vector<std::string> headers;
+  if (credentials_) headers.push_back("Authorization: " + basic_authorization(*credentials_));
+  std::string body;
+  CurlEasy curl(host_);
+  auto r = curl.get(url, headers, [&](std::string_view chunk) -> Status {
+    if (body.size() + chunk.size() > (1 << 20))
+      return invalid_argument("the token server's answer is over 1 MiB");
+    body.append(chunk);
+    return {};
+  });
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    return Status(Code::kUnauthenticated, "token server " + param("realm") + " refused a token for " +
+                                              want_scope + ": HTTP " + std::to_string(r->status));
+  }
+  auto token = parse_token_response(body);
+  if (!token.ok()) return token.status();
+  tokens_.put(scope, std::move(token->first), token->second);
+  return {};
+}
+
+Result<Response> Client::authorized_get(const std::string& url, const std::vector<std::string>& headers,
+                                        const std::function<Status(std::string_view)>& sink,
+                                        std::string_view repo) {
+  const std::string scope = "repository:" + std::string(repo) + ":pull";
+  for (int round = 0;; ++round) {
+    std::vector<std::string> h = headers;
+    if (basic_ && credentials_) {
+      h.push_back("Authorization: " + basic_authorization(*credentials_));
+    } else if (auto token = tokens_.find(scope)) {
+      h.push_back("Authorization: Bearer " + *token);
+    }
+    CurlEasy curl(host_);
+    auto r = curl.get(url, h, sink);
+    if (!r.ok() || r->status != 401 || round == 1) return r;
+    auto challenge = parse_challenge(r->header("www-authenticate"));
+    if (!challenge.ok()) return r;  // reported as the 401 it is
+    BERTH_RETURN_IF_ERROR(authenticate(*challenge, scope));
+  }
+}
+
 Result<std::pair<Descriptor, std::string>> Client::resolve(std::string_view repo,
                                                            std::string_view reference) {
   const std::string what = "manifest " + std::string(repo) + ":" + std::string(reference);
@@ -54,15 +125,17 @@ Result<std::pair<Descriptor, std::string>> Client::resolve(std::string_view repo
   BERTH_RETURN_IF_ERROR(with_retries(
       [&]() -> Status {
         body.clear();
-        CurlEasy curl(host_);
-        auto r = curl.get(url, {kManifestAccept}, [&](std::string_view chunk) -> Status {
-          if (body.size() + chunk.size() > oci::kMaxManifestBytes) {
-            return invalid_argument("registry " + host_.host + ": " + what +
-                                    " is larger than the 4 MiB a manifest may have");
-          }
-          body.append(chunk);
-          return {};
-        });
+        auto r = authorized_get(
+            url, {kManifestAccept},
+            [&](std::string_view chunk) -> Status {
+              if (body.size() + chunk.size() > oci::kMaxManifestBytes) {
+                return invalid_argument("registry " + host_.host + ": " + what +
+                                        " is larger than the 4 MiB a manifest may have");
+              }
+              body.append(chunk);
+              return {};
+            },
+            repo);
         if (!r.ok()) return r.status();
         if (r->status != 200) return status_of(*r, host_, what);
         response = std::move(*r);
@@ -109,16 +182,18 @@ Status Client::fetch(std::string_view repo, const Descriptor& desc, int64_t offs
   int64_t received = offset;
   BERTH_RETURN_IF_ERROR(with_retries(
       [&]() -> Status {
-        CurlEasy curl(host_);
-        auto r = curl.get(url, headers, [&](std::string_view chunk) -> Status {
-          received += static_cast<int64_t>(chunk.size());
-          if (received > desc.size) {
-            return data_loss("registry " + host_.host + ": " + what + " is longer than the " +
-                             std::to_string(desc.size) + " bytes its descriptor says");
-          }
-          BERTH_RETURN_IF_ERROR(hash.update(chunk));
-          return sink(chunk);
-        });
+        auto r = authorized_get(
+            url, headers,
+            [&](std::string_view chunk) -> Status {
+              received += static_cast<int64_t>(chunk.size());
+              if (received > desc.size) {
+                return data_loss("registry " + host_.host + ": " + what + " is longer than the " +
+                                 std::to_string(desc.size) + " bytes its descriptor says");
+              }
+              BERTH_RETURN_IF_ERROR(hash.update(chunk));
+              return sink(chunk);
+            },
+            repo);
         if (!r.ok()) return r.status();
         if (offset > 0 && r->status == 200) {
           // The whole blob again, not the rest: some registries ignore

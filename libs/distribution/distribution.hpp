@@ -3,18 +3,23 @@
 // digest, each verified against its digest and size while it streams, so a
 // registry that lies is caught before anything is committed.
 //
-// Anonymous access only so far; a registry asking for credentials gets
-// Unauthenticated naming it.
+// Authentication: anonymous, HTTP basic, or the bearer-token flow the 401's
+// WWW-Authenticate names (token cached per scope until it expires); the
+// credentials given are this host's, and curl sends no Authorization header
+// to another host when it follows a redirect.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "auth.hpp"
 #include "berth/descriptor.hpp"
 #include "berth/status.hpp"
+#include "curl_easy.hpp"
 #include "digest/sha256.hpp"
 #include "registry-hosts/registry_hosts.hpp"
 
@@ -33,8 +38,10 @@ struct RetryPolicy {
 
 class Client {
  public:
-  explicit Client(registry::RegistryHost host, RetryPolicy retry = {})
-      : host_(std::move(host)), retry_(retry) {}
+  // `credentials` are this host's: the user's for a registry that asks.
+  explicit Client(registry::RegistryHost host, RetryPolicy retry = {},
+                  std::optional<Credentials> credentials = std::nullopt)
+      : host_(std::move(host)), retry_(retry), credentials_(std::move(credentials)) {}
 
   // The manifest or index `reference` (a tag, or "sha256:...") of `repo`
   // ("library/busybox"), and its bytes (at most 4 MiB). The descriptor's
@@ -65,10 +72,18 @@ class Client {
   // `may_retry` says whether another try is still possible.
   Status fetch(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256 hash,
                const std::function<Status(std::string_view)>& sink);
+  // GET with this host's authorization for `repo`, answering one 401
+  // challenge (basic, or a bearer token from its realm) and trying again.
+  Result<Response> authorized_get(const std::string& url, const std::vector<std::string>& headers,
+                                  const std::function<Status(std::string_view)>& sink, std::string_view repo);
+  Status authenticate(const Challenge& challenge, const std::string& scope);
   Status with_retries(const std::function<Status()>& attempt, const std::function<bool()>& may_retry) const;
 
   registry::RegistryHost host_;
   RetryPolicy retry_;
+  std::optional<Credentials> credentials_;
+  bool basic_ = false;  // the registry asked for basic authentication
+  TokenCache tokens_;
 };
 
 }  // namespace berth::distribution

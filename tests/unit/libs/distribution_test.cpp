@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -139,11 +141,11 @@ TEST_F(DistributionTest, AnUnreachableRegistryIsUnavailableNamingIt) {
   EXPECT_NE(r.status().message().find("127.0.0.1:"), std::string::npos) << r.status().message();
 }
 
-// A registry that answers 503 to its first `failures` requests, then serves
-// one manifest: what a registry restarting behind a load balancer looks like.
-class FlakyRegistry {
+// A loopback HTTP server whose every answer is `handler(request)`: one
+// request per connection, enough for libcurl and a test's registry.
+class FakeServer {
  public:
-  FlakyRegistry(int failures, std::string body) : failures_(failures), body_(std::move(body)) {
+  explicit FakeServer(std::function<std::string(const std::string&)> handler) : handler_(std::move(handler)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -155,61 +157,131 @@ class FlakyRegistry {
     port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this] { serve(); });
   }
-  ~FlakyRegistry() {
+  ~FakeServer() {
     ::shutdown(fd_, SHUT_RDWR);
     thread_.join();
     ::close(fd_);
   }
-  FlakyRegistry(const FlakyRegistry&) = delete;
-  FlakyRegistry& operator=(const FlakyRegistry&) = delete;
+  FakeServer(const FakeServer&) = delete;
+  FakeServer& operator=(const FakeServer&) = delete;
 
   [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
   [[nodiscard]] int requests() const { return requests_; }
+
+  static std::string answer(const std::string& status, const std::string& headers, const std::string& body) {
+    return "HTTP/1.1 " + status + "\r\n" + headers + "Content-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+  }
 
  private:
   void serve() {
     for (;;) {
       const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) return;
-      char buf[4096];
-      (void)::recv(c, buf, sizeof(buf), 0);  // the request; its content does not matter here
-      const bool fail = requests_++ < failures_;
-      const std::string answer =
-          fail ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-               : "HTTP/1.1 200 OK\r\nContent-Type: "
-                 "application/vnd.oci.image.manifest.v1+json\r\nContent-Length: " +
-                     std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
-      (void)::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      char buf[8192];
+      const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+      ++requests_;
+      const std::string a = handler_(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0));
+      (void)::send(c, a.data(), a.size(), MSG_NOSIGNAL);
       ::close(c);
     }
   }
 
-  int failures_;
-  std::string body_;
+  std::function<std::string(const std::string&)> handler_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<int> requests_{0};
   std::thread thread_;
 };
 
+// A registry that answers 503 to its first `failures` requests, then serves
+// one manifest: what a registry restarting behind a load balancer looks like.
+std::unique_ptr<FakeServer> flaky_registry(int failures) {
+  auto count = std::make_shared<std::atomic<int>>(0);
+  return std::make_unique<FakeServer>([count, failures](const std::string&) {
+    if ((*count)++ < failures) return FakeServer::answer("503 Service Unavailable", "", "");
+    return FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", "{}");
+  });
+}
+
 TEST(DistributionRetry, AnUnavailableRegistryIsTriedAgainWithBackoff) {
-  FlakyRegistry flaky(2, "{}");
-  Client client(registry::default_host(flaky.host(), {}),
+  auto flaky = flaky_registry(2);
+  Client client(registry::default_host(flaky->host(), {}),
                 {.attempts = 4, .first_backoff = std::chrono::milliseconds(5)});
   auto r = client.resolve("x", "1");
   ASSERT_OK(r.status());
   EXPECT_EQ(r->second, "{}");
-  EXPECT_EQ(flaky.requests(), 3);
+  EXPECT_EQ(flaky->requests(), 3);
 }
 
 TEST(DistributionRetry, GivesUpAfterItsAttemptsWithTheLastError) {
-  FlakyRegistry flaky(5, "{}");
-  Client client(registry::default_host(flaky.host(), {}),
+  auto flaky = flaky_registry(5);
+  Client client(registry::default_host(flaky->host(), {}),
                 {.attempts = 2, .first_backoff = std::chrono::milliseconds(5)});
   auto r = client.resolve("x", "1");
   EXPECT_CODE(r.status(), Code::kUnavailable);
   EXPECT_NE(r.status().message().find("HTTP 503"), std::string::npos) << r.status().message();
-  EXPECT_EQ(flaky.requests(), 2);
+  EXPECT_EQ(flaky->requests(), 2);
+}
+
+TEST(DistributionAuth, ChallengesParse) {
+  auto c = parse_challenge(
+      R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push")");
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->scheme, "bearer");
+  EXPECT_EQ(c->params.at("realm"), "https://auth.example/token");
+  EXPECT_EQ(c->params.at("scope"), "repository:a/b:pull,push") << "a comma inside quotes stays";
+  EXPECT_EQ(parse_challenge(R"(Basic realm="Registry Realm")")->scheme, "basic");
+  EXPECT_CODE(parse_challenge("Bearer service=x").status(), Code::kInvalidArgument);
+  EXPECT_EQ(basic_authorization({"user", "pass"}), "Basic dXNlcjpwYXNz");
+}
+
+// The bearer flow: 401 with a challenge, a token from its realm (asked with
+// the user's credentials), the request again with it; the token is reused.
+TEST(DistributionAuth, BearerTokensAreFetchedFromTheRealmAndCached) {
+  std::atomic<int> token_requests{0};
+  std::string host;
+  FakeServer server([&](const std::string& request) {
+    if (request.starts_with("GET /token?")) {
+      ++token_requests;
+      if (request.find("Authorization: Basic dXNlcjpwYXNz") == std::string::npos ||
+          request.find("scope=repository%3Ax%3Apull") == std::string::npos)
+        return FakeServer::answer("401 Unauthorized", "", "");
+      return FakeServer::answer("200 OK", "", R"({"token":"t1","expires_in":300})");
+    }
+    if (request.find("Authorization: Bearer t1") == std::string::npos) {
+      return FakeServer::answer("401 Unauthorized",
+                                "WWW-Authenticate: Bearer realm=\"http://" + host +
+                                    "/token\",service=\"fake\",scope=\"repository:x:pull\"\r\n",
+                                R"({"errors":[{"code":"UNAUTHORIZED"}]})");
+    }
+    return FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", "{}");
+  });
+  host = server.host();
+  Client client(registry::default_host(host, {}), RetryPolicy{}, Credentials{"user", "pass"});
+  ASSERT_OK(client.resolve("x", "1").status());
+  ASSERT_OK(client.resolve("x", "1").status());
+  EXPECT_EQ(token_requests, 1) << "the token is cached for its scope";
+
+  Client wrong(registry::default_host(host, {}), RetryPolicy{}, Credentials{"user", "nope"});
+  auto refused = wrong.resolve("x", "1");
+  EXPECT_CODE(refused.status(), Code::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("refused a token"), std::string::npos)
+      << refused.status().message();
+}
+
+TEST(DistributionAuth, BasicAuthenticationNeedsCredentials) {
+  FakeServer server([](const std::string& request) {
+    if (request.find("Authorization: Basic dXNlcjpwYXNz") == std::string::npos)
+      return FakeServer::answer("401 Unauthorized", "WWW-Authenticate: Basic realm=\"fake\"\r\n", "");
+    return FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", "{}");
+  });
+  Client with(registry::default_host(server.host(), {}), RetryPolicy{}, Credentials{"user", "pass"});
+  ASSERT_OK(with.resolve("x", "1").status());
+  Client without(registry::default_host(server.host(), {}));
+  auto r = without.resolve("x", "1");
+  EXPECT_CODE(r.status(), Code::kUnauthenticated);
+  EXPECT_NE(r.status().message().find("asks for credentials"), std::string::npos) << r.status().message();
 }
 
 }  // namespace
