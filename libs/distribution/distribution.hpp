@@ -19,11 +19,12 @@
 #include "auth.hpp"
 #include "berth/descriptor.hpp"
 #include "berth/status.hpp"
-#include "curl_easy.hpp"
 #include "digest/sha256.hpp"
 #include "registry-hosts/registry_hosts.hpp"
 
 namespace berth::distribution {
+
+struct Response;  // curl_easy.hpp: kept out of this header, and curl with it
 
 // Every manifest and index type a pull reads, for the Accept header.
 extern const char* const kManifestAccept;
