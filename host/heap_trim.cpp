@@ -42,11 +42,6 @@ HeapTrimmer::~HeapTrimmer() {
   thread_.join();
 }
 
-std::size_t HeapTrimmer::trims() const {
-  std::lock_guard lock(mu_);
-  return trims_;
-}
-
 void HeapTrimmer::run() {
   ::pthread_setname_np(::pthread_self(), "heap-trim");
   struct mallinfo2 last = ::mallinfo2();
@@ -60,7 +55,6 @@ void HeapTrimmer::run() {
     const bool active =
         distance(now.uordblks, last.uordblks) >= kActivity || now.fordblks >= last.fordblks + kActivity;
     last = now;
-    bool trimmed = false;
     if (active) {
       pending = true;
       quiet = 0;
@@ -69,14 +63,12 @@ void HeapTrimmer::run() {
       if (quiet == kLateTrim) pending = false;
       if ((quiet == 1 || quiet == kLateTrim) && now.fordblks >= kWorthTrimming) {
         ::malloc_trim(0);
-        trimmed = true;
         spdlog::debug("heap quiet: trimmed {} MiB of free allocator memory ({} MiB in use)",
                       now.fordblks >> 20, now.uordblks >> 20);
         last = ::mallinfo2();
       }
     }
     lock.lock();
-    if (trimmed) ++trims_;
   }
 }
 

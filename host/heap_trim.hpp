@@ -30,17 +30,13 @@ class HeapTrimmer {
   HeapTrimmer(const HeapTrimmer&) = delete;
   HeapTrimmer& operator=(const HeapTrimmer&) = delete;
 
-  // Trims done so far (for tests).
-  std::size_t trims() const;
-
  private:
   void run();
 
   const std::chrono::milliseconds period_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  std::size_t trims_ = 0;
   std::thread thread_;
 };
 

@@ -16,6 +16,7 @@ void global_init() {
 }
 
 struct Transfer {
+  CURL* curl = nullptr;
   Response response;
   const std::function<Status(std::string_view)>* sink = nullptr;
   Status stopped;  // why the sink stopped the transfer
@@ -58,11 +59,9 @@ Result<Response> CurlEasy::get(const std::string& url, const std::vector<std::st
   if (!curl_) return internal("libcurl could not make a handle");
   CURL* c = curl_.get();
   curl_easy_reset(c);
-  struct Context {
-    Transfer transfer;
-    CURL* curl;
-  } ctx{{}, c};
-  ctx.transfer.sink = &sink;
+  Transfer transfer;
+  transfer.curl = c;
+  transfer.sink = &sink;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
@@ -88,33 +87,33 @@ Result<Response> CurlEasy::get(const std::string& url, const std::vector<std::st
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(list, curl_slist_free_all);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &ctx.transfer);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(
       c, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t n, void* user) -> std::size_t {
-        auto* x = static_cast<Context*>(user);
+        auto* t = static_cast<Transfer*>(user);
         const std::size_t len = size * n;
         long status = 0;
-        curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
         if (status >= 400) {
           // An error's body is read for its message, up to a bound.
-          auto& body = x->transfer.response.error_body;
+          auto& body = t->response.error_body;
           if (body.size() < kMaxErrorBody) body.append(data, std::min(len, kMaxErrorBody - body.size()));
           return len;
         }
-        if (Status st = (*x->transfer.sink)(std::string_view(data, len)); !st.ok()) {
-          x->transfer.stopped = std::move(st);
+        if (Status st = (*t->sink)(std::string_view(data, len)); !st.ok()) {
+          t->stopped = std::move(st);
           return 0;  // curl ends the transfer with CURLE_WRITE_ERROR
         }
         return len;
       });
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &ctx);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
   const CURLcode rc = curl_easy_perform(c);
-  if (!ctx.transfer.stopped.ok()) return ctx.transfer.stopped;
+  if (!transfer.stopped.ok()) return transfer.stopped;
   if (rc != CURLE_OK) {
     return unavailable("registry " + host_.host + ": GET " + url + ": " + curl_easy_strerror(rc));
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ctx.transfer.response.status);
-  return std::move(ctx.transfer.response);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &transfer.response.status);
+  return std::move(transfer.response);
 }
 
 }  // namespace berth::distribution

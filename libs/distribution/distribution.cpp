@@ -45,6 +45,14 @@ Status Client::with_retries(const std::function<Status()>& attempt,
   }
 }
 
+Client::Client(registry::RegistryHost host, RetryPolicy retry, std::optional<Credentials> credentials)
+    : host_(std::move(host)),
+      retry_(retry),
+      credentials_(std::move(credentials)),
+      curl_(std::make_unique<CurlEasy>(host_)) {}
+
+Client::~Client() = default;
+
 Status Client::authenticate(const Challenge& challenge, const std::string& scope) {
   if (challenge.scheme == "basic") {
     if (!credentials_) {
@@ -64,22 +72,20 @@ Status Client::authenticate(const Challenge& challenge, const std::string& scope
   };
   std::string url = param("realm");
   const std::string want_scope = param("scope").empty() ? scope : param("scope");
-  CURL* escape = curl_easy_init();
   std::string query;
   for (const auto& [k, v] :
        {std::pair<std::string, std::string>{"service", param("service")}, {"scope", want_scope}}) {
     if (v.empty()) continue;
-    char* e = curl_easy_escape(escape, v.c_str(), static_cast<int>(v.size()));
+    // libcurl ignores the handle argument of curl_easy_escape (since 7.82).
+    char* e = curl_easy_escape(nullptr, v.c_str(), static_cast<int>(v.size()));
     query += (query.empty() ? "" : "&") + k + "=" + (e != nullptr ? e : "");
     curl_free(e);
   }
-  curl_easy_cleanup(escape);
   if (!query.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + query;
   std::vector<std::string> headers;
   if (credentials_) headers.push_back("Authorization: " + basic_authorization(*credentials_));
   std::string body;
-  CurlEasy curl(host_);
-  auto r = curl.get(url, headers, [&](std::string_view chunk) -> Status {
+  auto r = curl_->get(url, headers, [&](std::string_view chunk) -> Status {
     if (body.size() + chunk.size() > (1 << 20))
       return invalid_argument("the token server's answer is over 1 MiB");
     body.append(chunk);
@@ -107,8 +113,7 @@ Result<Response> Client::authorized_get(const std::string& url, const std::vecto
     } else if (auto token = tokens_.find(scope)) {
       h.push_back("Authorization: Bearer " + *token);
     }
-    CurlEasy curl(host_);
-    auto r = curl.get(url, h, sink);
+    auto r = curl_->get(url, h, sink);
     if (!r.ok() || r->status != 401 || round == 1) return r;
     auto challenge = parse_challenge(r->header("www-authenticate"));
     if (!challenge.ok()) return r;  // reported as the 401 it is

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +25,9 @@
 
 namespace berth::distribution {
 
-struct Response;  // curl_easy.hpp: kept out of this header, and curl with it
+// curl_easy.hpp: kept out of this header, and curl with it.
+struct Response;
+class CurlEasy;
 
 // Every manifest and index type a pull reads, for the Accept header.
 extern const char* const kManifestAccept;
@@ -41,8 +44,10 @@ class Client {
  public:
   // `credentials` are this host's: the user's for a registry that asks.
   explicit Client(registry::RegistryHost host, RetryPolicy retry = {},
-                  std::optional<Credentials> credentials = std::nullopt)
-      : host_(std::move(host)), retry_(retry), credentials_(std::move(credentials)) {}
+                  std::optional<Credentials> credentials = std::nullopt);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
   // The manifest or index `reference` (a tag, or "sha256:...") of `repo`
   // ("library/busybox"), and its bytes (at most 4 MiB). The descriptor's
@@ -85,6 +90,9 @@ class Client {
   std::optional<Credentials> credentials_;
   bool basic_ = false;  // the registry asked for basic authentication
   TokenCache tokens_;
+  // One handle for every request, so its connections are reused (a pull
+  // fetches many blobs from one host). A Client is for one thread at a time.
+  std::unique_ptr<CurlEasy> curl_;
 };
 
 }  // namespace berth::distribution
