@@ -1,6 +1,6 @@
 // berth images: the image records of a namespace (list, tag, label, remove),
-// as `ctr images` keeps them. Pulling, pushing, import and export come with
-// the transfer service.
+// as `ctr images` keeps them, and pulls through the daemon's transfer
+// service (cmd_pull.cpp).
 #include <fmt/format.h>
 #include <google/protobuf/empty.pb.h>
 
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "blobs.hpp"
+#include "cmd_pull.hpp"
 #include "command_table.hpp"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
@@ -245,6 +246,16 @@ Command images_command() {
       .summary = "manage images",
       .subcommands =
           {
+              {
+                  .name = "pull",
+                  .summary = "pull an image from a registry",
+                  .synopsis = kPullSynopsis,
+                  .description = kPullDescription,
+                  .options = pull_options(),
+                  .min_args = 1,
+                  .max_args = 1,
+                  .run = run_pull,
+              },
               {
                   .name = "list",
                   .aliases = {"ls"},

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "clock/clock.hpp"
+
 namespace berth::cli {
 
 // KEY=VALUE arguments as ctr reads them: a bare KEY means KEY=true, and an
@@ -45,14 +47,7 @@ inline std::map<std::string, std::string> label_map(
 }
 
 // RFC 3339 in UTC, seconds precision: "2024-05-01T12:00:00Z".
-inline std::string rfc3339(std::chrono::system_clock::time_point tp) {
-  std::time_t t = std::chrono::system_clock::to_time_t(tp);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+inline std::string rfc3339(std::chrono::system_clock::time_point tp) { return clock::rfc3339(tp); }
 
 inline std::chrono::system_clock::time_point to_time_point(const google::protobuf::Timestamp& ts) {
   return std::chrono::system_clock::time_point(

@@ -3,7 +3,9 @@
 
 #include <time.h>
 
+#include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace berth::clock {
 
@@ -11,5 +13,8 @@ namespace berth::clock {
 int64_t now_ns();
 // A timespec (st_mtim, say) in nanoseconds since the epoch.
 int64_t to_ns(const struct timespec& ts);
+// RFC 3339 in UTC, seconds precision: "2024-05-01T12:00:00Z" (what
+// containerd.io/gc.expire holds).
+std::string rfc3339(std::chrono::system_clock::time_point tp);
 
 }  // namespace berth::clock

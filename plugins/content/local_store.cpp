@@ -148,6 +148,14 @@ Result<IngestStatus> LocalStore::status(std::string_view ref) {
   return s;
 }
 
+Result<std::unique_ptr<ContentReader>> LocalStore::ingest_reader(std::string_view ref) {
+  // status() checks the ingest directory really is this ref's.
+  BERTH_RETURN_IF_ERROR(status(ref).status());
+  auto dir = layout_.ingest_dir(ref);
+  if (!dir.ok()) return dir.status();
+  return BlobReader::open_growing(*dir / kDataFile, text::quote(ref));
+}
+
 Result<std::vector<IngestStatus>> LocalStore::list_statuses() {
   std::vector<IngestStatus> out;
   const auto& root = layout_.ingest_root();

@@ -31,6 +31,7 @@ class LocalStore final : public Instance, public ContentStore {
   Result<IngestStatus> status(std::string_view ref) override;
   Result<std::vector<IngestStatus>> list_statuses() override;
   Status abort(std::string_view ref) override;
+  Result<std::unique_ptr<ContentReader>> ingest_reader(std::string_view ref) override;
 
  private:
   explicit LocalStore(Layout layout) : layout_(std::move(layout)) {}

@@ -99,6 +99,39 @@ Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descrip
   auto reader = content_->reader(scope, layer.digest);
   if (!reader.ok()) return reader.status().with_context("open layer " + layer.digest);
   ContentReaderSource source(**reader);
+  return apply_from(source, *compression, layer, mounts, diff_id, cancelled);
+}
+
+namespace {
+
+// The differ's engine reading a LayerSource.
+class LayerByteSource final : public ByteSource {
+ public:
+  explicit LayerByteSource(LayerSource& source) : source_(source) {}
+  Result<std::size_t> read(char* buf, std::size_t len) override { return source_.read(buf, len); }
+
+ private:
+  LayerSource& source_;
+};
+
+}  // namespace
+
+Result<Descriptor> WalkingDiffer::apply_stream(LayerSource& layer_source, const Descriptor& layer,
+                                               const std::vector<Mount>& mounts, std::string_view diff_id,
+                                               const CancelCheck& cancelled) {
+  auto compression = compression_for_media_type(layer.media_type);
+  if (!compression.ok()) return compression.status();
+  if (Status st = check_apply_mounts(mounts, own_dirs_); !st.ok())
+    return st.with_context("apply layer " + layer.digest);
+  auto slot = slots_.take();
+  if (!slot.ok()) return slot.status().with_context("apply layer " + layer.digest);
+  LayerByteSource source(layer_source);
+  return apply_from(source, *compression, layer, mounts, diff_id, cancelled);
+}
+
+Result<Descriptor> WalkingDiffer::apply_from(ByteSource& source, Compression compression,
+                                             const Descriptor& layer, const std::vector<Mount>& mounts,
+                                             std::string_view diff_id, const CancelCheck& cancelled) {
   ApplyOptions options{.whiteouts = WhiteoutMode::kDelete,
                        .expected_diff_id = std::string(diff_id),
                        .max_bytes = limits_.max_apply_bytes,
@@ -120,17 +153,17 @@ Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descrip
       if (next > pos) options.lower_dirs.emplace_back(lowers.substr(pos, next - pos));
       pos = next + 1;
     }
-    result = apply_layer(source, *compression, upper, options);
+    result = apply_layer(source, compression, upper, options);
   } else if (mounts.size() == 1 && is_bind_mount(mounts[0])) {
     // check_apply_mounts has refused read-only mounts.
-    result = apply_layer(source, *compression, mounts[0].source, options);
+    result = apply_layer(source, compression, mounts[0].source, options);
   } else {
     auto mounted = TempMount::create(mounts, state_dir_);
     if (!mounted.ok()) return mounted.status().with_context("mount the snapshot to apply " + layer.digest);
     // The mount point is in our state directory: write nothing unless the
     // snapshot really is mounted on it.
     if (Status st = check_mount_root(mounted->path()); !st.ok()) return st;
-    result = apply_layer(source, *compression, mounted->path(), options);
+    result = apply_layer(source, compression, mounted->path(), options);
     if (Status st = mounted->release(); !st.ok() && result.ok()) return st;
   }
   if (!result.ok()) return result.status().with_context("apply layer " + layer.digest);

@@ -13,6 +13,8 @@
 #include "berth/diff.hpp"
 #include "berth/instance.hpp"
 #include "berth/namespaced_content.hpp"
+#include "byte_source.hpp"
+#include "decompress.hpp"
 
 namespace berth::diff {
 
@@ -36,11 +38,20 @@ class WalkingDiffer final : public Instance, public Differ {
   Result<Descriptor> apply(const ContentScope& scope, const Descriptor& layer,
                            const std::vector<Mount>& mounts, std::string_view diff_id,
                            const CancelCheck& cancelled) override;
+  Result<Descriptor> apply_stream(LayerSource& source, const Descriptor& layer,
+                                  const std::vector<Mount>& mounts, std::string_view diff_id,
+                                  const CancelCheck& cancelled) override;
   Result<Descriptor> compare(const ContentScope& scope, const std::vector<Mount>& lower,
                              const std::vector<Mount>& upper, std::string_view media_type,
                              std::string_view ref, const Labels& labels) override;
 
  private:
+  // The apply both entry points share, once the mounts are checked and a
+  // slot is held.
+  Result<Descriptor> apply_from(ByteSource& source, Compression compression, const Descriptor& layer,
+                                const std::vector<Mount>& mounts, std::string_view diff_id,
+                                const CancelCheck& cancelled);
+
   std::shared_ptr<NamespacedContent> content_;
   std::filesystem::path state_dir_;
   std::vector<std::filesystem::path> own_dirs_;  // canonical root and state

@@ -30,12 +30,6 @@ void to_pb(const IngestStatus& st, content_v1::Status* pb) {
   pb->set_expected(st.expected);
 }
 
-Result<ContentScope> scope_of(const grpc::ServerContext& ctx) {
-  auto ns = request_namespace(ctx);
-  if (!ns.ok()) return ns.status();
-  return ContentScope{std::move(*ns), request_lease(ctx)};
-}
-
 grpc::Status bad_digest(const std::string& digest) {
   return {grpc::StatusCode::INVALID_ARGUMENT, "\"" + digest + "\" failed validation"};
 }
@@ -53,7 +47,7 @@ std::vector<std::string> filters_of(const google::protobuf::RepeatedPtrField<std
 
 grpc::Status ContentService::Info(grpc::ServerContext* ctx, const content_v1::InfoRequest* req,
                                   content_v1::InfoResponse* out) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   if (!validate_digest(req->digest()).ok()) return bad_digest(req->digest());
   auto info = content_->info(*scope, req->digest());
@@ -64,7 +58,7 @@ grpc::Status ContentService::Info(grpc::ServerContext* ctx, const content_v1::In
 
 grpc::Status ContentService::Update(grpc::ServerContext* ctx, const content_v1::UpdateRequest* req,
                                     content_v1::UpdateResponse* out) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   const auto& pb = req->info();
   if (!validate_digest(pb.digest()).ok()) return bad_digest(pb.digest());
@@ -85,7 +79,7 @@ grpc::Status ContentService::Update(grpc::ServerContext* ctx, const content_v1::
 
 grpc::Status ContentService::List(grpc::ServerContext* ctx, const content_v1::ListContentRequest* req,
                                   grpc::ServerWriter<content_v1::ListContentResponse>* writer) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   // Collect first: never block on the client while the store is being walked.
   std::vector<ContentInfo> infos;
@@ -105,7 +99,7 @@ grpc::Status ContentService::List(grpc::ServerContext* ctx, const content_v1::Li
 
 grpc::Status ContentService::Delete(grpc::ServerContext* ctx, const content_v1::DeleteContentRequest* req,
                                     google::protobuf::Empty*) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   if (auto v = validate_digest(req->digest()); !v.ok()) return to_grpc(v);
   return to_grpc(content_->remove(*scope, req->digest()));
@@ -116,7 +110,7 @@ grpc::Status ContentService::Delete(grpc::ServerContext* ctx, const content_v1::
 // the absolute offset of their data.
 grpc::Status ContentService::Read(grpc::ServerContext* ctx, const content_v1::ReadContentRequest* req,
                                   grpc::ServerWriter<content_v1::ReadContentResponse>* writer) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   if (auto v = validate_digest(req->digest()); !v.ok()) return to_grpc(v);
   auto reader = content_->reader(*scope, req->digest());
@@ -152,7 +146,7 @@ grpc::Status ContentService::Read(grpc::ServerContext* ctx, const content_v1::Re
 
 grpc::Status ContentService::Status(grpc::ServerContext* ctx, const content_v1::StatusRequest* req,
                                     content_v1::StatusResponse* out) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   if (req->ref().empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "ref is required"};
   auto st = content_->status(*scope, req->ref());
@@ -165,7 +159,7 @@ grpc::Status ContentService::Status(grpc::ServerContext* ctx, const content_v1::
 grpc::Status ContentService::ListStatuses(grpc::ServerContext* ctx,
                                           const content_v1::ListStatusesRequest* req,
                                           content_v1::ListStatusesResponse* out) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   auto all = content_->list_statuses(*scope, filters_of(req->filters()));
   if (!all.ok()) return to_grpc(all.status());
@@ -180,7 +174,7 @@ grpc::Status ContentService::ListStatuses(grpc::ServerContext* ctx,
 grpc::Status ContentService::Write(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<content_v1::WriteContentResponse, content_v1::WriteContentRequest>* stream) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
 
   content_v1::WriteContentRequest req;
@@ -268,7 +262,7 @@ grpc::Status ContentService::Write(
 
 grpc::Status ContentService::Abort(grpc::ServerContext* ctx, const content_v1::AbortRequest* req,
                                    google::protobuf::Empty*) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   if (req->ref().empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "ref is required"};
   return to_grpc(content_->abort(*scope, req->ref()));

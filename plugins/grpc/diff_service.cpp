@@ -11,17 +11,11 @@ namespace {
 // descriptor's "containerd.io/uncompressed" annotation, if any.
 constexpr std::string_view kUncompressedAnnotation = "containerd.io/uncompressed";
 
-Result<ContentScope> scope_of(const grpc::ServerContext& ctx) {
-  auto ns = request_namespace(ctx);
-  if (!ns.ok()) return ns.status();
-  return ContentScope{std::move(*ns), request_lease(ctx)};
-}
-
 }  // namespace
 
 grpc::Status DiffService::Apply(grpc::ServerContext* ctx, const diff_v1::ApplyRequest* req,
                                 diff_v1::ApplyResponse* out) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   if (!req->has_diff()) return {grpc::StatusCode::INVALID_ARGUMENT, "apply: no layer descriptor given"};
   const Descriptor layer = from_pb(req->diff());
@@ -36,7 +30,7 @@ grpc::Status DiffService::Apply(grpc::ServerContext* ctx, const diff_v1::ApplyRe
 
 grpc::Status DiffService::Diff(grpc::ServerContext* ctx, const diff_v1::DiffRequest* req,
                                diff_v1::DiffResponse* out) {
-  auto scope = scope_of(*ctx);
+  auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
   auto diff = differ_->compare(*scope, from_pb(req->left()), from_pb(req->right()), req->media_type(),
                                req->ref(), Labels(req->labels().begin(), req->labels().end()));

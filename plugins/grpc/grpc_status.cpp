@@ -25,4 +25,10 @@ std::optional<std::string> request_lease(const grpc::ServerContext& ctx) {
   return first_value(ctx, "containerd-lease");
 }
 
+Result<ContentScope> request_scope(const grpc::ServerContext& ctx) {
+  auto ns = request_namespace(ctx);
+  if (!ns.ok()) return ns.status();
+  return ContentScope{std::move(*ns), request_lease(ctx)};
+}
+
 }  // namespace berth::api

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "berth/namespaced_content.hpp"
 #include "berth/status.hpp"
 
 namespace berth::api {
@@ -23,5 +24,8 @@ Result<std::string> request_namespace(const grpc::ServerContext& ctx);
 
 // The `containerd-lease` a request was made under, if any.
 std::optional<std::string> request_lease(const grpc::ServerContext& ctx);
+
+// Both: who a content, diff or transfer request acts for.
+Result<ContentScope> request_scope(const grpc::ServerContext& ctx);
 
 }  // namespace berth::api

@@ -9,14 +9,6 @@
 namespace berth::api {
 namespace {
 
-void to_pb(const Image& image, images_v1::Image* pb) {
-  pb->set_name(image.name);
-  for (const auto& [k, v] : image.labels) (*pb->mutable_labels())[k] = v;
-  api::to_pb(image.target, pb->mutable_target());
-  set_time(image.created_at, pb->mutable_created_at());
-  set_time(image.updated_at, pb->mutable_updated_at());
-}
-
 Image from_pb(const images_v1::Image& pb) {
   Image image;
   image.name = pb.name();

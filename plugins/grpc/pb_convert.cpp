@@ -50,4 +50,12 @@ Descriptor from_pb(const containerd::types::Descriptor& d) {
                     Labels(d.annotations().begin(), d.annotations().end())};
 }
 
+void to_pb(const Image& image, containerd::services::images::v1::Image* pb) {
+  pb->set_name(image.name);
+  for (const auto& [k, v] : image.labels) (*pb->mutable_labels())[k] = v;
+  to_pb(image.target, pb->mutable_target());
+  set_time(image.created_at, pb->mutable_created_at());
+  set_time(image.updated_at, pb->mutable_updated_at());
+}
+
 }  // namespace berth::api

@@ -1,5 +1,5 @@
 // Conversions between the SDK's types and containerd's protobuf types that
-// several services share: timestamps, mounts, descriptors.
+// several services share: timestamps, mounts, descriptors, images.
 #pragma once
 
 #include <google/protobuf/repeated_field.h>
@@ -9,7 +9,9 @@
 
 #include "berth/content_store.hpp"
 #include "berth/diff.hpp"
+#include "berth/images.hpp"
 #include "berth/mount.hpp"
+#include "github.com/containerd/containerd/api/services/images/v1/images.pb.h"
 #include "github.com/containerd/containerd/api/types/descriptor.pb.h"
 #include "github.com/containerd/containerd/api/types/mount.pb.h"
 
@@ -24,5 +26,7 @@ std::vector<Mount> from_pb(const google::protobuf::RepeatedPtrField<containerd::
 
 void to_pb(const Descriptor& d, containerd::types::Descriptor* out);
 Descriptor from_pb(const containerd::types::Descriptor& d);
+
+void to_pb(const Image& image, containerd::services::images::v1::Image* pb);
 
 }  // namespace berth::api

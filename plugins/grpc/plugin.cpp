@@ -12,6 +12,7 @@
 #include "berth/namespaced_snapshots.hpp"
 #include "berth/namespaces.hpp"
 #include "berth/services.hpp"
+#include "berth/transfer.hpp"
 #include "content_service.hpp"
 #include "diff_service.hpp"
 #include "health_service.hpp"
@@ -20,6 +21,7 @@
 #include "leases_service.hpp"
 #include "namespaces_service.hpp"
 #include "snapshots_service.hpp"
+#include "transfer_service.hpp"
 #include "version_service.hpp"
 
 namespace {
@@ -73,6 +75,12 @@ berth::InitResult init_diff(berth::InitContext& ctx) {
   return std::make_shared<berth::api::DiffService>(std::move(*differ));
 }
 
+berth::InitResult init_transfer(berth::InitContext& ctx) {
+  auto transfer = ctx.first_of<berth::Transfer>(berth::kTransferPluginType);
+  if (!transfer.ok()) return berth::Status::skip("no transfer plugin (io.containerd.transfer.v1) is loaded");
+  return std::make_shared<berth::api::TransferService>(std::move(*transfer));
+}
+
 berth::InitResult init_health(berth::InitContext&) { return std::make_shared<berth::api::HealthService>(); }
 
 }  // namespace
@@ -107,4 +115,8 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "diff",
                                 .requires_types = {"io.containerd.differ.v1"},
                                 .init = init_diff},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "transfer",
+                                .requires_types = {"io.containerd.transfer.v1"},
+                                .init = init_transfer},
               berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})

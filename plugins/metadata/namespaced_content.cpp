@@ -212,6 +212,17 @@ Result<IngestStatus> MetadataContent::status(const ContentScope& scope, std::str
   return s;
 }
 
+Result<std::unique_ptr<ContentReader>> MetadataContent::ingest_reader(const ContentScope& scope,
+                                                                      std::string_view ref) {
+  BERTH_RETURN_IF_ERROR(check_scope(scope));
+  BERTH_RETURN_IF_ERROR(check_ref(ref));
+  auto record = find_ingest(*md_, scope.ns, ref);
+  if (!record.ok()) return record.status();
+  auto reader = backend_->ingest_reader(record->backend_ref);
+  if (!reader.ok() && reader.status().code() == Code::kNotFound) return not_found_ref(ref);
+  return reader;
+}
+
 Result<std::vector<IngestStatus>> MetadataContent::list_statuses(const ContentScope& scope,
                                                                  const std::vector<std::string>& filters) {
   BERTH_RETURN_IF_ERROR(check_scope(scope));

@@ -47,6 +47,8 @@ class MetadataContent final : public Instance, public NamespacedContent {
   Result<std::vector<IngestStatus>> list_statuses(const ContentScope& scope,
                                                   const std::vector<std::string>& filters) override;
   Status abort(const ContentScope& scope, std::string_view ref) override;
+  Result<std::unique_ptr<ContentReader>> ingest_reader(const ContentScope& scope,
+                                                       std::string_view ref) override;
 
   // For the writers (content_writer.hpp). NotFound unless the scope's lease,
   // if any, exists.

@@ -18,6 +18,7 @@
 #include "berth/namespaces.hpp"
 #include "berth/plugin_info.hpp"
 #include "berth/snapshotter.hpp"
+#include "berth/transfer.hpp"
 
 namespace berth {
 
@@ -39,6 +40,23 @@ NamespacedWriter::~NamespacedWriter() = default;
 Snapshotter::~Snapshotter() = default;
 NamespacedSnapshots::~NamespacedSnapshots() = default;
 Differ::~Differ() = default;
+LayerSource::~LayerSource() = default;
+Transfer::~Transfer() = default;
+
+Result<std::unique_ptr<ContentReader>> ContentStore::ingest_reader(std::string_view ref) {
+  return unimplemented("this content store cannot read ingest " + std::string(ref) + " while it is written");
+}
+
+Result<std::unique_ptr<ContentReader>> NamespacedContent::ingest_reader(const ContentScope&,
+                                                                        std::string_view ref) {
+  return unimplemented("this content service cannot read ingest " + std::string(ref) +
+                       " while it is written");
+}
+
+Result<Descriptor> Differ::apply_stream(LayerSource&, const Descriptor& layer, const std::vector<Mount>&,
+                                        std::string_view, const CancelCheck&) {
+  return unimplemented("this differ cannot apply layer " + layer.digest + " while it downloads");
+}
 
 std::optional<std::string> snapshot_field(const SnapshotInfo& info, const std::vector<std::string>& path) {
   if (path.empty()) return std::nullopt;
@@ -61,6 +79,24 @@ std::string_view snapshot_kind_name(SnapshotKind kind) {
       return "committed";
     case SnapshotKind::kUnknown:
       break;
+  }
+  return "unknown";
+}
+
+std::string_view transfer_state_name(TransferState state) {
+  switch (state) {
+    case TransferState::kWaiting:
+      return "waiting";
+    case TransferState::kDownloading:
+      return "downloading";
+    case TransferState::kVerified:
+      return "verified";
+    case TransferState::kExists:
+      return "exists";
+    case TransferState::kUnpacking:
+      return "unpacking";
+    case TransferState::kDone:
+      return "done";
   }
   return "unknown";
 }

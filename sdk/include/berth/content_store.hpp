@@ -93,6 +93,15 @@ class ContentStore {
   virtual Result<std::vector<IngestStatus>> list_statuses() = 0;
   // Removes the ingest and its data. NotFound if there is none.
   virtual Status abort(std::string_view ref) = 0;
+
+  // The bytes ingest `ref` holds so far, readable while a writer still
+  // appends to it: a pull unpacks a layer as it downloads, and re-hashes
+  // what a broken download kept before resuming it. size() is the length
+  // when opened; read_at may read past it as the ingest grows (0 = nothing
+  // there yet). NotFound if there is no such ingest. A backend that cannot
+  // offer it answers Unimplemented (the default), and callers fall back to
+  // reading the committed blob.
+  virtual Result<std::unique_ptr<ContentReader>> ingest_reader(std::string_view ref);
 };
 
 // "sha256:<64 lowercase hex>" only; InvalidArgument naming the digest otherwise.

@@ -36,6 +36,15 @@ inline constexpr std::string_view kMediaTypeDockerLayerTar = "application/vnd.do
 // operation.
 using CancelCheck = std::function<Status()>;
 
+// A layer's bytes as they arrive (a download in progress): read() blocks
+// until there are bytes, returns 0 only at the end, and an error when the
+// download failed. The differ reads it from one thread.
+class LayerSource {
+ public:
+  virtual ~LayerSource();
+  virtual Result<std::size_t> read(char* buf, std::size_t len) = 0;
+};
+
 class Differ {
  public:
   virtual ~Differ();
@@ -52,6 +61,16 @@ class Differ {
   virtual Result<Descriptor> apply(const ContentScope& scope, const Descriptor& layer,
                                    const std::vector<Mount>& mounts, std::string_view diff_id,
                                    const CancelCheck& cancelled) = 0;
+
+  // As apply, but the layer `layer` describes comes from `source` instead of
+  // the content store, so a pull unpacks while it downloads. The bytes are
+  // not checked against layer.digest here (the downloader verifies them);
+  // the uncompressed stream is checked against `diff_id`. A differ that
+  // cannot stream answers Unimplemented (the default): callers then wait for
+  // the blob and call apply.
+  virtual Result<Descriptor> apply_stream(LayerSource& source, const Descriptor& layer,
+                                          const std::vector<Mount>& mounts, std::string_view diff_id,
+                                          const CancelCheck& cancelled);
 
   // Writes a tar+gzip layer with the changes from `lower` to `upper` into the
   // scope's content (under `ref` if not empty; with `labels`), and returns

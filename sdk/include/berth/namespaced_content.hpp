@@ -66,6 +66,9 @@ class NamespacedContent {
   virtual Result<std::vector<IngestStatus>> list_statuses(const ContentScope& scope,
                                                           const std::vector<std::string>& filters) = 0;
   virtual Status abort(const ContentScope& scope, std::string_view ref) = 0;
+  // The bytes the namespace's ingest `ref` holds so far, as
+  // ContentStore::ingest_reader (Unimplemented by default).
+  virtual Result<std::unique_ptr<ContentReader>> ingest_reader(const ContentScope& scope, std::string_view ref);
 };
 
 }  // namespace berth

@@ -1,0 +1,413 @@
+#include "puller.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "blob_download.hpp"
+#include "clock/clock.hpp"
+#include "content_labels.hpp"
+#include "growing_blob.hpp"
+#include "oci/oci.hpp"
+#include "platforms/platforms.hpp"
+#include "progress.hpp"
+#include "reference/reference.hpp"
+#include "registry_session.hpp"
+#include "unpacker.hpp"
+
+namespace berth::transfer {
+namespace {
+
+constexpr std::string_view kExpireLabel = "containerd.io/gc.expire";
+// A pull's own lease outlives a killed daemon by this much: long enough for
+// the next try to resume, short enough for the collector to reclaim it.
+constexpr auto kLeaseLifetime = std::chrono::hours(24);
+constexpr int kMaxDownloadsCap = 64;
+
+struct ChosenManifest {
+  Descriptor desc;
+  std::string bytes;
+  oci::Manifest manifest;
+  Descriptor config_desc;
+  std::string config_bytes;
+  oci::ImageConfig config;
+};
+
+// The pull's own lease, removed when the pull succeeds; a failed or killed
+// pull leaves it (with its expiry) so the next try finds what it kept.
+class PullLease {
+ public:
+  static Result<PullLease> create(const PullDeps& deps, const std::string& ns) {
+    std::random_device rd;
+    Lease lease{.id = "pull-" + std::to_string(clock::now_ns()) + "-" + std::to_string(rd())};
+    lease.labels[std::string(kExpireLabel)] =
+        clock::rfc3339(std::chrono::system_clock::now() + kLeaseLifetime);
+    BERTH_RETURN_IF_ERROR(
+        deps.metadata->update([&](Transaction& tx) { return deps.leases->create(tx, ns, lease).status(); }));
+    return PullLease(lease.id);
+  }
+  [[nodiscard]] const std::string& id() const { return id_; }
+  Status remove(const PullDeps& deps, const std::string& ns) const {
+    return deps.metadata->update([&](Transaction& tx) { return deps.leases->remove(tx, ns, id_); });
+  }
+
+ private:
+  explicit PullLease(std::string id) : id_(std::move(id)) {}
+  std::string id_;
+};
+
+// The first error any worker met.
+class FirstError {
+ public:
+  void set(Status st) {
+    std::lock_guard lock(mu_);
+    if (status_.ok()) status_ = std::move(st);
+  }
+  Status get() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  std::mutex mu_;
+  Status status_;
+};
+
+Result<std::vector<platforms::Platform>> wanted_platforms(const PullOptions& options) {
+  std::vector<platforms::Platform> out;
+  for (const std::string& p : options.platforms) {
+    auto parsed = platforms::parse(p);
+    if (!parsed.ok()) return parsed.status();
+    out.push_back(std::move(*parsed));
+  }
+  if (out.empty()) out.push_back(platforms::host());
+  return out;
+}
+
+std::string platform_list(const oci::Index& index) {
+  std::string out;
+  for (const auto& e : index.manifests) {
+    if (!e.platform) continue;
+    if (!out.empty()) out += ", ";
+    out += platforms::format(*e.platform);
+  }
+  return out.empty() ? "none" : out;
+}
+
+// The manifests of `index` to download, the one to unpack first.
+Result<std::vector<Descriptor>> choose_manifests(const oci::Index& index, const Descriptor& desc,
+                                                 const std::vector<platforms::Platform>& wants, bool all) {
+  std::vector<Descriptor> out;
+  auto add = [&](const Descriptor& d) -> Status {
+    if (!oci::is_manifest(d.media_type))
+      return invalid_argument("index " + desc.digest + " names " + d.digest + " of media type " +
+                              d.media_type + "; only image manifests can be pulled from an index");
+    if (std::none_of(out.begin(), out.end(), [&](const Descriptor& o) { return o.digest == d.digest; }))
+      out.push_back(d);
+    return {};
+  };
+  for (const auto& want : wants) {
+    auto matches = oci::choose(index, want);
+    if (matches.empty()) {
+      if (all) continue;
+      return not_found("image index " + desc.digest + " has no manifest for " + platforms::format(want) +
+                       " (it has: " + platform_list(index) + ")");
+    }
+    BERTH_RETURN_IF_ERROR(add(matches.front().descriptor));
+  }
+  if (all) {
+    for (const auto& e : index.manifests) {
+      // Attestations and other artifacts an index may carry are not images.
+      if (oci::is_manifest(e.descriptor.media_type)) BERTH_RETURN_IF_ERROR(add(e.descriptor));
+    }
+  }
+  if (out.empty()) return not_found("image index " + desc.digest + " has no image manifest");
+  return out;
+}
+
+Result<ChosenManifest> read_manifest(HostClients& hosts, const Descriptor& desc, std::string bytes) {
+  ChosenManifest m{.desc = desc, .bytes = std::move(bytes)};
+  auto manifest = oci::parse_manifest(m.bytes, desc);
+  if (!manifest.ok()) return manifest.status();
+  m.manifest = std::move(*manifest);
+  m.config_desc = m.manifest.config;
+  auto config = hosts.fetch_document(m.config_desc, oci::kMaxConfigBytes);
+  if (!config.ok()) return config.status().with_context("fetch config of manifest " + desc.digest);
+  m.config_bytes = std::move(*config);
+  auto parsed = oci::parse_config(m.config_bytes, m.config_desc);
+  if (!parsed.ok()) return parsed.status();
+  m.config = std::move(*parsed);
+  if (m.config.diff_ids.size() != m.manifest.layers.size())
+    return invalid_argument("manifest " + desc.digest + " has " + std::to_string(m.manifest.layers.size()) +
+                            " layers but its config " + m.config_desc.digest + " has " +
+                            std::to_string(m.config.diff_ids.size()) + " diff IDs");
+  return m;
+}
+
+Status record_documents(const PullTarget& target, const Descriptor& root, const std::string& root_bytes,
+                        const std::vector<ChosenManifest>& manifests) {
+  for (const ChosenManifest& m : manifests) {
+    BERTH_RETURN_IF_ERROR(store_document(target, "config", m.config_desc, m.config_bytes, {}));
+    Labels labels{{config_label(), m.config_desc.digest}};
+    for (std::size_t i = 0; i < m.manifest.layers.size(); ++i)
+      labels[layer_label(i)] = m.manifest.layers[i].digest;
+    BERTH_RETURN_IF_ERROR(store_document(target, "manifest", m.desc, m.bytes, std::move(labels)));
+  }
+  if (oci::is_index(root.media_type)) {
+    Labels labels;
+    for (std::size_t i = 0; i < manifests.size(); ++i)
+      labels[index_child_label(i)] = manifests[i].desc.digest;
+    BERTH_RETURN_IF_ERROR(store_document(target, "index", root, root_bytes, std::move(labels)));
+  }
+  return {};
+}
+
+Result<Image> record_image(const PullDeps& deps, const std::string& ns, const std::string& name,
+                           const Descriptor& target, const Labels& labels) {
+  Image out;
+  BERTH_RETURN_IF_ERROR(deps.metadata->update([&](Transaction& tx) -> Status {
+    Image image{.name = name, .target = target, .labels = labels};
+    auto existing = deps.images->get(tx, ns, name);
+    if (existing.ok()) {
+      std::vector<std::string> paths{"target"};
+      if (!labels.empty()) paths.emplace_back("labels");
+      auto updated = deps.images->update(tx, ns, image, paths);
+      if (!updated.ok()) return updated.status();
+      out = std::move(*updated);
+      return {};
+    }
+    if (existing.status().code() != Code::kNotFound) return existing.status();
+    auto created = deps.images->create(tx, ns, image);
+    if (!created.ok()) return created.status();
+    out = std::move(*created);
+    return {};
+  }));
+  return out;
+}
+
+// Downloads `layers` on `n` threads; each download of a layer with a
+// GrowingBlob finishes it, and a worker that stops early finishes the ones
+// it would have taken, so the unpacker never waits for a layer no one
+// fetches.
+class LayerDownloads {
+ public:
+  LayerDownloads(const PullTarget& target, std::shared_ptr<const RegistrySession> session,
+                 std::vector<std::pair<Descriptor, GrowingBlob*>> layers, int n)
+      : target_(target), session_(std::move(session)), layers_(std::move(layers)) {
+    const int threads = std::min<int>(n, static_cast<int>(layers_.size()));
+    running_ = threads;
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  }
+  LayerDownloads(const LayerDownloads&) = delete;
+  LayerDownloads& operator=(const LayerDownloads&) = delete;
+  ~LayerDownloads() { join(); }
+
+  // Waits for every download, asking `cancelled` now and then.
+  Status wait(const std::function<Status()>& cancelled) {
+    std::unique_lock lock(mu_);
+    while (running_ > 0) {
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+      if (running_ == 0) break;
+      lock.unlock();
+      Status st = cancelled();
+      lock.lock();
+      if (!st.ok()) return st;
+    }
+    return {};
+  }
+  void join() {
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+  Status error() { return error_.get(); }
+
+ private:
+  void work() {
+    HostClients hosts(session_);
+    for (std::size_t i; (i = next_.fetch_add(1)) < layers_.size();) {
+      auto& [desc, growing] = layers_[i];
+      if (target_.stop.load()) {
+        if (growing) growing->finish(cancelled("the pull stopped"));
+        continue;
+      }
+      Status st = download_blob(target_, hosts, "layer", desc, {}, growing);
+      if (!st.ok()) {
+        error_.set(st);
+        target_.stop = true;
+      }
+    }
+    {
+      std::lock_guard lock(mu_);
+      --running_;
+    }
+    cv_.notify_all();
+  }
+
+  const PullTarget& target_;
+  std::shared_ptr<const RegistrySession> session_;
+  std::vector<std::pair<Descriptor, GrowingBlob*>> layers_;
+  std::atomic<std::size_t> next_{0};
+  FirstError error_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int running_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const PullOptions& options,
+                         const ProgressFn& progress, const CancelCheck& cancelled) {
+  auto ref = reference::parse_normalized(options.reference);
+  if (!ref.ok()) return ref.status();
+  auto wants = wanted_platforms(options);
+  if (!wants.ok()) return wants.status();
+  if (options.max_concurrent_downloads < 0 || options.max_concurrent_downloads > kMaxDownloadsCap)
+    return invalid_argument("max_concurrent_downloads is " +
+                            std::to_string(options.max_concurrent_downloads) + "; it must be between 1 and " +
+                            std::to_string(kMaxDownloadsCap) + " (0: the default)");
+  const int max_downloads =
+      options.max_concurrent_downloads > 0 ? options.max_concurrent_downloads : deps.max_downloads;
+  const std::string snapshotter_name =
+      options.snapshotter.empty() ? deps.default_snapshotter : options.snapshotter;
+  if (options.unpack && !deps.differ)
+    return failed_precondition(
+        "no differ plugin is loaded, so a pull cannot unpack (pull without unpacking)");
+  std::unique_ptr<Snapshotter> snapshotter;
+  ContentScope work = scope;
+  std::optional<PullLease> own_lease;
+  if (!work.lease) {
+    auto lease = PullLease::create(deps, scope.ns);
+    if (!lease.ok()) return lease.status().with_context("create the pull's lease");
+    own_lease.emplace(std::move(*lease));
+    work.lease = own_lease->id();
+  }
+  if (options.unpack) {
+    auto sn = deps.snapshots->get(work, snapshotter_name);
+    if (!sn.ok()) return sn.status();
+    snapshotter = std::move(*sn);
+  }
+  auto session = RegistrySession::open(*ref, options.registry, deps.hosts_dir);
+  if (!session.ok()) return session.status();
+
+  ProgressReporter reporter(progress);
+  std::atomic<bool> stop{false};
+  const PullTarget target{.content = *deps.content,
+                          .scope = work,
+                          .progress = reporter,
+                          .stop = stop,
+                          .source_key = source_label((*session)->source_host()),
+                          .repo = (*session)->repo()};
+  // The caller's check, on this thread only; a failed download stops the rest.
+  auto check = [&]() -> Status {
+    if (cancelled) {
+      if (Status st = cancelled(); !st.ok()) {
+        stop = true;
+        return st;
+      }
+    }
+    if (stop.load()) return berth::cancelled("the pull stopped");
+    return {};
+  };
+
+  HostClients hosts(*session);
+  auto resolved = hosts.resolve(ref->digest.empty() ? ref->tag : ref->digest);
+  if (!resolved.ok()) return resolved.status().with_context("resolve " + ref->string());
+  const Descriptor root = resolved->first;
+  reporter.report(oci::is_index(root.media_type) ? "index" : "manifest", root.digest,
+                  TransferState::kVerified, root.size, root.size);
+
+  std::vector<ChosenManifest> manifests;
+  if (oci::is_index(root.media_type)) {
+    auto index = oci::parse_index(resolved->second, root);
+    if (!index.ok()) return index.status();
+    auto chosen = choose_manifests(*index, root, *wants, options.all_platforms);
+    if (!chosen.ok()) return chosen.status();
+    for (const Descriptor& d : *chosen) {
+      auto bytes = hosts.fetch_document(d, oci::kMaxManifestBytes);
+      if (!bytes.ok()) return bytes.status().with_context("fetch manifest " + d.digest);
+      auto m = read_manifest(hosts, d, std::move(*bytes));
+      if (!m.ok()) return m.status();
+      manifests.push_back(std::move(*m));
+    }
+  } else if (oci::is_manifest(root.media_type)) {
+    auto m = read_manifest(hosts, root, resolved->second);
+    if (!m.ok()) return m.status();
+    manifests.push_back(std::move(*m));
+  } else {
+    return invalid_argument(ref->string() + " resolves to " + root.digest + " of media type " +
+                            root.media_type + ", which is neither an image manifest nor an index");
+  }
+  BERTH_RETURN_IF_ERROR(check());
+  BERTH_RETURN_IF_ERROR(record_documents(target, root, resolved->second, manifests));
+
+  // The first manifest is the one to unpack (the first platform asked for).
+  const ChosenManifest& main = manifests.front();
+  std::vector<std::string> chain;
+  if (options.unpack) {
+    auto ids = oci::chain_ids(main.config.diff_ids);
+    if (!ids.ok()) return ids.status();
+    chain = std::move(*ids);
+  }
+  std::vector<std::unique_ptr<GrowingBlob>> growing;
+  std::vector<std::pair<Descriptor, GrowingBlob*>> queue;
+  std::map<std::string, GrowingBlob*> by_digest;
+  for (const ChosenManifest& m : manifests) {
+    for (const Descriptor& layer : m.manifest.layers) {
+      if (by_digest.contains(layer.digest)) continue;
+      GrowingBlob* g = nullptr;
+      if (options.unpack && &m == &main) {
+        growing.push_back(std::make_unique<GrowingBlob>(check));
+        g = growing.back().get();
+      }
+      by_digest.emplace(layer.digest, g);
+      queue.emplace_back(layer, g);
+      reporter.report("layer", layer.digest, TransferState::kWaiting, 0, layer.size);
+    }
+  }
+
+  Status unpacked;
+  Status downloaded;
+  {
+    // A failed download stops the others and the unpacker through `stop`.
+    LayerDownloads downloads(target, *session, queue, max_downloads);
+    if (options.unpack) {
+      std::vector<UnpackLayer> layers;
+      for (std::size_t i = 0; i < main.manifest.layers.size(); ++i) {
+        const Descriptor& blob = main.manifest.layers[i];
+        layers.push_back(UnpackLayer{.blob = blob,
+                                     .diff_id = main.config.diff_ids[i],
+                                     .chain_id = chain[i],
+                                     .download = by_digest.at(blob.digest)});
+      }
+      unpacked = unpack(target, *snapshotter, *deps.differ, layers, check);
+      if (!unpacked.ok()) stop = true;
+    }
+    downloaded = downloads.wait(check);
+    if (!downloaded.ok()) stop = true;
+    downloads.join();
+    if (Status st = downloads.error(); !st.ok()) return st;  // the cause, before its consequences
+  }
+  BERTH_RETURN_IF_ERROR(unpacked);
+  BERTH_RETURN_IF_ERROR(downloaded);
+
+  if (options.unpack && !chain.empty()) {
+    BERTH_RETURN_IF_ERROR(
+        label_blob(target, main.config_desc, {{snapshot_label(snapshotter_name), chain.back()}}));
+  }
+  auto image = record_image(deps, scope.ns, ref->string(), root, options.labels);
+  if (!image.ok()) return image.status();
+  if (own_lease) {
+    // The image record and its labels hold everything now.
+    if (Status st = own_lease->remove(deps, scope.ns); !st.ok())
+      return st.with_context("remove the pull's lease " + own_lease->id());
+  }
+  return image;
+}
+
+}  // namespace berth::transfer

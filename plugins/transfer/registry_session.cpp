@@ -1,0 +1,125 @@
+#include "registry_session.hpp"
+
+#include <utility>
+
+namespace berth::transfer {
+
+Result<std::shared_ptr<const RegistrySession>> RegistrySession::open(
+    const reference::Reference& ref, const RegistryAccess& access,
+    const std::filesystem::path& default_hosts_dir) {
+  std::shared_ptr<RegistrySession> s(new RegistrySession());
+  s->ref_ = ref;
+  const registry::HostsOptions options{
+      .config_dir = access.hosts_dir.empty() ? default_hosts_dir : std::filesystem::path(access.hosts_dir),
+      .plain_http = access.plain_http,
+      .skip_verify = access.skip_verify};
+  auto hosts = registry::hosts_for(ref.domain, options);
+  if (!hosts.ok()) return hosts.status();
+  if (hosts->empty()) return invalid_argument("no registry host is configured for " + ref.domain);
+  s->hosts_ = std::move(*hosts);
+  s->server_ = reference::registry_host(ref);
+  if (!access.user.empty() || !access.secret.empty())
+    s->credentials_ = distribution::Credentials{access.user, access.secret};
+  return std::shared_ptr<const RegistrySession>(std::move(s));
+}
+
+std::unique_ptr<distribution::Client> RegistrySession::client(std::size_t i) const {
+  const registry::RegistryHost& host = hosts_.at(i);
+  // A mirror never sees the user's credentials: they are the server's.
+  const bool is_server = host.host == server_;
+  return std::make_unique<distribution::Client>(host, distribution::RetryPolicy{},
+                                                is_server ? credentials_ : std::nullopt);
+}
+
+std::string RegistrySession::source_host() const {
+  const std::string& d = ref_.domain;
+  if (d.starts_with('[')) {  // [::1]:5000 -> ::1, as Go's URL.Hostname()
+    auto end = d.find(']');
+    return end == std::string::npos ? d : d.substr(1, end - 1);
+  }
+  auto colon = d.find(':');
+  return colon == std::string::npos ? d : d.substr(0, colon);
+}
+
+distribution::Client& HostClients::client(std::size_t i) {
+  if (clients_.size() < session_->hosts().size()) clients_.resize(session_->hosts().size());
+  if (!clients_[i]) clients_[i] = session_->client(i);
+  return *clients_[i];
+}
+
+namespace {
+
+// Worth asking the next host: it lacks the object or cannot be reached.
+bool try_next(const Status& st) { return st.code() == Code::kNotFound || st.code() == Code::kUnavailable; }
+
+}  // namespace
+
+Result<std::pair<Descriptor, std::string>> HostClients::resolve(std::string_view reference) {
+  Status last = not_found("no host of " + session_->ref().domain + " may resolve references");
+  for (std::size_t i = 0; i < session_->hosts().size(); ++i) {
+    if (!session_->hosts()[i].can(registry::kResolve)) continue;
+    auto r = client(i).resolve(session_->repo(), reference);
+    if (r.ok() || !try_next(r.status())) return r;
+    last = r.status();
+  }
+  return last;
+}
+
+Status HostClients::fetch(const Descriptor& desc, int64_t offset, const digest::Sha256& prefix,
+                          const std::function<Status(std::string_view)>& sink,
+                          const std::function<Status()>& restart) {
+  Status last = not_found("no host of " + session_->ref().domain + " may pull blobs");
+  bool sent = false;
+  auto counting_sink = [&](std::string_view chunk) {
+    sent = true;
+    return sink(chunk);
+  };
+  for (std::size_t i = 0; i < session_->hosts().size(); ++i) {
+    if (!session_->hosts()[i].can(registry::kPull)) continue;
+    if (sent) {
+      BERTH_RETURN_IF_ERROR(restart());
+      offset = 0;
+      sent = false;
+    }
+    Status st;
+    if (offset > 0) {
+      auto copy = digest::Sha256::create();
+      if (!copy.ok()) return copy.status();
+      BERTH_RETURN_IF_ERROR(copy->copy_from(prefix));
+      st = client(i).resume_blob(session_->repo(), desc, offset, std::move(*copy), counting_sink);
+      if (st.code() == Code::kFailedPrecondition) {
+        // The host ignores Range: start this blob over.
+        BERTH_RETURN_IF_ERROR(restart());
+        offset = 0;
+        sent = false;
+        st = client(i).fetch_blob(session_->repo(), desc, counting_sink);
+      }
+    } else {
+      st = client(i).fetch_blob(session_->repo(), desc, counting_sink);
+    }
+    if (st.ok() || !try_next(st)) return st;
+    last = st;
+  }
+  return last;
+}
+
+Result<std::string> HostClients::fetch_document(const Descriptor& desc, std::size_t limit) {
+  if (desc.size < 0 || static_cast<std::size_t>(desc.size) > limit)
+    return invalid_argument(desc.media_type + " " + desc.digest + " is " + std::to_string(desc.size) +
+                            " bytes; the limit is " + std::to_string(limit));
+  std::string bytes;
+  bytes.reserve(static_cast<std::size_t>(desc.size));
+  BERTH_RETURN_IF_ERROR(fetch(
+      desc, 0, digest::Sha256(),
+      [&](std::string_view chunk) {
+        bytes.append(chunk);
+        return ok_status();
+      },
+      [&] {
+        bytes.clear();
+        return ok_status();
+      }));
+  return bytes;
+}
+
+}  // namespace berth::transfer

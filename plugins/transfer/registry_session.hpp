@@ -1,0 +1,76 @@
+// The registry side of one transfer: the hosts a reference's registry is
+// reached through (containerd's hosts directory: mirrors in file order, then
+// the server), the credentials, which belong to the server alone, and
+// distribution clients for them. A Client serves one thread at a time, so
+// each worker keeps its own HostClients.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "berth/descriptor.hpp"
+#include "berth/status.hpp"
+#include "berth/transfer.hpp"
+#include "distribution/distribution.hpp"
+#include "reference/reference.hpp"
+#include "registry-hosts/registry_hosts.hpp"
+
+namespace berth::transfer {
+
+class RegistrySession {
+ public:
+  // InvalidArgument for a hosts.toml that does not parse.
+  static Result<std::shared_ptr<const RegistrySession>> open(const reference::Reference& ref,
+                                                             const RegistryAccess& access,
+                                                             const std::filesystem::path& default_hosts_dir);
+
+  [[nodiscard]] const reference::Reference& ref() const { return ref_; }
+  // The repository on the registry: "library/busybox".
+  [[nodiscard]] const std::string& repo() const { return ref_.path; }
+  [[nodiscard]] const std::vector<registry::RegistryHost>& hosts() const { return hosts_; }
+  // A client for hosts()[i], with the credentials only if it is the server.
+  [[nodiscard]] std::unique_ptr<distribution::Client> client(std::size_t i) const;
+  // "127.0.0.1" for 127.0.0.1:5000: the host part of the reference's domain,
+  // which names containerd's distribution source label.
+  [[nodiscard]] std::string source_host() const;
+
+ private:
+  RegistrySession() = default;
+
+  reference::Reference ref_;
+  std::vector<registry::RegistryHost> hosts_;
+  std::string server_;  // the host credentials go to
+  std::optional<distribution::Credentials> credentials_;
+};
+
+// One worker's clients, one per host, made when first used.
+class HostClients {
+ public:
+  explicit HostClients(std::shared_ptr<const RegistrySession> session) : session_(std::move(session)) {}
+
+  // The manifest or index `reference` (tag or digest), from the first host
+  // that may resolve and has it.
+  Result<std::pair<Descriptor, std::string>> resolve(std::string_view reference);
+  // A blob into `sink`, from the first host that may pull and has it. On a
+  // host that fails after the sink saw bytes, `restart` is called before the
+  // next host is tried (the sink starts over).
+  Status fetch(const Descriptor& desc, int64_t offset, const digest::Sha256& prefix,
+               const std::function<Status(std::string_view)>& sink, const std::function<Status()>& restart);
+  // A small document (manifest, index, config) into memory, at most `limit` bytes.
+  Result<std::string> fetch_document(const Descriptor& desc, std::size_t limit);
+
+  [[nodiscard]] const RegistrySession& session() const { return *session_; }
+
+ private:
+  distribution::Client& client(std::size_t i);
+
+  std::shared_ptr<const RegistrySession> session_;
+  std::vector<std::unique_ptr<distribution::Client>> clients_;
+};
+
+}  // namespace berth::transfer
