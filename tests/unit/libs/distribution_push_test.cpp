@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
