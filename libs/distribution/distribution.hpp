@@ -108,9 +108,12 @@ class Client {
   Result<bool> mount_blob(std::string_view repo, const Descriptor& desc, std::string_view from_repo);
 
   // Uploads blob `desc` to `repo`, its bytes from `reader` (offsets
-  // 0..desc.size). The registry checks the digest; its answer must name it
-  // (Docker-Content-Digest) or this is DataLoss. InvalidArgument when the
-  // registry refuses the bytes (they are not `desc`) or the repository name.
+  // 0..desc.size). The registry checks the digest; the digest its answer
+  // names (Docker-Content-Digest, when sent) must be desc.digest, else
+  // DataLoss; so is a reader that ends before desc.size. InvalidArgument when
+  // the registry refuses the bytes (DIGEST_INVALID: they are not `desc`);
+  // NotFound when it takes no upload for that repository name
+  // (docker-registry: a name outside the lowercase grammar).
   // When the registry is unavailable the upload starts over from the first
   // byte with a new session (an upload session's state after a broken
   // request is the registry's), as RetryPolicy allows.
