@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <tuple>
 
 namespace berth::distribution {
 namespace {
@@ -19,7 +21,30 @@ struct Transfer {
   CURL* curl = nullptr;
   Response response;
   const std::function<Status(std::string_view)>* sink = nullptr;
-  Status stopped;  // why the sink stopped the transfer
+  const Body* body = nullptr;
+  int64_t sent = 0;  // of the body
+  Status stopped;    // why the sink or the body stopped the transfer
+};
+
+std::size_t on_read(char* buf, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->body == nullptr) return 0;
+  const auto want =
+      static_cast<std::size_t>(std::min<int64_t>(static_cast<int64_t>(size * n), t->body->length - t->sent));
+  if (want == 0) return 0;
+  auto got = t->body->read(t->body->offset + t->sent, buf, want);
+  if (!got.ok() || *got == 0 || *got > want) {
+    t->stopped = !got.ok() ? got.status()
+                           : data_loss("the content ended after " + std::to_string(t->sent) + " of the " +
+                                       std::to_string(t->body->length) + " bytes to send");
+    return CURL_READFUNC_ABORT;
+  }
+  t->sent += static_cast<int64_t>(*got);
+  return *got;
+}
+
+struct UrlCleanup {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
 };
 
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
@@ -42,6 +67,35 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
 
 }  // namespace
 
+Status status_of(const Response& r, const registry::RegistryHost& host, const std::string& what) {
+  const std::string where = "registry " + host.host + ": " + what + ": HTTP " + std::to_string(r.status);
+  std::string detail;
+  try {
+    const auto j = nlohmann::json::parse(r.error_body);
+    for (const auto& e : j.at("errors")) {
+      detail += (detail.empty() ? ": " : "; ") + e.value("code", std::string("?")) + " " +
+                e.value("message", std::string());
+    }
+  } catch (const nlohmann::json::exception&) {
+    detail.clear();
+  }
+  if (detail.empty() && !r.error_body.empty()) detail = ": " + r.error_body.substr(0, 512);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  switch (r.status) {
+    case 400:
+      return invalid_argument(where + detail);
+    case 401:
+      return Status(Code::kUnauthenticated, where + " (credentials missing or refused)" + detail);
+    case 403:
+      return permission_denied(where + detail);
+    case 404:
+      return not_found(where + detail);
+    default:
+      if (r.status == 429 || r.status >= 500) return unavailable(where + detail);
+      return failed_precondition(where + detail);
+  }
+}
+
 std::string Response::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (k == name) return v;
@@ -54,17 +108,40 @@ CurlEasy::CurlEasy(const registry::RegistryHost& host) : host_(host) {
   curl_.reset(curl_easy_init());
 }
 
-Result<Response> CurlEasy::get(const std::string& url, const std::vector<std::string>& headers,
-                               const std::function<Status(std::string_view)>& sink) {
+Result<Response> CurlEasy::perform(const Request& request) {
   if (!curl_) return internal("libcurl could not make a handle");
   CURL* c = curl_.get();
   curl_easy_reset(c);
   Transfer transfer;
   transfer.curl = c;
-  transfer.sink = &sink;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  transfer.sink = request.sink;
+  transfer.body = request.body;
+  const std::string& method = request.method;
+  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  if (method == "GET" || method == "HEAD") {
+    // A request with a body is not followed: curl would have to send it
+    // again, and a 301 or 302 turns a POST into a GET. Registries name where
+    // an upload goes with Location in a 202 instead.
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  }
+  const curl_off_t length = request.body != nullptr ? request.body->length : 0;
+  if (method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, length);
+  } else if (method == "PUT" || method == "PATCH") {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, length);
+    if (method == "PATCH") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PATCH");
+  } else if (method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  if (method == "POST" || method == "PUT" || method == "PATCH") {
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
+  }
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -80,7 +157,9 @@ Result<Response> CurlEasy::get(const std::string& url, const std::vector<std::st
       curl_easy_setopt(c, CURLOPT_SSLKEY, host_.client_certs.front().second.c_str());
   }
   curl_slist* list = nullptr;
-  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  for (const auto& h : request.headers) list = curl_slist_append(list, h.c_str());
+  // Without this curl waits up to a second for "100 Continue" before a body.
+  if (request.body != nullptr) list = curl_slist_append(list, "Expect:");
   for (const auto& [name, values] : host_.headers) {
     for (const auto& v : values) list = curl_slist_append(list, (name + ": " + v).c_str());
   }
@@ -100,6 +179,7 @@ Result<Response> CurlEasy::get(const std::string& url, const std::vector<std::st
           if (body.size() < kMaxErrorBody) body.append(data, std::min(len, kMaxErrorBody - body.size()));
           return len;
         }
+        if (t->sink == nullptr) return len;
         if (Status st = (*t->sink)(std::string_view(data, len)); !st.ok()) {
           t->stopped = std::move(st);
           return 0;  // curl ends the transfer with CURLE_WRITE_ERROR
@@ -107,13 +187,73 @@ Result<Response> CurlEasy::get(const std::string& url, const std::vector<std::st
         return len;
       });
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  char error[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   const CURLcode rc = curl_easy_perform(c);
   if (!transfer.stopped.ok()) return transfer.stopped;
   if (rc != CURLE_OK) {
-    return unavailable("registry " + host_.host + ": GET " + url + ": " + curl_easy_strerror(rc));
+    const std::string what = "registry " + host_.host + ": " + method + " " + request.url + ": " +
+                             curl_easy_strerror(rc) +
+                             (error[0] != '\0' ? std::string(" (") + error + ")" : "");
+    // A certificate this host's settings do not trust is not going to
+    // change on a retry: the user must name its CA or skip verification.
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+        rc == CURLE_SSL_CERTPROBLEM) {
+      return failed_precondition(
+          what +
+          "; the registry's TLS certificate is not trusted: give its CA (ca in hosts.toml) "
+          "or skip_verify");
+    }
+    return unavailable(what);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &transfer.response.status);
   return std::move(transfer.response);
+}
+
+Result<std::string> resolve_url(const std::string& base, const std::string& reference) {
+  std::unique_ptr<CURLU, UrlCleanup> u(curl_url());
+  if (!u) return internal("libcurl could not make a URL handle");
+  // Setting a relative URL on a handle that holds one resolves it.
+  if (curl_url_set(u.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(u.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
+    return invalid_argument("\"" + reference + "\" is not a URL, nor one relative to " + base);
+  }
+  char* out = nullptr;
+  if (curl_url_get(u.get(), CURLUPART_URL, &out, 0) != CURLUE_OK) {
+    return invalid_argument("\"" + reference + "\" does not resolve against " + base);
+  }
+  std::string url(out);
+  curl_free(out);
+  return url;
+}
+
+Result<std::string> origin_of(const std::string& url) {
+  std::unique_ptr<CURLU, UrlCleanup> u(curl_url());
+  if (!u) return internal("libcurl could not make a URL handle");
+  if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    return invalid_argument("\"" + url + "\" is not an absolute URL");
+  std::string origin;
+  for (auto [part, flags, sep] : {std::tuple{CURLUPART_SCHEME, 0u, "://"},
+                                  {CURLUPART_HOST, 0u, ":"},
+                                  {CURLUPART_PORT, static_cast<unsigned>(CURLU_DEFAULT_PORT), ""}}) {
+    char* out = nullptr;
+    if (curl_url_get(u.get(), part, &out, flags) != CURLUE_OK)
+      return invalid_argument("\"" + url + "\" has no scheme, host or port");
+    origin += out;
+    origin += sep;
+    curl_free(out);
+  }
+  std::transform(origin.begin(), origin.end(), origin.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
+  return origin;
+}
+
+std::string escape(std::string_view value) {
+  // libcurl ignores the handle argument of curl_easy_escape (since 7.82).
+  char* e = curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size()));
+  std::string out = e != nullptr ? e : "";
+  curl_free(e);
+  return out;
 }
 
 }  // namespace berth::distribution

@@ -1,5 +1,8 @@
 #include "distribution.hpp"
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "curl_easy.hpp"
@@ -15,19 +18,43 @@ const char* const kManifestAccept =
 
 namespace {
 
-// The registry's answer as a status: its error body (bounded) is the message.
-Status status_of(const Response& r, const registry::RegistryHost& host, const std::string& what) {
-  const std::string where = "registry " + host.host + ": " + what + ": HTTP " + std::to_string(r.status);
-  const std::string detail = r.error_body.empty() ? "" : ": " + r.error_body.substr(0, 512);
-  if (r.status == 404) return not_found(where + detail);
-  if (r.status == 401) {
-    return Status(
-        Code::kUnauthenticated,
-        where + " (the registry wants credentials; authentication is not implemented yet)" + detail);
+// The token cache's key for a request's scopes.
+std::string scope_key(const std::vector<std::string>& scopes) {
+  std::string key;
+  for (const auto& s : scopes) key += (key.empty() ? "" : " ") + s;
+  return key;
+}
+
+// Scopes with the actions of each resource merged ("repository:a:push,pull"
+// and "repository:a:pull" are "repository:a:pull,push"), sorted, so a
+// token request asks for each resource once. A scope not of the
+// "type:name:actions" form is kept as it is.
+std::vector<std::string> merge_scopes(const std::vector<std::string>& scopes) {
+  std::map<std::string, std::set<std::string>> actions;  // "type:name" -> actions
+  std::set<std::string> other;
+  for (const auto& s : scopes) {
+    const auto first = s.find(':');
+    const auto last = s.rfind(':');
+    if (first == std::string::npos || first == last) {
+      other.insert(s);
+      continue;
+    }
+    auto& set = actions[s.substr(0, last)];
+    for (std::size_t i = last + 1; i <= s.size();) {
+      std::size_t end = s.find(',', i);
+      if (end == std::string::npos) end = s.size();
+      if (end > i) set.insert(s.substr(i, end - i));
+      i = end + 1;
+    }
   }
-  if (r.status == 403) return permission_denied(where + detail);
-  if (r.status == 429 || r.status >= 500) return unavailable(where + detail);
-  return failed_precondition(where + detail);
+  std::vector<std::string> out(other.begin(), other.end());
+  for (const auto& [resource, set] : actions) {
+    std::string s = resource + ":";
+    for (const auto& a : set) s += (s.back() == ':' ? "" : ",") + a;
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool unavailable_status(const Status& st) { return st.code() == Code::kUnavailable; }
@@ -49,11 +76,17 @@ Client::Client(registry::RegistryHost host, RetryPolicy retry, std::optional<Cre
     : host_(std::move(host)),
       retry_(retry),
       credentials_(std::move(credentials)),
-      curl_(std::make_unique<CurlEasy>(host_)) {}
+      curl_(std::make_unique<CurlEasy>(host_)) {
+  auto origin = origin_of(host_.api_root());
+  if (origin.ok()) origin_ = std::move(*origin);
+}
+
+std::string pull_scope(std::string_view repo) { return "repository:" + std::string(repo) + ":pull"; }
+std::string push_scope(std::string_view repo) { return "repository:" + std::string(repo) + ":pull,push"; }
 
 Client::~Client() = default;
 
-Status Client::authenticate(const Challenge& challenge, const std::string& scope) {
+Status Client::authenticate(const Challenge& challenge, const std::vector<std::string>& scopes) {
   if (challenge.scheme == "basic") {
     if (!credentials_) {
       return Status(Code::kUnauthenticated,
@@ -71,16 +104,21 @@ Status Client::authenticate(const Challenge& challenge, const std::string& scope
     return it == challenge.params.end() ? std::string() : it->second;
   };
   std::string url = param("realm");
-  const std::string want_scope = param("scope").empty() ? scope : param("scope");
-  std::string query;
-  for (const auto& [k, v] :
-       {std::pair<std::string, std::string>{"service", param("service")}, {"scope", want_scope}}) {
-    if (v.empty()) continue;
-    // libcurl ignores the handle argument of curl_easy_escape (since 7.82).
-    char* e = curl_easy_escape(nullptr, v.c_str(), static_cast<int>(v.size()));
-    query += (query.empty() ? "" : "&") + k + "=" + (e != nullptr ? e : "");
-    curl_free(e);
+  // What this request needs and what the registry's challenge names (space
+  // separated): a mount's challenge may add the source repository. Each is a
+  // scope parameter of its own, as the token spec says.
+  std::vector<std::string> want = scopes;
+  const std::string challenged = param("scope");
+  for (std::size_t i = 0; i < challenged.size();) {
+    std::size_t end = challenged.find(' ', i);
+    if (end == std::string::npos) end = challenged.size();
+    if (end > i) want.push_back(challenged.substr(i, end - i));
+    i = end + 1;
   }
+  want = merge_scopes(want);
+  std::string query;
+  if (!param("service").empty()) query = "service=" + escape(param("service"));
+  for (const auto& s : want) query += (query.empty() ? "" : "&") + std::string("scope=") + escape(s);
   if (!query.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + query;
   std::vector<std::string> headers;
   if (credentials_) headers.push_back("Authorization: " + basic_authorization(*credentials_));
@@ -93,32 +131,43 @@ Status Client::authenticate(const Challenge& challenge, const std::string& scope
   });
   if (!r.ok()) return r.status();
   if (r->status != 200) {
-    return Status(Code::kUnauthenticated, "token server " + param("realm") + " refused a token for " +
-                                              want_scope + ": HTTP " + std::to_string(r->status));
+    std::string named;
+    for (const auto& s : want) named += (named.empty() ? "" : " ") + s;
+    return Status(Code::kUnauthenticated, "registry " + host_.host + ": token server " + param("realm") +
+                                              " refused a token for " + named + ": HTTP " +
+                                              std::to_string(r->status));
   }
   auto token = parse_token_response(body);
   if (!token.ok()) return token.status();
-  tokens_.put(scope, std::move(token->first), token->second);
+  tokens_.put(scope_key(scopes), std::move(token->first), token->second);
   return {};
+}
+
+Result<Response> Client::authorized(const Request& request, const std::vector<std::string>& scopes) {
+  // Credentials are this host's: an upload's Location may name another.
+  auto origin = origin_of(request.url);
+  if (!origin.ok() || *origin != origin_) return curl_->perform(request);
+  const std::string key = scope_key(scopes);
+  for (int round = 0;; ++round) {
+    Request r = request;
+    if (basic_ && credentials_) {
+      r.headers.push_back("Authorization: " + basic_authorization(*credentials_));
+    } else if (auto token = tokens_.find(key)) {
+      r.headers.push_back("Authorization: Bearer " + *token);
+    }
+    auto answer = curl_->perform(r);
+    if (!answer.ok() || answer->status != 401 || round == 1) return answer;
+    auto challenge = parse_challenge(answer->header("www-authenticate"));
+    if (!challenge.ok()) return answer;  // reported as the 401 it is
+    BERTH_RETURN_IF_ERROR(authenticate(*challenge, scopes));
+  }
 }
 
 Result<Response> Client::authorized_get(const std::string& url, const std::vector<std::string>& headers,
                                         const std::function<Status(std::string_view)>& sink,
                                         std::string_view repo) {
-  const std::string scope = "repository:" + std::string(repo) + ":pull";
-  for (int round = 0;; ++round) {
-    std::vector<std::string> h = headers;
-    if (basic_ && credentials_) {
-      h.push_back("Authorization: " + basic_authorization(*credentials_));
-    } else if (auto token = tokens_.find(scope)) {
-      h.push_back("Authorization: Bearer " + *token);
-    }
-    auto r = curl_->get(url, h, sink);
-    if (!r.ok() || r->status != 401 || round == 1) return r;
-    auto challenge = parse_challenge(r->header("www-authenticate"));
-    if (!challenge.ok()) return r;  // reported as the 401 it is
-    BERTH_RETURN_IF_ERROR(authenticate(*challenge, scope));
-  }
+  return authorized({.method = "GET", .url = url, .headers = headers, .body = nullptr, .sink = &sink},
+                    {pull_scope(repo)});
 }
 
 Result<std::pair<Descriptor, std::string>> Client::resolve(std::string_view repo,

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <cstdio>
+
 namespace berth::test {
 
 ChildProcess::ChildProcess(std::string path, const std::vector<std::string>& args) {
@@ -67,6 +70,16 @@ int ChildProcess::wait() {
   waitpid(pid_, &status, 0);
   reaped_ = true;
   return status;
+}
+
+int run_shell(const std::string& command, std::string& output) {
+  output.clear();
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) output.append(buf.data(), n);
+  const int status = ::pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace berth::test

@@ -34,4 +34,8 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
+// Runs `command` with /bin/sh, stderr with stdout: its exit status (-1 when
+// it did not exit) and output.
+int run_shell(const std::string& command, std::string& output);
+
 }  // namespace berth::test

@@ -4,9 +4,6 @@
 #include "distribution/distribution.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -14,8 +11,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 
+#include "fake_http_server.hpp"
 #include "loopback_registry.hpp"
 #include "oci/oci.hpp"
 #include "status_matchers.hpp"
@@ -141,66 +138,14 @@ TEST_F(DistributionTest, AnUnreachableRegistryIsUnavailableNamingIt) {
   EXPECT_NE(r.status().message().find("127.0.0.1:"), std::string::npos) << r.status().message();
 }
 
-// A loopback HTTP server whose every answer is `handler(request)`: one
-// request per connection, enough for libcurl and a test's registry.
-class FakeServer {
- public:
-  explicit FakeServer(std::function<std::string(const std::string&)> handler) : handler_(std::move(handler)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::listen(fd_, 8);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeServer() {
-    ::shutdown(fd_, SHUT_RDWR);
-    thread_.join();
-    ::close(fd_);
-  }
-  FakeServer(const FakeServer&) = delete;
-  FakeServer& operator=(const FakeServer&) = delete;
-
-  [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-  [[nodiscard]] int requests() const { return requests_; }
-
-  static std::string answer(const std::string& status, const std::string& headers, const std::string& body) {
-    return "HTTP/1.1 " + status + "\r\n" + headers + "Content-Length: " + std::to_string(body.size()) +
-           "\r\nConnection: close\r\n\r\n" + body;
-  }
-
- private:
-  void serve() {
-    for (;;) {
-      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) return;
-      char buf[8192];
-      const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
-      ++requests_;
-      const std::string a = handler_(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0));
-      (void)::send(c, a.data(), a.size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-
-  std::function<std::string(const std::string&)> handler_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<int> requests_{0};
-  std::thread thread_;
-};
-
 // A registry that answers 503 to its first `failures` requests, then serves
 // one manifest: what a registry restarting behind a load balancer looks like.
-std::unique_ptr<FakeServer> flaky_registry(int failures) {
+std::unique_ptr<test::FakeServer> flaky_registry(int failures) {
   auto count = std::make_shared<std::atomic<int>>(0);
-  return std::make_unique<FakeServer>([count, failures](const std::string&) {
-    if ((*count)++ < failures) return FakeServer::answer("503 Service Unavailable", "", "");
-    return FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", "{}");
+  return std::make_unique<test::FakeServer>([count, failures](const std::string&) {
+    if ((*count)++ < failures) return test::FakeServer::answer("503 Service Unavailable", "", "");
+    return test::FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n",
+                                    "{}");
   });
 }
 
@@ -241,21 +186,22 @@ TEST(DistributionAuth, ChallengesParse) {
 TEST(DistributionAuth, BearerTokensAreFetchedFromTheRealmAndCached) {
   std::atomic<int> token_requests{0};
   std::string host;
-  FakeServer server([&](const std::string& request) {
+  test::FakeServer server([&](const std::string& request) {
     if (request.starts_with("GET /token?")) {
       ++token_requests;
       if (request.find("Authorization: Basic dXNlcjpwYXNz") == std::string::npos ||
           request.find("scope=repository%3Ax%3Apull") == std::string::npos)
-        return FakeServer::answer("401 Unauthorized", "", "");
-      return FakeServer::answer("200 OK", "", R"({"token":"t1","expires_in":300})");
+        return test::FakeServer::answer("401 Unauthorized", "", "");
+      return test::FakeServer::answer("200 OK", "", R"({"token":"t1","expires_in":300})");
     }
     if (request.find("Authorization: Bearer t1") == std::string::npos) {
-      return FakeServer::answer("401 Unauthorized",
-                                "WWW-Authenticate: Bearer realm=\"http://" + host +
-                                    "/token\",service=\"fake\",scope=\"repository:x:pull\"\r\n",
-                                R"({"errors":[{"code":"UNAUTHORIZED"}]})");
+      return test::FakeServer::answer("401 Unauthorized",
+                                      "WWW-Authenticate: Bearer realm=\"http://" + host +
+                                          "/token\",service=\"fake\",scope=\"repository:x:pull\"\r\n",
+                                      R"({"errors":[{"code":"UNAUTHORIZED"}]})");
     }
-    return FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", "{}");
+    return test::FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n",
+                                    "{}");
   });
   host = server.host();
   Client client(registry::default_host(host, {}), RetryPolicy{}, Credentials{"user", "pass"});
@@ -271,10 +217,11 @@ TEST(DistributionAuth, BearerTokensAreFetchedFromTheRealmAndCached) {
 }
 
 TEST(DistributionAuth, BasicAuthenticationNeedsCredentials) {
-  FakeServer server([](const std::string& request) {
+  test::FakeServer server([](const std::string& request) {
     if (request.find("Authorization: Basic dXNlcjpwYXNz") == std::string::npos)
-      return FakeServer::answer("401 Unauthorized", "WWW-Authenticate: Basic realm=\"fake\"\r\n", "");
-    return FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", "{}");
+      return test::FakeServer::answer("401 Unauthorized", "WWW-Authenticate: Basic realm=\"fake\"\r\n", "");
+    return test::FakeServer::answer("200 OK", "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n",
+                                    "{}");
   });
   Client with(registry::default_host(server.host(), {}), RetryPolicy{}, Credentials{"user", "pass"});
   ASSERT_OK(with.resolve("x", "1").status());
