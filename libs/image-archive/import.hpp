@@ -13,6 +13,11 @@
 // with the size it declares (DataLoss for a size lie, InvalidArgument for a
 // missing blob). Docker schema 1 is refused. Errors name the entry or blob.
 //
+// Which file is a blob is known only at the end (a docker-archive names its
+// files by path, and manifest.json comes last), so every regular file but
+// oci-layout, manifest.json and docker's legacy v1 files (repositories,
+// <id>/json, <id>/VERSION) is written as a blob, as containerd does.
+//
 // Blobs are committed as they verify, before the whole archive is checked;
 // a failed import can leave verified but unreferenced blobs behind, so the
 // caller writes under a lease and drops it on failure, as containerd does.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "digest/sha256.hpp"
+#include "image-archive/content_adapters.hpp"
 #include "image-archive/export.hpp"
 #include "image-archive/import.hpp"
 #include "oci/oci.hpp"
@@ -123,8 +124,8 @@ class MemoryStore : public BlobSink, public BlobSource {
 };
 
 // The archive `bytes` fed to the importer in small pieces, as a stream would.
-Result<ImportResult> import_bytes(const std::string& bytes, MemoryStore& store,
-                                  const ImportOptions& options = {}) {
+Result<ImportResult> import_bytes_to(const std::string& bytes, BlobSink& store,
+                                     const ImportOptions& options = {}) {
   std::size_t at = 0;
   ByteSource source = [&](char* buf, std::size_t len) -> Result<std::size_t> {
     const std::size_t n = std::min({len, bytes.size() - at, std::size_t{65536}});
@@ -133,6 +134,10 @@ Result<ImportResult> import_bytes(const std::string& bytes, MemoryStore& store,
     return n;
   };
   return import_archive(source, store, options);
+}
+Result<ImportResult> import_bytes(const std::string& bytes, MemoryStore& store,
+                                  const ImportOptions& options = {}) {
+  return import_bytes_to(bytes, store, options);
 }
 
 Result<std::string> export_bytes(const std::vector<ExportImage>& images, MemoryStore& store,
@@ -270,7 +275,7 @@ struct MultiPlatform {
 
   MultiPlatform() {
     layer =
-        layout.add("application/vnd.oci.image.layer.v1.tar+gzip", std::string("\x1f\x8b layer bytes", 15));
+        layout.add("application/vnd.oci.image.layer.v1.tar+gzip", std::string("\x1f\x8b layer bytes", 14));
     amd64 = layout.image("amd64", layer);
     arm64 = layout.image("arm64", layer);
     index = layout.add(
@@ -788,6 +793,123 @@ TEST_F(ImageArchiveTest, ExportSelectsAnIndexsPlatformsAsContainerd) {
   auto missing = export_bytes(images, store);
   EXPECT_CODE(missing.status(), Code::kNotFound);
   EXPECT_NE(missing.status().message().find(mp.layer.digest), std::string::npos);
+}
+
+// ---- the adapters over a namespace's content
+
+// Just enough of NamespacedContent for the adapters: ingests by ref, blobs
+// by digest, and the calls they make recorded.
+class FakeContent : public NamespacedContent {
+ public:
+  std::map<std::string, std::string> blobs;    // committed: digest -> bytes
+  std::map<std::string, std::string> ingests;  // ref -> bytes so far
+  std::vector<std::string> aborted;
+
+  class Writer : public NamespacedWriter {
+   public:
+    Writer(FakeContent& c, std::string ref, int64_t total, std::string expected)
+        : c_(c), ref_(std::move(ref)), total_(total), expected_(std::move(expected)) {}
+    Result<IngestStatus> status() override {
+      return IngestStatus{ref_, static_cast<int64_t>(c_.ingests[ref_].size()), total_, expected_, 0, 0};
+    }
+    Status write(std::string_view d) override {
+      c_.ingests[ref_].append(d);
+      return {};
+    }
+    Status truncate(int64_t size) override {
+      c_.ingests[ref_].resize(static_cast<std::size_t>(size));
+      return {};
+    }
+    Result<std::string> commit(int64_t size, std::string_view expected) override {
+      const std::string bytes = c_.ingests[ref_];
+      if (static_cast<int64_t>(bytes.size()) != size || sha(bytes) != expected) {
+        return failed_precondition("commit " + ref_ + ": content differs");
+      }
+      c_.ingests.erase(ref_);
+      c_.blobs[std::string(expected)] = bytes;
+      return std::string(expected);
+    }
+    Result<std::string> commit_labeled(int64_t size, std::string_view expected, const Labels&) override {
+      return commit(size, expected);
+    }
+    std::string digest() override { return sha(c_.ingests[ref_]); }
+
+   private:
+    FakeContent& c_;
+    std::string ref_;
+    int64_t total_;
+    std::string expected_;
+  };
+
+  Result<ContentInfo> info(const ContentScope&, std::string_view) override { return unimplemented("info"); }
+  Result<ContentInfo> update(const ContentScope&, const ContentInfo&,
+                             const std::vector<std::string>&) override {
+    return unimplemented("update");
+  }
+  Status walk(const ContentScope&, const std::vector<std::string>&,
+              const std::function<bool(const ContentInfo&)>&) override {
+    return unimplemented("walk");
+  }
+  Status remove(const ContentScope&, std::string_view) override { return unimplemented("remove"); }
+  Result<std::unique_ptr<ContentReader>> reader(const ContentScope& scope, std::string_view digest) override {
+    EXPECT_EQ(scope.ns, "ns1");
+    auto it = blobs.find(std::string(digest));
+    if (it == blobs.end()) return not_found(std::string(digest));
+    return std::unique_ptr<ContentReader>(std::make_unique<MemoryStore::Reader>(it->second));
+  }
+  Result<std::unique_ptr<NamespacedWriter>> writer(const ContentScope& scope, std::string_view ref,
+                                                   int64_t total, std::string_view expected) override {
+    EXPECT_EQ(scope.ns, "ns1");
+    if (blobs.contains(std::string(expected))) return already_exists(std::string(expected));
+    return std::unique_ptr<NamespacedWriter>(
+        std::make_unique<Writer>(*this, std::string(ref), total, std::string(expected)));
+  }
+  Result<IngestStatus> status(const ContentScope&, std::string_view) override {
+    return unimplemented("status");
+  }
+  Result<std::vector<IngestStatus>> list_statuses(const ContentScope&,
+                                                  const std::vector<std::string>&) override {
+    return unimplemented("list_statuses");
+  }
+  Status abort(const ContentScope&, std::string_view ref) override {
+    aborted.emplace_back(ref);
+    ingests.erase(std::string(ref));
+    return {};
+  }
+};
+
+TEST_F(ImageArchiveTest, NamespacedAdaptersImportAndExportThroughContent) {
+  MultiPlatform mp;
+  FakeContent content;
+  // An ingest an interrupted import left behind is started over.
+  content.ingests["import-1-blobs/sha256/" + hex_of(mp.layer.digest)] = "stale";
+  NamespacedBlobSink sink(content, {"ns1", "lease1"}, "import-1-");
+  auto result = import_bytes_to(make_tar(mp.layout.entries(mp.index_json)), sink);
+  ASSERT_OK(result.status());
+  for (const auto& [digest, bytes] : mp.layout.blobs) EXPECT_EQ(content.blobs.at(digest), bytes);
+  EXPECT_TRUE(content.ingests.empty());
+
+  // A lying blob: its ingest is aborted, nothing committed.
+  FakeContent lied;
+  auto entries = mp.layout.entries(mp.index_json);
+  for (auto& e : entries) {
+    if (e.name == "blobs/sha256/" + hex_of(mp.layer.digest)) e.bytes = "lies";
+  }
+  NamespacedBlobSink lied_sink(lied, {"ns1", {}}, "tar-");
+  EXPECT_CODE(import_bytes_to(make_tar(entries), lied_sink).status(), Code::kDataLoss);
+  EXPECT_FALSE(lied.blobs.contains(mp.layer.digest));
+  EXPECT_EQ(lied.aborted, std::vector<std::string>{"tar-blobs/sha256/" + hex_of(mp.layer.digest)});
+  EXPECT_TRUE(lied.ingests.empty());
+
+  NamespacedBlobSource source(content, {"ns1", {}});
+  std::string out;
+  ASSERT_OK(
+      export_archive({{result->images[0].name, result->images[0].target}}, source, [&](std::string_view b) {
+        out.append(b);
+        return ok_status();
+      }));
+  EXPECT_EQ(tar_files(out).at("blobs/sha256/" + hex_of(mp.layer.digest)),
+            mp.layout.blobs.at(mp.layer.digest));
 }
 
 }  // namespace
