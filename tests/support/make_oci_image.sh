@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# make_oci_image.sh OUT.tar NAME [BUSYBOX]: a one-layer OCI image archive
-# (image layout: oci-layout, index.json, blobs/sha256/...) of a busybox-static
-# rootfs (/bin/busybox and /bin/sh), for linux/amd64, named NAME through the
+# make_oci_image.sh OUT.tar NAME [BUSYBOX]: an OCI image archive (image
+# layout: oci-layout, index.json, blobs/sha256/...) whose first layer is a
+# busybox-static rootfs (/bin/busybox and /bin/sh), named NAME through the
 # index's io.containerd.image.name annotation, as `ctr images import` and
-# skopeo's oci-archive: read it. Deterministic: the same input gives the same
-# digests.
+# skopeo's oci-archive: read it. Prints the manifest's digest.
+# Deterministic: the same input gives the same digests.
+#
+# Environment:
+#   ARCH=amd64           the platform's architecture (config and index)
+#   EXTRA_LAYERS=N:MIB   N more layers, each one file (/data/<i>) of MIB MiB
+#                        of incompressible bytes (an AES-CTR keystream seeded
+#                        by the layer number: deterministic, and fast to make)
 set -euo pipefail
 out=$1
 name=$2
 busybox=${3:-/bin/busybox}
+arch=${ARCH:-amd64}
+extra=${EXTRA_LAYERS:-0:0}
 [[ -x $busybox ]] || { echo "make_oci_image.sh: $busybox is not executable (Debian's busybox-static)" >&2; exit 1; }
+[[ $extra =~ ^([0-9]+):([0-9]+)$ ]] || { echo "make_oci_image.sh: EXTRA_LAYERS=$extra is not N:MIB" >&2; exit 1; }
+extra_count=${BASH_REMATCH[1]}
+extra_mib=${BASH_REMATCH[2]}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-mkdir -p "$work/rootfs/bin" "$work/image/blobs/sha256"
-cp "$busybox" "$work/rootfs/bin/busybox"
-ln -s busybox "$work/rootfs/bin/sh"
-tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/rootfs" -cf "$work/layer.tar" .
-gzip -n -6 -c "$work/layer.tar" >"$work/layer.tar.gz"
+mkdir -p "$work/image/blobs/sha256"
 
 # blob FILE: stores FILE under its digest; prints "sha256:<hex> <size>".
 blob() {
@@ -27,16 +33,40 @@ blob() {
   echo "sha256:$hex $(stat -c %s "$1")"
 }
 
-diff_id=sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
-read -r layer layer_size < <(blob "$work/layer.tar.gz")
-printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
-  "$diff_id" >"$work/config.json"
+# layer DIR N LEVEL: tars and gzips DIR as layer N; appends to diff_ids and layers.
+diff_ids=""
+layers=""
+layer() {
+  local dir=$1 n=$2 level=$3 digest size
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$dir" -cf "$work/layer$n.tar" .
+  gzip -n "-$level" -c "$work/layer$n.tar" >"$work/layer$n.tar.gz"
+  diff_ids+="${diff_ids:+,}\"sha256:$(sha256sum "$work/layer$n.tar" | cut -d' ' -f1)\""
+  read -r digest size < <(blob "$work/layer$n.tar.gz")
+  layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$digest\",\"size\":$size}"
+  rm -f "$work/layer$n.tar" "$work/layer$n.tar.gz"
+}
+
+mkdir -p "$work/rootfs0/bin"
+cp "$busybox" "$work/rootfs0/bin/busybox"
+ln -s busybox "$work/rootfs0/bin/sh"
+layer "$work/rootfs0" 0 6
+for ((i = 1; i <= extra_count; i++)); do
+  mkdir -p "$work/rootfs$i/data"
+  # head closes the pipe once it has enough: openssl's SIGPIPE is expected.
+  { openssl enc -aes-256-ctr -nosalt -pass "pass:berth-layer-$i" -pbkdf2 </dev/zero 2>/dev/null || true; } |
+    head -c $((extra_mib << 20)) >"$work/rootfs$i/data/$i"
+  layer "$work/rootfs$i" "$i" 1  # incompressible: the fastest level does as well
+  rm -rf "$work/rootfs$i"
+done
+
+printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+  "$arch" "$diff_ids" >"$work/config.json"
 read -r config config_size < <(blob "$work/config.json")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \
-  "$config" "$config_size" "$layer" "$layer_size" >"$work/manifest.json"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
+  "$config" "$config_size" "$layers" >"$work/manifest.json"
 read -r manifest manifest_size < <(blob "$work/manifest.json")
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"},"platform":{"architecture":"amd64","os":"linux"}}]}' \
-  "$manifest" "$manifest_size" "$name" "${name##*:}" >"$work/image/index.json"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"},"platform":{"architecture":"%s","os":"linux"}}]}' \
+  "$manifest" "$manifest_size" "$name" "${name##*:}" "$arch" >"$work/image/index.json"
 echo '{"imageLayoutVersion":"1.0.0"}' >"$work/image/oci-layout"
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/image" -cf "$out" oci-layout index.json blobs
 echo "$manifest"
