@@ -144,6 +144,11 @@ Result<Response> CurlEasy::perform(const Request& request) {
   }
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+  // A registry that stops sending mid-answer would otherwise hold the
+  // transfer (and its ingest ref) forever: under 1 byte/s for 30 s is a
+  // broken connection, retried or resumed like any other.
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_USERAGENT, "berth");
   if (host_.skip_verify) {

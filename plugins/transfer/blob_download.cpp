@@ -13,6 +13,10 @@ namespace {
 // giving up (containerd waits for a locked ref too).
 constexpr auto kLockedRefPatience = std::chrono::minutes(10);
 
+// How often one download goes on after its connection broke, as long as
+// each try brings more bytes.
+constexpr int kMaxResumes = 5;
+
 Status stopped() { return cancelled("the pull stopped"); }
 
 Labels with_source(const PullTarget& target, Labels labels, const Labels& existing) {
@@ -116,6 +120,7 @@ Status store_document(const PullTarget& target, std::string_view kind, const Des
     BERTH_RETURN_IF_ERROR((*writer)->write(bytes));
     auto committed = (*writer)->commit_labeled(desc.size, desc.digest, with_source(target, labels, {}));
     if (committed.ok()) {
+      if (target.journal) target.journal->blob(desc.digest);
       target.progress.report(std::string(kind), desc.digest, TransferState::kDone, desc.size, desc.size);
       return {};
     }
@@ -157,6 +162,7 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     auto committed = writer->commit_labeled(desc.size, desc.digest, with_source(target, labels, {}));
     if (committed.ok() || committed.status().code() == Code::kAlreadyExists) {
       writer.reset();
+      if (committed.ok() && target.journal) target.journal->blob(desc.digest);
       target.progress.report(k, desc.digest, TransferState::kExists, desc.size, desc.size);
       return finish.done(committed.ok() ? Status{} : label_blob(target, desc, labels));
     }
@@ -200,6 +206,17 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     return {};
   };
   Status fetched = hosts.fetch(desc, offset, prefix, sink, restart);
+  // A connection cut after bytes arrived (the client retries only before
+  // the first byte): go on from what the ingest holds, with a Range request.
+  for (int resumes = 0; fetched.code() == Code::kUnavailable && written > offset && resumes < kMaxResumes &&
+                        !target.stop.load();
+       ++resumes) {
+    auto hashed = hash_prefix(target, ref, written);
+    if (!hashed.ok()) break;
+    offset = written;
+    prefix = std::move(*hashed);
+    fetched = hosts.fetch(desc, offset, prefix, sink, restart);
+  }
   if (!fetched.ok()) {
     writer.reset();
     // Bytes that failed verification must not be resumed from: drop them.
@@ -208,6 +225,7 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     return fail(fetched.with_context("fetch " + k + " " + desc.digest));
   }
   auto committed = writer->commit_labeled(desc.size, desc.digest, with_source(target, labels, {}));
+  if (committed.ok() && target.journal) target.journal->blob(desc.digest);
   if (!committed.ok()) {
     if (committed.status().code() != Code::kAlreadyExists)
       return fail(committed.status().with_context("commit " + k + " " + desc.digest));

@@ -13,6 +13,7 @@
 #include "berth/namespaced_content.hpp"
 #include "growing_blob.hpp"
 #include "progress.hpp"
+#include "pull_journal.hpp"
 #include "registry_session.hpp"
 
 namespace berth::transfer {
@@ -21,9 +22,10 @@ struct PullTarget {
   NamespacedContent& content;
   ContentScope scope;
   ProgressReporter& progress;
-  std::atomic<bool>& stop;  // another part of the pull failed, or the caller gave up
-  std::string source_key;   // containerd.io/distribution.source.<host>
-  std::string repo;         // "library/busybox"
+  std::atomic<bool>& stop;         // another part of the pull failed, or the caller gave up
+  std::string source_key;          // containerd.io/distribution.source.<host>
+  std::string repo;                // "library/busybox"
+  PullJournal* journal = nullptr;  // records what this pull commits (null: nothing recorded)
 };
 
 // containerd's ingest ref for a blob: "layer-sha256:...", "manifest-sha256:...".

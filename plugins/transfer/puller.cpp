@@ -16,6 +16,7 @@
 #include "oci/oci.hpp"
 #include "platforms/platforms.hpp"
 #include "progress.hpp"
+#include "pull_journal.hpp"
 #include "reference/reference.hpp"
 #include "registry_session.hpp"
 #include "unpacker.hpp"
@@ -259,40 +260,12 @@ class LayerDownloads {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace
-
-Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const PullOptions& options,
-                         const ProgressFn& progress, const CancelCheck& cancelled) {
-  auto ref = reference::parse_normalized(options.reference);
-  if (!ref.ok()) return ref.status();
-  auto wants = wanted_platforms(options);
-  if (!wants.ok()) return wants.status();
-  if (options.max_concurrent_downloads < 0 || options.max_concurrent_downloads > kMaxDownloadsCap)
-    return invalid_argument("max_concurrent_downloads is " +
-                            std::to_string(options.max_concurrent_downloads) + "; it must be between 1 and " +
-                            std::to_string(kMaxDownloadsCap) + " (0: the default)");
-  const int max_downloads =
-      options.max_concurrent_downloads > 0 ? options.max_concurrent_downloads : deps.max_downloads;
-  const std::string snapshotter_name =
-      options.snapshotter.empty() ? deps.default_snapshotter : options.snapshotter;
-  if (options.unpack && !deps.differ)
-    return failed_precondition(
-        "no differ plugin is loaded, so a pull cannot unpack (pull without unpacking)");
-  std::unique_ptr<Snapshotter> snapshotter;
-  ContentScope work = scope;
-  std::optional<PullLease> own_lease;
-  if (!work.lease) {
-    auto lease = PullLease::create(deps, scope.ns);
-    if (!lease.ok()) return lease.status().with_context("create the pull's lease");
-    own_lease.emplace(std::move(*lease));
-    work.lease = own_lease->id();
-  }
-  if (options.unpack) {
-    auto sn = deps.snapshots->get(work, snapshotter_name);
-    if (!sn.ok()) return sn.status();
-    snapshotter = std::move(*sn);
-  }
-  auto session = RegistrySession::open(*ref, options.registry, deps.hosts_dir);
+// Everything after the checks, under the lease in `work`.
+Result<Image> pull_into(const PullDeps& deps, const ContentScope& work, const reference::Reference& ref,
+                        const std::vector<platforms::Platform>& wants, const PullOptions& options,
+                        Snapshotter* snapshotter, const std::string& snapshotter_name, int max_downloads,
+                        PullJournal& journal, const ProgressFn& progress, const CancelCheck& cancelled) {
+  auto session = RegistrySession::open(ref, options.registry, deps.hosts_dir);
   if (!session.ok()) return session.status();
 
   ProgressReporter reporter(progress);
@@ -302,7 +275,8 @@ Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const 
                           .progress = reporter,
                           .stop = stop,
                           .source_key = source_label((*session)->source_host()),
-                          .repo = (*session)->repo()};
+                          .repo = (*session)->repo(),
+                          .journal = &journal};
   // The caller's check, on this thread only; a failed download stops the rest.
   auto check = [&]() -> Status {
     if (cancelled) {
@@ -316,8 +290,8 @@ Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const 
   };
 
   HostClients hosts(*session);
-  auto resolved = hosts.resolve(ref->digest.empty() ? ref->tag : ref->digest);
-  if (!resolved.ok()) return resolved.status().with_context("resolve " + ref->string());
+  auto resolved = ref.digest.empty() ? hosts.resolve(ref.tag) : hosts.resolve(ref.digest, registry::kPull);
+  if (!resolved.ok()) return resolved.status().with_context("resolve " + ref.string());
   const Descriptor root = resolved->first;
   reporter.report(oci::is_index(root.media_type) ? "index" : "manifest", root.digest,
                   TransferState::kVerified, root.size, root.size);
@@ -326,10 +300,10 @@ Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const 
   if (oci::is_index(root.media_type)) {
     auto index = oci::parse_index(resolved->second, root);
     if (!index.ok()) return index.status();
-    auto chosen = choose_manifests(*index, root, *wants, options.all_platforms);
+    auto chosen = choose_manifests(*index, root, wants, options.all_platforms);
     if (!chosen.ok()) return chosen.status();
     for (const Descriptor& d : *chosen) {
-      auto bytes = hosts.fetch_document(d, oci::kMaxManifestBytes);
+      auto bytes = hosts.fetch_manifest(d);
       if (!bytes.ok()) return bytes.status().with_context("fetch manifest " + d.digest);
       auto m = read_manifest(hosts, d, std::move(*bytes));
       if (!m.ok()) return m.status();
@@ -340,7 +314,7 @@ Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const 
     if (!m.ok()) return m.status();
     manifests.push_back(std::move(*m));
   } else {
-    return invalid_argument(ref->string() + " resolves to " + root.digest + " of media type " +
+    return invalid_argument(ref.string() + " resolves to " + root.digest + " of media type " +
                             root.media_type + ", which is neither an image manifest nor an index");
   }
   BERTH_RETURN_IF_ERROR(check());
@@ -400,12 +374,65 @@ Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const 
     BERTH_RETURN_IF_ERROR(
         label_blob(target, main.config_desc, {{snapshot_label(snapshotter_name), chain.back()}}));
   }
-  auto image = record_image(deps, scope.ns, ref->string(), root, options.labels);
-  if (!image.ok()) return image.status();
+  return record_image(deps, work.ns, ref.string(), root, options.labels);
+}
+
+}  // namespace
+
+Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const PullOptions& options,
+                         const ProgressFn& progress, const CancelCheck& cancelled) {
+  auto ref = reference::parse_normalized(options.reference);
+  if (!ref.ok()) return ref.status();
+  auto wants = wanted_platforms(options);
+  if (!wants.ok()) return wants.status();
+  if (options.max_concurrent_downloads < 0 || options.max_concurrent_downloads > kMaxDownloadsCap)
+    return invalid_argument("max_concurrent_downloads is " +
+                            std::to_string(options.max_concurrent_downloads) + "; it must be between 1 and " +
+                            std::to_string(kMaxDownloadsCap) + " (0: the default)");
+  const int max_downloads =
+      options.max_concurrent_downloads > 0 ? options.max_concurrent_downloads : deps.max_downloads;
+  const std::string snapshotter_name =
+      options.snapshotter.empty() ? deps.default_snapshotter : options.snapshotter;
+  if (options.unpack && !deps.differ)
+    return failed_precondition(
+        "no differ plugin is loaded, so a pull cannot unpack (pull without unpacking)");
+  if (options.unpack) {
+    // Before anything is made: an unknown snapshotter is the caller's mistake.
+    auto names = deps.snapshots->names();
+    if (std::find(names.begin(), names.end(), snapshotter_name) == names.end())
+      return not_found("snapshotter " + snapshotter_name + " is not loaded");
+  }
+
+  ContentScope work = scope;
+  std::optional<PullLease> own_lease;
+  if (!work.lease) {
+    auto lease = PullLease::create(deps, scope.ns);
+    if (!lease.ok()) return lease.status().with_context("create the pull's lease");
+    own_lease.emplace(std::move(*lease));
+    work.lease = own_lease->id();
+  }
+  PullJournal journal;
+  std::unique_ptr<Snapshotter> snapshotter;
+  Result<Image> image = internal("no image");
+  if (options.unpack) {
+    auto sn = deps.snapshots->get(work, snapshotter_name);
+    if (sn.ok())
+      snapshotter = std::move(*sn);
+    else
+      image = sn.status();
+  }
+  if (!options.unpack || snapshotter) {
+    image = pull_into(deps, work, *ref, *wants, options, snapshotter.get(), snapshotter_name, max_downloads,
+                      journal, progress, cancelled);
+  }
+  // A failed pull takes back what it added; what it kept in ingests stays
+  // for the next try to resume.
+  if (!image.ok()) journal.roll_back(*deps.content, work, snapshotter.get());
   if (own_lease) {
-    // The image record and its labels hold everything now.
-    if (Status st = own_lease->remove(deps, scope.ns); !st.ok())
-      return st.with_context("remove the pull's lease " + own_lease->id());
+    // On success the image record and its labels hold everything now.
+    Status removed = own_lease->remove(deps, scope.ns);
+    if (image.ok() && !removed.ok())
+      return removed.with_context("remove the pull's lease " + own_lease->id());
   }
   return image;
 }

@@ -54,10 +54,12 @@ bool try_next(const Status& st) { return st.code() == Code::kNotFound || st.code
 
 }  // namespace
 
-Result<std::pair<Descriptor, std::string>> HostClients::resolve(std::string_view reference) {
-  Status last = not_found("no host of " + session_->ref().domain + " may resolve references");
+Result<std::pair<Descriptor, std::string>> HostClients::resolve(std::string_view reference,
+                                                                registry::Capability capability) {
+  Status last = not_found("no host of " + session_->ref().domain + " may " +
+                          (capability == registry::kResolve ? "resolve references" : "pull"));
   for (std::size_t i = 0; i < session_->hosts().size(); ++i) {
-    if (!session_->hosts()[i].can(registry::kResolve)) continue;
+    if (!session_->hosts()[i].can(capability)) continue;
     auto r = client(i).resolve(session_->repo(), reference);
     if (r.ok() || !try_next(r.status())) return r;
     last = r.status();
@@ -101,6 +103,16 @@ Status HostClients::fetch(const Descriptor& desc, int64_t offset, const digest::
     last = st;
   }
   return last;
+}
+
+Result<std::string> HostClients::fetch_manifest(const Descriptor& desc) {
+  auto r = resolve(desc.digest, registry::kPull);
+  if (!r.ok()) return r.status();
+  // resolve() checked the bytes against the digest; the size is the index's word.
+  if (r->first.size != desc.size)
+    return data_loss("registry: manifest " + desc.digest + " has " + std::to_string(r->first.size) +
+                     " bytes; its index says " + std::to_string(desc.size));
+  return std::move(r->second);
 }
 
 Result<std::string> HostClients::fetch_document(const Descriptor& desc, std::size_t limit) {

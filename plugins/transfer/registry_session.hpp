@@ -55,13 +55,19 @@ class HostClients {
 
   // The manifest or index `reference` (tag or digest), from the first host
   // that may resolve and has it.
-  Result<std::pair<Descriptor, std::string>> resolve(std::string_view reference);
+  // A digest is fetched from the hosts that may pull (containerd asks only
+  // hosts trusted to resolve for tags).
+  Result<std::pair<Descriptor, std::string>> resolve(std::string_view reference,
+                                                     registry::Capability capability = registry::kResolve);
   // A blob into `sink`, from the first host that may pull and has it. On a
   // host that fails after the sink saw bytes, `restart` is called before the
   // next host is tried (the sink starts over).
   Status fetch(const Descriptor& desc, int64_t offset, const digest::Sha256& prefix,
                const std::function<Status(std::string_view)>& sink, const std::function<Status()>& restart);
-  // A small document (manifest, index, config) into memory, at most `limit` bytes.
+  // A manifest or index an index names, from the registry's manifests
+  // endpoint (registries keep them apart from blobs), checked against `desc`.
+  Result<std::string> fetch_manifest(const Descriptor& desc);
+  // A small blob (a config) into memory, at most `limit` bytes.
   Result<std::string> fetch_document(const Descriptor& desc, std::size_t limit);
 
   [[nodiscard]] const RegistrySession& session() const { return *session_; }

@@ -76,7 +76,10 @@ Status unpack_layer(const PullTarget& target, Snapshotter& sn, Differ& differ, c
     }
     Status committed = sn.commit(layer.chain_id, active.key(), {});
     if (committed.code() != Code::kAlreadyExists && !committed.ok()) return committed.with_context(what);
-    if (committed.ok()) active.release();  // else: made by another unpack meanwhile; ours goes
+    if (committed.ok()) {
+      active.release();
+      if (target.journal) target.journal->snapshot(layer.chain_id);
+    }  // else: made by another unpack meanwhile; ours goes
     return label_blob(target, layer.blob, {{std::string(kUncompressedLabel), layer.diff_id}});
   }
 }

@@ -101,7 +101,7 @@ std::string LoopbackRegistry::log() const {
 std::string LoopbackRegistry::push_archive(const std::filesystem::path& archive,
                                            const std::string& repo_tag) const {
   std::string out;
-  const int rc = run_shell("skopeo copy --dest-tls-verify=false 'oci-archive:" + archive.string() +
+  const int rc = run_shell("skopeo copy --all --dest-tls-verify=false 'oci-archive:" + archive.string() +
                                "' 'docker://" + host_ + "/" + repo_tag + "'",
                            out);
   return rc == 0 ? "" : out.empty() ? "skopeo failed" : out;
