@@ -312,7 +312,7 @@ Result<Image> pull_image(const TransferDeps& deps, const ContentScope& scope, co
     auto chosen = choose_manifests(*index, root, *wants, options.all_platforms);
     if (!chosen.ok()) return chosen.status();
     for (const Descriptor& d : *chosen) {
-      auto bytes = hosts.fetch_document(d, oci::kMaxManifestBytes);
+      auto bytes = hosts.fetch_manifest(d);
       if (!bytes.ok()) return bytes.status().with_context("fetch manifest " + d.digest);
       auto m = read_manifest(hosts, d, std::move(*bytes));
       if (!m.ok()) return m.status();

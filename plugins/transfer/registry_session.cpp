@@ -71,6 +71,19 @@ Result<std::pair<Descriptor, std::string>> HostClients::resolve(std::string_view
   return last;
 }
 
+Result<std::string> HostClients::fetch_manifest(const Descriptor& desc) {
+  Status last = not_found("no host of " + session_->ref().domain + " may pull manifests");
+  for (std::size_t i = 0; i < session_->hosts().size(); ++i) {
+    if (!session_->hosts()[i].can(registry::kPull)) continue;
+    // A digest reference: the client checks the bytes are the digest's.
+    auto r = client(i).resolve(session_->repo(), desc.digest);
+    if (r.ok()) return std::move(r->second);
+    if (!try_next(r.status())) return r.status();
+    last = r.status();
+  }
+  return last;
+}
+
 Status HostClients::fetch(const Descriptor& desc, int64_t offset, const digest::Sha256& prefix,
                           const std::function<Status(std::string_view)>& sink,
                           const std::function<Status()>& restart) {

@@ -64,7 +64,11 @@ class HostClients {
   // next host is tried (the sink starts over).
   Status fetch(const Descriptor& desc, int64_t offset, const digest::Sha256& prefix,
                const std::function<Status(std::string_view)>& sink, const std::function<Status()>& restart);
-  // A small document (manifest, index, config) into memory, at most `limit` bytes.
+  // Manifest or index `desc` (an index names it) by digest, from the first
+  // host that may pull and has it: registries serve manifests from
+  // /manifests/, never from /blobs/.
+  Result<std::string> fetch_manifest(const Descriptor& desc);
+  // A small blob (a config) into memory, at most `limit` bytes.
   Result<std::string> fetch_document(const Descriptor& desc, std::size_t limit);
 
   [[nodiscard]] const RegistrySession& session() const { return *session_; }
