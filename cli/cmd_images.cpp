@@ -1,6 +1,6 @@
 // berth images: the image records of a namespace (list, tag, label, remove),
-// as `ctr images` keeps them, and pulls through the daemon's transfer
-// service (cmd_pull.cpp).
+// as `ctr images` keeps them, and pulls and pushes through the daemon's
+// transfer service (cmd_pull.cpp, cmd_push.cpp).
 #include <fmt/format.h>
 #include <google/protobuf/empty.pb.h>
 
@@ -13,6 +13,7 @@
 
 #include "blobs.hpp"
 #include "cmd_pull.hpp"
+#include "cmd_push.hpp"
 #include "command_table.hpp"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
@@ -255,6 +256,16 @@ Command images_command() {
                   .min_args = 1,
                   .max_args = 1,
                   .run = run_pull,
+              },
+              {
+                  .name = "push",
+                  .summary = "push an image to a registry",
+                  .synopsis = kPushSynopsis,
+                  .description = kPushDescription,
+                  .options = push_options(),
+                  .min_args = 1,
+                  .max_args = 2,
+                  .run = run_push,
               },
               {
                   .name = "list",

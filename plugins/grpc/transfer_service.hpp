@@ -1,6 +1,6 @@
 // berth.services.transfer.v1.Transfer (Berth's own service, api/berth/...)
-// over the transfer plugin (berth::Transfer): pulls run in the daemon and
-// stream their progress back.
+// over the transfer plugin (berth::Transfer): pulls and pushes run in the
+// daemon and stream their progress back.
 #pragma once
 
 #include <grpcpp/server_builder.h>
@@ -24,6 +24,8 @@ class TransferService final : public Instance, public GrpcService, public transf
 
   grpc::Status Pull(grpc::ServerContext* ctx, const transfer_v1::PullRequest* req,
                     grpc::ServerWriter<transfer_v1::PullProgress>* writer) override;
+  grpc::Status Push(grpc::ServerContext* ctx, const transfer_v1::PushRequest* req,
+                    grpc::ServerWriter<transfer_v1::PushProgress>* writer) override;
 
  private:
   std::shared_ptr<berth::Transfer> transfer_;

@@ -27,5 +27,10 @@ std::string source_label(std::string_view host);
 // `repos` (a comma-separated list, maybe empty) with `repo` added: sorted,
 // each once, as containerd keeps it.
 std::string append_source(std::string_view repos, std::string_view repo);
+// The repository of `repos` (a source label's value) to mount a blob from
+// into `target`: the one sharing the most leading path components with it
+// (the later one of a tie), never `target` itself; "" when `repos` names no
+// other. containerd chooses the same way.
+std::string mount_source(std::string_view repos, std::string_view target);
 
 }  // namespace berth::transfer

@@ -1,9 +1,11 @@
 // The io.containerd.transfer.v1.local plugin: pulls images from registries
-// into the metadata plugin's namespaces, offered as berth::Transfer.
+// into the metadata plugin's namespaces and pushes them back, offered as
+// berth::Transfer.
 //
 // Config ([plugins."io.containerd.transfer.v1.local"]):
 //   config_path = ""                  containerd's hosts directory (<dir>/<host>/hosts.toml)
-//   max_concurrent_downloads = 3      layers downloading at once per pull
+//   max_concurrent_downloads = 3      layers downloading at once per pull (1 to 64)
+//   max_concurrent_uploads = 3        blobs uploading at once per push (1 to 64)
 //   snapshotter = "overlayfs"         where pulls unpack unless told otherwise
 #include "berth/plugin.hpp"
 
@@ -23,20 +25,29 @@
 
 namespace {
 
-constexpr int64_t kMaxDownloads = 64;
+// A limit of blobs moving at once: between 1 and kMaxConcurrentBlobs.
+berth::Result<int> blob_limit(const toml::table& config, const std::string& key) {
+  auto n = berth::config_value<int64_t>(config, key, 3);
+  if (!n.ok()) return n.status();
+  if (*n < 1 || *n > berth::transfer::kMaxConcurrentBlobs)
+    return berth::invalid_argument("config key '" + key + "' is " + std::to_string(*n) +
+                                   "; it must be between 1 and " +
+                                   std::to_string(berth::transfer::kMaxConcurrentBlobs));
+  return static_cast<int>(*n);
+}
 
-berth::Status parse_config(const berth::InitContext& ctx, berth::transfer::PullDeps& deps) {
+berth::Status parse_config(const berth::InitContext& ctx, berth::transfer::TransferDeps& deps) {
   auto config = berth::parse_plugin_config(ctx);
   if (!config.ok()) return config.status();
   auto path = berth::config_value<std::string>(*config, "config_path", "");
   if (!path.ok()) return path.status();
   deps.hosts_dir = *path;
-  auto downloads = berth::config_value<int64_t>(*config, "max_concurrent_downloads", 3);
+  auto downloads = blob_limit(*config, "max_concurrent_downloads");
   if (!downloads.ok()) return downloads.status();
-  if (*downloads < 1 || *downloads > kMaxDownloads)
-    return berth::invalid_argument("config key 'max_concurrent_downloads' is " + std::to_string(*downloads) +
-                                   "; it must be between 1 and " + std::to_string(kMaxDownloads));
-  deps.max_downloads = static_cast<int>(*downloads);
+  deps.max_downloads = *downloads;
+  auto uploads = blob_limit(*config, "max_concurrent_uploads");
+  if (!uploads.ok()) return uploads.status();
+  deps.max_uploads = *uploads;
   auto snapshotter = berth::config_value<std::string>(*config, "snapshotter", "overlayfs");
   if (!snapshotter.ok()) return snapshotter.status();
   if (snapshotter->empty()) return berth::invalid_argument("config key 'snapshotter' is empty");
@@ -45,7 +56,7 @@ berth::Status parse_config(const berth::InitContext& ctx, berth::transfer::PullD
 }
 
 berth::InitResult init(berth::InitContext& ctx) {
-  berth::transfer::PullDeps deps;
+  berth::transfer::TransferDeps deps;
   BERTH_RETURN_IF_ERROR(parse_config(ctx, deps));
   auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
   if (!md.ok()) return md.status().with_context("transfer needs the metadata database");
@@ -76,5 +87,6 @@ BERTH_PLUGINS(berth::PluginSpec{
     .id = "local",
     .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kServicePluginType),
                        std::string(berth::kDifferPluginType)},
-    .default_config = "config_path = \"\"\nmax_concurrent_downloads = 3\nsnapshotter = \"overlayfs\"\n",
+    .default_config = "config_path = \"\"\nmax_concurrent_downloads = 3\nmax_concurrent_uploads = 3\n"
+                      "snapshotter = \"overlayfs\"\n",
     .init = init});

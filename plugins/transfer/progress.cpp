@@ -8,7 +8,8 @@ void ProgressReporter::report(const std::string& kind, const std::string& digest
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
   auto [it, fresh] = last_.try_emplace(digest);
-  if (!fresh && it->second.state == state && state == TransferState::kDownloading && offset < total &&
+  if (!fresh && it->second.state == state &&
+      (state == TransferState::kDownloading || state == TransferState::kUploading) && offset < total &&
       now - it->second.at < std::chrono::milliseconds(100))
     return;
   it->second = {state, now};

@@ -1,7 +1,7 @@
 // Progress of one transfer, reported to the caller's ProgressFn from any
-// worker thread: calls are serialized, and byte counts of a downloading
-// blob are passed on at most every 100 ms (state changes always are), so a
-// fast download does not flood a client's stream.
+// worker thread: calls are serialized, and byte counts of a downloading or
+// uploading blob are passed on at most every 100 ms (state changes always
+// are), so a fast transfer does not flood a client's stream.
 #pragma once
 
 #include <chrono>

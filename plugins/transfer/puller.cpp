@@ -12,6 +12,7 @@
 #include "blob_download.hpp"
 #include "clock/clock.hpp"
 #include "content_labels.hpp"
+#include "first_error.hpp"
 #include "growing_blob.hpp"
 #include "oci/oci.hpp"
 #include "platforms/platforms.hpp"
@@ -28,7 +29,6 @@ constexpr std::string_view kExpireLabel = "containerd.io/gc.expire";
 // A pull's own lease outlives a killed daemon by this much: long enough for
 // the next try to resume, short enough for the collector to reclaim it.
 constexpr auto kLeaseLifetime = std::chrono::hours(24);
-constexpr int kMaxDownloadsCap = 64;
 
 struct ChosenManifest {
   Descriptor desc;
@@ -43,7 +43,7 @@ struct ChosenManifest {
 // pull leaves it (with its expiry) so the next try finds what it kept.
 class PullLease {
  public:
-  static Result<PullLease> create(const PullDeps& deps, const std::string& ns) {
+  static Result<PullLease> create(const TransferDeps& deps, const std::string& ns) {
     std::random_device rd;
     Lease lease{.id = "pull-" + std::to_string(clock::now_ns()) + "-" + std::to_string(rd())};
     lease.labels[std::string(kExpireLabel)] =
@@ -53,30 +53,13 @@ class PullLease {
     return PullLease(lease.id);
   }
   [[nodiscard]] const std::string& id() const { return id_; }
-  Status remove(const PullDeps& deps, const std::string& ns) const {
+  Status remove(const TransferDeps& deps, const std::string& ns) const {
     return deps.metadata->update([&](Transaction& tx) { return deps.leases->remove(tx, ns, id_); });
   }
 
  private:
   explicit PullLease(std::string id) : id_(std::move(id)) {}
   std::string id_;
-};
-
-// The first error any worker met.
-class FirstError {
- public:
-  void set(Status st) {
-    std::lock_guard lock(mu_);
-    if (status_.ok()) status_ = std::move(st);
-  }
-  Status get() {
-    std::lock_guard lock(mu_);
-    return status_;
-  }
-
- private:
-  std::mutex mu_;
-  Status status_;
 };
 
 Result<std::vector<platforms::Platform>> wanted_platforms(const PullOptions& options) {
@@ -168,7 +151,7 @@ Status record_documents(const PullTarget& target, const Descriptor& root, const 
   return {};
 }
 
-Result<Image> record_image(const PullDeps& deps, const std::string& ns, const std::string& name,
+Result<Image> record_image(const TransferDeps& deps, const std::string& ns, const std::string& name,
                            const Descriptor& target, const Labels& labels) {
   Image out;
   BERTH_RETURN_IF_ERROR(deps.metadata->update([&](Transaction& tx) -> Status {
@@ -261,7 +244,7 @@ class LayerDownloads {
 };
 
 // Everything after the checks, under the lease in `work`.
-Result<Image> pull_into(const PullDeps& deps, const ContentScope& work, const reference::Reference& ref,
+Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, const reference::Reference& ref,
                         const std::vector<platforms::Platform>& wants, const PullOptions& options,
                         Snapshotter* snapshotter, const std::string& snapshotter_name, int max_downloads,
                         PullJournal& journal, const ProgressFn& progress, const CancelCheck& cancelled) {
@@ -379,16 +362,16 @@ Result<Image> pull_into(const PullDeps& deps, const ContentScope& work, const re
 
 }  // namespace
 
-Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const PullOptions& options,
+Result<Image> pull_image(const TransferDeps& deps, const ContentScope& scope, const PullOptions& options,
                          const ProgressFn& progress, const CancelCheck& cancelled) {
   auto ref = reference::parse_normalized(options.reference);
   if (!ref.ok()) return ref.status();
   auto wants = wanted_platforms(options);
   if (!wants.ok()) return wants.status();
-  if (options.max_concurrent_downloads < 0 || options.max_concurrent_downloads > kMaxDownloadsCap)
+  if (options.max_concurrent_downloads < 0 || options.max_concurrent_downloads > kMaxConcurrentBlobs)
     return invalid_argument("max_concurrent_downloads is " +
                             std::to_string(options.max_concurrent_downloads) + "; it must be between 1 and " +
-                            std::to_string(kMaxDownloadsCap) + " (0: the default)");
+                            std::to_string(kMaxConcurrentBlobs) + " (0: the default)");
   const int max_downloads =
       options.max_concurrent_downloads > 0 ? options.max_concurrent_downloads : deps.max_downloads;
   const std::string snapshotter_name =

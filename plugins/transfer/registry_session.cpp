@@ -23,6 +23,12 @@ Result<std::shared_ptr<const RegistrySession>> RegistrySession::open(
   return std::shared_ptr<const RegistrySession>(std::move(s));
 }
 
+std::optional<std::size_t> RegistrySession::push_host() const {
+  for (std::size_t i = 0; i < hosts_.size(); ++i)
+    if (hosts_[i].can(registry::kPush)) return i;
+  return std::nullopt;
+}
+
 std::unique_ptr<distribution::Client> RegistrySession::client(std::size_t i) const {
   const registry::RegistryHost& host = hosts_.at(i);
   // A mirror never sees the user's credentials: they are the server's.

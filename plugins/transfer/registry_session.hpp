@@ -33,6 +33,9 @@ class RegistrySession {
   // The repository on the registry: "library/busybox".
   [[nodiscard]] const std::string& repo() const { return ref_.path; }
   [[nodiscard]] const std::vector<registry::RegistryHost>& hosts() const { return hosts_; }
+  // The first host that may be pushed to (mirrors may not, unless their
+  // hosts.toml capabilities say "push"); nullopt when none may.
+  [[nodiscard]] std::optional<std::size_t> push_host() const;
   // A client for hosts()[i], with the credentials only if it is the server.
   [[nodiscard]] std::unique_ptr<distribution::Client> client(std::size_t i) const;
   // "127.0.0.1" for 127.0.0.1:5000: the host part of the reference's domain,

@@ -97,6 +97,10 @@ std::string_view transfer_state_name(TransferState state) {
       return "unpacking";
     case TransferState::kDone:
       return "done";
+    case TransferState::kUploading:
+      return "uploading";
+    case TransferState::kMounted:
+      return "mounted";
   }
   return "unknown";
 }

@@ -55,8 +55,9 @@ LoopbackRegistry::LoopbackRegistry(const std::filesystem::path& dir, const Regis
   std::filesystem::create_directories(dir);
   const auto config = dir / "registry.yml";
   std::ofstream yml(config);
-  yml << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: "
-      << (dir / "storage").string() << "\nhttp:\n  addr: " << host_ << "\n";
+  yml << "version: 0.1\nlog:\n  level: " << options.log_level
+      << "\nstorage:\n  filesystem:\n    rootdirectory: " << (dir / "storage").string()
+      << "\nhttp:\n  addr: " << host_ << "\n";
   const bool tls = !options.tls_cert.empty() && !options.tls_key.empty();
   if (tls) {
     yml << "  tls:\n    certificate: " << options.tls_cert.string()

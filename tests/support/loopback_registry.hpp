@@ -34,6 +34,9 @@ struct RegistryOptions {
     std::filesystem::path root_cert;
   };
   std::optional<Token> token;
+  // docker-registry's log level: "info" logs every request it answered
+  // (method and URI), which a test can read to see what a client sent.
+  std::string log_level = "warn";
 };
 
 class LoopbackRegistry {
@@ -47,8 +50,9 @@ class LoopbackRegistry {
   // Everything it logged so far.
   [[nodiscard]] std::string log() const;
 
-  // Pushes the OCI archive at `archive` as `repo_tag` ("name:tag") with skopeo;
-  // "" on success, else skopeo's output. For the anonymous registry.
+  // Pushes the OCI archive at `archive` as `repo_tag` ("name:tag") with skopeo
+  // (an index with all its manifests); "" on success, else skopeo's output.
+  // For the anonymous registry.
   std::string push_archive(const std::filesystem::path& archive, const std::string& repo_tag) const;
 
  private:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make_oci_image.sh OUT.tar NAME [BUSYBOX]: an OCI image archive (image
+# make_oci_image.sh OUT.tar NAME [BUSYBOX [ARCH]]: an OCI image archive (image
 # layout: oci-layout, index.json, blobs/sha256/...) whose first layer is a
 # busybox-static rootfs (/bin/busybox and /bin/sh), named NAME through the
 # index's io.containerd.image.name annotation, as `ctr images import` and
@@ -7,7 +7,8 @@
 # Deterministic: the same input gives the same digests.
 #
 # Environment:
-#   ARCH=amd64           the platform's architecture (config and index)
+#   ARCH=amd64           the platform's architecture (config and index), unless
+#                        given as the fourth argument
 #   EXTRA_LAYERS=N:MIB   N more layers, each one file (/data/<i>) of MIB MiB
 #                        of incompressible bytes (an AES-CTR keystream seeded
 #                        by the layer number: deterministic, and fast to make)
@@ -15,7 +16,7 @@ set -euo pipefail
 out=$1
 name=$2
 busybox=${3:-/bin/busybox}
-arch=${ARCH:-amd64}
+arch=${4:-${ARCH:-amd64}}
 extra=${EXTRA_LAYERS:-0:0}
 [[ -x $busybox ]] || { echo "make_oci_image.sh: $busybox is not executable (Debian's busybox-static)" >&2; exit 1; }
 [[ $extra =~ ^([0-9]+):([0-9]+)$ ]] || { echo "make_oci_image.sh: EXTRA_LAYERS=$extra is not N:MIB" >&2; exit 1; }

@@ -1,9 +1,10 @@
 // Moving images between registries and the local stores: pull (resolve,
-// download, verify, unpack) and, as they land, push, import and export.
-// containerd 1.6's API has no such service (its clients pull on their own
-// side); Berth offers it as berth.services.transfer.v1 so a pull runs next
-// to the stores, with layers downloading in parallel and unpacking while
-// they arrive.
+// download, verify, unpack), push (upload what the registry lacks, mount
+// what it has in another repository) and, as they land, import and export.
+// containerd 1.6's API has no such service (its clients pull and push on
+// their own side); Berth offers it as berth.services.transfer.v1 so a
+// transfer runs next to the stores, with layers moving in parallel and a
+// pull unpacking them while they arrive.
 //
 // Interface type "io.containerd.transfer.v1"; plugins/transfer offers it.
 #pragma once
@@ -46,16 +47,33 @@ struct PullOptions {
   Labels labels;                     // the image record's labels
 };
 
-enum class TransferState {
-  kWaiting,      // queued behind the download limit or its parent layer
-  kDownloading,  // bytes arriving (offset of total)
-  kVerified,     // downloaded, digest and size checked, committed
-  kExists,       // already in the store: nothing fetched
-  kUnpacking,    // being applied into the snapshotter
-  kDone,         // unpacked (layers) or recorded (everything else)
+struct PushOptions {
+  std::string image;      // the local image record's name (as given, else normalized)
+  std::string reference;  // where to push: "host:5000/a/b:tag", "...@sha256:..."; "" = `image`
+  // "" = the image as recorded: an index with every manifest it names (each
+  // must be in the namespace's content: pull with all_platforms first).
+  // "linux/arm64" = that platform's manifest alone, pushed as the image, as
+  // `ctr images push --platform` does (an index with fewer manifests would
+  // be another document with another digest).
+  std::string platform;
+  RegistryAccess registry;
+  int max_concurrent_uploads = 0;  // 0 = the plugin's configured limit
 };
 
-std::string_view transfer_state_name(TransferState state);  // "waiting", "downloading", ...
+enum class TransferState {
+  kWaiting,      // queued behind the download (upload) limit or its parent layer
+  kDownloading,  // bytes arriving (offset of total)
+  kVerified,     // downloaded, digest and size checked, committed
+  kExists,       // already in the store (pull) or the repository (push): nothing sent
+  kUnpacking,    // being applied into the snapshotter
+  kDone,         // unpacked (layers), recorded (pulled documents) or pushed
+  kUploading,    // bytes leaving for the registry (offset of total)
+  kMounted,      // the registry mounted it from another of its repositories
+};
+
+// "waiting", "downloading", "verified", "exists", "unpacking", "done",
+// "uploading", "mounted".
+std::string_view transfer_state_name(TransferState state);
 
 struct TransferProgress {
   std::string kind;  // "index", "manifest", "config", "layer"
@@ -87,6 +105,28 @@ class Transfer {
   // reached.
   virtual Result<Image> pull(const ContentScope& scope, const PullOptions& options,
                              const ProgressFn& progress, const CancelCheck& cancelled) = 0;
+
+  // Pushes the scope's namespace's image `options.image` to
+  // `options.reference`: every blob (configs and layers) the repository
+  // lacks, children before the documents that name them, at most
+  // max_concurrent_uploads at once. A blob the repository has (HEAD) is not
+  // sent; one whose containerd.io/distribution.source.<host> label names
+  // another repository on the same registry is mounted from it (the one
+  // sharing the longest path prefix with the target) before it is uploaded.
+  // Manifests go after their blobs (by digest when an index names them),
+  // the root last under the reference's tag (or digest), so a failed push
+  // leaves no tag naming an incomplete image. Then each blob's source label
+  // gains the target repository, so later pushes can mount from it.
+  // Credentials go to the registry's server only, as for pull. Returns the
+  // root pushed (the index, or the platform's manifest).
+  // NotFound for an image the namespace does not have or a platform its
+  // index lacks, FailedPrecondition naming a blob the namespace's content
+  // lacks (checked before anything is sent), InvalidArgument for a bad
+  // reference or platform, Unauthenticated for refused credentials,
+  // PermissionDenied when the registry refuses the push, Unavailable when
+  // it cannot be reached.
+  virtual Result<Descriptor> push(const ContentScope& scope, const PushOptions& options,
+                                  const ProgressFn& progress, const CancelCheck& cancelled) = 0;
 };
 
 }  // namespace berth

@@ -1,4 +1,4 @@
-#include "pull_progress.hpp"
+#include "transfer_progress.hpp"
 
 #include <fmt/format.h>
 
@@ -10,9 +10,13 @@ namespace {
 constexpr int kBarWidth = 24;
 constexpr auto kFrameInterval = std::chrono::milliseconds(100);
 
-bool downloaded(const std::string& state) {
-  return state == "verified" || state == "exists" || state == "unpacking" || state == "done";
+// The blob's bytes are where they are going (or need not go).
+bool moved(const std::string& state) {
+  return state == "verified" || state == "exists" || state == "mounted" || state == "unpacking" ||
+         state == "done";
 }
+
+bool moving(const std::string& state) { return state == "downloading" || state == "uploading"; }
 
 }  // namespace
 
@@ -27,11 +31,11 @@ std::string human_bytes(double bytes) {
                    : fmt::format("{:.1f} {}", bytes, kUnits[unit]);
 }
 
-PullProgress::PullProgress(std::FILE* out, bool live)
+TransferProgressView::TransferProgressView(std::FILE* out, bool live)
     : out_(out), live_(live), start_(std::chrono::steady_clock::now()) {}
 
-void PullProgress::update(const std::string& kind, const std::string& digest, const std::string& state,
-                          int64_t offset, int64_t total) {
+void TransferProgressView::update(const std::string& kind, const std::string& digest,
+                                  const std::string& state, int64_t offset, int64_t total) {
   const auto now = std::chrono::steady_clock::now();
   auto [it, fresh] = blobs_.try_emplace(digest);
   Blob& b = it->second;
@@ -41,10 +45,10 @@ void PullProgress::update(const std::string& kind, const std::string& digest, co
     b.digest = digest;
   }
   const bool changed = fresh || b.state != state;
-  if (state == "downloading" && b.started == std::chrono::steady_clock::time_point{}) b.started = now;
-  if (downloaded(state) && b.ended == std::chrono::steady_clock::time_point{}) b.ended = now;
+  if (moving(state) && b.started == std::chrono::steady_clock::time_point{}) b.started = now;
+  if (moved(state) && b.ended == std::chrono::steady_clock::time_point{}) b.ended = now;
   b.state = state;
-  b.offset = downloaded(state) ? total : offset;
+  b.offset = moved(state) ? total : offset;
   b.total = total;
   if (!live_) {
     if (changed) fmt::print(out_, "{} {} {} {}\n", b.kind, b.digest, b.state, human_bytes(double(b.total)));
@@ -53,7 +57,7 @@ void PullProgress::update(const std::string& kind, const std::string& digest, co
   if (changed || now - last_draw_ >= kFrameInterval) draw();
 }
 
-std::string PullProgress::line(const Blob& b, std::chrono::steady_clock::time_point now) const {
+std::string TransferProgressView::line(const Blob& b, std::chrono::steady_clock::time_point now) const {
   const double fraction = b.total > 0 ? std::clamp(double(b.offset) / double(b.total), 0.0, 1.0) : 1.0;
   const int filled = static_cast<int>(fraction * kBarWidth);
   std::string bar(static_cast<std::size_t>(filled), '=');
@@ -70,7 +74,7 @@ std::string PullProgress::line(const Blob& b, std::chrono::steady_clock::time_po
                      human_bytes(double(b.offset)), human_bytes(double(b.total)), rate, b.state);
 }
 
-void PullProgress::draw() {
+void TransferProgressView::draw() {
   const auto now = std::chrono::steady_clock::now();
   last_draw_ = now;
   std::string frame;
@@ -84,7 +88,9 @@ void PullProgress::draw() {
     frame += "\x1b[2K" + line(b, now) + "\n";
     bytes += b.offset;
     total += b.total;
-    if (b.state == "done" || b.state == "exists" || (b.kind != "layer" && b.state == "verified")) ++done;
+    if (b.state == "done" || b.state == "exists" || b.state == "mounted" ||
+        (b.kind != "layer" && b.state == "verified"))
+      ++done;
   }
   const double secs = std::chrono::duration<double>(now - start_).count();
   frame += fmt::format("\x1b[2Ktotal    {} / {} in {:.1f} s, {}/{} blobs done\n", human_bytes(double(bytes)),
@@ -94,7 +100,7 @@ void PullProgress::draw() {
   std::fflush(out_);
 }
 
-void PullProgress::finish() {
+void TransferProgressView::finish() {
   if (live_) draw();
 }
 

@@ -1,8 +1,8 @@
-// What `berth images pull` shows while the daemon pulls. On a terminal: a
-// live bar per blob (bytes, rate, state: waiting, downloading, verified,
-// unpacking, done) and a total line, redrawn at most ten times a second.
-// Otherwise (a pipe, a log): one plain line per state change, nothing that
-// needs a terminal to read.
+// What `berth images pull` and `push` show while the daemon transfers. On a
+// terminal: a live bar per blob (bytes, rate, state: waiting, downloading or
+// uploading, verified, exists, mounted, unpacking, done) and a total line,
+// redrawn at most ten times a second. Otherwise (a pipe, a log): one plain
+// line per state change, nothing that needs a terminal to read.
 #pragma once
 
 #include <chrono>
@@ -13,9 +13,9 @@
 
 namespace berth::cli {
 
-class PullProgress {
+class TransferProgressView {
  public:
-  PullProgress(std::FILE* out, bool live);
+  TransferProgressView(std::FILE* out, bool live);
 
   void update(const std::string& kind, const std::string& digest, const std::string& state, int64_t offset,
               int64_t total);
@@ -30,7 +30,7 @@ class PullProgress {
     int64_t offset = 0;
     int64_t total = 0;
     std::chrono::steady_clock::time_point started{};  // first byte
-    std::chrono::steady_clock::time_point ended{};    // downloaded
+    std::chrono::steady_clock::time_point ended{};    // moved
   };
   void draw();
   std::string line(const Blob& b, std::chrono::steady_clock::time_point now) const;
