@@ -21,6 +21,8 @@
 #include "child_process.hpp"
 #include "ctr_fixture.hpp"
 #include "loopback_registry.hpp"
+#include "test_ca.hpp"
+#include "token_server.hpp"
 
 namespace berth::test {
 namespace {
@@ -99,6 +101,8 @@ class BerthPullTest : public CtrFixture {
     EXPECT_EQ(ok({"content", "ls", "-q"}), "");
     EXPECT_EQ(ok({"snapshots", "ls"}).find("sha256:"), std::string::npos);
   }
+
+  void expect_no_leases() { EXPECT_EQ(ok({"leases", "ls", "-q"}), ""); }
 
   std::string host_;
   std::unique_ptr<LoopbackRegistry> registry_;
@@ -268,6 +272,65 @@ TEST_F(BerthPullTest, APullInterruptedByKillingBerthdGoesOnFromWhatItVerified) {
   // What the killed pull had verified was not fetched again.
   const int64_t down = proxy.bytes_down();
   EXPECT_LT(down, int64_t{13} << 20) << down;
+}
+
+TEST_F(BerthPullTest, AMirrorInTheHostsDirectoryServesThePull) {
+  // The image is only on the mirror; the reference names an upstream that
+  // does not have it.
+  const std::string manifest = push_image("berth/busybox:1");
+  LoopbackRegistry upstream(dir_.path() / "upstream");
+  ASSERT_TRUE(upstream.ok()) << upstream.why();
+  const auto hosts = dir_.path() / "hosts";
+  fs::create_directories(hosts / upstream.host());
+  std::ofstream(hosts / upstream.host() / "hosts.toml")
+      << "server = \"http://" << upstream.host() << "\"\n[host.\"http://" << host_
+      << "\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
+  auto pulled = berth({"pull", "--hosts-dir", hosts.string(), upstream.host() + "/berth/busybox:1"});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output << daemon_.log();
+  EXPECT_NE(pulled.output.find(manifest), std::string::npos) << pulled.output;
+  // Without the hosts directory the upstream is asked, and has nothing.
+  ok({"images", "rm", upstream.host() + "/berth/busybox:1"});
+  EXPECT_NE(pull(upstream.host() + "/berth/busybox:1").exit_code, 0);
+}
+
+TEST_F(BerthPullTest, BearerTokensFromATokenServerOverTls) {
+  TestCa ca(dir_.path() / "ca");
+  ASSERT_TRUE(ca.ok()) << ca.why();
+  TokenServer tokens(dir_.path() / "tokens", ca, TokenServerOptions{.user = "puller", .password = "s3cret"});
+  ASSERT_TRUE(tokens.ok()) << tokens.why();
+  LoopbackRegistry secure(dir_.path() / "secure",
+                          RegistryOptions{.tls_cert = ca.server_cert(),
+                                          .tls_key = ca.server_key(),
+                                          .token = RegistryOptions::Token{.realm = tokens.realm(),
+                                                                          .service = tokens.options().service,
+                                                                          .issuer = tokens.options().issuer,
+                                                                          .root_cert = ca.signing_cert()}});
+  ASSERT_TRUE(secure.ok()) << secure.why();
+  // skopeo pushes the image with the same credentials and CA.
+  const auto archive = dir_.path() / "image.tar";
+  auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), "t:1"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const auto certs = dir_.path() / "certs";
+  fs::create_directories(certs);
+  fs::copy_file(ca.ca_cert(), certs / "ca.crt");
+  auto pushed = run({"skopeo", "copy", "--dest-creds", "puller:s3cret", "--dest-cert-dir", certs.string(),
+                     "oci-archive:" + archive.string(), "docker://" + secure.host() + "/private/app:1"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.output;
+
+  const auto hosts = dir_.path() / "hosts";
+  fs::create_directories(hosts / secure.host());
+  std::ofstream(hosts / secure.host() / "hosts.toml")
+      << "server = \"https://" << secure.host() << "\"\nca = \"" << ca.ca_cert().string() << "\"\n";
+  const std::string ref = secure.host() + "/private/app:1";
+  auto wrong = berth({"pull", "--hosts-dir", hosts.string(), "-u", "puller:wrong", ref});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.output.find("Unauthenticated"), std::string::npos) << wrong.output;
+  auto untrusted = berth({"pull", "-u", "puller:s3cret", ref});
+  EXPECT_NE(untrusted.exit_code, 0);
+  auto pulled = berth({"pull", "--hosts-dir", hosts.string(), "-u", "puller:s3cret", ref});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output << daemon_.log();
+  EXPECT_TRUE(std::regex_search(ok({"images", "check"}), std::regex("complete \\(2/2\\) .* true")));
+  expect_no_leases();
 }
 
 }  // namespace
