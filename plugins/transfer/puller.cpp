@@ -6,27 +6,23 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "blob_download.hpp"
-#include "clock/clock.hpp"
 #include "content_labels.hpp"
 #include "growing_blob.hpp"
+#include "image_records.hpp"
 #include "oci/oci.hpp"
 #include "platforms/platforms.hpp"
 #include "progress.hpp"
 #include "reference/reference.hpp"
 #include "registry_session.hpp"
+#include "transfer_lease.hpp"
 #include "unpacker.hpp"
 
 namespace berth::transfer {
 namespace {
 
-constexpr std::string_view kExpireLabel = "containerd.io/gc.expire";
-// A pull's own lease outlives a killed daemon by this much: long enough for
-// the next try to resume, short enough for the collector to reclaim it.
-constexpr auto kLeaseLifetime = std::chrono::hours(24);
 constexpr int kMaxDownloadsCap = 64;
 
 struct ChosenManifest {
@@ -36,29 +32,6 @@ struct ChosenManifest {
   Descriptor config_desc;
   std::string config_bytes;
   oci::ImageConfig config;
-};
-
-// The pull's own lease, removed when the pull succeeds; a failed or killed
-// pull leaves it (with its expiry) so the next try finds what it kept.
-class PullLease {
- public:
-  static Result<PullLease> create(const PullDeps& deps, const std::string& ns) {
-    std::random_device rd;
-    Lease lease{.id = "pull-" + std::to_string(clock::now_ns()) + "-" + std::to_string(rd())};
-    lease.labels[std::string(kExpireLabel)] =
-        clock::rfc3339(std::chrono::system_clock::now() + kLeaseLifetime);
-    BERTH_RETURN_IF_ERROR(
-        deps.metadata->update([&](Transaction& tx) { return deps.leases->create(tx, ns, lease).status(); }));
-    return PullLease(lease.id);
-  }
-  [[nodiscard]] const std::string& id() const { return id_; }
-  Status remove(const PullDeps& deps, const std::string& ns) const {
-    return deps.metadata->update([&](Transaction& tx) { return deps.leases->remove(tx, ns, id_); });
-  }
-
- private:
-  explicit PullLease(std::string id) : id_(std::move(id)) {}
-  std::string id_;
 };
 
 // The first error any worker met.
@@ -167,29 +140,6 @@ Status record_documents(const PullTarget& target, const Descriptor& root, const 
   return {};
 }
 
-Result<Image> record_image(const PullDeps& deps, const std::string& ns, const std::string& name,
-                           const Descriptor& target, const Labels& labels) {
-  Image out;
-  BERTH_RETURN_IF_ERROR(deps.metadata->update([&](Transaction& tx) -> Status {
-    Image image{.name = name, .target = target, .labels = labels};
-    auto existing = deps.images->get(tx, ns, name);
-    if (existing.ok()) {
-      std::vector<std::string> paths{"target"};
-      if (!labels.empty()) paths.emplace_back("labels");
-      auto updated = deps.images->update(tx, ns, image, paths);
-      if (!updated.ok()) return updated.status();
-      out = std::move(*updated);
-      return {};
-    }
-    if (existing.status().code() != Code::kNotFound) return existing.status();
-    auto created = deps.images->create(tx, ns, image);
-    if (!created.ok()) return created.status();
-    out = std::move(*created);
-    return {};
-  }));
-  return out;
-}
-
 // Downloads `layers` on `n` threads; each download of a layer with a
 // GrowingBlob finishes it, and a worker that stops early finishes the ones
 // it would have taken, so the unpacker never waits for a layer no one
@@ -280,9 +230,9 @@ Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const 
         "no differ plugin is loaded, so a pull cannot unpack (pull without unpacking)");
   std::unique_ptr<Snapshotter> snapshotter;
   ContentScope work = scope;
-  std::optional<PullLease> own_lease;
+  std::optional<TransferLease> own_lease;
   if (!work.lease) {
-    auto lease = PullLease::create(deps, scope.ns);
+    auto lease = TransferLease::create(*deps.metadata, *deps.leases, "pull", scope.ns);
     if (!lease.ok()) return lease.status().with_context("create the pull's lease");
     own_lease.emplace(std::move(*lease));
     work.lease = own_lease->id();
@@ -400,11 +350,11 @@ Result<Image> pull_image(const PullDeps& deps, const ContentScope& scope, const 
     BERTH_RETURN_IF_ERROR(
         label_blob(target, main.config_desc, {{snapshot_label(snapshotter_name), chain.back()}}));
   }
-  auto image = record_image(deps, scope.ns, ref->string(), root, options.labels);
+  auto image = record_image(*deps.metadata, *deps.images, scope.ns, ref->string(), root, options.labels);
   if (!image.ok()) return image.status();
   if (own_lease) {
     // The image record and its labels hold everything now.
-    if (Status st = own_lease->remove(deps, scope.ns); !st.ok())
+    if (Status st = own_lease->remove(*deps.metadata, *deps.leases, scope.ns); !st.ok())
       return st.with_context("remove the pull's lease " + own_lease->id());
   }
   return image;
