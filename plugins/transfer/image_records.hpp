@@ -11,6 +11,10 @@
 
 namespace berth::transfer {
 
+// Within the caller's transaction `tx`.
+Result<Image> record_image(Transaction& tx, ImageStore& images, const std::string& ns,
+                           const std::string& name, const Descriptor& target, const Labels& labels);
+// In a transaction of its own.
 Result<Image> record_image(Metadata& metadata, ImageStore& images, const std::string& ns,
                            const std::string& name, const Descriptor& target, const Labels& labels);
 
