@@ -88,6 +88,7 @@ std::vector<OptionSpec> import_options() {
       {'\0', "snapshotter", "NAME", "unpack into snapshotter NAME (default: the daemon's, overlayfs)"},
       {'\0', "no-unpack", "", "import the content only"},
       {'\0', "label", "KEY=VALUE", "a label for the image records; may be repeated"},
+      {'q', "quiet", "", "show no progress"},
   };
 }
 
@@ -131,12 +132,15 @@ int run_import(Invocation& inv) {
   // Progress is read on a thread of its own while this one sends the
   // archive, so a daemon that reports faster than it reads never waits on us.
   PullProgress progress(stderr, !inv.json() && ::isatty(STDERR_FILENO));
+  const bool quiet = args.has("quiet");
   std::vector<containerd::services::images::v1::Image> images;
   std::thread reader([&] {
     transfer::ImportProgress message;
     while (stream->Read(&message)) {
-      for (const auto& b : message.blobs())
-        progress.update(b.kind(), b.digest(), b.state(), b.offset(), b.total());
+      if (!quiet) {
+        for (const auto& b : message.blobs())
+          progress.update(b.kind(), b.digest(), b.state(), b.offset(), b.total());
+      }
       for (const auto& image : message.images()) images.push_back(image);
     }
   });
@@ -160,7 +164,7 @@ int run_import(Invocation& inv) {
   }
   stream->WritesDone();
   reader.join();
-  progress.finish();
+  if (!quiet) progress.finish();
   const grpc::Status status = stream->Finish();
   if (!local.ok()) return local_failure(what, local.message());
   if (!status.ok()) return inv.fail(what, status);
