@@ -1,7 +1,6 @@
 #include "transfer_service.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -105,7 +104,7 @@ grpc::Status TransferService::Import(
       used = 0;
     }
     const std::size_t n = std::min(len, pending.size() - used);
-    std::memcpy(buf, pending.data() + used, n);
+    pending.copy(buf, n, used);
     used += n;
     return n;
   };
