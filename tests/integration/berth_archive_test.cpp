@@ -6,12 +6,14 @@
 // no lease left.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "ctr_fixture.hpp"
 
@@ -235,6 +237,24 @@ TEST_F(BerthArchiveTest, HostileArchivesAreRefusedWithNothingRecorded) {
     expect_nothing_recorded(c.mode);
   }
   // The daemon is fine: a good archive still imports.
+  EXPECT_EQ(berth_ok({"images", "import", "-q", archive_.string()}), std::string(kName) + "\n");
+}
+
+TEST_F(BerthArchiveTest, AClientThatGoesAwayMidImportLeavesNothing) {
+  // Part of the archive, then a client killed while the daemon waits for more.
+  auto killed = run({"bash", "-c",
+                     "(head -c 300000 '" + archive_.string() + "'; sleep 3) | timeout -s KILL 1 '" +
+                         BERTH_CLI_PATH + "' --address '" + daemon_.address() + "' images import -q -"});
+  EXPECT_NE(killed.exit_code, 0) << killed.output;
+  // The daemon notices the call is gone and drops its lease and ingest.
+  for (int i = 0; i < 50; ++i) {
+    const std::string leases = ok({"leases", "ls"});
+    if (leases.find('\n') == leases.size() - 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  expect_nothing_recorded();
+  const std::string active = ok({"content", "active"});
+  EXPECT_EQ(active.find('\n'), active.size() - 1) << "an ingest was left:\n" << active;
   EXPECT_EQ(berth_ok({"images", "import", "-q", archive_.string()}), std::string(kName) + "\n");
 }
 
