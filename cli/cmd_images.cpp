@@ -1,6 +1,7 @@
 // berth images: the image records of a namespace (list, tag, label, remove),
-// as `ctr images` keeps them, and pulls and pushes through the daemon's
-// transfer service (cmd_pull.cpp, cmd_push.cpp).
+// as `ctr images` keeps them; pulls, pushes, imports and exports go through
+// the daemon's transfer service (cmd_pull.cpp, cmd_push.cpp,
+// cmd_import_export.cpp).
 #include <fmt/format.h>
 #include <google/protobuf/empty.pb.h>
 
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "blobs.hpp"
+#include "cmd_import_export.hpp"
 #include "cmd_pull.hpp"
 #include "cmd_push.hpp"
 #include "command_table.hpp"
@@ -318,6 +320,25 @@ Command images_command() {
                   .options = {{'\0', "sync", "", "wait for garbage collection to finish"}},
                   .min_args = 1,
                   .run = run_remove,
+              },
+              {
+                  .name = "import",
+                  .summary = "import images from an archive",
+                  .synopsis = kImportSynopsis,
+                  .description = kImportDescription,
+                  .options = import_options(),
+                  .min_args = 1,
+                  .max_args = 1,
+                  .run = run_import,
+              },
+              {
+                  .name = "export",
+                  .summary = "export images to an archive",
+                  .synopsis = kExportSynopsis,
+                  .description = kExportDescription,
+                  .options = export_options(),
+                  .min_args = 2,
+                  .run = run_export,
               },
           },
   };

@@ -1,6 +1,6 @@
 // berth.services.transfer.v1.Transfer (Berth's own service, api/berth/...)
-// over the transfer plugin (berth::Transfer): pulls and pushes run in the
-// daemon and stream their progress back.
+// over the transfer plugin (berth::Transfer): pulls, pushes and imports run
+// in the daemon and stream their progress back; exports stream the archive.
 #pragma once
 
 #include <grpcpp/server_builder.h>
@@ -26,6 +26,13 @@ class TransferService final : public Instance, public GrpcService, public transf
                     grpc::ServerWriter<transfer_v1::PullProgress>* writer) override;
   grpc::Status Push(grpc::ServerContext* ctx, const transfer_v1::PushRequest* req,
                     grpc::ServerWriter<transfer_v1::PushProgress>* writer) override;
+  // The archive is read from the stream on the handler's thread, as the
+  // import asks for bytes; progress goes back on the same thread.
+  grpc::Status Import(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<transfer_v1::ImportProgress, transfer_v1::ImportRequest>* stream) override;
+  grpc::Status Export(grpc::ServerContext* ctx, const transfer_v1::ExportRequest* req,
+                      grpc::ServerWriter<transfer_v1::ExportResponse>* writer) override;
 
  private:
   std::shared_ptr<berth::Transfer> transfer_;

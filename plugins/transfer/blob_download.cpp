@@ -20,6 +20,7 @@ constexpr int kMaxResumes = 5;
 Status stopped() { return cancelled("the pull stopped"); }
 
 Labels with_source(const PullTarget& target, Labels labels, const Labels& existing) {
+  if (target.source_key.empty()) return labels;  // not from a registry (an imported archive)
   auto found = existing.find(target.source_key);
   labels[target.source_key] = append_source(found == existing.end() ? "" : found->second, target.repo);
   return labels;

@@ -23,7 +23,7 @@ struct PullTarget {
   ContentScope scope;
   ProgressReporter& progress;
   std::atomic<bool>& stop;         // another part of the pull failed, or the caller gave up
-  std::string source_key;          // containerd.io/distribution.source.<host>
+  std::string source_key;          // containerd.io/distribution.source.<host>; "" for none
   std::string repo;                // "library/busybox"
   PullJournal* journal = nullptr;  // records what this pull commits (null: nothing recorded)
 };

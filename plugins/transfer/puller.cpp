@@ -6,29 +6,24 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "blob_download.hpp"
-#include "clock/clock.hpp"
 #include "content_labels.hpp"
 #include "first_error.hpp"
 #include "growing_blob.hpp"
+#include "image_records.hpp"
 #include "oci/oci.hpp"
 #include "platforms/platforms.hpp"
 #include "progress.hpp"
 #include "pull_journal.hpp"
 #include "reference/reference.hpp"
 #include "registry_session.hpp"
+#include "transfer_lease.hpp"
 #include "unpacker.hpp"
 
 namespace berth::transfer {
 namespace {
-
-constexpr std::string_view kExpireLabel = "containerd.io/gc.expire";
-// A pull's own lease outlives a killed daemon by this much: long enough for
-// the next try to resume, short enough for the collector to reclaim it.
-constexpr auto kLeaseLifetime = std::chrono::hours(24);
 
 struct ChosenManifest {
   Descriptor desc;
@@ -39,27 +34,6 @@ struct ChosenManifest {
   oci::ImageConfig config;
 };
 
-// The pull's own lease, removed when the pull succeeds; a failed or killed
-// pull leaves it (with its expiry) so the next try finds what it kept.
-class PullLease {
- public:
-  static Result<PullLease> create(const TransferDeps& deps, const std::string& ns) {
-    std::random_device rd;
-    Lease lease{.id = "pull-" + std::to_string(clock::now_ns()) + "-" + std::to_string(rd())};
-    lease.labels[std::string(kExpireLabel)] =
-        clock::rfc3339(std::chrono::system_clock::now() + kLeaseLifetime);
-    BERTH_RETURN_IF_ERROR(
-        deps.metadata->update([&](Transaction& tx) { return deps.leases->create(tx, ns, lease).status(); }));
-    return PullLease(lease.id);
-  }
-  [[nodiscard]] const std::string& id() const { return id_; }
-  Status remove(const TransferDeps& deps, const std::string& ns) const {
-    return deps.metadata->update([&](Transaction& tx) { return deps.leases->remove(tx, ns, id_); });
-  }
-
- private:
-  explicit PullLease(std::string id) : id_(std::move(id)) {}
-  std::string id_;
 };
 
 Result<std::vector<platforms::Platform>> wanted_platforms(const PullOptions& options) {
@@ -149,29 +123,6 @@ Status record_documents(const PullTarget& target, const Descriptor& root, const 
     BERTH_RETURN_IF_ERROR(store_document(target, "index", root, root_bytes, std::move(labels)));
   }
   return {};
-}
-
-Result<Image> record_image(const TransferDeps& deps, const std::string& ns, const std::string& name,
-                           const Descriptor& target, const Labels& labels) {
-  Image out;
-  BERTH_RETURN_IF_ERROR(deps.metadata->update([&](Transaction& tx) -> Status {
-    Image image{.name = name, .target = target, .labels = labels};
-    auto existing = deps.images->get(tx, ns, name);
-    if (existing.ok()) {
-      std::vector<std::string> paths{"target"};
-      if (!labels.empty()) paths.emplace_back("labels");
-      auto updated = deps.images->update(tx, ns, image, paths);
-      if (!updated.ok()) return updated.status();
-      out = std::move(*updated);
-      return {};
-    }
-    if (existing.status().code() != Code::kNotFound) return existing.status();
-    auto created = deps.images->create(tx, ns, image);
-    if (!created.ok()) return created.status();
-    out = std::move(*created);
-    return {};
-  }));
-  return out;
 }
 
 // Downloads `layers` on `n` threads; each download of a layer with a
@@ -357,7 +308,7 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
     BERTH_RETURN_IF_ERROR(
         label_blob(target, main.config_desc, {{snapshot_label(snapshotter_name), chain.back()}}));
   }
-  return record_image(deps, work.ns, ref.string(), root, options.labels);
+  return record_image(*deps.metadata, *deps.images, work.ns, ref.string(), root, options.labels);
 }
 
 }  // namespace
@@ -387,9 +338,9 @@ Result<Image> pull_image(const TransferDeps& deps, const ContentScope& scope, co
   }
 
   ContentScope work = scope;
-  std::optional<PullLease> own_lease;
+  std::optional<TransferLease> own_lease;
   if (!work.lease) {
-    auto lease = PullLease::create(deps, scope.ns);
+    auto lease = TransferLease::create(*deps.metadata, *deps.leases, "pull", scope.ns);
     if (!lease.ok()) return lease.status().with_context("create the pull's lease");
     own_lease.emplace(std::move(*lease));
     work.lease = own_lease->id();
@@ -413,7 +364,7 @@ Result<Image> pull_image(const TransferDeps& deps, const ContentScope& scope, co
   if (!image.ok()) journal.roll_back(*deps.content, work, snapshotter.get());
   if (own_lease) {
     // On success the image record and its labels hold everything now.
-    Status removed = own_lease->remove(deps, scope.ns);
+    Status removed = own_lease->remove(*deps.metadata, *deps.leases, scope.ns);
     if (image.ok() && !removed.ok())
       return removed.with_context("remove the pull's lease " + own_lease->id());
   }

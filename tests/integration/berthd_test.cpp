@@ -74,8 +74,8 @@ TEST_F(BerthdTest, BrokenPluginsShowAsErrorsAndTheDaemonRuns) {
   EXPECT_NE(detail.output.find("fixture init exploded"), std::string::npos) << detail.output;
   const auto log = d.log();
   EXPECT_NE(log.find("not-elf.so"), std::string::npos) << log;
-  // fixture-wrong-abi.so claims BERTH_PLUGIN_ABI_VERSION + 997.
-  EXPECT_TRUE(std::regex_search(log, std::regex("plugin ABI version [0-9]{4}"))) << log;
+  // fixture-wrong-abi.so claims ABI 999 whatever the current one is.
+  EXPECT_NE(log.find("plugin ABI version 999"), std::string::npos) << log;
 }
 
 TEST_F(BerthdTest, AHostilePluginDirectoryCannotTakeTheDaemonDown) {

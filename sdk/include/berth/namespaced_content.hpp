@@ -68,7 +68,8 @@ class NamespacedContent {
   virtual Status abort(const ContentScope& scope, std::string_view ref) = 0;
   // The bytes the namespace's ingest `ref` holds so far, as
   // ContentStore::ingest_reader (Unimplemented by default).
-  virtual Result<std::unique_ptr<ContentReader>> ingest_reader(const ContentScope& scope, std::string_view ref);
+  virtual Result<std::unique_ptr<ContentReader>> ingest_reader(const ContentScope& scope,
+                                                               std::string_view ref);
 };
 
 }  // namespace berth

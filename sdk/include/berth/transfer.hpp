@@ -1,14 +1,15 @@
-// Moving images between registries and the local stores: pull (resolve,
-// download, verify, unpack), push (upload what the registry lacks, mount
-// what it has in another repository) and, as they land, import and export.
-// containerd 1.6's API has no such service (its clients pull and push on
-// their own side); Berth offers it as berth.services.transfer.v1 so a
-// transfer runs next to the stores, with layers moving in parallel and a
+// Moving images between registries, archives and the local stores: pull
+// (resolve, download, verify, unpack), push (upload what the registry lacks,
+// mount what it has in another repository), import and export of image
+// archives. containerd 1.6's API has no such service (its clients pull and
+// push on their own side); Berth offers it as berth.services.transfer.v1 so
+// a transfer runs next to the stores, with layers moving in parallel and a
 // pull unpacking them while they arrive.
 //
 // Interface type "io.containerd.transfer.v1"; plugins/transfer offers it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -60,6 +61,33 @@ struct PushOptions {
   int max_concurrent_uploads = 0;  // 0 = the plugin's configured limit
 };
 
+// An image archive read by import_archive: an OCI image-layout tar (what
+// `ctr images export`, `berth images export` and skopeo's oci-archive: write)
+// or a docker-archive (`docker save`, skopeo's docker-archive:), plain or
+// gzip-compressed.
+struct ImportOptions {
+  // Names an index entry that carries only a tag
+  // (org.opencontainers.image.ref.name "1.0"): base_name + ":1.0". Full
+  // references in the archive are taken as they are.
+  std::string base_name;
+  bool only_base_name = false;         // full references not under base_name name no image
+  std::vector<std::string> platforms;  // "linux/arm64"; none = the host's (and what runs on it)
+  bool all_platforms = false;          // every manifest of an index is checked and kept
+  std::string snapshotter;             // "" = the plugin's default
+  bool unpack = true;                  // unpack the host's (or the first asked) platform
+  Labels labels;                       // the image records' labels
+};
+
+// What export_archive writes: an OCI image-layout tar with containerd's name
+// annotations and, unless skipped, Docker's manifest.json; the same images
+// export byte-identically.
+struct ExportOptions {
+  std::vector<std::string> images;     // image names in the namespace, at least one
+  std::vector<std::string> platforms;  // an index's manifests to include; none = the host's
+  bool all_platforms = false;          // every manifest of an index
+  bool skip_docker_manifest = false;   // no manifest.json
+};
+
 enum class TransferState {
   kWaiting,      // queued behind the download (upload) limit or its parent layer
   kDownloading,  // bytes arriving (offset of total)
@@ -76,7 +104,7 @@ enum class TransferState {
 std::string_view transfer_state_name(TransferState state);
 
 struct TransferProgress {
-  std::string kind;  // "index", "manifest", "config", "layer"
+  std::string kind;  // "index", "manifest", "config", "layer"; "blob" for an archive entry
   std::string digest;
   TransferState state = TransferState::kWaiting;
   int64_t offset = 0;  // bytes so far
@@ -127,6 +155,37 @@ class Transfer {
   // it cannot be reached.
   virtual Result<Descriptor> push(const ContentScope& scope, const PushOptions& options,
                                   const ProgressFn& progress, const CancelCheck& cancelled) = 0;
+  // Imports the image archive `source` gives (up to `len` bytes into `buf`
+  // per call, 0 at its end; an error ends the import with that status) into
+  // the scope's namespace: every blob, verified by digest and size as it
+  // streams; the labels containerd sets for its garbage collector on the
+  // indexes and manifests; unless told not to, the unpacked snapshots of
+  // each image's host (or first asked) platform; then the image records
+  // (created, or their targets updated), in the archive's order. Works
+  // under the scope's lease, or under one of its own that it removes at the
+  // end, whatever happened: a failed import records no image and leaves
+  // nothing held. Progress reports each blob as it is read ("blob", its
+  // digest when the archive names it) and each layer as it unpacks.
+  // InvalidArgument for a malformed archive or bad option (an entry path
+  // leaving the archive, a missing blob, an oversized document, an archive
+  // that names no image), DataLoss for a blob whose digest or size lies,
+  // NotFound when an image has no manifest for the platform to unpack,
+  // FailedPrecondition when a layer's content is not what its config says.
+  // `source` and `progress` are called on the calling thread.
+  virtual Result<std::vector<Image>> import_archive(
+      const ContentScope& scope, const ImportOptions& options,
+      const std::function<Result<std::size_t>(char*, std::size_t)>& source, const ProgressFn& progress,
+      const CancelCheck& cancelled) = 0;
+
+  // Writes the images `options.images` names, with every blob they need
+  // (each verified as it is copied), as one OCI image-layout tar to `sink`,
+  // in order, on the calling thread; an error from `sink` ends the export
+  // with that status. NotFound naming the first image the namespace lacks
+  // (before any byte is written) or a blob it lacks; InvalidArgument for a
+  // bad platform. Progress reports each blob as it is copied.
+  virtual Status export_archive(const ContentScope& scope, const ExportOptions& options,
+                                const std::function<Status(std::string_view)>& sink,
+                                const ProgressFn& progress, const CancelCheck& cancelled) = 0;
 };
 
 }  // namespace berth

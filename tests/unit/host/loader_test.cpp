@@ -91,12 +91,11 @@ TEST(Loader, RefusesAnotherAbiVersionFromItsRecordBeforeLoadingIt) {
   auto r = loader.load(kFixtures / "fixture-wrong-abi.so");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
-  EXPECT_NE(r.status().message().find("was built for plugin ABI version " +
-                                      std::to_string(BERTH_PLUGIN_ABI_VERSION + 997) +
-                                      " (SDK 9.9.9); berthd speaks plugin ABI "
-                                      "version " +
-                                      std::to_string(BERTH_PLUGIN_ABI_VERSION)),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find("was built for plugin ABI version 999 (SDK 9.9.9); berthd speaks plugin ABI "
+                                "version " +
+                                std::to_string(BERTH_PLUGIN_ABI_VERSION)),
+      std::string::npos)
       << r.status().message();
   // Refused from the file alone: no process loaded it.
   EXPECT_EQ(loader.preflight_stats().children, 0);
