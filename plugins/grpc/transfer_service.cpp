@@ -19,6 +19,20 @@ RegistryAccess from_pb(const transfer_v1::RegistryAccess& r) {
           .secret = r.secret()};
 }
 
+// An export's archive goes out in messages of at most this many bytes.
+constexpr std::size_t kExportChunk = 1u << 20;
+
+transfer_v1::BlobProgress* add_blob(google::protobuf::RepeatedPtrField<transfer_v1::BlobProgress>* blobs,
+                                    const TransferProgress& p) {
+  auto* blob = blobs->Add();
+  blob->set_kind(p.kind);
+  blob->set_digest(p.digest);
+  blob->set_state(std::string(transfer_state_name(p.state)));
+  blob->set_offset(p.offset);
+  blob->set_total(p.total);
+  return blob;
+}
+
 // A ProgressFn writing each report as a message of type `Message` to
 // `writer`. Progress comes from the transfer's worker threads; gRPC takes
 // one Write at a time, so writes hold `mu`. A client that stopped reading
@@ -28,28 +42,11 @@ template <typename Message>
 ProgressFn progress_writer(grpc::ServerWriter<Message>* writer, std::mutex& mu) {
   return [writer, &mu](const TransferProgress& p) {
     Message msg;
-    auto* blob = msg.add_blobs();
-    blob->set_kind(p.kind);
-    blob->set_digest(p.digest);
-    blob->set_state(std::string(transfer_state_name(p.state)));
-    blob->set_offset(p.offset);
-    blob->set_total(p.total);
+    add_blob(msg.mutable_blobs(), p);
     std::lock_guard lock(mu);
     writer->Write(msg);
   };
-  // An export's archive goes out in messages of at most this many bytes.
-  constexpr std::size_t kExportChunk = 1u << 20;
-
-  transfer_v1::BlobProgress* add_blob(google::protobuf::RepeatedPtrField<transfer_v1::BlobProgress> * blobs,
-                                      const TransferProgress& p) {
-    auto* blob = blobs->Add();
-    blob->set_kind(p.kind);
-    blob->set_digest(p.digest);
-    blob->set_state(std::string(transfer_state_name(p.state)));
-    blob->set_offset(p.offset);
-    blob->set_total(p.total);
-    return blob;
-  }
+}
 
 }  // namespace
 
