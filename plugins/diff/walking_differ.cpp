@@ -86,23 +86,19 @@ WalkingDiffer::WalkingDiffer(std::shared_ptr<NamespacedContent> content, const s
   }
 }
 
-Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descriptor& layer,
-                                        const std::vector<Mount>& mounts, std::string_view diff_id,
-                                        const CancelCheck& cancelled) {
-  // Unimplemented, InvalidArgument and NotFound before anything is read or mounted.
-  auto compression = compression_for_media_type(layer.media_type);
-  if (!compression.ok()) return compression.status();
-  if (Status st = check_apply_mounts(mounts, own_dirs_); !st.ok())
-    return st.with_context("apply layer " + layer.digest);
-  auto slot = slots_.take();
-  if (!slot.ok()) return slot.status().with_context("apply layer " + layer.digest);
-  auto reader = content_->reader(scope, layer.digest);
-  if (!reader.ok()) return reader.status().with_context("open layer " + layer.digest);
-  ContentReaderSource source(**reader);
-  return apply_from(source, *compression, layer, mounts, diff_id, cancelled);
-}
-
 namespace {
+
+// A committed blob's reader and the source reading it, kept together.
+class OwnedReaderSource final : public ByteSource {
+ public:
+  explicit OwnedReaderSource(std::unique_ptr<ContentReader> reader)
+      : reader_(std::move(reader)), source_(*reader_) {}
+  Result<std::size_t> read(char* buf, std::size_t len) override { return source_.read(buf, len); }
+
+ private:
+  std::unique_ptr<ContentReader> reader_;
+  ContentReaderSource source_;
+};
 
 // The differ's engine reading a LayerSource.
 class LayerByteSource final : public ByteSource {
@@ -116,17 +112,37 @@ class LayerByteSource final : public ByteSource {
 
 }  // namespace
 
+Result<Descriptor> WalkingDiffer::apply(const ContentScope& scope, const Descriptor& layer,
+                                        const std::vector<Mount>& mounts, std::string_view diff_id,
+                                        const CancelCheck& cancelled) {
+  return apply_checked(layer, mounts, diff_id, cancelled, [&]() -> Result<std::unique_ptr<ByteSource>> {
+    auto reader = content_->reader(scope, layer.digest);
+    if (!reader.ok()) return reader.status().with_context("open layer " + layer.digest);
+    return std::unique_ptr<ByteSource>(std::make_unique<OwnedReaderSource>(std::move(*reader)));
+  });
+}
+
 Result<Descriptor> WalkingDiffer::apply_stream(LayerSource& layer_source, const Descriptor& layer,
                                                const std::vector<Mount>& mounts, std::string_view diff_id,
                                                const CancelCheck& cancelled) {
+  return apply_checked(layer, mounts, diff_id, cancelled, [&]() -> Result<std::unique_ptr<ByteSource>> {
+    return std::unique_ptr<ByteSource>(std::make_unique<LayerByteSource>(layer_source));
+  });
+}
+
+Result<Descriptor> WalkingDiffer::apply_checked(
+    const Descriptor& layer, const std::vector<Mount>& mounts, std::string_view diff_id,
+    const CancelCheck& cancelled, const std::function<Result<std::unique_ptr<ByteSource>>()>& open) {
+  // Unimplemented, InvalidArgument and NotFound before anything is read or mounted.
   auto compression = compression_for_media_type(layer.media_type);
   if (!compression.ok()) return compression.status();
   if (Status st = check_apply_mounts(mounts, own_dirs_); !st.ok())
     return st.with_context("apply layer " + layer.digest);
   auto slot = slots_.take();
   if (!slot.ok()) return slot.status().with_context("apply layer " + layer.digest);
-  LayerByteSource source(layer_source);
-  return apply_from(source, *compression, layer, mounts, diff_id, cancelled);
+  auto source = open();
+  if (!source.ok()) return source.status();
+  return apply_from(**source, *compression, layer, mounts, diff_id, cancelled);
 }
 
 Result<Descriptor> WalkingDiffer::apply_from(ByteSource& source, Compression compression,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -46,8 +47,12 @@ class WalkingDiffer final : public Instance, public Differ {
                              std::string_view ref, const Labels& labels) override;
 
  private:
-  // The apply both entry points share, once the mounts are checked and a
-  // slot is held.
+  // What both entry points share: the media type and mounts checked and a
+  // slot held before `open` gives the layer's bytes to apply_from.
+  Result<Descriptor> apply_checked(const Descriptor& layer, const std::vector<Mount>& mounts,
+                                   std::string_view diff_id, const CancelCheck& cancelled,
+                                   const std::function<Result<std::unique_ptr<ByteSource>>()>& open);
+  // The apply itself, once the mounts are checked and a slot is held.
   Result<Descriptor> apply_from(ByteSource& source, Compression compression, const Descriptor& layer,
                                 const std::vector<Mount>& mounts, std::string_view diff_id,
                                 const CancelCheck& cancelled);

@@ -10,7 +10,6 @@
 
 #include "blob_download.hpp"
 #include "content_labels.hpp"
-#include "first_error.hpp"
 #include "growing_blob.hpp"
 #include "image_records.hpp"
 #include "oci/oci.hpp"
@@ -21,6 +20,7 @@
 #include "registry_session.hpp"
 #include "transfer_lease.hpp"
 #include "unpacker.hpp"
+#include "worker_pool.hpp"
 
 namespace berth::transfer {
 namespace {
@@ -123,75 +123,6 @@ Status record_documents(const PullTarget& target, const Descriptor& root, const 
   return {};
 }
 
-// Downloads `layers` on `n` threads; each download of a layer with a
-// GrowingBlob finishes it, and a worker that stops early finishes the ones
-// it would have taken, so the unpacker never waits for a layer no one
-// fetches.
-class LayerDownloads {
- public:
-  LayerDownloads(const PullTarget& target, std::shared_ptr<const RegistrySession> session,
-                 std::vector<std::pair<Descriptor, GrowingBlob*>> layers, int n)
-      : target_(target), session_(std::move(session)), layers_(std::move(layers)) {
-    const int threads = std::min<int>(n, static_cast<int>(layers_.size()));
-    running_ = threads;
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
-  }
-  LayerDownloads(const LayerDownloads&) = delete;
-  LayerDownloads& operator=(const LayerDownloads&) = delete;
-  ~LayerDownloads() { join(); }
-
-  // Waits for every download, asking `cancelled` now and then.
-  Status wait(const std::function<Status()>& cancelled) {
-    std::unique_lock lock(mu_);
-    while (running_ > 0) {
-      cv_.wait_for(lock, std::chrono::milliseconds(100));
-      if (running_ == 0) break;
-      lock.unlock();
-      Status st = cancelled();
-      lock.lock();
-      if (!st.ok()) return st;
-    }
-    return {};
-  }
-  void join() {
-    for (auto& t : threads_)
-      if (t.joinable()) t.join();
-  }
-  Status error() { return error_.get(); }
-
- private:
-  void work() {
-    HostClients hosts(session_);
-    for (std::size_t i; (i = next_.fetch_add(1)) < layers_.size();) {
-      auto& [desc, growing] = layers_[i];
-      if (target_.stop.load()) {
-        if (growing) growing->finish(cancelled("the pull stopped"));
-        continue;
-      }
-      Status st = download_blob(target_, hosts, "layer", desc, {}, growing);
-      if (!st.ok()) {
-        error_.set(st);
-        target_.stop = true;
-      }
-    }
-    {
-      std::lock_guard lock(mu_);
-      --running_;
-    }
-    cv_.notify_all();
-  }
-
-  const PullTarget& target_;
-  std::shared_ptr<const RegistrySession> session_;
-  std::vector<std::pair<Descriptor, GrowingBlob*>> layers_;
-  std::atomic<std::size_t> next_{0};
-  FirstError error_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int running_ = 0;
-  std::vector<std::thread> threads_;
-};
-
 // Everything after the checks, under the lease in `work`.
 Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, const reference::Reference& ref,
                         const std::vector<platforms::Platform>& wants, const PullOptions& options,
@@ -281,7 +212,20 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
   Status downloaded;
   {
     // A failed download stops the others and the unpacker through `stop`.
-    LayerDownloads downloads(target, *session, queue, max_downloads);
+    // Each worker has its own registry clients. A layer not downloaded
+    // because the pull stopped is finished as such, so the unpacker never
+    // waits for a layer no one fetches.
+    WorkerPool downloads(
+        queue.size(), max_downloads, stop,
+        [&]() -> WorkerPool::Worker {
+          auto hosts = std::make_shared<HostClients>(*session);
+          return [&target, &queue, hosts](std::size_t i) {
+            return download_blob(target, *hosts, "layer", queue[i].first, {}, queue[i].second);
+          };
+        },
+        [&queue](std::size_t i) {
+          if (queue[i].second) queue[i].second->finish(berth::cancelled("the pull stopped"));
+        });
     if (options.unpack) {
       std::vector<UnpackLayer> layers;
       for (std::size_t i = 0; i < main.manifest.layers.size(); ++i) {

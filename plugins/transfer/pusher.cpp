@@ -11,12 +11,12 @@
 
 #include "blob_download.hpp"
 #include "content_labels.hpp"
-#include "first_error.hpp"
 #include "oci/oci.hpp"
 #include "platforms/platforms.hpp"
 #include "progress.hpp"
 #include "reference/reference.hpp"
 #include "registry_session.hpp"
+#include "worker_pool.hpp"
 
 namespace berth::transfer {
 namespace {
@@ -253,75 +253,6 @@ Status push_blob(const PushTarget& target, distribution::Client& client, const P
   return {};
 }
 
-// Sends `blobs` on at most `n` threads, each with its own client of the
-// push host; the first failure stops the rest.
-class BlobUploads {
- public:
-  BlobUploads(const PushTarget& target, const RegistrySession& session, std::size_t host,
-              const std::vector<PushBlob>& blobs, int n)
-      : target_(target), session_(session), host_(host), blobs_(blobs) {
-    const int threads = std::min<int>(n, static_cast<int>(blobs_.size()));
-    running_ = threads;
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
-  }
-  BlobUploads(const BlobUploads&) = delete;
-  BlobUploads& operator=(const BlobUploads&) = delete;
-  ~BlobUploads() { join(); }
-
-  // Waits for every worker, asking `cancelled` now and then; then the
-  // first error any met.
-  Status wait(const std::function<Status()>& cancelled) {
-    Status st;
-    {
-      std::unique_lock lock(mu_);
-      while (running_ > 0) {
-        cv_.wait_for(lock, std::chrono::milliseconds(100));
-        if (running_ == 0) break;
-        lock.unlock();
-        st = cancelled();
-        lock.lock();
-        if (!st.ok()) break;
-      }
-    }
-    join();
-    if (Status first = error_.get(); !first.ok()) return first;  // the cause, before its consequences
-    return st;
-  }
-
- private:
-  void join() {
-    for (auto& t : threads_)
-      if (t.joinable()) t.join();
-  }
-  void work() {
-    std::unique_ptr<distribution::Client> client = session_.client(host_);
-    for (std::size_t i; (i = next_.fetch_add(1)) < blobs_.size();) {
-      if (target_.stop.load()) break;
-      Status st = push_blob(target_, *client, blobs_[i]);
-      if (!st.ok()) {
-        error_.set(st);
-        target_.stop = true;
-      }
-    }
-    {
-      std::lock_guard lock(mu_);
-      --running_;
-    }
-    cv_.notify_all();
-  }
-
-  const PushTarget& target_;
-  const RegistrySession& session_;
-  std::size_t host_;
-  const std::vector<PushBlob>& blobs_;
-  std::atomic<std::size_t> next_{0};
-  FirstError error_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int running_ = 0;
-  std::vector<std::thread> threads_;
-};
-
 }  // namespace
 
 Result<Descriptor> push_image(const TransferDeps& deps, const ContentScope& scope, const PushOptions& options,
@@ -383,7 +314,12 @@ Result<Descriptor> push_image(const TransferDeps& deps, const ContentScope& scop
                           .stop = stop,
                           .repo = (*session)->repo()};
   {
-    BlobUploads uploads(target, **session, *host, plan.blobs, max_uploads);
+    // Each worker with its own client of the push host; the first failure
+    // stops the rest.
+    WorkerPool uploads(plan.blobs.size(), max_uploads, stop, [&]() -> WorkerPool::Worker {
+      std::shared_ptr<distribution::Client> client = (*session)->client(*host);
+      return [&target, &plan, client](std::size_t i) { return push_blob(target, *client, plan.blobs[i]); };
+    });
     BERTH_RETURN_IF_ERROR(uploads.wait(check));
   }
 
