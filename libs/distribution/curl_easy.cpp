@@ -148,6 +148,10 @@ Result<Response> CurlEasy::perform(const Request& request) {
   // transfer (and its ingest ref) forever: under 1 byte/s for 30 s is a
   // broken connection, retried or resumed like any other.
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  // Blobs arrive in callbacks of at most this size: curl's default of
+  // 16 KiB means a write, a hash update and a progress report per 16 KiB
+  // (measured: a 193 MiB pull spent most of its download time there).
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 1L << 20);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_USERAGENT, "berth");
