@@ -37,19 +37,21 @@ ProgressFn progress_writer(grpc::ServerWriter<Message>* writer, std::mutex& mu) 
     std::lock_guard lock(mu);
     writer->Write(msg);
   };
-  // An export's archive goes out in messages of at most this many bytes.
-  constexpr std::size_t kExportChunk = 1u << 20;
+}
 
-  transfer_v1::BlobProgress* add_blob(google::protobuf::RepeatedPtrField<transfer_v1::BlobProgress> * blobs,
-                                      const TransferProgress& p) {
-    auto* blob = blobs->Add();
-    blob->set_kind(p.kind);
-    blob->set_digest(p.digest);
-    blob->set_state(std::string(transfer_state_name(p.state)));
-    blob->set_offset(p.offset);
-    blob->set_total(p.total);
-    return blob;
-  }
+// An export's archive goes out in messages of at most this many bytes.
+constexpr std::size_t kExportChunk = 1u << 20;
+
+transfer_v1::BlobProgress* add_blob(google::protobuf::RepeatedPtrField<transfer_v1::BlobProgress>* blobs,
+                                    const TransferProgress& p) {
+  auto* blob = blobs->Add();
+  blob->set_kind(p.kind);
+  blob->set_digest(p.digest);
+  blob->set_state(std::string(transfer_state_name(p.state)));
+  blob->set_offset(p.offset);
+  blob->set_total(p.total);
+  return blob;
+}
 
 }  // namespace
 

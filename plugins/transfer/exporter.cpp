@@ -31,7 +31,7 @@ class ReportingSource final : public archive::BlobSource {
 
 }  // namespace
 
-Status export_image_archive(const PullDeps& deps, const ContentScope& scope, const ExportOptions& options,
+Status export_image_archive(const TransferDeps& deps, const ContentScope& scope, const ExportOptions& options,
                             const image_archive::ByteSink& sink, const ProgressFn& progress,
                             const CancelCheck& cancelled) {
   if (options.images.empty()) return invalid_argument("an export needs at least one image name");

@@ -9,7 +9,7 @@
 
 namespace berth::transfer {
 
-Status export_image_archive(const PullDeps& deps, const ContentScope& scope, const ExportOptions& options,
+Status export_image_archive(const TransferDeps& deps, const ContentScope& scope, const ExportOptions& options,
                             const image_archive::ByteSink& sink, const ProgressFn& progress,
                             const CancelCheck& cancelled);
 

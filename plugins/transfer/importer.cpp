@@ -79,7 +79,7 @@ class ReportingSink final : public archive::BlobSink {
 // again whole), so nothing it wrote is worth keeping.
 class ImportLease {
  public:
-  ImportLease(const PullDeps& deps, std::string ns) : deps_(deps), ns_(std::move(ns)) {}
+  ImportLease(const TransferDeps& deps, std::string ns) : deps_(deps), ns_(std::move(ns)) {}
   ImportLease(const ImportLease&) = delete;
   ImportLease& operator=(const ImportLease&) = delete;
   ~ImportLease() {
@@ -101,7 +101,7 @@ class ImportLease {
   }
 
  private:
-  const PullDeps& deps_;
+  const TransferDeps& deps_;
   std::string ns_;
   std::optional<TransferLease> lease_;
 };
@@ -159,7 +159,7 @@ std::string platform_names(const std::vector<platforms::Platform>& list) {
 // The import's steps after the archive is read, sharing what they need.
 class Import {
  public:
-  Import(const PullDeps& deps, const PullTarget& target, const ImportOptions& options,
+  Import(const TransferDeps& deps, const PullTarget& target, const ImportOptions& options,
          std::vector<platforms::Platform> wants, const archive::ImportResult& result,
          const std::function<Status()>& check)
       : deps_(deps),
@@ -255,7 +255,7 @@ class Import {
                      platform_names(has) + "); import it for its platform or without unpacking");
   }
 
-  const PullDeps& deps_;
+  const TransferDeps& deps_;
   const PullTarget& target_;
   const ImportOptions& options_;
   std::vector<platforms::Platform> wants_;
@@ -271,7 +271,7 @@ std::string unique_token() {
 
 }  // namespace
 
-Result<std::vector<Image>> import_image_archive(const PullDeps& deps, const ContentScope& scope,
+Result<std::vector<Image>> import_image_archive(const TransferDeps& deps, const ContentScope& scope,
                                                 const ImportOptions& options,
                                                 const image_archive::ByteSource& source,
                                                 const ProgressFn& progress, const CancelCheck& cancelled) {

@@ -15,7 +15,7 @@
 
 namespace berth::transfer {
 
-Result<std::vector<Image>> import_image_archive(const PullDeps& deps, const ContentScope& scope,
+Result<std::vector<Image>> import_image_archive(const TransferDeps& deps, const ContentScope& scope,
                                                 const ImportOptions& options,
                                                 const image_archive::ByteSource& source,
                                                 const ProgressFn& progress, const CancelCheck& cancelled);

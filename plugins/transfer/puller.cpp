@@ -34,8 +34,6 @@ struct ChosenManifest {
   oci::ImageConfig config;
 };
 
-};
-
 Result<std::vector<platforms::Platform>> wanted_platforms(const PullOptions& options) {
   std::vector<platforms::Platform> out;
   for (const std::string& p : options.platforms) {
