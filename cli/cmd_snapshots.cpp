@@ -45,18 +45,6 @@ std::string kind_name(snapshots::Kind kind) {
   }
 }
 
-// Sizes as ctr prints them: 1024-based, one decimal ("4.0 KiB").
-std::string human_size(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (v >= 1024 && unit + 1 < std::size(kUnits)) {
-    v /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, kUnits[unit]);
-}
-
 nlohmann::ordered_json info_json(const snapshots::Info& info) {
   return {{"name", info.name()},
           {"parent", info.parent()},
