@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "blobs.hpp"
+#include "cmd_images_mount.hpp"
 #include "cmd_import_export.hpp"
 #include "cmd_pull.hpp"
 #include "cmd_push.hpp"
@@ -321,6 +322,9 @@ Command images_command() {
                   .min_args = 2,
                   .run = run_export,
               },
+              images_mount_command(),
+              images_unmount_command(),
+              images_usage_command(),
           },
   };
 }
