@@ -42,7 +42,7 @@ class BerthCliMountTest : public CtrFixture {
 
   // An image archive of busybox and `extra` layers of 1 MiB; returns its path.
   std::filesystem::path make_image(const std::string& name, int extra = 0) {
-    const auto archive = dir_.path() / (std::to_string(archives_++) + ".tar");
+    auto archive = dir_.path() / (std::to_string(archives_++) + ".tar");
     auto made = run({"env", "EXTRA_LAYERS=" + std::to_string(extra) + ":1", "bash", BERTH_MAKE_OCI_IMAGE,
                      archive.string(), name});
     EXPECT_EQ(made.exit_code, 0) << made.output;
