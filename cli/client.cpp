@@ -87,6 +87,7 @@ grpc::Status Client::connect() {
 
 void Client::prepare(grpc::ClientContext& context) const {
   context.AddMetadata("containerd-namespace", namespace_);
+  if (!lease_.empty()) context.AddMetadata("containerd-lease", lease_);
 }
 
 grpc::Status Client::wait_until_ready() {

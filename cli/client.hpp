@@ -31,7 +31,11 @@ class Client {
   // Sets what every request carries: containerd scopes nearly every object by
   // the `containerd-namespace` header, and ctr sends it on every call, even
   // to services that ignore it (version, introspection, namespaces).
+  // With a lease set, every later request also carries `containerd-lease`:
+  // what it creates (a snapshot, a blob) is held by that lease, as ctr's
+  // client.WithLease does.
   void prepare(grpc::ClientContext& context) const;
+  void set_lease(std::string id) { lease_ = std::move(id); }
 
   // One unary RPC: `client.Call(&Service::Stub::Method, request, &response)`.
   template <typename Stub, typename Request, typename Response>
@@ -57,6 +61,7 @@ class Client {
 
   std::string socket_path_;
   std::string namespace_;
+  std::string lease_;
   std::chrono::milliseconds connect_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::optional<grpc::Status> connected_;

@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "blobs.hpp"
+#include "cmd_images_mount.hpp"
 #include "cmd_import_export.hpp"
 #include "cmd_pull.hpp"
 #include "cmd_push.hpp"
 #include "command_table.hpp"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
+#include "image_manifest.hpp"
 #include "labels.hpp"
 #include "oci/oci.hpp"
 #include "output.hpp"
@@ -81,27 +83,14 @@ struct Check {
 Check check_image(Invocation& inv, const images::Image& image, const std::string& snapshotter) {
   Check out;
   Client& client = inv.client();
-  Descriptor target{image.target().media_type(), image.target().digest(), image.target().size(), {}};
-  std::string json;
-  auto failed = [&](const std::string& why) {
-    out.status = why;
+  PlatformManifest found;
+  if (auto st = platform_manifest(client, from_pb(image.target()), platforms::host(), found); !st.ok()) {
+    out.status = st.error_message();
     return out;
-  };
-  if (oci::is_index(target.media_type)) {
-    if (auto st = read_blob(client, target.digest, oci::kMaxManifestBytes, json); !st.ok())
-      return failed("index missing: " + st.error_message());
-    auto index = oci::parse_index(json, target);
-    if (!index.ok()) return failed(index.status().message());
-    auto chosen = oci::choose(*index, platforms::host());
-    if (chosen.empty()) return failed("no manifest for " + platforms::format(platforms::host()));
-    target = chosen.front().descriptor;
   }
-  if (auto st = read_blob(client, target.digest, oci::kMaxManifestBytes, json); !st.ok())
-    return failed("manifest missing: " + st.error_message());
-  auto manifest = oci::parse_manifest(json, target);
-  if (!manifest.ok()) return failed(manifest.status().message());
-  std::vector<const Descriptor*> required{&manifest->config};
-  for (const auto& layer : manifest->layers) required.push_back(&layer);
+  const oci::Manifest& manifest = found.manifest;
+  std::vector<const Descriptor*> required{&manifest.config};
+  for (const auto& layer : manifest.layers) required.push_back(&layer);
   std::size_t present = 0;
   for (const auto* d : required) {
     out.total_bytes += d->size;
@@ -113,24 +102,16 @@ Check check_image(Invocation& inv, const images::Image& image, const std::string
   out.status = fmt::format("{} ({}/{})", present == required.size() ? "complete" : "incomplete", present,
                            required.size());
   // Unpacked: the snapshot named by the chain ID of the config's diff IDs.
-  if (read_blob(client, manifest->config.digest, oci::kMaxConfigBytes, json).ok()) {
-    auto config = oci::parse_config(json, manifest->config);
-    auto chain = config.ok() ? oci::chain_ids(config->diff_ids) : config.status();
-    if (chain.ok() && !chain->empty()) {
-      snapshots::StatSnapshotRequest stat;
-      stat.set_snapshotter(snapshotter);
-      stat.set_key(chain->back());
-      snapshots::StatSnapshotResponse info;
-      out.unpacked = client.call(&snapshots::Snapshots::Stub::Stat, stat, &info).ok();
-    }
+  oci::ImageConfig config;
+  std::vector<std::string> chain;
+  if (image_config(client, manifest, config).ok() && chain_ids(config, chain).ok() && !chain.empty()) {
+    snapshots::StatSnapshotRequest stat;
+    stat.set_snapshotter(snapshotter);
+    stat.set_key(chain.back());
+    snapshots::StatSnapshotResponse info;
+    out.unpacked = client.call(&snapshots::Snapshots::Stub::Stat, stat, &info).ok();
   }
   return out;
-}
-
-std::string bytes(int64_t n) {
-  if (n < 1024) return fmt::format("{} B", n);
-  if (n < (1 << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
-  return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1 << 20));
 }
 
 int run_check(Invocation& inv) {
@@ -157,7 +138,8 @@ int run_check(Invocation& inv) {
                      {"unpacked", c.unpacked}});
     } else {
       table.add_row({image->name(), image->target().media_type(), image->target().digest(), c.status,
-                     bytes(c.present_bytes) + "/" + bytes(c.total_bytes), c.unpacked ? "true" : "false"});
+                     human_size(c.present_bytes) + "/" + human_size(c.total_bytes),
+                     c.unpacked ? "true" : "false"});
     }
   }
   if (inv.json()) {
@@ -340,6 +322,9 @@ Command images_command() {
                   .min_args = 2,
                   .run = run_export,
               },
+              images_mount_command(),
+              images_unmount_command(),
+              images_usage_command(),
           },
   };
 }

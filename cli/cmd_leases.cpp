@@ -24,8 +24,6 @@ namespace {
 namespace leases = containerd::services::leases::v1;
 using Stub = leases::Leases::Stub;
 
-constexpr std::string_view kExpireLabel = "containerd.io/gc.expire";
-
 // A Go duration ("24h", "1h30m", "90s", "1.5h", "0"). False if malformed.
 bool parse_go_duration(std::string_view text, std::chrono::nanoseconds& out) {
   if (text == "0") {
@@ -100,7 +98,7 @@ int run_create(Invocation& inv) {
         fmt::format("--expires {:?} is not a duration (like 24h, 30m or 0)", expires_text));
   }
   if (expires.count() > 0) {
-    labels[std::string(kExpireLabel)] =
+    labels[std::string(kLeaseExpireLabel)] =
         rfc3339(std::chrono::system_clock::now() +
                 std::chrono::duration_cast<std::chrono::system_clock::duration>(expires));
   }

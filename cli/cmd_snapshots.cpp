@@ -4,7 +4,6 @@
 #include <google/protobuf/empty.pb.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,21 +15,13 @@
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 #include "labels.hpp"
 #include "output.hpp"
+#include "snapshotter_option.hpp"
 
 namespace berth::cli {
 namespace {
 
 namespace snapshots = containerd::services::snapshots::v1;
 using Stub = snapshots::Snapshots::Stub;
-
-const OptionSpec kSnapshotterOption{'s', "snapshotter", "NAME",
-                                    "the snapshotter (default: $BERTH_SNAPSHOTTER, else overlayfs)"};
-
-std::string snapshotter(const Invocation& inv) {
-  if (auto v = inv.args().value("snapshotter")) return *v;
-  if (const char* env = std::getenv("BERTH_SNAPSHOTTER"); env != nullptr && *env != '\0') return env;
-  return "overlayfs";
-}
 
 std::string kind_name(snapshots::Kind kind) {
   switch (kind) {
@@ -43,18 +34,6 @@ std::string kind_name(snapshots::Kind kind) {
     default:
       return "Unknown";
   }
-}
-
-// Sizes as ctr prints them: 1024-based, one decimal ("4.0 KiB").
-std::string human_size(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (v >= 1024 && unit + 1 < std::size(kUnits)) {
-    v /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, kUnits[unit]);
 }
 
 nlohmann::ordered_json info_json(const snapshots::Info& info) {
@@ -96,7 +75,7 @@ bool list_all(Invocation& inv, const std::vector<std::string>& filters, std::vec
     return false;
   }
   snapshots::ListSnapshotsRequest request;
-  request.set_snapshotter(snapshotter(inv));
+  request.set_snapshotter(snapshotter_name(inv));
   for (const auto& f : filters) request.add_filters(f);
   grpc::ClientContext context;
   inv.client().prepare(context);
@@ -149,7 +128,7 @@ int create(Invocation& inv, grpc::Status (Stub::*method)(grpc::ClientContext*, c
   std::map<std::string, std::string> labels;
   if (!label_options(inv, labels)) return kExitUsage;
   Request request;
-  request.set_snapshotter(snapshotter(inv));
+  request.set_snapshotter(snapshotter_name(inv));
   request.set_key(key);
   if (inv.positionals().size() > 1) request.set_parent(inv.positionals()[1]);
   request.mutable_labels()->insert(labels.begin(), labels.end());
@@ -176,7 +155,7 @@ int run_commit(Invocation& inv) {
   std::map<std::string, std::string> labels;
   if (!label_options(inv, labels)) return kExitUsage;
   snapshots::CommitSnapshotRequest request;
-  request.set_snapshotter(snapshotter(inv));
+  request.set_snapshotter(snapshotter_name(inv));
   request.set_name(name);
   request.set_key(key);
   request.mutable_labels()->insert(labels.begin(), labels.end());
@@ -195,7 +174,7 @@ int run_commit(Invocation& inv) {
 int run_remove(Invocation& inv) {
   return inv.for_each_positional("remove snapshot", [&](const std::string& key) {
     snapshots::RemoveSnapshotRequest request;
-    request.set_snapshotter(snapshotter(inv));
+    request.set_snapshotter(snapshotter_name(inv));
     request.set_key(key);
     google::protobuf::Empty response;
     return inv.client().call(&Stub::Remove, request, &response);
@@ -206,7 +185,7 @@ int run_mounts(Invocation& inv) {
   const std::string& target = inv.positionals()[0];
   const std::string& key = inv.positionals()[1];
   snapshots::MountsRequest request;
-  request.set_snapshotter(snapshotter(inv));
+  request.set_snapshotter(snapshotter_name(inv));
   request.set_key(key);
   snapshots::MountsResponse response;
   if (auto status = inv.client().call(&Stub::Mounts, request, &response); !status.ok()) {
@@ -228,7 +207,7 @@ int run_usage(Invocation& inv) {
   Table table({"KEY", "SIZE", "INODES"});
   for (const auto& key : keys) {
     snapshots::UsageRequest request;
-    request.set_snapshotter(snapshotter(inv));
+    request.set_snapshotter(snapshotter_name(inv));
     request.set_key(key);
     snapshots::UsageResponse response;
     if (auto status = inv.client().call(&Stub::Usage, request, &response); !status.ok()) {
@@ -291,7 +270,7 @@ int run_tree(Invocation& inv) {
 int run_info(Invocation& inv) {
   const std::string& key = inv.positionals()[0];
   snapshots::StatSnapshotRequest request;
-  request.set_snapshotter(snapshotter(inv));
+  request.set_snapshotter(snapshotter_name(inv));
   request.set_key(key);
   snapshots::StatSnapshotResponse response;
   if (auto status = inv.client().call(&Stub::Stat, request, &response); !status.ok()) {
@@ -309,7 +288,7 @@ int run_label(Invocation& inv) {
     return inv.usage_error(error);
   if (labels.empty()) return kExitOk;  // an empty mask would replace every label
   snapshots::UpdateSnapshotRequest request;
-  request.set_snapshotter(snapshotter(inv));
+  request.set_snapshotter(snapshotter_name(inv));
   request.mutable_info()->set_name(key);
   for (const auto& [k, v] : labels) {
     (*request.mutable_info()->mutable_labels())[k] = v;

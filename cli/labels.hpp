@@ -12,11 +12,15 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "clock/clock.hpp"
 
 namespace berth::cli {
+
+// A lease with this label (an RFC 3339 time) is collected once it has passed.
+inline constexpr std::string_view kLeaseExpireLabel = "containerd.io/gc.expire";
 
 // KEY=VALUE arguments as ctr reads them: a bare KEY means KEY=true, and an
 // empty value is kept (for `label`, that removes the label).

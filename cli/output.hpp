@@ -1,6 +1,7 @@
 // How `berth` prints results: aligned text tables for people, JSON for scripts.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,6 +32,9 @@ class Table {
 // in, so objects read like the table (type, id, ...). Invalid UTF-8 from the
 // server is replaced rather than aborting the whole document.
 void print_json(const nlohmann::ordered_json& doc, std::FILE* out = stdout);
+
+// Sizes as ctr prints them: 1024-based, one decimal ("4.0 KiB", "512 B").
+std::string human_size(int64_t bytes);
 
 // Number of characters (UTF-8 code points) in `text`.
 size_t display_width(std::string_view text);
