@@ -231,16 +231,7 @@ Command images_command() {
       .summary = "manage images",
       .subcommands =
           {
-              {
-                  .name = "pull",
-                  .summary = "pull an image from a registry",
-                  .synopsis = kPullSynopsis,
-                  .description = kPullDescription,
-                  .options = pull_options(),
-                  .min_args = 1,
-                  .max_args = 1,
-                  .run = run_pull,
-              },
+              pull_command("pull an image from a registry"),
               {
                   .name = "push",
                   .summary = "push an image to a registry",

@@ -17,6 +17,8 @@ namespace berth::cli {
 
 namespace transfer = berth::services::transfer::v1;
 
+namespace {
+
 std::vector<OptionSpec> pull_options() {
   std::vector<OptionSpec> options{
       {'\0', "platform", "PLATFORM", "pull for PLATFORM (linux/arm64); may be repeated"},
@@ -32,7 +34,6 @@ std::vector<OptionSpec> pull_options() {
 }
 
 int run_pull(Invocation& inv) {
-  if (inv.positionals().size() != 1) return inv.usage_error("pull takes exactly one image reference");
   const auto& args = inv.args();
   transfer::PullRequest request;
   request.set_reference(inv.positionals()[0]);
@@ -77,6 +78,23 @@ int run_pull(Invocation& inv) {
     fmt::print("{} {}\n", image->name(), image->target().digest());
   }
   return kExitOk;
+}
+
+}  // namespace
+
+Command pull_command(std::string_view summary) {
+  return {.name = "pull",
+          .summary = summary,
+          .synopsis = "REF",
+          .description =
+              "Pull the image REF (busybox, registry:5000/app:1.0, app@sha256:...) into the\n"
+              "namespace and unpack it for this host's platform (or the first --platform).\n"
+              "The daemon downloads the layers in parallel and unpacks them as they arrive;\n"
+              "a pull that was interrupted goes on from what it had verified.",
+          .options = pull_options(),
+          .min_args = 1,
+          .max_args = 1,
+          .run = run_pull};
 }
 
 }  // namespace berth::cli
