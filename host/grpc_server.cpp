@@ -148,18 +148,20 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
     return s;
   }
   spdlog::info("serving gRPC on {} (at most {} calls at once)", path, config.max_concurrent_calls);
-  auto out = std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), path));
+  auto out = std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), path, services));
   out->fallback_ = std::move(fallback);
   return out;
 }
 
-GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, std::string path)
-    : server_(std::move(server)), path_(std::move(path)) {}
+GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, std::string path,
+                       std::vector<GrpcService*> services)
+    : server_(std::move(server)), path_(std::move(path)), services_(std::move(services)) {}
 
 GrpcServer::~GrpcServer() { shutdown(); }
 
 void GrpcServer::shutdown(int grace_ms) {
   if (!server_) return;
+  for (GrpcService* service : services_) service->stopping();
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(grace_ms));
   server_->Wait();
   server_.reset();

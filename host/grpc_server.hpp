@@ -27,15 +27,17 @@ class GrpcServer {
   GrpcServer(const GrpcServer&) = delete;
   GrpcServer& operator=(const GrpcServer&) = delete;
 
-  // Stops accepting, lets calls in flight finish for up to `grace_ms`, then
+  // Tells every service it is stopping (GrpcService::stopping), stops
+  // accepting, lets calls in flight finish for up to `grace_ms`, then
   // cancels the rest and removes the socket. Idempotent.
   void shutdown(int grace_ms = 2000);
 
  private:
-  GrpcServer(std::unique_ptr<grpc::Server> server, std::string path);
+  GrpcServer(std::unique_ptr<grpc::Server> server, std::string path, std::vector<GrpcService*> services);
   std::unique_ptr<grpc::CallbackGenericService> fallback_;  // must outlive server_
   std::unique_ptr<grpc::Server> server_;
   std::string path_;
+  std::vector<GrpcService*> services_;  // owned by their plugins, which outlive the server
 };
 
 // Exposed for tests: make `path` ready to bind. FailedPrecondition when a

@@ -2,9 +2,10 @@
 // objects it serves by their interfaces: the metadata database
 // (io.containerd.metadata.v1) for transactions, and the record services
 // (io.containerd.service.v1, berth/services.hpp) for namespaces, leases,
-// images, content and snapshots.
+// images, content and snapshots; the event exchange (io.containerd.event.v1).
 #include "berth/plugin.hpp"
 
+#include "berth/events.hpp"
 #include "berth/images.hpp"
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
@@ -15,6 +16,7 @@
 #include "berth/transfer.hpp"
 #include "content_service.hpp"
 #include "diff_service.hpp"
+#include "events_service.hpp"
 #include "health_service.hpp"
 #include "images_service.hpp"
 #include "introspection_service.hpp"
@@ -81,6 +83,12 @@ berth::InitResult init_transfer(berth::InitContext& ctx) {
   return std::make_shared<berth::api::TransferService>(std::move(*transfer));
 }
 
+berth::InitResult init_events(berth::InitContext& ctx) {
+  auto exchange = ctx.first_of<berth::EventExchange>(berth::kEventPluginType);
+  if (!exchange.ok()) return berth::Status::skip("no event exchange (io.containerd.event.v1) is loaded");
+  return std::make_shared<berth::api::EventsService>(std::move(*exchange));
+}
+
 berth::InitResult init_health(berth::InitContext&) { return std::make_shared<berth::api::HealthService>(); }
 
 }  // namespace
@@ -119,4 +127,8 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "transfer",
                                 .requires_types = {"io.containerd.transfer.v1"},
                                 .init = init_transfer},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "events",
+                                .requires_types = {"io.containerd.event.v1"},
+                                .init = init_events},
               berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "healthcheck", .init = init_health})

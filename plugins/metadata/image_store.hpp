@@ -1,13 +1,18 @@
 // Image records with containerd's semantics and messages, stored through any
 // berth::Transaction under the layout in keys.hpp, one JSON record per image.
 // The instance of the io.containerd.service.v1 plugin "images-service"; it
-// holds no state, as every call runs in the caller's transaction.
+// holds no state, as every call runs in the caller's transaction. Creates,
+// updates and deletes are announced (/images/create|update|delete) once the
+// caller's transaction commits, whoever made them: the Images API, a pull in
+// the daemon, an import.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "berth/events.hpp"
 #include "berth/images.hpp"
 #include "berth/instance.hpp"
 
@@ -15,6 +20,9 @@ namespace berth::metadata {
 
 class KvImageStore final : public Instance, public ImageStore {
  public:
+  // `events` null: nothing is announced.
+  explicit KvImageStore(std::shared_ptr<EventPublisher> events = nullptr) : events_(std::move(events)) {}
+
   Result<Image> get(Transaction& tx, std::string_view ns, std::string_view name) override;
   // InvalidArgument for a filter that does not parse. An unknown namespace
   // simply has no images.
@@ -25,6 +33,11 @@ class KvImageStore final : public Instance, public ImageStore {
   Result<Image> update(Transaction& tx, std::string_view ns, const Image& image,
                        const std::vector<std::string>& fieldpaths) override;
   Status remove(Transaction& tx, std::string_view ns, std::string_view name) override;
+
+ private:
+  void announce(Transaction& tx, std::string_view ns, std::string_view topic, EventPayload event) const;
+
+  std::shared_ptr<EventPublisher> events_;
 };
 
 // InvalidArgument unless `image` may be stored: a name without NUL, a target

@@ -8,6 +8,7 @@
 //   io.containerd.service.v1.content-service          MetadataContent    berth::NamespacedContent
 //   io.containerd.service.v1.snapshots-service        MetadataSnapshots  berth::NamespacedSnapshots
 //   io.containerd.service.v1.images-service           KvImageStore       berth::ImageStore
+//                                                     (announces through io.containerd.event.v1)
 //
 // Every service requires the metadata type; content and snapshots also the
 // backends they wrap, so those are initialised first.
@@ -18,6 +19,7 @@
 
 #include "berth/config.hpp"
 #include "berth/content_store.hpp"
+#include "berth/events.hpp"
 #include "berth/metadata.hpp"
 #include "berth/services.hpp"
 #include "berth/snapshotter.hpp"
@@ -72,7 +74,10 @@ berth::InitResult init_leases(berth::InitContext& ctx) {
 
 berth::InitResult init_images(berth::InitContext& ctx) {
   if (auto md = database(ctx); !md.ok()) return md.status();
-  return std::make_shared<berth::metadata::KvImageStore>();
+  // Without an event exchange (plugins/events disabled) images are still
+  // kept; nothing is announced.
+  auto events = ctx.first_of<berth::EventPublisher>(berth::kEventPluginType);
+  return std::make_shared<berth::metadata::KvImageStore>(events.ok() ? std::move(*events) : nullptr);
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
@@ -110,7 +115,8 @@ BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
                                 .init = init_leases},
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kImagesServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType)},
+                                .requires_types = {std::string(berth::kMetadataPluginType),
+                                                   std::string(berth::kEventPluginType)},
                                 .init = init_images},
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kContentServiceId),

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <system_error>
+#include <vector>
 
 #include "berth/log.hpp"
 #include "keys.hpp"
@@ -120,23 +121,33 @@ Status RocksMetadata::update(const std::function<Status(Transaction&)>& fn) {
   }
   Active active(*this);
   BERTH_RETURN_IF_ERROR(active.status());
-  std::lock_guard lock(writer_mu_);
-  writer_thread_.store(std::this_thread::get_id());
-  struct ClearWriter {
-    std::atomic<std::thread::id>& t;
-    ~ClearWriter() { t.store(std::thread::id()); }
-  } clear{writer_thread_};
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard lock(writer_mu_);
+    writer_thread_.store(std::this_thread::get_id());
+    struct ClearWriter {
+      std::atomic<std::thread::id>& t;
+      ~ClearWriter() { t.store(std::thread::id()); }
+    } clear{writer_thread_};
 
-  // Writers are serialised, so nothing commits under us; the snapshot only
-  // keeps reads and scans inside `fn` on one consistent version.
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
-  RocksTransaction tx(db_.get(), snapshot.snapshot(), &batch, path_string_);
-  BERTH_RETURN_IF_ERROR(fn(tx));
-  if (batch.GetWriteBatch()->Count() == 0) return {};
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync_writes;
-  return from_rocks(db_->Write(wo, batch.GetWriteBatch()), "commit metadata transaction to " + path_string_);
+    // Writers are serialised, so nothing commits under us; the snapshot only
+    // keeps reads and scans inside `fn` on one consistent version.
+    rocksdb::ManagedSnapshot snapshot(db_.get());
+    rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+    RocksTransaction tx(db_.get(), snapshot.snapshot(), &batch, path_string_);
+    BERTH_RETURN_IF_ERROR(fn(tx));
+    if (batch.GetWriteBatch()->Count() > 0) {
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync_writes;
+      BERTH_RETURN_IF_ERROR(from_rocks(db_->Write(wo, batch.GetWriteBatch()),
+                                       "commit metadata transaction to " + path_string_));
+    }
+    hooks = tx.take_commit_hooks();
+  }
+  // Outside the writer lock: a hook (an event's delivery) never holds up the
+  // next writer, and may itself open transactions.
+  for (auto& hook : hooks) hook();
+  return {};
 }
 
 Status RocksMetadata::view(const std::function<Status(Transaction&)>& fn) {

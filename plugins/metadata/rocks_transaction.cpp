@@ -1,5 +1,6 @@
 #include "rocks_transaction.hpp"
 
+#include <cassert>
 #include <memory>
 
 #include "keys.hpp"
@@ -43,6 +44,12 @@ Status RocksTransaction::put(std::string_view key, std::string_view value) {
   return from_rocks(
       batch_->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
       context("put", key));
+}
+
+void RocksTransaction::after_commit(std::function<void()> fn) {
+  // A read-only transaction never commits; asking is a bug in the caller.
+  assert(writable() && "after_commit on a read-only transaction");
+  if (writable()) commit_hooks_.push_back(std::move(fn));
 }
 
 Status RocksTransaction::del(std::string_view key) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "berth/metadata.hpp"
 
@@ -31,6 +32,9 @@ class RocksTransaction final : public Transaction {
   // continues after the current key and sees keys written ahead of it.
   Status scan(std::string_view prefix,
               const std::function<bool(std::string_view key, std::string_view value)>& fn) override;
+  // Kept for RocksMetadata::update to run after the commit (take_commit_hooks).
+  void after_commit(std::function<void()> fn) override;
+  std::vector<std::function<void()>> take_commit_hooks() { return std::move(commit_hooks_); }
 
  private:
   Status check_write(std::string_view op, std::string_view key) const;
@@ -42,6 +46,7 @@ class RocksTransaction final : public Transaction {
   const std::string& db_path_;
   // Counts put/del so scan can tell when its iterator was invalidated.
   uint64_t writes_ = 0;
+  std::vector<std::function<void()>> commit_hooks_;
 };
 
 }  // namespace berth::metadata

@@ -9,6 +9,7 @@
 #include "blob_download.hpp"
 #include "clock/clock.hpp"
 #include "content_labels.hpp"
+#include "documents.hpp"
 #include "image-archive/content_adapters.hpp"
 #include "image-archive/import.hpp"
 #include "image_records.hpp"
@@ -105,23 +106,6 @@ class ImportLease {
   std::string ns_;
   std::optional<TransferLease> lease_;
 };
-
-Result<std::string> read_document(NamespacedContent& content, const ContentScope& scope,
-                                  const Descriptor& desc, std::size_t limit) {
-  if (desc.size < 0 || static_cast<uint64_t>(desc.size) > limit)
-    return invalid_argument("blob " + desc.digest + " is " + std::to_string(desc.size) +
-                            " bytes, more than the " + std::to_string(limit) + " a document may have");
-  auto reader = content.reader(scope, desc.digest);
-  if (!reader.ok()) return reader.status();
-  std::string out(static_cast<std::size_t>(desc.size), '\0');
-  for (std::size_t at = 0; at < out.size();) {
-    auto got = (*reader)->read_at(static_cast<int64_t>(at), out.data() + at, out.size() - at);
-    if (!got.ok()) return got.status();
-    if (*got == 0) return data_loss("blob " + desc.digest + " is shorter than its descriptor says");
-    at += *got;
-  }
-  return out;
-}
 
 // A manifest as the unpacker needs it.
 struct UnpackPlan {

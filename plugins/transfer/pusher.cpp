@@ -11,6 +11,7 @@
 
 #include "blob_download.hpp"
 #include "content_labels.hpp"
+#include "documents.hpp"
 #include "oci/oci.hpp"
 #include "platforms/platforms.hpp"
 #include "progress.hpp"
@@ -46,25 +47,6 @@ struct PushPlan {
 };
 
 Status stopped() { return cancelled("the push stopped"); }
-
-// The bytes of document `desc` from the namespace's content.
-Result<std::string> read_document(NamespacedContent& content, const ContentScope& scope,
-                                  const Descriptor& desc, std::size_t limit) {
-  if (desc.size < 0 || static_cast<std::size_t>(desc.size) > limit)
-    return invalid_argument(desc.media_type + " " + desc.digest + " is " + std::to_string(desc.size) +
-                            " bytes; the limit is " + std::to_string(limit));
-  auto reader = content.reader(scope, desc.digest);
-  if (!reader.ok()) return reader.status();
-  std::string bytes(static_cast<std::size_t>(desc.size), '\0');
-  for (std::size_t at = 0; at < bytes.size();) {
-    auto got = (*reader)->read_at(static_cast<int64_t>(at), bytes.data() + at, bytes.size() - at);
-    if (!got.ok()) return got.status();
-    if (*got == 0)
-      return data_loss(desc.digest + " is shorter in the content store than its descriptor says");
-    at += *got;
-  }
-  return bytes;
-}
 
 // Walks an image from the namespace's content into a PushPlan, checking
 // that every blob is there.

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "documents.hpp"
+
 namespace berth::transfer {
 
 Result<std::shared_ptr<const RegistrySession>> RegistrySession::open(
@@ -122,9 +124,7 @@ Result<std::string> HostClients::fetch_manifest(const Descriptor& desc) {
 }
 
 Result<std::string> HostClients::fetch_document(const Descriptor& desc, std::size_t limit) {
-  if (desc.size < 0 || static_cast<std::size_t>(desc.size) > limit)
-    return invalid_argument(desc.media_type + " " + desc.digest + " is " + std::to_string(desc.size) +
-                            " bytes; the limit is " + std::to_string(limit));
+  BERTH_RETURN_IF_ERROR(check_document_size(desc, limit));
   std::string bytes;
   bytes.reserve(static_cast<std::size_t>(desc.size));
   BERTH_RETURN_IF_ERROR(fetch(

@@ -3,10 +3,14 @@
 // makes (a busybox-static rootfs), then ls, check, tag, label, export, mount,
 // unmount and rm, as CTR-RPCS.md traces them against containerd.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "ctr_fixture.hpp"
 
@@ -82,6 +86,57 @@ TEST_F(CtrImagesTest, NamespacesAreIsolated) {
   EXPECT_EQ(ok({"-n", "one", "images", "ls", "-q"}), std::string(kName) + "\n");
   EXPECT_EQ(ok({"-n", "two", "images", "ls", "-q"}), "");
   EXPECT_EQ(ok({"images", "ls", "-q"}), "");
+}
+
+// `ctr events` sees every change to image records, whoever made it: ctr
+// through the Images API, and the daemon's own import (berth images import).
+TEST_F(CtrImagesTest, CtrEventsShowsImageChanges) {
+  ok({"images", "import", archive_.string()});
+  const auto other = dir_.path() / "other.tar";
+  auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, other.string(), "docker.io/library/berth-other:1"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+
+  const auto log = dir_.path() / "events.txt";
+  auto started = run(
+      {"/bin/sh", "-c", "ctr -a '" + daemon_.address() + "' events >'" + log.string() + "' 2>&1 & echo $!"});
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  const pid_t ctr_pid = std::stoi(started.output);
+  auto events = [&] {
+    std::ifstream in(log);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  // ctr subscribes in the background: label the image until its update shows.
+  bool subscribed = false;
+  for (int i = 0; i < 100 && !subscribed; ++i) {
+    ok({"images", "label", kName, "probe=" + std::to_string(i)});
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    subscribed = events().find("/images/update") != std::string::npos;
+  }
+  ASSERT_TRUE(subscribed) << events();
+
+  berth_ok({"images", "import", other.string()});
+  ok({"images", "tag", kName, kTag});
+  ok({"images", "rm", kTag});
+  std::string seen;
+  for (int i = 0; i < 100; ++i) {
+    seen = events();
+    if (seen.find("/images/delete") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(ctr_pid, SIGTERM);
+  EXPECT_TRUE(std::regex_search(
+      seen, std::regex(R"((^|\n)[0-9-]+ [0-9:.]+ \+0000 UTC default /images/update \{"name":")" +
+                       std::string(kName) + R"(","labels":\{.*"probe":"[0-9]+")")))
+      << seen;
+  EXPECT_TRUE(std::regex_search(
+      seen, std::regex(R"( default /images/create \{"name":"docker.io/library/berth-other:1")")))
+      << seen;
+  EXPECT_TRUE(
+      std::regex_search(seen, std::regex(std::string(R"( default /images/create \{"name":")") + kTag)))
+      << seen;
+  EXPECT_TRUE(
+      std::regex_search(seen, std::regex(std::string(R"( default /images/delete \{"name":")") + kTag)))
+      << seen;
 }
 
 }  // namespace

@@ -30,6 +30,11 @@ class GrpcService {
   // Register services on the builder. They must outlive the server, which the
   // host guarantees by shutting the server down before closing any plugin.
   virtual void register_services(grpc::ServerBuilder& builder) = 0;
+  // The server is about to stop: end the calls that would otherwise run
+  // until their client leaves (subscriptions, watches), so shutdown need not
+  // wait out its grace period for them. Calls in flight keep that period to
+  // finish. Called once, from the thread that stops the server.
+  virtual void stopping() {}
 };
 
 namespace detail {

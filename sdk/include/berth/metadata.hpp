@@ -33,6 +33,10 @@ class Transaction {
   // Visits keys starting with `prefix` in byte order; `fn` returns false to stop.
   virtual Status scan(std::string_view prefix,
                       const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  // Runs `fn` once the transaction has committed, after the writer lock is
+  // released; never if it is discarded. For what must follow a durable change
+  // and never announce one that did not happen: events. Writable only.
+  virtual void after_commit(std::function<void()> fn) = 0;
 };
 
 class Metadata {

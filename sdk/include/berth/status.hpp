@@ -73,6 +73,7 @@ inline Status invalid_argument(std::string m) { return {Code::kInvalidArgument, 
 inline Status not_found(std::string m) { return {Code::kNotFound, std::move(m)}; }
 inline Status already_exists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
 inline Status permission_denied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
+inline Status resource_exhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
 inline Status failed_precondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
 inline Status aborted(std::string m) { return {Code::kAborted, std::move(m)}; }
 inline Status out_of_range(std::string m) { return {Code::kOutOfRange, std::move(m)}; }

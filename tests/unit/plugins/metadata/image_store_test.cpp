@@ -65,7 +65,22 @@ class ImageStoreTest : public test::DbFixture {
     return md_->update([&](Transaction& tx) { return store_.remove(tx, ns, name); });
   }
 
-  KvImageStore store_;
+  // What the store announced, in order, as "ns topic name".
+  struct Recorder final : EventPublisher {
+    Status publish(std::string_view ns, std::string_view topic, EventPayload event) override {
+      std::string name = std::visit(
+          [](const auto& e) {
+            if constexpr (requires { e.name; }) return e.name;
+            return std::string("?");
+          },
+          event);
+      seen.push_back(std::string(ns) + " " + std::string(topic) + " " + name);
+      return {};
+    }
+    std::vector<std::string> seen;
+  };
+  std::shared_ptr<Recorder> events_ = std::make_shared<Recorder>();
+  KvImageStore store_{events_};
 };
 
 TEST_F(ImageStoreTest, CreateGetAndTheRecordKey) {
@@ -166,6 +181,27 @@ TEST_F(ImageStoreTest, ADamagedRecordIsDataLossNamingTheImage) {
   auto got = get("default", "broken");
   EXPECT_CODE(got.status(), Code::kDataLoss);
   EXPECT_NE(got.status().message().find("image \"broken\""), std::string::npos) << got.status().message();
+}
+
+TEST_F(ImageStoreTest, ChangesAreAnnouncedOnlyOnceCommitted) {
+  ASSERT_OK(create("n", image("a")).status());
+  ASSERT_OK(update("n", image("a", kManifest, {{"k", "v"}}), {"labels"}).status());
+  ASSERT_OK(remove("n", "a"));
+  EXPECT_EQ(events_->seen,
+            (std::vector<std::string>{"n /images/create a", "n /images/update a", "n /images/delete a"}));
+  events_->seen.clear();
+
+  // A change in a transaction that is then discarded is never announced,
+  // nor is one refused.
+  EXPECT_EQ(md_->update([&](Transaction& tx) {
+                 EXPECT_OK(store_.create(tx, "n", image("b")).status());
+                 EXPECT_TRUE(events_->seen.empty()) << "announced before the commit";
+                 return aborted("changed my mind");
+               })
+                .code(),
+            Code::kAborted);
+  EXPECT_EQ(remove("n", "b").code(), Code::kNotFound);
+  EXPECT_TRUE(events_->seen.empty()) << events_->seen[0];
 }
 
 }  // namespace

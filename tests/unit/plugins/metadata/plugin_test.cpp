@@ -54,12 +54,12 @@ TEST_F(MetadataPlugin, TheModuleDeclaresTheDatabaseAndOneServicePerKindOfRecord)
     declared.push_back({d.type, d.id, requires_of(d)});
   }
   // containerd's types and ids; each service after the database and the
-  // backends it wraps.
+  // backends it wraps; images after the event exchange it announces through.
   const std::vector<Declared> want = {
       {kMetadataType, "rocksdb", {}},
       {kServiceType, "namespaces-service", {kMetadataType}},
       {kServiceType, "leases-service", {kMetadataType}},
-      {kServiceType, "images-service", {kMetadataType}},
+      {kServiceType, "images-service", {kMetadataType, "io.containerd.event.v1"}},
       {kServiceType, "content-service", {kMetadataType, "io.containerd.content.v1"}},
       {kServiceType, "snapshots-service", {kMetadataType, "io.containerd.snapshotter.v1"}},
   };

@@ -154,6 +154,33 @@ TEST_F(MetadataTransaction, FailingFunctionDiscardsAllWrites) {
   EXPECT_EQ(read("keep"), "old");
 }
 
+TEST_F(MetadataTransaction, CommitHooksRunAfterTheCommitOutsideTheLock) {
+  std::vector<std::string> ran;
+  ASSERT_OK(md_->update([&](Transaction& tx) {
+    EXPECT_OK(tx.put("k", "v"));
+    tx.after_commit([&] {
+      // The change is visible, and the hook may write in a transaction of its own.
+      ran.push_back("first saw " + read("k").value_or("nothing"));
+      EXPECT_OK(put("from-hook", "x"));
+    });
+    tx.after_commit([&] { ran.push_back("second"); });
+    EXPECT_TRUE(ran.empty());
+    return ok_status();
+  }));
+  EXPECT_EQ(ran, (std::vector<std::string>{"first saw v", "second"}));
+  EXPECT_EQ(read("from-hook"), "x");
+
+  ran.clear();
+  EXPECT_EQ(md_->update([&](Transaction& tx) {
+                 EXPECT_OK(tx.put("k2", "v"));
+                 tx.after_commit([&] { ran.push_back("discarded"); });
+                 return aborted("changed my mind");
+               })
+                .code(),
+            Code::kAborted);
+  EXPECT_TRUE(ran.empty());
+}
+
 TEST_F(MetadataTransaction, ViewIsReadOnly) {
   ASSERT_OK(put("k", "v"));
   ASSERT_OK(md_->view([&](Transaction& tx) {

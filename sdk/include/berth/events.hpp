@@ -1,0 +1,115 @@
+// Events: what happened in the daemon, as containerd publishes it. Every
+// event has a topic ("/images/create"), the namespace it happened in, a time
+// and a payload of one of containerd's event types (containerd.events.*),
+// which the API edge encodes for `ctr events` and every other subscriber.
+//
+// Plugins publish through this interface with the plain structs below and
+// never through protobuf; events that arrive from clients (Publish, Forward)
+// travel as an OpaqueEvent, their encoded bytes kept as they came.
+//
+// Interface type "io.containerd.event.v1"; plugins/events offers the
+// exchange. A publisher requires the type and looks it up with
+// first_of<EventPublisher>; when no exchange is loaded it publishes nothing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "berth/filters.hpp"
+#include "berth/status.hpp"
+#include "berth/validate.hpp"
+
+namespace berth {
+
+inline constexpr std::string_view kEventPluginType = "io.containerd.event.v1";
+
+namespace events {
+
+// containerd's image events (containerd.services.images.v1.ImageCreate, ...:
+// containerd declares them in that package), on /images/create.
+struct ImageCreate {
+  std::string name;
+  Labels labels;
+};
+// On /images/update.
+struct ImageUpdate {
+  std::string name;
+  Labels labels;
+};
+// On /images/delete.
+struct ImageDelete {
+  std::string name;
+};
+
+// An event of a type Berth has no struct for, as a client published or
+// forwarded it: its type URL ("containerd.events.TaskExit") and its encoded
+// message.
+struct OpaqueEvent {
+  std::string type_url;
+  std::string value;
+};
+
+inline constexpr std::string_view kImageCreateTopic = "/images/create";
+inline constexpr std::string_view kImageUpdateTopic = "/images/update";
+inline constexpr std::string_view kImageDeleteTopic = "/images/delete";
+
+}  // namespace events
+
+// New event types are added as alternatives here (a plugin ABI change).
+using EventPayload =
+    std::variant<events::ImageCreate, events::ImageUpdate, events::ImageDelete, events::OpaqueEvent>;
+
+struct Envelope {
+  int64_t timestamp = 0;  // ns since the epoch
+  std::string ns;
+  std::string topic;
+  EventPayload event;
+};
+
+// InvalidArgument unless `topic` is one containerd accepts: it starts with
+// '/', and every '/'-separated component is a valid identifier
+// (berth/validate.hpp's rules for names).
+Status validate_topic(std::string_view topic);
+
+// The fields containerd's event filters may name: "topic", "namespace" and
+// "event.<field>" ("event.name", "event.labels.<key>") for the payloads
+// above; an OpaqueEvent has no event fields.
+std::optional<std::string> envelope_field(const Envelope& envelope, const std::vector<std::string>& path);
+
+class EventPublisher {
+ public:
+  virtual ~EventPublisher();
+  // Stamps the event with the current time and delivers it to every
+  // subscriber whose filter matches. Never waits for a subscriber.
+  // InvalidArgument for a bad topic or namespace.
+  virtual Status publish(std::string_view ns, std::string_view topic, EventPayload event) = 0;
+};
+
+// A subscriber's queue of matching events, in publication order. Dropping it
+// unsubscribes.
+class Subscription {
+ public:
+  virtual ~Subscription();
+  // The next event, or nullopt if none arrives within `timeout`.
+  // ResourceExhausted once the subscriber fell so far behind that events
+  // were dropped for it: it must subscribe again.
+  virtual Result<std::optional<Envelope>> next(std::chrono::milliseconds timeout) = 0;
+};
+
+class EventExchange : public EventPublisher {
+ public:
+  // Delivers an envelope made elsewhere (a shim, another daemon), keeping its
+  // time, namespace and topic. InvalidArgument for a bad topic or namespace.
+  virtual Status forward(Envelope envelope) = 0;
+  // Events matching `filter` (containerd's syntax over envelope_field's
+  // fields; an empty filter matches everything) from now on.
+  virtual std::unique_ptr<Subscription> subscribe(Filter filter) = 0;
+};
+
+}  // namespace berth
