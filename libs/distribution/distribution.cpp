@@ -215,19 +215,19 @@ Status Client::fetch_blob(std::string_view repo, const Descriptor& desc,
                           const std::function<Status(std::string_view)>& sink) {
   auto hash = digest::Sha256::create();
   if (!hash.ok()) return hash.status();
-  return fetch(repo, desc, 0, std::move(*hash), sink);
+  return fetch(repo, desc, 0, &*hash, sink);
 }
 
-Status Client::resume_blob(std::string_view repo, const Descriptor& desc, int64_t offset,
-                           digest::Sha256 prefix, const std::function<Status(std::string_view)>& sink) {
+Status Client::stream_blob(std::string_view repo, const Descriptor& desc, int64_t offset,
+                           const std::function<Status(std::string_view)>& sink) {
   if (offset < 0 || offset > desc.size) {
-    return invalid_argument("resume blob " + desc.digest + " at " + std::to_string(offset) + ": it has " +
+    return invalid_argument("stream blob " + desc.digest + " from " + std::to_string(offset) + ": it has " +
                             std::to_string(desc.size) + " bytes");
   }
-  return fetch(repo, desc, offset, std::move(prefix), sink);
+  return fetch(repo, desc, offset, nullptr, sink);
 }
 
-Status Client::fetch(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256 hash,
+Status Client::fetch(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256* hash,
                      const std::function<Status(std::string_view)>& sink) {
   const std::string what = "blob " + desc.digest + " of " + std::string(repo);
   const std::string url = host_.api_root() + "/" + std::string(repo) + "/blobs/" + desc.digest;
@@ -244,7 +244,7 @@ Status Client::fetch(std::string_view repo, const Descriptor& desc, int64_t offs
                 return data_loss("registry " + host_.host + ": " + what + " is longer than the " +
                                  std::to_string(desc.size) + " bytes its descriptor says");
               }
-              BERTH_RETURN_IF_ERROR(hash.update(chunk));
+              if (hash != nullptr) BERTH_RETURN_IF_ERROR(hash->update(chunk));
               return sink(chunk);
             },
             repo);
@@ -263,7 +263,8 @@ Status Client::fetch(std::string_view repo, const Descriptor& desc, int64_t offs
     return data_loss("registry " + host_.host + ": " + what + " ended after " + std::to_string(received) +
                      " of the " + std::to_string(desc.size) + " bytes its descriptor says");
   }
-  auto got = hash.digest();
+  if (hash == nullptr) return {};
+  auto got = hash->digest();
   if (!got.ok()) return got.status();
   if (*got != desc.digest) return data_loss("registry " + host_.host + ": " + what + " hashes to " + *got);
   return {};

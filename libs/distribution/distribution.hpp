@@ -82,12 +82,15 @@ class Client {
   Status fetch_blob(std::string_view repo, const Descriptor& desc,
                     const std::function<Status(std::string_view)>& sink);
 
-  // Goes on with blob `desc` after its first `offset` bytes, which the caller
-  // kept and hashed into `prefix` (a content store ingest has both): an HTTP
-  // Range request from `offset`, then the same checks as fetch_blob over the
-  // whole blob. FailedPrecondition when the registry ignores the Range (the
-  // caller then starts over).
-  Status resume_blob(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256 prefix,
+  // Streams blob `desc` of `repo` from byte `offset` on to `sink`, checking
+  // its length only: DataLoss when the registry's bytes run longer or
+  // shorter than `desc.size`. For a sink that hashes what it keeps and
+  // checks the digest itself (a content store ingest does, on commit): each
+  // byte is then hashed once, not twice. An offset resumes a download the
+  // sink kept the start of, with an HTTP Range request; FailedPrecondition
+  // when the registry ignores the Range (the caller then starts over).
+  // Retried only while the sink has seen nothing.
+  Status stream_blob(std::string_view repo, const Descriptor& desc, int64_t offset,
                      const std::function<Status(std::string_view)>& sink);
 
   // --- push (push.cpp). Every push request asks for the scope
@@ -133,7 +136,8 @@ class Client {
  private:
   // Runs `attempt` until it is not Unavailable or the tries run out;
   // `may_retry` says whether another try is still possible.
-  Status fetch(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256 hash,
+  // `hash` null: the length is checked, the digest left to the sink.
+  Status fetch(std::string_view repo, const Descriptor& desc, int64_t offset, digest::Sha256* hash,
                const std::function<Status(std::string_view)>& sink);
   // `request` with this host's authorization for `scopes`, answering one
   // 401 challenge (basic, or a bearer token from its realm for `scopes` and

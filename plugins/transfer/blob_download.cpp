@@ -4,7 +4,6 @@
 #include <thread>
 
 #include "content_labels.hpp"
-#include "digest/sha256.hpp"
 
 namespace berth::transfer {
 namespace {
@@ -24,26 +23,6 @@ Labels with_source(const PullTarget& target, Labels labels, const Labels& existi
   auto found = existing.find(target.source_key);
   labels[target.source_key] = append_source(found == existing.end() ? "" : found->second, target.repo);
   return labels;
-}
-
-// Re-hashes the first `offset` bytes an earlier download left in ingest
-// `ref`, so the download can go on after them.
-Result<digest::Sha256> hash_prefix(const PullTarget& target, std::string_view ref, int64_t offset) {
-  auto reader = target.content.ingest_reader(target.scope, ref);
-  if (!reader.ok()) return reader.status();
-  auto hash = digest::Sha256::create();
-  if (!hash.ok()) return hash.status();
-  std::string buf(1 << 20, '\0');
-  for (int64_t at = 0; at < offset;) {
-    const auto want =
-        static_cast<std::size_t>(std::min<int64_t>(offset - at, static_cast<int64_t>(buf.size())));
-    auto got = (*reader)->read_at(at, buf.data(), want);
-    if (!got.ok()) return got.status();
-    if (*got == 0) return data_loss("ingest " + std::string(ref) + " is shorter than its recorded offset");
-    BERTH_RETURN_IF_ERROR(hash->update(buf.data(), *got));
-    at += static_cast<int64_t>(*got);
-  }
-  return std::move(*hash);
 }
 
 // Finishes a GrowingBlob with the download's status on every path.
@@ -153,7 +132,8 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     return finish.done(label_blob(target, desc, labels));
   }
 
-  // Go on after what an earlier, broken pull kept, once it is re-hashed.
+  // Go on after what an earlier, broken pull kept (the writer re-hashed it
+  // when it reopened the ingest).
   auto status = writer->status();
   if (!status.ok()) return fail(status.status());
   int64_t offset = status->offset;
@@ -169,16 +149,7 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     }
     offset = 0;  // the kept bytes are not the blob: fetch it again
   }
-  digest::Sha256 prefix;
   if (offset > desc.size) offset = 0;
-  if (offset > 0) {
-    auto hashed = hash_prefix(target, ref, offset);
-    if (hashed.ok()) {
-      prefix = std::move(*hashed);
-    } else {
-      offset = 0;
-    }
-  }
   if (offset == 0 && status->offset > 0) {
     if (Status st = writer->truncate(0); !st.ok()) return fail(st);
   }
@@ -206,17 +177,16 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     if (growing) growing->restart();
     return {};
   };
-  Status fetched = hosts.fetch(desc, offset, prefix, sink, restart);
+  // The registry's bytes are checked for length on the way and hashed once,
+  // by the ingest; its commit below checks the digest.
+  Status fetched = hosts.fetch(desc, offset, sink, restart);
   // A connection cut after bytes arrived (the client retries only before
   // the first byte): go on from what the ingest holds, with a Range request.
   for (int resumes = 0; fetched.code() == Code::kUnavailable && written > offset && resumes < kMaxResumes &&
                         !target.stop.load();
        ++resumes) {
-    auto hashed = hash_prefix(target, ref, written);
-    if (!hashed.ok()) break;
     offset = written;
-    prefix = std::move(*hashed);
-    fetched = hosts.fetch(desc, offset, prefix, sink, restart);
+    fetched = hosts.fetch(desc, offset, sink, restart);
   }
   if (!fetched.ok()) {
     writer.reset();
@@ -226,6 +196,14 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     return fail(fetched.with_context("fetch " + k + " " + desc.digest));
   }
   auto committed = writer->commit_labeled(desc.size, desc.digest, with_source(target, labels, {}));
+  if (committed.status().code() == Code::kFailedPrecondition) {
+    // The registry sent the right number of bytes, but not the blob. They
+    // must not be resumed from: drop them.
+    writer.reset();
+    (void)target.content.abort(target.scope, ref);
+    return fail(data_loss("registry " + hosts.session().ref().domain + ": " + committed.status().message())
+                    .with_context("fetch " + k + " " + desc.digest));
+  }
   if (committed.ok() && target.journal) target.journal->blob(desc.digest);
   if (!committed.ok()) {
     if (committed.status().code() != Code::kAlreadyExists)

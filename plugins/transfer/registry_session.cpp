@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "digest/sha256.hpp"
 #include "documents.hpp"
 
 namespace berth::transfer {
@@ -75,7 +76,7 @@ Result<std::pair<Descriptor, std::string>> HostClients::resolve(std::string_view
   return last;
 }
 
-Status HostClients::fetch(const Descriptor& desc, int64_t offset, const digest::Sha256& prefix,
+Status HostClients::fetch(const Descriptor& desc, int64_t offset,
                           const std::function<Status(std::string_view)>& sink,
                           const std::function<Status()>& restart) {
   Status last = not_found("no host of " + session_->ref().domain + " may pull blobs");
@@ -91,21 +92,13 @@ Status HostClients::fetch(const Descriptor& desc, int64_t offset, const digest::
       offset = 0;
       sent = false;
     }
-    Status st;
-    if (offset > 0) {
-      auto copy = digest::Sha256::create();
-      if (!copy.ok()) return copy.status();
-      BERTH_RETURN_IF_ERROR(copy->copy_from(prefix));
-      st = client(i).resume_blob(session_->repo(), desc, offset, std::move(*copy), counting_sink);
-      if (st.code() == Code::kFailedPrecondition) {
-        // The host ignores Range: start this blob over.
-        BERTH_RETURN_IF_ERROR(restart());
-        offset = 0;
-        sent = false;
-        st = client(i).fetch_blob(session_->repo(), desc, counting_sink);
-      }
-    } else {
-      st = client(i).fetch_blob(session_->repo(), desc, counting_sink);
+    Status st = client(i).stream_blob(session_->repo(), desc, offset, counting_sink);
+    if (st.code() == Code::kFailedPrecondition && offset > 0) {
+      // The host ignored the Range: start over from the first byte.
+      BERTH_RETURN_IF_ERROR(restart());
+      offset = 0;
+      sent = false;
+      st = client(i).stream_blob(session_->repo(), desc, 0, counting_sink);
     }
     if (st.ok() || !try_next(st)) return st;
     last = st;
@@ -128,7 +121,7 @@ Result<std::string> HostClients::fetch_document(const Descriptor& desc, std::siz
   std::string bytes;
   bytes.reserve(static_cast<std::size_t>(desc.size));
   BERTH_RETURN_IF_ERROR(fetch(
-      desc, 0, digest::Sha256(),
+      desc, 0,
       [&](std::string_view chunk) {
         bytes.append(chunk);
         return ok_status();
@@ -137,6 +130,12 @@ Result<std::string> HostClients::fetch_document(const Descriptor& desc, std::siz
         bytes.clear();
         return ok_status();
       }));
+  // fetch checked the length; the digest is checked here, on bytes kept nowhere else.
+  auto hex = digest::sha256_hex(bytes);
+  if (!hex.ok()) return hex.status();
+  if ("sha256:" + *hex != desc.digest)
+    return data_loss("registry " + session_->ref().domain + ": blob " + desc.digest +
+                     " hashes to sha256:" + *hex);
   return bytes;
 }
 

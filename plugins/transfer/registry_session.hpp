@@ -62,15 +62,18 @@ class HostClients {
   // hosts trusted to resolve for tags).
   Result<std::pair<Descriptor, std::string>> resolve(std::string_view reference,
                                                      registry::Capability capability = registry::kResolve);
-  // A blob into `sink`, from the first host that may pull and has it. On a
-  // host that fails after the sink saw bytes, `restart` is called before the
-  // next host is tried (the sink starts over).
-  Status fetch(const Descriptor& desc, int64_t offset, const digest::Sha256& prefix,
-               const std::function<Status(std::string_view)>& sink, const std::function<Status()>& restart);
+  // A blob from byte `offset` on into `sink`, from the first host that may
+  // pull and has it, checked for length only: the sink checks the digest
+  // (a content store ingest does, on commit). On a host that fails after
+  // the sink saw bytes, or that ignores the Range for an offset, `restart`
+  // is called and the blob starts over from its first byte.
+  Status fetch(const Descriptor& desc, int64_t offset, const std::function<Status(std::string_view)>& sink,
+               const std::function<Status()>& restart);
   // A manifest or index an index names, from the registry's manifests
   // endpoint (registries keep them apart from blobs), checked against `desc`.
   Result<std::string> fetch_manifest(const Descriptor& desc);
-  // A small blob (a config) into memory, at most `limit` bytes.
+  // A small blob (a config) into memory, at most `limit` bytes, checked
+  // against its digest.
   Result<std::string> fetch_document(const Descriptor& desc, std::size_t limit);
 
   [[nodiscard]] const RegistrySession& session() const { return *session_; }

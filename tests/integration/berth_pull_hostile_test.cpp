@@ -2,7 +2,8 @@
 // (tests/support/fake_http_server.hpp answers every request): a manifest
 // over 4 MiB, a manifest whose digest is not the one asked for, a config
 // over 20 MiB (by its descriptor, and sent to a descriptor that said less),
-// a layer cut short and one running long. Each is a clear error, and the
+// a layer cut short, one running long, one of the right length but other
+// bytes. Each is a clear error, and the
 // pull leaves nothing in content, snapshots, images or leases.
 #include <gtest/gtest.h>
 
@@ -183,6 +184,21 @@ TEST_F(BerthPullHostileTest, ALayerCutShortOrRunningLongIsRefused) {
        {"/v2/bad/long/blobs/" + layer.digest(), {kLayerType, layer.bytes + std::string(4096, '\0')}}});
   expect_refused(pull("bad/short:1"), "DataLoss");
   expect_refused(pull("bad/long:1"), "DataLoss");
+}
+
+TEST_F(BerthPullHostileTest, ALayerOfTheRightLengthButOtherBytesIsRefused) {
+  const Blob layer{kLayerType, one_file_tar("f", 1 << 20)};
+  const Blob config{kConfigType, config_json({layer.digest()})};
+  const std::string body = manifest(descriptor(kConfigType, config.digest(), config.bytes.size()),
+                                    {descriptor(kLayerType, layer.digest(), layer.bytes.size())});
+  serve({{"/v2/bad/other/manifests/1", {kManifestType, body}},
+         {"/v2/bad/other/blobs/" + config.digest(), {kConfigType, config.bytes}},
+         {"/v2/bad/other/blobs/" + layer.digest(), {kLayerType, one_file_tar("g", 1 << 20)}}});
+  auto pulled = pull("bad/other:1");
+  expect_refused(pulled, "DataLoss");
+  EXPECT_NE(pulled.output.find("unexpected digest"), std::string::npos) << pulled.output;
+  // Nothing kept to resume from: the ingest of the wrong bytes is gone too.
+  EXPECT_EQ(ok({"content", "active"}).find("layer"), std::string::npos) << ok({"content", "active"});
 }
 
 }  // namespace
