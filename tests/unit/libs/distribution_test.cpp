@@ -41,6 +41,13 @@ class DistributionTest : public ::testing::Test {
                                  RetryPolicy{.attempts = 2, .first_backoff = std::chrono::milliseconds(10)});
   }
 
+  // The manifest of the image SetUp pushed, resolved by its tag.
+  Result<oci::Manifest> pushed_manifest() {
+    auto resolved = client_->resolve("berth/t", "1");
+    if (!resolved.ok()) return resolved.status();
+    return oci::parse_manifest(resolved->second, resolved->first);
+  }
+
   test::TempDir dir_;
   std::unique_ptr<test::LoopbackRegistry> registry_;
   std::unique_ptr<Client> client_;
@@ -61,9 +68,7 @@ TEST_F(DistributionTest, ResolvesATagAndADigestToTheManifest) {
 }
 
 TEST_F(DistributionTest, BlobsAreVerifiedWhileTheyStream) {
-  auto resolved = client_->resolve("berth/t", "1");
-  ASSERT_OK(resolved.status());
-  auto manifest = oci::parse_manifest(resolved->second, resolved->first);
+  auto manifest = pushed_manifest();
   ASSERT_OK(manifest.status());
   for (const Descriptor& d : {manifest->config, manifest->layers.at(0)}) {
     std::string bytes;
@@ -98,9 +103,7 @@ TEST_F(DistributionTest, BlobsAreVerifiedWhileTheyStream) {
 // A download broken after some bytes goes on from there with HTTP Range, and
 // the whole blob is still verified: a wrong prefix is caught.
 TEST_F(DistributionTest, ABrokenDownloadResumesWithRange) {
-  auto resolved = client_->resolve("berth/t", "1");
-  ASSERT_OK(resolved.status());
-  auto manifest = oci::parse_manifest(resolved->second, resolved->first);
+  auto manifest = pushed_manifest();
   ASSERT_OK(manifest.status());
   const Descriptor layer = manifest->layers.at(0);
   std::string whole;
@@ -121,9 +124,7 @@ TEST_F(DistributionTest, ABrokenDownloadResumesWithRange) {
 }
 
 TEST_F(DistributionTest, StreamingChecksTheLengthAndLeavesTheDigestToTheSink) {
-  auto resolved = client_->resolve("berth/t", "1");
-  ASSERT_OK(resolved.status());
-  auto manifest = oci::parse_manifest(resolved->second, resolved->first);
+  auto manifest = pushed_manifest();
   ASSERT_OK(manifest.status());
   const Descriptor layer = manifest->layers.at(0);
   // The registry serves it under its digest, and the bytes are what they
