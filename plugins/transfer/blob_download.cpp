@@ -195,6 +195,9 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
     if (fetched.code() == Code::kDataLoss) (void)target.content.abort(target.scope, ref);
     return fail(fetched.with_context("fetch " + k + " " + desc.digest));
   }
+  // The digest of what the ingest holds is known now: when it is the blob's,
+  // the unpack may finish this layer while the commit makes it durable.
+  if (growing && writer->digest() == desc.digest) growing->verified();
   auto committed = writer->commit_labeled(desc.size, desc.digest, with_source(target, labels, {}));
   if (committed.status().code() == Code::kFailedPrecondition) {
     // The registry sent the right number of bytes, but not the blob. They

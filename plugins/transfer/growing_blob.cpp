@@ -32,11 +32,20 @@ void GrowingBlob::restart() {
   cv_.notify_all();
 }
 
+void GrowingBlob::verified() {
+  {
+    std::lock_guard lock(mu_);
+    verified_ = true;
+  }
+  cv_.notify_all();
+}
+
 void GrowingBlob::finish(Status status) {
   {
     std::lock_guard lock(mu_);
     if (done_) return;
     done_ = true;
+    if (status.ok()) verified_ = true;
     final_ = std::move(status);
   }
   cv_.notify_all();
@@ -63,6 +72,12 @@ GrowingBlob::Ready GrowingBlob::wait_ready() {
   return Ready::kStream;
 }
 
+Status GrowingBlob::wait_verified() {
+  std::unique_lock lock(mu_);
+  BERTH_RETURN_IF_ERROR(wait_until(lock, [&] { return verified_ || done_; }));
+  return verified_ ? Status() : final_;
+}
+
 Status GrowingBlob::wait() {
   std::unique_lock lock(mu_);
   BERTH_RETURN_IF_ERROR(wait_until(lock, [&] { return done_; }));
@@ -71,7 +86,8 @@ Status GrowingBlob::wait() {
 
 Result<std::size_t> GrowingBlob::read(char* buf, std::size_t len) {
   std::unique_lock lock(mu_);
-  BERTH_RETURN_IF_ERROR(wait_until(lock, [&] { return restarted_ || written_ > pos_ || done_; }));
+  BERTH_RETURN_IF_ERROR(
+      wait_until(lock, [&] { return restarted_ || written_ > pos_ || verified_ || done_; }));
   if (restarted_) return aborted("the download started over");
   if (written_ > pos_ && ingest_) {
     const auto n = static_cast<std::size_t>(std::min<int64_t>(written_ - pos_, static_cast<int64_t>(len)));
@@ -86,8 +102,8 @@ Result<std::size_t> GrowingBlob::read(char* buf, std::size_t len) {
     pos_ += static_cast<int64_t>(*got);
     return *got;
   }
-  if (!final_.ok()) return final_;
-  return std::size_t{0};
+  if (done_ && !final_.ok()) return final_;
+  return std::size_t{0};  // verified, and every byte read
 }
 
 }  // namespace berth::transfer

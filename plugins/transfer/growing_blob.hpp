@@ -3,8 +3,10 @@
 // waits for more, so decompression and apply run alongside the download.
 //
 // The end of the stream (read() returning 0) is reported only once the
-// download is verified and committed: an apply can never finish on bytes
-// whose digest has not been checked.
+// download is verified (the ingest holds every byte and they hash to the
+// descriptor's digest): an apply can never finish on bytes whose digest has
+// not been checked. The commit that makes the blob durable (an fsync of the
+// whole blob) may still be running then, so it need not hold up the unpack.
 #pragma once
 
 #include <condition_variable>
@@ -30,6 +32,9 @@ class GrowingBlob final : public LayerSource {
   void advance(int64_t written);
   // The download starts over: what a reader got is void.
   void restart();
+  // Every byte is in the ingest and hashes to the blob's digest; the commit
+  // follows.
+  void verified();
   // Committed (OK) or failed. Every download ends with exactly one finish.
   void finish(Status status);
 
@@ -38,7 +43,9 @@ class GrowingBlob final : public LayerSource {
   // Waits until the bytes can be streamed (an ingest is open) or the
   // download ended (committed: apply from the content store).
   Ready wait_ready();
-  // Waits for the end of the download; its status.
+  // Waits until the bytes are verified (OK) or the download failed before that.
+  Status wait_verified();
+  // Waits for the end of the download, commit included; its status.
   Status wait();
   Result<std::size_t> read(char* buf, std::size_t len) override;
 
@@ -53,6 +60,7 @@ class GrowingBlob final : public LayerSource {
   int64_t written_ = 0;
   int64_t pos_ = 0;  // the reader's offset
   bool restarted_ = false;
+  bool verified_ = false;
   bool done_ = false;
   Status final_;
 };

@@ -198,6 +198,7 @@ class Import {
     CancelCheck check = check_;
     BERTH_RETURN_IF_ERROR(
         unpack(target_, snapshotter, *deps_.differ, layers, check).with_context("unpack " + image.name));
+    BERTH_RETURN_IF_ERROR(label_uncompressed(target_, layers));
     if (chain->empty()) return {};
     return label_blob(target_, plan->config_desc, {{snapshot_label(snapshotter_name), chain->back()}});
   }

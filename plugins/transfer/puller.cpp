@@ -210,6 +210,7 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
 
   Status unpacked;
   Status downloaded;
+  std::vector<UnpackLayer> layers;
   {
     // A failed download stops the others and the unpacker through `stop`.
     // Each worker has its own registry clients. A layer not downloaded
@@ -227,7 +228,6 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
           if (queue[i].second) queue[i].second->finish(berth::cancelled("the pull stopped"));
         });
     if (options.unpack) {
-      std::vector<UnpackLayer> layers;
       for (std::size_t i = 0; i < main.manifest.layers.size(); ++i) {
         const Descriptor& blob = main.manifest.layers[i];
         layers.push_back(UnpackLayer{.blob = blob,
@@ -245,6 +245,7 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
   }
   BERTH_RETURN_IF_ERROR(unpacked);
   BERTH_RETURN_IF_ERROR(downloaded);
+  BERTH_RETURN_IF_ERROR(label_uncompressed(target, layers));
 
   if (options.unpack && !chain.empty()) {
     BERTH_RETURN_IF_ERROR(

@@ -45,8 +45,9 @@ Result<Outcome> apply_layer(const PullTarget& target, Differ& differ, const Unpa
       if (!streamed.ok() &&
           (streamed.status().code() == Code::kUnimplemented || streamed.status().code() == Code::kAborted))
         return Outcome::kRetry;
-      // The snapshot is committed only once the bytes it holds are verified.
-      BERTH_RETURN_IF_ERROR(layer.download->wait());
+      // The snapshot is committed only once the bytes it holds are verified
+      // (the blob's own commit may still be making it durable).
+      BERTH_RETURN_IF_ERROR(layer.download->wait_verified());
       if (!streamed.ok()) return streamed.status();
       return Outcome::kApplied;
     }
@@ -80,7 +81,7 @@ Status unpack_layer(const PullTarget& target, Snapshotter& sn, Differ& differ, c
       active.release();
       if (target.journal) target.journal->snapshot(layer.chain_id);
     }  // else: made by another unpack meanwhile; ours goes
-    return label_blob(target, layer.blob, {{std::string(kUncompressedLabel), layer.diff_id}});
+    return {};
   }
 }
 
@@ -93,11 +94,9 @@ Status unpack(const PullTarget& target, Snapshotter& snapshotter, Differ& differ
     if (cancelled) BERTH_RETURN_IF_ERROR(cancelled());
     auto existing = snapshotter.stat(layer.chain_id);
     if (existing.ok() && existing->kind == SnapshotKind::kCommitted) {
-      // Unpacked before; the blob must still be in the namespace (its
-      // download ends first) for the image to be complete.
-      if (layer.download) BERTH_RETURN_IF_ERROR(layer.download->wait());
-      BERTH_RETURN_IF_ERROR(
-          label_blob(target, layer.blob, {{std::string(kUncompressedLabel), layer.diff_id}}));
+      // Unpacked before; the blob must still be fetched for the image to be
+      // complete, which the pull waits for.
+      if (layer.download) BERTH_RETURN_IF_ERROR(layer.download->wait_verified());
     } else {
       BERTH_RETURN_IF_ERROR(unpack_layer(target, snapshotter, differ, layer, parent, cancelled));
     }
@@ -105,6 +104,12 @@ Status unpack(const PullTarget& target, Snapshotter& snapshotter, Differ& differ
                            layer.blob.size);
     parent = layer.chain_id;
   }
+  return {};
+}
+
+Status label_uncompressed(const PullTarget& target, const std::vector<UnpackLayer>& layers) {
+  for (const UnpackLayer& layer : layers)
+    BERTH_RETURN_IF_ERROR(label_blob(target, layer.blob, {{std::string(kUncompressedLabel), layer.diff_id}}));
   return {};
 }
 

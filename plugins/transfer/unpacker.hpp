@@ -3,7 +3,8 @@
 // "extract-<time>-<random> <chainID>" whose parent is the layer below,
 // then committed under its chain ID. A layer whose snapshot exists is
 // skipped; a layer still downloading is applied as its bytes arrive, and its
-// snapshot committed only once the download is verified.
+// snapshot committed only once the download is verified (its blob's commit
+// may still be running: wait for the downloads before label_uncompressed).
 #pragma once
 
 #include <string>
@@ -28,5 +29,10 @@ struct UnpackLayer {
 // retry skips them).
 Status unpack(const PullTarget& target, Snapshotter& snapshotter, Differ& differ,
               const std::vector<UnpackLayer>& layers, const CancelCheck& cancelled);
+
+// After a successful unpack, with every blob committed: containerd's
+// containerd.io/uncompressed label (the diffID the unpack verified) on each
+// layer's blob.
+Status label_uncompressed(const PullTarget& target, const std::vector<UnpackLayer>& layers);
 
 }  // namespace berth::transfer
