@@ -76,11 +76,15 @@ class BerthPullTest : public CtrFixture {
 
   // Makes an image (busybox plus `extra` layers of `mib` MiB) and pushes it
   // as `repo_tag`; returns its manifest digest.
+  // `env`: more of make_oci_image.sh's settings ("WHITEOUTS=1").
   std::string push_image(const std::string& repo_tag, int extra = 0, int mib = 0,
-                         const std::string& arch = "amd64") {
+                         const std::string& arch = "amd64", const std::vector<std::string>& env = {}) {
     const auto archive = dir_.path() / (std::to_string(counter_++) + ".tar");
-    auto made = run({"env", "EXTRA_LAYERS=" + std::to_string(extra) + ":" + std::to_string(mib),
-                     "ARCH=" + arch, "bash", BERTH_MAKE_OCI_IMAGE, archive.string(), repo_tag});
+    std::vector<std::string> argv{"env", "EXTRA_LAYERS=" + std::to_string(extra) + ":" + std::to_string(mib),
+                                  "ARCH=" + arch};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), repo_tag});
+    auto made = run(argv);
     EXPECT_EQ(made.exit_code, 0) << made.output;
     const std::string pushed = registry_->push_archive(archive, repo_tag);
     EXPECT_EQ(pushed, "") << pushed;
@@ -133,6 +137,35 @@ TEST_F(BerthPullTest, PullsByTagAndUnpacksAsContainerdWould) {
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(again.output.find("downloading"), std::string::npos) << again.output;
   EXPECT_NE(again.output.find("exists"), std::string::npos) << again.output;
+}
+
+// A layer deleting a file of the one below (an OCI whiteout), one making a
+// directory opaque, and hardlinks in both: the tree berthd's pull unpacks is
+// the one ctr's own pull (through berthd's diff service) unpacks, and the
+// one containerd would: whiteouts applied, never shown, hardlinks kept.
+TEST_F(BerthPullTest, WhiteoutsAndHardlinksUnpackAsContainerdWould) {
+  push_image("berth/layered:1", 0, 0, "amd64", {"WHITEOUTS=1"});
+  const std::string ref = host_ + "/berth/layered:1";
+  auto pulled = pull(ref);
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output;
+  ok({"-n", "byctr", "images", "pull", "--plain-http", ref});
+  for (const std::string ns : {"default", "byctr"}) {
+    SCOPED_TRACE(ns);
+    const fs::path mnt = dir_.path() / ("mnt-" + ns);
+    fs::create_directories(mnt);
+    ok({"-n", ns, "images", "mount", ref, mnt.string()});
+    EXPECT_TRUE(fs::exists(mnt / "bin/busybox"));
+    EXPECT_TRUE(fs::exists(mnt / "etc/app/keep"));
+    EXPECT_FALSE(fs::exists(mnt / "etc/app/gone")) << "whited out";
+    EXPECT_FALSE(fs::exists(mnt / "etc/app/.wh.gone"));
+    EXPECT_TRUE(fs::equivalent(mnt / "etc/app/keep", mnt / "etc/app/linked")) << "one inode";
+    EXPECT_TRUE(fs::equivalent(mnt / "etc/app/h1", mnt / "etc/app/h2")) << "one inode";
+    EXPECT_FALSE(fs::exists(mnt / "var/old/a")) << "hidden by the opaque directory";
+    EXPECT_FALSE(fs::exists(mnt / "var/old/b"));
+    EXPECT_FALSE(fs::exists(mnt / "var/old/.wh..wh..opq"));
+    EXPECT_TRUE(fs::exists(mnt / "var/old/new"));
+    ok({"-n", ns, "images", "unmount", "--rm", mnt.string()});
+  }
 }
 
 TEST_F(BerthPullTest, PullsByDigestAndWithoutUnpacking) {

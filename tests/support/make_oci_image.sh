@@ -12,6 +12,11 @@
 #   EXTRA_LAYERS=N:MIB   N more layers, each one file (/data/<i>) of MIB MiB
 #                        of incompressible bytes (an AES-CTR keystream seeded
 #                        by the layer number: deterministic, and fast to make)
+#   WHITEOUTS=1          two more layers, last: the first makes /etc/app/keep,
+#                        /etc/app/gone, /etc/app/linked (a hardlink of keep)
+#                        and /var/old/{a,b}; the second deletes /etc/app/gone
+#                        (an OCI whiteout), makes /var/old opaque holding only
+#                        /var/old/new, and adds /etc/app/h1 and its hardlink h2
 set -euo pipefail
 out=$1
 name=$2
@@ -59,6 +64,25 @@ for ((i = 1; i <= extra_count; i++)); do
   layer "$work/rootfs$i" "$i" 1  # incompressible: the fastest level does as well
   rm -rf "$work/rootfs$i"
 done
+
+if [[ ${WHITEOUTS:-0} == 1 ]]; then
+  w=$((extra_count + 1))
+  mkdir -p "$work/rootfs$w/etc/app" "$work/rootfs$w/var/old"
+  echo keep >"$work/rootfs$w/etc/app/keep"
+  echo gone >"$work/rootfs$w/etc/app/gone"
+  ln "$work/rootfs$w/etc/app/keep" "$work/rootfs$w/etc/app/linked"
+  echo a >"$work/rootfs$w/var/old/a"
+  echo b >"$work/rootfs$w/var/old/b"
+  layer "$work/rootfs$w" "$w" 6
+  w=$((w + 1))
+  mkdir -p "$work/rootfs$w/etc/app" "$work/rootfs$w/var/old"
+  : >"$work/rootfs$w/etc/app/.wh.gone"
+  : >"$work/rootfs$w/var/old/.wh..wh..opq"
+  echo new >"$work/rootfs$w/var/old/new"
+  echo h >"$work/rootfs$w/etc/app/h1"
+  ln "$work/rootfs$w/etc/app/h1" "$work/rootfs$w/etc/app/h2"
+  layer "$work/rootfs$w" "$w" 6
+fi
 
 printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
   "$arch" "$diff_ids" >"$work/config.json"
