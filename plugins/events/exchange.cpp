@@ -28,9 +28,8 @@ class QueueSubscription final : public Subscription {
 
   Result<std::optional<Envelope>> next(std::chrono::milliseconds timeout) override {
     std::unique_lock lock(queue_->mu);
-    queue_->ready.wait_for(lock, timeout, [this] {
-      return !queue_->events.empty() || queue_->overflowed || queue_->closed;
-    });
+    queue_->ready.wait_for(
+        lock, timeout, [this] { return !queue_->events.empty() || queue_->overflowed || queue_->closed; });
     if (queue_->overflowed)
       return resource_exhausted("event subscriber fell more than " + std::to_string(Exchange::kQueueLimit) +
                                 " events behind and was dropped; subscribe again");
@@ -51,7 +50,9 @@ class QueueSubscription final : public Subscription {
 }  // namespace
 
 Status Exchange::publish(std::string_view ns, std::string_view topic, EventPayload event) {
-  Envelope envelope{.timestamp = clock::now_ns(), .ns = std::string(ns), .topic = std::string(topic),
+  Envelope envelope{.timestamp = clock::now_ns(),
+                    .ns = std::string(ns),
+                    .topic = std::string(topic),
                     .event = std::move(event)};
   BERTH_RETURN_IF_ERROR(validate_envelope(envelope));
   deliver(envelope);

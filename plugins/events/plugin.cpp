@@ -16,4 +16,5 @@ berth::InitResult init_exchange(berth::InitContext&) {
 
 }  // namespace
 
-BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kEventPluginType), .id = "exchange", .init = init_exchange})
+BERTH_PLUGINS(berth::PluginSpec{
+    .type = std::string(berth::kEventPluginType), .id = "exchange", .init = init_exchange})

@@ -56,9 +56,11 @@ TEST(ExchangeTest, RefusesBadTopicsNamespacesAndUnstampedEnvelopes) {
   auto ex = std::make_shared<Exchange>();
   EXPECT_EQ(ex->publish("n", "nope", events::ImageDelete{}).code(), Code::kInvalidArgument);
   EXPECT_EQ(ex->publish("bad ns", "/a", events::ImageDelete{}).code(), Code::kInvalidArgument);
-  EXPECT_EQ(ex->forward(Envelope{.timestamp = 0, .ns = "n", .topic = "/a", .event = events::ImageDelete{}}).code(),
-            Code::kInvalidArgument);
-  EXPECT_OK(ex->forward(Envelope{.timestamp = 1, .ns = "n", .topic = "/a/b", .event = events::ImageDelete{}}));
+  EXPECT_EQ(
+      ex->forward(Envelope{.timestamp = 0, .ns = "n", .topic = "/a", .event = events::ImageDelete{}}).code(),
+      Code::kInvalidArgument);
+  EXPECT_OK(
+      ex->forward(Envelope{.timestamp = 1, .ns = "n", .topic = "/a/b", .event = events::ImageDelete{}}));
 }
 
 TEST(ExchangeTest, ASubscriberFarBehindIsCutOffAndOthersCarryOn) {
@@ -79,9 +81,7 @@ TEST(ExchangeTest, ASubscriberFarBehindIsCutOffAndOthersCarryOn) {
 
 TEST(ExchangeTest, DroppedSubscriptionsStopReceiving) {
   auto ex = std::make_shared<Exchange>();
-  {
-    auto sub = ex->subscribe(Filter());
-  }
+  { auto sub = ex->subscribe(Filter()); }
   // Nothing left to deliver to; publishing stays cheap and correct.
   ASSERT_OK(ex->publish("n", "/a", events::ImageDelete{}));
   auto sub = ex->subscribe(Filter());
