@@ -3,6 +3,7 @@
 #include <string>
 #include <type_traits>
 
+#include "github.com/containerd/containerd/api/events/container.pb.h"
 #include "github.com/containerd/containerd/api/events/image.pb.h"
 #include "pb_convert.hpp"
 
@@ -11,6 +12,7 @@ namespace {
 
 // containerd declares its image events in this package, not containerd.events.
 namespace pb_images = containerd::services::images::v1;
+namespace pb_events = containerd::events;
 
 // The type URL is the message's full name, bare, as containerd's typeurl writes it.
 template <class Pb>
@@ -52,6 +54,24 @@ void to_any(const EventPayload& event, google::protobuf::Any* out) {
           pb_images::ImageDelete pb;
           pb.set_name(e.name);
           pack(pb, out);
+        } else if constexpr (std::is_same_v<T, events::ContainerCreate>) {
+          pb_events::ContainerCreate pb;
+          pb.set_id(e.id);
+          pb.set_image(e.image);
+          pb.mutable_runtime()->set_name(e.runtime_name);
+          if (e.runtime_options) to_pb(*e.runtime_options, pb.mutable_runtime()->mutable_options());
+          pack(pb, out);
+        } else if constexpr (std::is_same_v<T, events::ContainerUpdate>) {
+          pb_events::ContainerUpdate pb;
+          pb.set_id(e.id);
+          pb.set_image(e.image);
+          copy_labels(e.labels, pb);
+          pb.set_snapshot_key(e.snapshot_key);
+          pack(pb, out);
+        } else if constexpr (std::is_same_v<T, events::ContainerDelete>) {
+          pb_events::ContainerDelete pb;
+          pb.set_id(e.id);
+          pack(pb, out);
         } else {
           static_assert(std::is_same_v<T, events::OpaqueEvent>);
           out->set_type_url(e.type_url);
@@ -79,6 +99,26 @@ Result<EventPayload> from_any(const google::protobuf::Any& any) {
     auto pb = unpack<pb_images::ImageDelete>(any);
     if (!pb.ok()) return pb.status();
     return EventPayload(events::ImageDelete{.name = pb->name()});
+  }
+  if (type == pb_events::ContainerCreate::descriptor()->full_name()) {
+    auto pb = unpack<pb_events::ContainerCreate>(any);
+    if (!pb.ok()) return pb.status();
+    events::ContainerCreate e{.id = pb->id(), .image = pb->image(), .runtime_name = pb->runtime().name()};
+    if (pb->runtime().has_options()) e.runtime_options = from_pb(pb->runtime().options());
+    return EventPayload(std::move(e));
+  }
+  if (type == pb_events::ContainerUpdate::descriptor()->full_name()) {
+    auto pb = unpack<pb_events::ContainerUpdate>(any);
+    if (!pb.ok()) return pb.status();
+    return EventPayload(events::ContainerUpdate{.id = pb->id(),
+                                                .image = pb->image(),
+                                                .labels = {pb->labels().begin(), pb->labels().end()},
+                                                .snapshot_key = pb->snapshot_key()});
+  }
+  if (type == pb_events::ContainerDelete::descriptor()->full_name()) {
+    auto pb = unpack<pb_events::ContainerDelete>(any);
+    if (!pb.ok()) return pb.status();
+    return EventPayload(events::ContainerDelete{.id = pb->id()});
   }
   return EventPayload(events::OpaqueEvent{.type_url = type, .value = any.value()});
 }

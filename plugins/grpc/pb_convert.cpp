@@ -58,4 +58,11 @@ void to_pb(const Image& image, containerd::services::images::v1::Image* pb) {
   set_time(image.updated_at, pb->mutable_updated_at());
 }
 
+void to_pb(const AnyValue& any, google::protobuf::Any* out) {
+  out->set_type_url(any.type_url);
+  out->set_value(any.value);
+}
+
+AnyValue from_pb(const google::protobuf::Any& any) { return AnyValue{any.type_url(), any.value()}; }
+
 }  // namespace berth::api

@@ -1,12 +1,14 @@
 // Conversions between the SDK's types and containerd's protobuf types that
-// several services share: timestamps, mounts, descriptors, images.
+// several services share: timestamps, Any values, mounts, descriptors, images.
 #pragma once
 
+#include <google/protobuf/any.pb.h>
 #include <google/protobuf/repeated_field.h>
 #include <google/protobuf/timestamp.pb.h>
 
 #include <vector>
 
+#include "berth/any_value.hpp"
 #include "berth/content_store.hpp"
 #include "berth/diff.hpp"
 #include "berth/images.hpp"
@@ -28,5 +30,8 @@ void to_pb(const Descriptor& d, containerd::types::Descriptor* out);
 Descriptor from_pb(const containerd::types::Descriptor& d);
 
 void to_pb(const Image& image, containerd::services::images::v1::Image* pb);
+
+void to_pb(const AnyValue& any, google::protobuf::Any* out);
+AnyValue from_pb(const google::protobuf::Any& any);
 
 }  // namespace berth::api

@@ -2,9 +2,10 @@
 // objects it serves by their interfaces: the metadata database
 // (io.containerd.metadata.v1) for transactions, and the record services
 // (io.containerd.service.v1, berth/services.hpp) for namespaces, leases,
-// images, content and snapshots; the event exchange (io.containerd.event.v1).
+// images, containers, content and snapshots; the event exchange (io.containerd.event.v1).
 #include "berth/plugin.hpp"
 
+#include "berth/containers.hpp"
 #include "berth/events.hpp"
 #include "berth/images.hpp"
 #include "berth/leases.hpp"
@@ -14,6 +15,7 @@
 #include "berth/namespaces.hpp"
 #include "berth/services.hpp"
 #include "berth/transfer.hpp"
+#include "containers_service.hpp"
 #include "content_service.hpp"
 #include "diff_service.hpp"
 #include "events_service.hpp"
@@ -56,6 +58,14 @@ berth::InitResult init_images(berth::InitContext& ctx) {
   auto store = ctx.first_of<berth::ImageStore>(berth::kServicePluginType);
   if (!store.ok()) return store.status().with_context("images service needs the images-service");
   return std::make_shared<berth::api::ImagesService>(std::move(*md), std::move(*store));
+}
+
+berth::InitResult init_containers(berth::InitContext& ctx) {
+  auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
+  if (!md.ok()) return md.status().with_context("containers service needs the metadata database");
+  auto store = ctx.first_of<berth::ContainerStore>(berth::kServicePluginType);
+  if (!store.ok()) return store.status().with_context("containers service needs the containers-service");
+  return std::make_shared<berth::api::ContainersService>(std::move(*md), std::move(*store));
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
@@ -115,6 +125,10 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "images",
                                 .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
                                 .init = init_images},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "containers",
+                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
+                                .init = init_containers},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "snapshots",
                                 .requires_types = {"io.containerd.service.v1"},

@@ -3,9 +3,9 @@
 #include <optional>
 #include <string>
 
+#include "announce.hpp"
 #include "berth/content_store.hpp"
 #include "berth/filters.hpp"
-#include "berth/log.hpp"
 #include "clock/clock.hpp"
 #include "image_record.hpp"
 #include "keys.hpp"
@@ -142,7 +142,7 @@ Result<Image> KvImageStore::create(Transaction& tx, std::string_view ns, const I
   std::erase_if(created.labels, [](const auto& kv) { return kv.second.empty(); });
   created.created_at = created.updated_at = clock::now_ns();
   BERTH_RETURN_IF_ERROR(put(tx, ns, created));
-  announce(tx, ns, events::kImageCreateTopic,
+  announce(tx, events_, ns, events::kImageCreateTopic,
            events::ImageCreate{.name = created.name, .labels = created.labels});
   return created;
 }
@@ -165,7 +165,7 @@ Result<Image> KvImageStore::update(Transaction& tx, std::string_view ns, const I
   BERTH_RETURN_IF_ERROR(validate_image(updated));
   updated.updated_at = clock::now_ns();
   BERTH_RETURN_IF_ERROR(put(tx, ns, updated));
-  announce(tx, ns, events::kImageUpdateTopic,
+  announce(tx, events_, ns, events::kImageUpdateTopic,
            events::ImageUpdate{.name = updated.name, .labels = updated.labels});
   return updated;
 }
@@ -176,19 +176,8 @@ Status KvImageStore::remove(Transaction& tx, std::string_view ns, std::string_vi
   if (!found.ok()) return found.status();
   if (!found->has_value()) return not_found(quoted(name) + ": not found");
   BERTH_RETURN_IF_ERROR(tx.del(keys::image_key(ns, name)));
-  announce(tx, ns, events::kImageDeleteTopic, events::ImageDelete{.name = std::string(name)});
+  announce(tx, events_, ns, events::kImageDeleteTopic, events::ImageDelete{.name = std::string(name)});
   return {};
-}
-
-void KvImageStore::announce(Transaction& tx, std::string_view ns, std::string_view topic,
-                            EventPayload event) const {
-  if (!events_) return;
-  tx.after_commit([events = events_, ns = std::string(ns), topic = std::string(topic),
-                   event = std::move(event)]() mutable {
-    // The change is made; an event that cannot be delivered is only logged.
-    if (Status st = events->publish(ns, topic, std::move(event)); !st.ok())
-      log::warn("images: publish {} in namespace {}: {}", topic, ns, st.message());
-  });
 }
 
 }  // namespace berth::metadata

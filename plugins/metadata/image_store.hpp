@@ -35,8 +35,6 @@ class KvImageStore final : public Instance, public ImageStore {
   Status remove(Transaction& tx, std::string_view ns, std::string_view name) override;
 
  private:
-  void announce(Transaction& tx, std::string_view ns, std::string_view topic, EventPayload event) const;
-
   std::shared_ptr<EventPublisher> events_;
 };
 

@@ -278,6 +278,19 @@ inline std::string image_key(std::string_view ns, std::string_view name) {
   return object_key(kind_prefix(ns, kImages), name, kImageRecord);
 }
 
+// ---- containers
+//
+//   v1/ns/<ns>/containers/<id>\0record    the container as CBOR (container_record.hpp)
+//
+// <id> is an identifier (containerd validates container ids).
+
+inline constexpr std::string_view kContainerRecord = "record";
+
+// v1/ns/<ns>/containers/<id>\0record
+inline std::string container_key(std::string_view ns, std::string_view id) {
+  return object_key(kind_prefix(ns, kContainers), id, kContainerRecord);
+}
+
 // The ref under which the backend content store keeps namespace `ns`'s ingest
 // `ref`: "<ns>/<ref>". Namespace names hold no '/', so distinct (ns, ref)
 // pairs never share a backend ref.

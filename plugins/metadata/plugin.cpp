@@ -8,7 +8,8 @@
 //   io.containerd.service.v1.content-service          MetadataContent    berth::NamespacedContent
 //   io.containerd.service.v1.snapshots-service        MetadataSnapshots  berth::NamespacedSnapshots
 //   io.containerd.service.v1.images-service           KvImageStore       berth::ImageStore
-//                                                     (announces through io.containerd.event.v1)
+//   io.containerd.service.v1.containers-service       KvContainerStore   berth::ContainerStore
+//   (images and containers announce their changes through io.containerd.event.v1)
 //
 // Every service requires the metadata type; content and snapshots also the
 // backends they wrap, so those are initialised first.
@@ -23,6 +24,7 @@
 #include "berth/metadata.hpp"
 #include "berth/services.hpp"
 #include "berth/snapshotter.hpp"
+#include "container_store.hpp"
 #include "image_store.hpp"
 #include "lease_store.hpp"
 #include "namespace_store.hpp"
@@ -60,7 +62,7 @@ berth::Result<std::shared_ptr<berth::Metadata>> database(berth::InitContext& ctx
   return md;
 }
 
-// Namespace, lease and image records take the caller's transaction, so these stores
+// Namespace, lease, image and container records take the caller's transaction, so these stores
 // hold no state; init only checks there is a database to hold the records.
 berth::InitResult init_namespaces(berth::InitContext& ctx) {
   if (auto md = database(ctx); !md.ok()) return md.status();
@@ -72,12 +74,21 @@ berth::InitResult init_leases(berth::InitContext& ctx) {
   return std::make_shared<berth::metadata::KvLeaseStore>();
 }
 
+// Without an event exchange (plugins/events disabled) records are still
+// kept; nothing is announced.
+std::shared_ptr<berth::EventPublisher> publisher(berth::InitContext& ctx) {
+  auto events = ctx.first_of<berth::EventPublisher>(berth::kEventPluginType);
+  return events.ok() ? std::move(*events) : nullptr;
+}
+
 berth::InitResult init_images(berth::InitContext& ctx) {
   if (auto md = database(ctx); !md.ok()) return md.status();
-  // Without an event exchange (plugins/events disabled) images are still
-  // kept; nothing is announced.
-  auto events = ctx.first_of<berth::EventPublisher>(berth::kEventPluginType);
-  return std::make_shared<berth::metadata::KvImageStore>(events.ok() ? std::move(*events) : nullptr);
+  return std::make_shared<berth::metadata::KvImageStore>(publisher(ctx));
+}
+
+berth::InitResult init_containers(berth::InitContext& ctx) {
+  if (auto md = database(ctx); !md.ok()) return md.status();
+  return std::make_shared<berth::metadata::KvContainerStore>(publisher(ctx));
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
@@ -118,6 +129,11 @@ BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
                                 .requires_types = {std::string(berth::kMetadataPluginType),
                                                    std::string(berth::kEventPluginType)},
                                 .init = init_images},
+              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
+                                .id = std::string(berth::kContainersServiceId),
+                                .requires_types = {std::string(berth::kMetadataPluginType),
+                                                   std::string(berth::kEventPluginType)},
+                                .init = init_containers},
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kContentServiceId),
                                 .requires_types = {std::string(berth::kMetadataPluginType),

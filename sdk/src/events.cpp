@@ -46,10 +46,27 @@ std::optional<std::string> envelope_field(const Envelope& envelope, const std::v
     if (labels != nullptr) return label_field(*labels, rest);
     return std::nullopt;
   };
+  auto field = [&rest](std::string_view name, const std::string& value) -> std::optional<std::string> {
+    if (rest.size() == 1 && rest[0] == name) return value;
+    return std::nullopt;
+  };
   return std::visit(Overloaded{
                         [&](const events::ImageCreate& e) { return named(e.name, &e.labels); },
                         [&](const events::ImageUpdate& e) { return named(e.name, &e.labels); },
                         [&](const events::ImageDelete& e) { return named(e.name, nullptr); },
+                        [&](const events::ContainerCreate& e) -> std::optional<std::string> {
+                          if (rest.size() == 2 && rest[0] == "runtime" && rest[1] == "name")
+                            return e.runtime_name;
+                          if (auto v = field("id", e.id)) return v;
+                          return field("image", e.image);
+                        },
+                        [&](const events::ContainerUpdate& e) -> std::optional<std::string> {
+                          if (auto v = field("id", e.id)) return v;
+                          if (auto v = field("image", e.image)) return v;
+                          if (auto v = field("snapshot_key", e.snapshot_key)) return v;
+                          return label_field(e.labels, rest);
+                        },
+                        [&](const events::ContainerDelete& e) { return field("id", e.id); },
                         [](const events::OpaqueEvent&) -> std::optional<std::string> { return std::nullopt; },
                     },
                     envelope.event);

@@ -4,6 +4,7 @@
 // interface work for plugins loaded RTLD_LOCAL.
 #include <sys/utsname.h>
 
+#include "berth/containers.hpp"
 #include "berth/content_store.hpp"
 #include "berth/diff.hpp"
 #include "berth/filters.hpp"
@@ -31,6 +32,7 @@ NamespaceStore::~NamespaceStore() = default;
 Metadata::~Metadata() = default;
 LeaseStore::~LeaseStore() = default;
 ImageStore::~ImageStore() = default;
+ContainerStore::~ContainerStore() = default;
 GrpcService::~GrpcService() = default;
 ContentReader::~ContentReader() = default;
 ContentWriter::~ContentWriter() = default;

@@ -3,8 +3,15 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/temp_dir.hpp"
@@ -46,6 +53,54 @@ class CtrFixture : public ::testing::Test {
                               << daemon_.log();
     return r.output;
   }
+
+  // `ctr events` running in the background, its output in a file; stopped
+  // (by its PID) when the object goes.
+  class CtrEvents {
+   public:
+    CtrEvents(const Berthd& daemon, std::filesystem::path log) : log_(std::move(log)) {
+      auto started =
+          run({"/bin/sh", "-c",
+               "ctr -a '" + daemon.address() + "' events >'" + log_.string() + "' 2>&1 & echo $!"});
+      if (started.exit_code == 0) pid_ = std::stoi(started.output);
+    }
+    ~CtrEvents() {
+      if (pid_ > 0) ::kill(pid_, SIGTERM);
+    }
+    CtrEvents(const CtrEvents&) = delete;
+    CtrEvents& operator=(const CtrEvents&) = delete;
+
+    // What ctr printed so far.
+    [[nodiscard]] std::string output() const {
+      std::ifstream in(log_);
+      return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    }
+    // ctr subscribes in the background: runs `probe` (a change that makes an
+    // event) until `topic` shows, so later changes are not missed. False
+    // after 5 s without it.
+    bool subscribe(const std::function<void(int)>& probe, const std::string& topic) const {
+      for (int i = 0; i < 100; ++i) {
+        probe(i);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (output().find(topic) != std::string::npos) return true;
+      }
+      return false;
+    }
+    // The output once it holds `text`, or after 5 s whatever it holds.
+    [[nodiscard]] std::string wait_for(const std::string& text) const {
+      std::string seen;
+      for (int i = 0; i < 100; ++i) {
+        seen = output();
+        if (seen.find(text) != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      return seen;
+    }
+
+   private:
+    std::filesystem::path log_;
+    pid_t pid_ = -1;
+  };
 
   TempDir dir_;
   Berthd daemon_{BERTHD_PATH, dir_.path()};

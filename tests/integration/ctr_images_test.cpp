@@ -96,34 +96,18 @@ TEST_F(CtrImagesTest, CtrEventsShowsImageChanges) {
   auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, other.string(), "docker.io/library/berth-other:1"});
   ASSERT_EQ(made.exit_code, 0) << made.output;
 
-  const auto log = dir_.path() / "events.txt";
-  auto started = run(
-      {"/bin/sh", "-c", "ctr -a '" + daemon_.address() + "' events >'" + log.string() + "' 2>&1 & echo $!"});
-  ASSERT_EQ(started.exit_code, 0) << started.output;
-  const pid_t ctr_pid = std::stoi(started.output);
-  auto events = [&] {
-    std::ifstream in(log);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
-  // ctr subscribes in the background: label the image until its update shows.
-  bool subscribed = false;
-  for (int i = 0; i < 100 && !subscribed; ++i) {
-    ok({"images", "label", kName, "probe=" + std::to_string(i)});
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    subscribed = events().find("/images/update") != std::string::npos;
-  }
-  ASSERT_TRUE(subscribed) << events();
+  CtrEvents events(daemon_, dir_.path() / "events.txt");
+  ASSERT_TRUE(events.subscribe(
+      [&](int i) {
+        ok({"images", "label", kName, "probe=" + std::to_string(i)});
+      },
+      "/images/update"))
+      << events.output();
 
   berth_ok({"images", "import", other.string()});
   ok({"images", "tag", kName, kTag});
   ok({"images", "rm", kTag});
-  std::string seen;
-  for (int i = 0; i < 100; ++i) {
-    seen = events();
-    if (seen.find("/images/delete") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(ctr_pid, SIGTERM);
+  const std::string seen = events.wait_for("/images/delete");
   EXPECT_TRUE(std::regex_search(
       seen, std::regex(R"((^|\n)[0-9-]+ [0-9:.]+ \+0000 UTC default /images/update \{"name":")" +
                        std::string(kName) + R"(","labels":\{.*"probe":"[0-9]+")")))

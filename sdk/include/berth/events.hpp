@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "berth/any_value.hpp"
 #include "berth/filters.hpp"
 #include "berth/status.hpp"
 #include "berth/validate.hpp"
@@ -47,6 +48,25 @@ struct ImageDelete {
   std::string name;
 };
 
+// containerd.events.ContainerCreate, on /containers/create.
+struct ContainerCreate {
+  std::string id;
+  std::string image;
+  std::string runtime_name;
+  std::optional<AnyValue> runtime_options;
+};
+// containerd.events.ContainerUpdate, on /containers/update.
+struct ContainerUpdate {
+  std::string id;
+  std::string image;
+  Labels labels;
+  std::string snapshot_key;
+};
+// containerd.events.ContainerDelete, on /containers/delete.
+struct ContainerDelete {
+  std::string id;
+};
+
 // An event of a type Berth has no struct for, as a client published or
 // forwarded it: its type URL ("containerd.events.TaskExit") and its encoded
 // message.
@@ -58,12 +78,16 @@ struct OpaqueEvent {
 inline constexpr std::string_view kImageCreateTopic = "/images/create";
 inline constexpr std::string_view kImageUpdateTopic = "/images/update";
 inline constexpr std::string_view kImageDeleteTopic = "/images/delete";
+inline constexpr std::string_view kContainerCreateTopic = "/containers/create";
+inline constexpr std::string_view kContainerUpdateTopic = "/containers/update";
+inline constexpr std::string_view kContainerDeleteTopic = "/containers/delete";
 
 }  // namespace events
 
 // New event types are added as alternatives here (a plugin ABI change).
 using EventPayload =
-    std::variant<events::ImageCreate, events::ImageUpdate, events::ImageDelete, events::OpaqueEvent>;
+    std::variant<events::ImageCreate, events::ImageUpdate, events::ImageDelete, events::ContainerCreate,
+                 events::ContainerUpdate, events::ContainerDelete, events::OpaqueEvent>;
 
 struct Envelope {
   int64_t timestamp = 0;  // ns since the epoch
@@ -78,8 +102,9 @@ struct Envelope {
 Status validate_topic(std::string_view topic);
 
 // The fields containerd's event filters may name: "topic", "namespace" and
-// "event.<field>" ("event.name", "event.labels.<key>") for the payloads
-// above; an OpaqueEvent has no event fields.
+// "event.<field>" for the payloads above (containerd's field names:
+// "event.name", "event.id", "event.image", "event.labels.<key>",
+// "event.runtime.name", "event.snapshot_key"); an OpaqueEvent has none.
 std::optional<std::string> envelope_field(const Envelope& envelope, const std::vector<std::string>& path);
 
 class EventPublisher {

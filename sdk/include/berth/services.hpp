@@ -8,6 +8,7 @@
 //   content-service      berth::NamespacedContent    berth/namespaced_content.hpp
 //   snapshots-service    berth::NamespacedSnapshots  berth/namespaced_snapshots.hpp
 //   images-service       berth::ImageStore           berth/images.hpp
+//   containers-service   berth::ContainerStore       berth/containers.hpp
 //
 // A plugin that uses one requires this type (so the services are initialised
 // first) and looks it up by interface:
@@ -29,5 +30,6 @@ inline constexpr std::string_view kLeasesServiceId = "leases-service";
 inline constexpr std::string_view kContentServiceId = "content-service";
 inline constexpr std::string_view kSnapshotsServiceId = "snapshots-service";
 inline constexpr std::string_view kImagesServiceId = "images-service";
+inline constexpr std::string_view kContainersServiceId = "containers-service";
 
 }  // namespace berth

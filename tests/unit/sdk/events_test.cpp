@@ -33,5 +33,27 @@ TEST(EventsTest, EnvelopeFields) {
   EXPECT_EQ(envelope_field(opaque, {"topic"}), "/t");
 }
 
+TEST(EventsTest, ContainerEventFields) {
+  const Envelope create{
+      .timestamp = 1,
+      .ns = "n",
+      .topic = "/containers/create",
+      .event = events::ContainerCreate{.id = "c1", .image = "busybox", .runtime_name = "rt"}};
+  EXPECT_EQ(envelope_field(create, {"event", "id"}), "c1");
+  EXPECT_EQ(envelope_field(create, {"event", "image"}), "busybox");
+  EXPECT_EQ(envelope_field(create, {"event", "runtime", "name"}), "rt");
+  const Envelope update{
+      .timestamp = 1,
+      .ns = "n",
+      .topic = "/containers/update",
+      .event = events::ContainerUpdate{.id = "c1", .labels = {{"a", "1"}}, .snapshot_key = "k"}};
+  EXPECT_EQ(envelope_field(update, {"event", "labels", "a"}), "1");
+  EXPECT_EQ(envelope_field(update, {"event", "snapshot_key"}), "k");
+  const Envelope del{
+      .timestamp = 1, .ns = "n", .topic = "/containers/delete", .event = events::ContainerDelete{"c1"}};
+  EXPECT_EQ(envelope_field(del, {"event", "id"}), "c1");
+  EXPECT_EQ(envelope_field(del, {"event", "image"}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace berth

@@ -60,6 +60,7 @@ TEST_F(MetadataPlugin, TheModuleDeclaresTheDatabaseAndOneServicePerKindOfRecord)
       {kServiceType, "namespaces-service", {kMetadataType}},
       {kServiceType, "leases-service", {kMetadataType}},
       {kServiceType, "images-service", {kMetadataType, "io.containerd.event.v1"}},
+      {kServiceType, "containers-service", {kMetadataType, "io.containerd.event.v1"}},
       {kServiceType, "content-service", {kMetadataType, "io.containerd.content.v1"}},
       {kServiceType, "snapshots-service", {kMetadataType, "io.containerd.snapshotter.v1"}},
   };
