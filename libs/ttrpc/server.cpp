@@ -31,7 +31,11 @@ void Server::handle(std::string service, std::string method, Handler handler) {
 }
 
 Status Server::listen(const std::string& path) {
-  if (listener_ || stopped_) return failed_precondition("ttrpc server: listen called twice");
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return failed_precondition("ttrpc server: listen after shutdown");
+  }
+  if (listener_) return failed_precondition("ttrpc server: listen called twice");
   wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_) return errno_status("eventfd", errno);
   auto fd = listen_unix(path);
