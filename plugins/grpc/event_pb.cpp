@@ -1,10 +1,15 @@
 #include "event_pb.hpp"
 
+#include <functional>
+#include <map>
 #include <string>
 #include <type_traits>
 
 #include "github.com/containerd/containerd/api/events/container.pb.h"
+#include "github.com/containerd/containerd/api/events/content.pb.h"
 #include "github.com/containerd/containerd/api/events/image.pb.h"
+#include "github.com/containerd/containerd/api/events/namespace.pb.h"
+#include "github.com/containerd/containerd/api/events/snapshot.pb.h"
 #include "pb_convert.hpp"
 
 namespace berth::api {
@@ -14,24 +19,150 @@ namespace {
 namespace pb_images = containerd::services::images::v1;
 namespace pb_events = containerd::events;
 
-// The type URL is the message's full name, bare, as containerd's typeurl writes it.
 template <class Pb>
-void pack(const Pb& message, google::protobuf::Any* out) {
-  out->set_type_url(Pb::descriptor()->full_name());
-  message.SerializeToString(out->mutable_value());
-}
-
-template <class Pb>
-void copy_labels(const Labels& from, Pb& to) {
+void set_labels(const Labels& from, Pb& to) {
   to.mutable_labels()->insert(from.begin(), from.end());
 }
+template <class Pb>
+Labels labels_of(const Pb& pb) {
+  return {pb.labels().begin(), pb.labels().end()};
+}
+
+// One encode and one decode per event type: the SDK's struct to
+// containerd's message and back.
+pb_images::ImageCreate encode(const events::ImageCreate& e) {
+  pb_images::ImageCreate pb;
+  pb.set_name(e.name);
+  set_labels(e.labels, pb);
+  return pb;
+}
+events::ImageCreate decode(const pb_images::ImageCreate& pb) { return {pb.name(), labels_of(pb)}; }
+
+pb_images::ImageUpdate encode(const events::ImageUpdate& e) {
+  pb_images::ImageUpdate pb;
+  pb.set_name(e.name);
+  set_labels(e.labels, pb);
+  return pb;
+}
+events::ImageUpdate decode(const pb_images::ImageUpdate& pb) { return {pb.name(), labels_of(pb)}; }
+
+pb_images::ImageDelete encode(const events::ImageDelete& e) {
+  pb_images::ImageDelete pb;
+  pb.set_name(e.name);
+  return pb;
+}
+events::ImageDelete decode(const pb_images::ImageDelete& pb) { return {pb.name()}; }
+
+pb_events::ContainerCreate encode(const events::ContainerCreate& e) {
+  pb_events::ContainerCreate pb;
+  pb.set_id(e.id);
+  pb.set_image(e.image);
+  pb.mutable_runtime()->set_name(e.runtime_name);
+  if (e.runtime_options) to_pb(*e.runtime_options, pb.mutable_runtime()->mutable_options());
+  return pb;
+}
+events::ContainerCreate decode(const pb_events::ContainerCreate& pb) {
+  events::ContainerCreate e{.id = pb.id(), .image = pb.image(), .runtime_name = pb.runtime().name()};
+  if (pb.runtime().has_options()) e.runtime_options = from_pb(pb.runtime().options());
+  return e;
+}
+
+pb_events::ContainerUpdate encode(const events::ContainerUpdate& e) {
+  pb_events::ContainerUpdate pb;
+  pb.set_id(e.id);
+  pb.set_image(e.image);
+  set_labels(e.labels, pb);
+  pb.set_snapshot_key(e.snapshot_key);
+  return pb;
+}
+events::ContainerUpdate decode(const pb_events::ContainerUpdate& pb) {
+  return {.id = pb.id(), .image = pb.image(), .labels = labels_of(pb), .snapshot_key = pb.snapshot_key()};
+}
+
+pb_events::ContainerDelete encode(const events::ContainerDelete& e) {
+  pb_events::ContainerDelete pb;
+  pb.set_id(e.id);
+  return pb;
+}
+events::ContainerDelete decode(const pb_events::ContainerDelete& pb) { return {pb.id()}; }
+
+pb_events::NamespaceCreate encode(const events::NamespaceCreate& e) {
+  pb_events::NamespaceCreate pb;
+  pb.set_name(e.name);
+  set_labels(e.labels, pb);
+  return pb;
+}
+events::NamespaceCreate decode(const pb_events::NamespaceCreate& pb) { return {pb.name(), labels_of(pb)}; }
+
+pb_events::NamespaceUpdate encode(const events::NamespaceUpdate& e) {
+  pb_events::NamespaceUpdate pb;
+  pb.set_name(e.name);
+  set_labels(e.labels, pb);
+  return pb;
+}
+events::NamespaceUpdate decode(const pb_events::NamespaceUpdate& pb) { return {pb.name(), labels_of(pb)}; }
+
+pb_events::NamespaceDelete encode(const events::NamespaceDelete& e) {
+  pb_events::NamespaceDelete pb;
+  pb.set_name(e.name);
+  return pb;
+}
+events::NamespaceDelete decode(const pb_events::NamespaceDelete& pb) { return {pb.name()}; }
+
+pb_events::SnapshotPrepare encode(const events::SnapshotPrepare& e) {
+  pb_events::SnapshotPrepare pb;
+  pb.set_key(e.key);
+  pb.set_parent(e.parent);
+  return pb;
+}
+events::SnapshotPrepare decode(const pb_events::SnapshotPrepare& pb) { return {pb.key(), pb.parent()}; }
+
+pb_events::SnapshotCommit encode(const events::SnapshotCommit& e) {
+  pb_events::SnapshotCommit pb;
+  pb.set_key(e.key);
+  pb.set_name(e.name);
+  return pb;
+}
+events::SnapshotCommit decode(const pb_events::SnapshotCommit& pb) { return {pb.key(), pb.name()}; }
+
+pb_events::SnapshotRemove encode(const events::SnapshotRemove& e) {
+  pb_events::SnapshotRemove pb;
+  pb.set_key(e.key);
+  return pb;
+}
+events::SnapshotRemove decode(const pb_events::SnapshotRemove& pb) { return {pb.key()}; }
+
+pb_events::ContentDelete encode(const events::ContentDelete& e) {
+  pb_events::ContentDelete pb;
+  pb.set_digest(e.digest);
+  return pb;
+}
+events::ContentDelete decode(const pb_events::ContentDelete& pb) { return {pb.digest()}; }
+
+using Decoder = std::function<Result<EventPayload>(const google::protobuf::Any&)>;
 
 template <class Pb>
-Result<Pb> unpack(const google::protobuf::Any& any) {
-  Pb message;
-  if (!message.ParseFromString(any.value()))
-    return invalid_argument("event of type " + any.type_url() + " does not decode");
-  return message;
+std::pair<const std::string, Decoder> decoder() {
+  return {Pb::descriptor()->full_name(), [](const google::protobuf::Any& any) -> Result<EventPayload> {
+            Pb pb;
+            if (!pb.ParseFromString(any.value()))
+              return invalid_argument("event of type " + any.type_url() + " does not decode");
+            return EventPayload(decode(pb));
+          }};
+}
+
+// The event types Berth has a struct for, by their type URL.
+const std::map<std::string, Decoder>& decoders() {
+  static const std::map<std::string, Decoder> all{
+      decoder<pb_images::ImageCreate>(),     decoder<pb_images::ImageUpdate>(),
+      decoder<pb_images::ImageDelete>(),     decoder<pb_events::ContainerCreate>(),
+      decoder<pb_events::ContainerUpdate>(), decoder<pb_events::ContainerDelete>(),
+      decoder<pb_events::NamespaceCreate>(), decoder<pb_events::NamespaceUpdate>(),
+      decoder<pb_events::NamespaceDelete>(), decoder<pb_events::SnapshotPrepare>(),
+      decoder<pb_events::SnapshotCommit>(),  decoder<pb_events::SnapshotRemove>(),
+      decoder<pb_events::ContentDelete>(),
+  };
+  return all;
 }
 
 }  // namespace
@@ -39,88 +170,23 @@ Result<Pb> unpack(const google::protobuf::Any& any) {
 void to_any(const EventPayload& event, google::protobuf::Any* out) {
   std::visit(
       [&](const auto& e) {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, events::ImageCreate>) {
-          pb_images::ImageCreate pb;
-          pb.set_name(e.name);
-          copy_labels(e.labels, pb);
-          pack(pb, out);
-        } else if constexpr (std::is_same_v<T, events::ImageUpdate>) {
-          pb_images::ImageUpdate pb;
-          pb.set_name(e.name);
-          copy_labels(e.labels, pb);
-          pack(pb, out);
-        } else if constexpr (std::is_same_v<T, events::ImageDelete>) {
-          pb_images::ImageDelete pb;
-          pb.set_name(e.name);
-          pack(pb, out);
-        } else if constexpr (std::is_same_v<T, events::ContainerCreate>) {
-          pb_events::ContainerCreate pb;
-          pb.set_id(e.id);
-          pb.set_image(e.image);
-          pb.mutable_runtime()->set_name(e.runtime_name);
-          if (e.runtime_options) to_pb(*e.runtime_options, pb.mutable_runtime()->mutable_options());
-          pack(pb, out);
-        } else if constexpr (std::is_same_v<T, events::ContainerUpdate>) {
-          pb_events::ContainerUpdate pb;
-          pb.set_id(e.id);
-          pb.set_image(e.image);
-          copy_labels(e.labels, pb);
-          pb.set_snapshot_key(e.snapshot_key);
-          pack(pb, out);
-        } else if constexpr (std::is_same_v<T, events::ContainerDelete>) {
-          pb_events::ContainerDelete pb;
-          pb.set_id(e.id);
-          pack(pb, out);
-        } else {
-          static_assert(std::is_same_v<T, events::OpaqueEvent>);
+        if constexpr (std::is_same_v<std::decay_t<decltype(e)>, events::OpaqueEvent>) {
           out->set_type_url(e.type_url);
           out->set_value(e.value);
+        } else {
+          const auto pb = encode(e);
+          // The type URL is the message's full name, bare, as containerd's typeurl writes it.
+          out->set_type_url(std::decay_t<decltype(pb)>::descriptor()->full_name());
+          pb.SerializeToString(out->mutable_value());
         }
       },
       event);
 }
 
 Result<EventPayload> from_any(const google::protobuf::Any& any) {
-  const std::string& type = any.type_url();
-  if (type == pb_images::ImageCreate::descriptor()->full_name()) {
-    auto pb = unpack<pb_images::ImageCreate>(any);
-    if (!pb.ok()) return pb.status();
-    return EventPayload(
-        events::ImageCreate{.name = pb->name(), .labels = {pb->labels().begin(), pb->labels().end()}});
-  }
-  if (type == pb_images::ImageUpdate::descriptor()->full_name()) {
-    auto pb = unpack<pb_images::ImageUpdate>(any);
-    if (!pb.ok()) return pb.status();
-    return EventPayload(
-        events::ImageUpdate{.name = pb->name(), .labels = {pb->labels().begin(), pb->labels().end()}});
-  }
-  if (type == pb_images::ImageDelete::descriptor()->full_name()) {
-    auto pb = unpack<pb_images::ImageDelete>(any);
-    if (!pb.ok()) return pb.status();
-    return EventPayload(events::ImageDelete{.name = pb->name()});
-  }
-  if (type == pb_events::ContainerCreate::descriptor()->full_name()) {
-    auto pb = unpack<pb_events::ContainerCreate>(any);
-    if (!pb.ok()) return pb.status();
-    events::ContainerCreate e{.id = pb->id(), .image = pb->image(), .runtime_name = pb->runtime().name()};
-    if (pb->runtime().has_options()) e.runtime_options = from_pb(pb->runtime().options());
-    return EventPayload(std::move(e));
-  }
-  if (type == pb_events::ContainerUpdate::descriptor()->full_name()) {
-    auto pb = unpack<pb_events::ContainerUpdate>(any);
-    if (!pb.ok()) return pb.status();
-    return EventPayload(events::ContainerUpdate{.id = pb->id(),
-                                                .image = pb->image(),
-                                                .labels = {pb->labels().begin(), pb->labels().end()},
-                                                .snapshot_key = pb->snapshot_key()});
-  }
-  if (type == pb_events::ContainerDelete::descriptor()->full_name()) {
-    auto pb = unpack<pb_events::ContainerDelete>(any);
-    if (!pb.ok()) return pb.status();
-    return EventPayload(events::ContainerDelete{.id = pb->id()});
-  }
-  return EventPayload(events::OpaqueEvent{.type_url = type, .value = any.value()});
+  const auto& all = decoders();
+  if (auto it = all.find(any.type_url()); it != all.end()) return it->second(any);
+  return EventPayload(events::OpaqueEvent{.type_url = any.type_url(), .value = any.value()});
 }
 
 void to_pb(const Envelope& envelope, containerd::services::events::v1::Envelope* out) {

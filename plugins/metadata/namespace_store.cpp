@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "announce.hpp"
 #include "keys.hpp"
 #include "kv_util.hpp"
 
@@ -80,6 +81,8 @@ Status KvNamespaceStore::create(Transaction& tx, const Namespace& ns) {
   // Empty values are stored as given, as containerd's Create does.
   for (const auto& [k, v] : ns.labels)
     BERTH_RETURN_IF_ERROR(tx.put(keys::namespace_label_key(ns.name, k), v));
+  announce(tx, events_, ns.name, events::kNamespaceCreateTopic,
+           events::NamespaceCreate{.name = ns.name, .labels = ns.labels});
   return {};
 }
 
@@ -128,7 +131,7 @@ Status KvNamespaceStore::set_labels(Transaction& tx, std::string_view name, cons
     const std::string key = keys::namespace_label_key(name, k);
     BERTH_RETURN_IF_ERROR(v.empty() ? tx.del(key) : tx.put(key, v));
   }
-  return {};
+  return announce_update(tx, name);
 }
 
 Status KvNamespaceStore::replace_labels(Transaction& tx, std::string_view name, const Labels& labels) {
@@ -138,6 +141,15 @@ Status KvNamespaceStore::replace_labels(Transaction& tx, std::string_view name, 
   for (const auto& [k, v] : labels) {
     if (!v.empty()) BERTH_RETURN_IF_ERROR(tx.put(keys::namespace_label_key(name, k), v));
   }
+  return announce_update(tx, name);
+}
+
+Status KvNamespaceStore::announce_update(Transaction& tx, std::string_view name) {
+  if (!events_) return {};
+  auto now = get(tx, name);
+  if (!now.ok()) return now.status();
+  announce(tx, events_, name, events::kNamespaceUpdateTopic,
+           events::NamespaceUpdate{.name = std::string(name), .labels = std::move(now->labels)});
   return {};
 }
 
@@ -150,7 +162,10 @@ Status KvNamespaceStore::remove(Transaction& tx, std::string_view name) {
   }
   BERTH_RETURN_IF_ERROR(tx.del(keys::namespace_key(name)));
   BERTH_RETURN_IF_ERROR(delete_prefix(tx, keys::namespace_key(name) + "/"));
-  return delete_prefix(tx, keys::namespace_objects_prefix(name));
+  BERTH_RETURN_IF_ERROR(delete_prefix(tx, keys::namespace_objects_prefix(name)));
+  announce(tx, events_, name, events::kNamespaceDeleteTopic,
+           events::NamespaceDelete{.name = std::string(name)});
+  return {};
 }
 
 Status ensure_namespace(Transaction& tx, std::string_view name) {

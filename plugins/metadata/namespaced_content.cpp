@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "berth/filters.hpp"
+#include "berth/log.hpp"
 #include "blob_records.hpp"
 #include "clock/clock.hpp"
 #include "content_labels.hpp"
@@ -28,8 +29,12 @@ Status check_scope(const ContentScope& scope) {
 
 }  // namespace
 
-MetadataContent::MetadataContent(std::shared_ptr<Metadata> md, std::shared_ptr<ContentStore> backend)
-    : md_(std::move(md)), backend_(std::move(backend)), reclaimer_(*md_, *backend_) {}
+MetadataContent::MetadataContent(std::shared_ptr<Metadata> md, std::shared_ptr<ContentStore> backend,
+                                 std::shared_ptr<EventPublisher> events)
+    : md_(std::move(md)),
+      backend_(std::move(backend)),
+      reclaimer_(*md_, *backend_),
+      events_(std::move(events)) {}
 
 MetadataContent::~MetadataContent() = default;
 
@@ -99,7 +104,16 @@ Status MetadataContent::walk(const ContentScope& scope, const std::vector<std::s
 Status MetadataContent::remove(const ContentScope& scope, std::string_view digest) {
   BERTH_RETURN_IF_ERROR(check_scope(scope));
   BERTH_RETURN_IF_ERROR(validate_digest(digest));
-  return reclaimer_.remove(scope.ns, digest);
+  BERTH_RETURN_IF_ERROR(reclaimer_.remove(scope.ns, digest));
+  // The reclaimer's own transaction has committed: the blob is gone from the namespace.
+  if (events_) {
+    if (Status st = events_->publish(scope.ns, events::kContentDeleteTopic,
+                                     events::ContentDelete{.digest = std::string(digest)});
+        !st.ok())
+      log::warn("content: publish {} in namespace {}: {}", events::kContentDeleteTopic, scope.ns,
+                st.message());
+  }
+  return {};
 }
 
 Result<std::unique_ptr<ContentReader>> MetadataContent::reader(const ContentScope& scope,

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "berth/content_store.hpp"
+#include "berth/events.hpp"
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
@@ -28,7 +29,9 @@ class MetadataContent final : public Instance, public NamespacedContent {
  public:
   // Records in `md`, blobs in `backend`; neither may be null. Writers handed
   // out must not outlive this object.
-  MetadataContent(std::shared_ptr<Metadata> md, std::shared_ptr<ContentStore> backend);
+  // Deletes are announced (/content/delete) through `events` (may be null).
+  MetadataContent(std::shared_ptr<Metadata> md, std::shared_ptr<ContentStore> backend,
+                  std::shared_ptr<EventPublisher> events = nullptr);
   ~MetadataContent() override;
 
   Result<ContentInfo> info(const ContentScope& scope, std::string_view digest) override;
@@ -66,6 +69,7 @@ class MetadataContent final : public Instance, public NamespacedContent {
   // in the transaction that records them.
   KvLeaseStore leases_;
   ContentReclaimer reclaimer_;
+  std::shared_ptr<EventPublisher> events_;
 };
 
 }  // namespace berth::metadata

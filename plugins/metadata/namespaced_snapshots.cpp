@@ -27,7 +27,7 @@ Result<std::unique_ptr<Snapshotter>> MetadataSnapshots::get(const ContentScope& 
                      " was not found (loaded: " + (have.empty() ? "none" : have) + ")");
   }
   return std::unique_ptr<Snapshotter>(
-      std::make_unique<NamespacedSnapshotter>(*md_, leases_, scope, it->first, it->second));
+      std::make_unique<NamespacedSnapshotter>(*md_, leases_, scope, it->first, it->second, events_));
 }
 
 }  // namespace berth::metadata

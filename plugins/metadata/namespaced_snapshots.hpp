@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/events.hpp"
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_snapshots.hpp"
@@ -24,8 +25,10 @@ using Snapshotters = std::map<std::string, std::shared_ptr<Snapshotter>, std::le
 class MetadataSnapshots final : public Instance, public NamespacedSnapshots {
  public:
   // Records in `md` (not null), for the `backends` by plugin id; there may be none.
-  MetadataSnapshots(std::shared_ptr<Metadata> md, Snapshotters backends)
-      : md_(std::move(md)), backends_(std::move(backends)) {}
+  // Prepares, commits and removes are announced through `events` (may be null).
+  MetadataSnapshots(std::shared_ptr<Metadata> md, Snapshotters backends,
+                    std::shared_ptr<EventPublisher> events = nullptr)
+      : md_(std::move(md)), backends_(std::move(backends)), events_(std::move(events)) {}
 
   [[nodiscard]] std::vector<std::string> names() const override;
   Result<std::unique_ptr<Snapshotter>> get(const ContentScope& scope, std::string_view name) override;
@@ -33,6 +36,7 @@ class MetadataSnapshots final : public Instance, public NamespacedSnapshots {
  private:
   const std::shared_ptr<Metadata> md_;
   const Snapshotters backends_;
+  const std::shared_ptr<EventPublisher> events_;
   // The lease records, in this plugin's key layout: snapshots are attached
   // in the transaction that records them.
   KvLeaseStore leases_;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "announce.hpp"
 #include "berth/filters.hpp"
 #include "berth/log.hpp"
 #include "clock/clock.hpp"
@@ -28,12 +29,14 @@ Status not_found_key(std::string_view key) { return not_found(quote_snapshot(key
 }  // namespace
 
 NamespacedSnapshotter::NamespacedSnapshotter(Metadata& md, LeaseStore& leases, ContentScope scope,
-                                             std::string name, std::shared_ptr<Snapshotter> backend)
+                                             std::string name, std::shared_ptr<Snapshotter> backend,
+                                             std::shared_ptr<EventPublisher> events)
     : md_(md),
       leases_(leases),
       scope_(std::move(scope)),
       sn_(std::move(name)),
-      backend_(std::move(backend)) {}
+      backend_(std::move(backend)),
+      events_(std::move(events)) {}
 
 Result<SnapshotInfo> NamespacedSnapshotter::stat(std::string_view key) {
   auto r = existing(key);
@@ -129,6 +132,8 @@ Status NamespacedSnapshotter::commit(std::string_view name, std::string_view key
       BERTH_RETURN_IF_ERROR(remove_child(tx, scope_.ns, sn_, info.parent, key));
       BERTH_RETURN_IF_ERROR(add_child(tx, scope_.ns, sn_, info.parent, name));
     }
+    announce(tx, events_, scope_.ns, events::kSnapshotCommitTopic,
+             events::SnapshotCommit{.key = std::string(key), .name = std::string(name)});
     // Last: once the backend has committed, the active snapshot is gone
     // there, so nothing may fail after it.
     return backend_->commit(bkey, active.backend_key, backend_labels(labels));
@@ -207,6 +212,8 @@ Status NamespacedSnapshotter::remove_record(std::string_view key) {
     // and ours) must not keep the record alive forever.
     Status st = backend_->remove((*r)->backend_key);
     if (!st.ok() && st.code() != Code::kNotFound) return st;
+    announce(tx, events_, scope_.ns, events::kSnapshotRemoveTopic,
+             events::SnapshotRemove{.key = std::string(key)});
     return Status();
   });
 }
@@ -254,6 +261,11 @@ Result<std::vector<Mount>> NamespacedSnapshotter::create(SnapshotKind kind, std:
     if (!m.ok()) return m.status();
     made = bkey;
     mounts = std::move(*m);
+    // Views are not announced, as containerd does not.
+    if (kind == SnapshotKind::kActive) {
+      announce(tx, events_, scope_.ns, events::kSnapshotPrepareTopic,
+               events::SnapshotPrepare{.key = std::string(key), .parent = std::string(parent)});
+    }
     return Status();
   });
   if (!st.ok()) {

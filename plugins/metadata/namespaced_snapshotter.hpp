@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/events.hpp"
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
@@ -29,8 +30,10 @@ namespace berth::metadata {
 class NamespacedSnapshotter final : public Snapshotter {
  public:
   // `md` and `leases` must outlive this object; `scope` has been checked.
+  // `events` (may be null) hears of prepares, commits and removes once committed.
   NamespacedSnapshotter(Metadata& md, LeaseStore& leases, ContentScope scope, std::string name,
-                        std::shared_ptr<Snapshotter> backend);
+                        std::shared_ptr<Snapshotter> backend,
+                        std::shared_ptr<EventPublisher> events = nullptr);
 
   Result<SnapshotInfo> stat(std::string_view key) override;
   Result<SnapshotInfo> update(const SnapshotInfo& info, const std::vector<std::string>& paths) override;
@@ -60,6 +63,7 @@ class NamespacedSnapshotter final : public Snapshotter {
   const ContentScope scope_;
   const std::string sn_;
   const std::shared_ptr<Snapshotter> backend_;
+  const std::shared_ptr<EventPublisher> events_;
 };
 
 }  // namespace berth::metadata

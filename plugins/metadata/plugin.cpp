@@ -9,7 +9,7 @@
 //   io.containerd.service.v1.snapshots-service        MetadataSnapshots  berth::NamespacedSnapshots
 //   io.containerd.service.v1.images-service           KvImageStore       berth::ImageStore
 //   io.containerd.service.v1.containers-service       KvContainerStore   berth::ContainerStore
-//   (images and containers announce their changes through io.containerd.event.v1)
+//   (every service but leases announces its changes through io.containerd.event.v1)
 //
 // Every service requires the metadata type; content and snapshots also the
 // backends they wrap, so those are initialised first.
@@ -62,23 +62,23 @@ berth::Result<std::shared_ptr<berth::Metadata>> database(berth::InitContext& ctx
   return md;
 }
 
-// Namespace, lease, image and container records take the caller's transaction, so these stores
-// hold no state; init only checks there is a database to hold the records.
-berth::InitResult init_namespaces(berth::InitContext& ctx) {
-  if (auto md = database(ctx); !md.ok()) return md.status();
-  return std::make_shared<berth::metadata::KvNamespaceStore>();
-}
-
-berth::InitResult init_leases(berth::InitContext& ctx) {
-  if (auto md = database(ctx); !md.ok()) return md.status();
-  return std::make_shared<berth::metadata::KvLeaseStore>();
-}
-
 // Without an event exchange (plugins/events disabled) records are still
 // kept; nothing is announced.
 std::shared_ptr<berth::EventPublisher> publisher(berth::InitContext& ctx) {
   auto events = ctx.first_of<berth::EventPublisher>(berth::kEventPluginType);
   return events.ok() ? std::move(*events) : nullptr;
+}
+
+// Namespace, lease, image and container records take the caller's transaction, so these stores
+// hold no state; init only checks there is a database to hold the records.
+berth::InitResult init_namespaces(berth::InitContext& ctx) {
+  if (auto md = database(ctx); !md.ok()) return md.status();
+  return std::make_shared<berth::metadata::KvNamespaceStore>(publisher(ctx));
+}
+
+berth::InitResult init_leases(berth::InitContext& ctx) {
+  if (auto md = database(ctx); !md.ok()) return md.status();
+  return std::make_shared<berth::metadata::KvLeaseStore>();
 }
 
 berth::InitResult init_images(berth::InitContext& ctx) {
@@ -96,7 +96,8 @@ berth::InitResult init_content(berth::InitContext& ctx) {
   if (!md.ok()) return md.status();
   auto backend = ctx.first_of<berth::ContentStore>(berth::kContentPluginType);
   if (!backend.ok()) return backend.status().with_context(ctx.id() + " needs a content store");
-  return std::make_shared<berth::metadata::MetadataContent>(std::move(*md), std::move(*backend));
+  return std::make_shared<berth::metadata::MetadataContent>(std::move(*md), std::move(*backend),
+                                                            publisher(ctx));
 }
 
 berth::InitResult init_snapshots(berth::InitContext& ctx) {
@@ -107,7 +108,8 @@ berth::InitResult init_snapshots(berth::InitContext& ctx) {
   berth::metadata::Snapshotters backends;
   for (auto& sn : ctx.all_of<berth::Snapshotter>(berth::kSnapshotterPluginType))
     backends.emplace(std::move(sn.id), std::move(sn.instance));
-  return std::make_shared<berth::metadata::MetadataSnapshots>(std::move(*md), std::move(backends));
+  return std::make_shared<berth::metadata::MetadataSnapshots>(std::move(*md), std::move(backends),
+                                                              publisher(ctx));
 }
 
 }  // namespace
@@ -118,7 +120,8 @@ BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
                                 .init = init_database},
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kNamespacesServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType)},
+                                .requires_types = {std::string(berth::kMetadataPluginType),
+                                                   std::string(berth::kEventPluginType)},
                                 .init = init_namespaces},
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kLeasesServiceId),
@@ -137,10 +140,12 @@ BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kContentServiceId),
                                 .requires_types = {std::string(berth::kMetadataPluginType),
-                                                   std::string(berth::kContentPluginType)},
+                                                   std::string(berth::kContentPluginType),
+                                                   std::string(berth::kEventPluginType)},
                                 .init = init_content},
               berth::PluginSpec{.type = std::string(berth::kServicePluginType),
                                 .id = std::string(berth::kSnapshotsServiceId),
                                 .requires_types = {std::string(berth::kMetadataPluginType),
-                                                   std::string(berth::kSnapshotterPluginType)},
+                                                   std::string(berth::kSnapshotterPluginType),
+                                                   std::string(berth::kEventPluginType)},
                                 .init = init_snapshots})

@@ -67,6 +67,19 @@ std::optional<std::string> envelope_field(const Envelope& envelope, const std::v
                           return label_field(e.labels, rest);
                         },
                         [&](const events::ContainerDelete& e) { return field("id", e.id); },
+                        [&](const events::NamespaceCreate& e) { return named(e.name, &e.labels); },
+                        [&](const events::NamespaceUpdate& e) { return named(e.name, &e.labels); },
+                        [&](const events::NamespaceDelete& e) { return named(e.name, nullptr); },
+                        [&](const events::SnapshotPrepare& e) -> std::optional<std::string> {
+                          if (auto v = field("key", e.key)) return v;
+                          return field("parent", e.parent);
+                        },
+                        [&](const events::SnapshotCommit& e) -> std::optional<std::string> {
+                          if (auto v = field("key", e.key)) return v;
+                          return field("name", e.name);
+                        },
+                        [&](const events::SnapshotRemove& e) { return field("key", e.key); },
+                        [&](const events::ContentDelete& e) { return field("digest", e.digest); },
                         [](const events::OpaqueEvent&) -> std::optional<std::string> { return std::nullopt; },
                     },
                     envelope.event);

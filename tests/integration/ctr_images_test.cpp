@@ -5,12 +5,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <string>
-#include <thread>
 
 #include "ctr_fixture.hpp"
 
@@ -86,41 +83,6 @@ TEST_F(CtrImagesTest, NamespacesAreIsolated) {
   EXPECT_EQ(ok({"-n", "one", "images", "ls", "-q"}), std::string(kName) + "\n");
   EXPECT_EQ(ok({"-n", "two", "images", "ls", "-q"}), "");
   EXPECT_EQ(ok({"images", "ls", "-q"}), "");
-}
-
-// `ctr events` sees every change to image records, whoever made it: ctr
-// through the Images API, and the daemon's own import (berth images import).
-TEST_F(CtrImagesTest, CtrEventsShowsImageChanges) {
-  ok({"images", "import", archive_.string()});
-  const auto other = dir_.path() / "other.tar";
-  auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, other.string(), "docker.io/library/berth-other:1"});
-  ASSERT_EQ(made.exit_code, 0) << made.output;
-
-  CtrEvents events(daemon_, dir_.path() / "events.txt");
-  ASSERT_TRUE(events.subscribe(
-      [&](int i) {
-        ok({"images", "label", kName, "probe=" + std::to_string(i)});
-      },
-      "/images/update"))
-      << events.output();
-
-  berth_ok({"images", "import", other.string()});
-  ok({"images", "tag", kName, kTag});
-  ok({"images", "rm", kTag});
-  const std::string seen = events.wait_for("/images/delete");
-  EXPECT_TRUE(std::regex_search(
-      seen, std::regex(R"((^|\n)[0-9-]+ [0-9:.]+ \+0000 UTC default /images/update \{"name":")" +
-                       std::string(kName) + R"(","labels":\{.*"probe":"[0-9]+")")))
-      << seen;
-  EXPECT_TRUE(std::regex_search(
-      seen, std::regex(R"( default /images/create \{"name":"docker.io/library/berth-other:1")")))
-      << seen;
-  EXPECT_TRUE(
-      std::regex_search(seen, std::regex(std::string(R"( default /images/create \{"name":")") + kTag)))
-      << seen;
-  EXPECT_TRUE(
-      std::regex_search(seen, std::regex(std::string(R"( default /images/delete \{"name":")") + kTag)))
-      << seen;
 }
 
 }  // namespace

@@ -67,6 +67,36 @@ struct ContainerDelete {
   std::string id;
 };
 
+// containerd.events.NamespaceCreate / Update / Delete, on /namespaces/create|update|delete.
+struct NamespaceCreate {
+  std::string name;
+  Labels labels;
+};
+struct NamespaceUpdate {
+  std::string name;
+  Labels labels;
+};
+struct NamespaceDelete {
+  std::string name;
+};
+// containerd.events.SnapshotPrepare / Commit / Remove, on /snapshot/prepare|commit|remove
+// (containerd's topics are singular here). Views are not announced, as in containerd.
+struct SnapshotPrepare {
+  std::string key;
+  std::string parent;
+};
+struct SnapshotCommit {
+  std::string key;
+  std::string name;
+};
+struct SnapshotRemove {
+  std::string key;
+};
+// containerd.events.ContentDelete, on /content/delete.
+struct ContentDelete {
+  std::string digest;
+};
+
 // An event of a type Berth has no struct for, as a client published or
 // forwarded it: its type URL ("containerd.events.TaskExit") and its encoded
 // message.
@@ -81,13 +111,22 @@ inline constexpr std::string_view kImageDeleteTopic = "/images/delete";
 inline constexpr std::string_view kContainerCreateTopic = "/containers/create";
 inline constexpr std::string_view kContainerUpdateTopic = "/containers/update";
 inline constexpr std::string_view kContainerDeleteTopic = "/containers/delete";
+inline constexpr std::string_view kNamespaceCreateTopic = "/namespaces/create";
+inline constexpr std::string_view kNamespaceUpdateTopic = "/namespaces/update";
+inline constexpr std::string_view kNamespaceDeleteTopic = "/namespaces/delete";
+inline constexpr std::string_view kSnapshotPrepareTopic = "/snapshot/prepare";
+inline constexpr std::string_view kSnapshotCommitTopic = "/snapshot/commit";
+inline constexpr std::string_view kSnapshotRemoveTopic = "/snapshot/remove";
+inline constexpr std::string_view kContentDeleteTopic = "/content/delete";
 
 }  // namespace events
 
 // New event types are added as alternatives here (a plugin ABI change).
 using EventPayload =
     std::variant<events::ImageCreate, events::ImageUpdate, events::ImageDelete, events::ContainerCreate,
-                 events::ContainerUpdate, events::ContainerDelete, events::OpaqueEvent>;
+                 events::ContainerUpdate, events::ContainerDelete, events::NamespaceCreate,
+                 events::NamespaceUpdate, events::NamespaceDelete, events::SnapshotPrepare,
+                 events::SnapshotCommit, events::SnapshotRemove, events::ContentDelete, events::OpaqueEvent>;
 
 struct Envelope {
   int64_t timestamp = 0;  // ns since the epoch
@@ -104,7 +143,8 @@ Status validate_topic(std::string_view topic);
 // The fields containerd's event filters may name: "topic", "namespace" and
 // "event.<field>" for the payloads above (containerd's field names:
 // "event.name", "event.id", "event.image", "event.labels.<key>",
-// "event.runtime.name", "event.snapshot_key"); an OpaqueEvent has none.
+// "event.runtime.name", "event.snapshot_key", "event.key", "event.parent",
+// "event.digest"); an OpaqueEvent has none.
 std::optional<std::string> envelope_field(const Envelope& envelope, const std::vector<std::string>& path);
 
 class EventPublisher {

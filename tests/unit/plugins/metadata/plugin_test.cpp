@@ -31,6 +31,7 @@ using berth::test::FakeInitContext;
 // Spelled out, not taken from the SDK: these are containerd's names.
 constexpr const char* kMetadataType = "io.containerd.metadata.v1";
 constexpr const char* kServiceType = "io.containerd.service.v1";
+constexpr const char* kEventType = "io.containerd.event.v1";
 
 std::vector<std::string> requires_of(const berth_plugin_descriptor& d) {
   std::vector<std::string> out;
@@ -54,15 +55,15 @@ TEST_F(MetadataPlugin, TheModuleDeclaresTheDatabaseAndOneServicePerKindOfRecord)
     declared.push_back({d.type, d.id, requires_of(d)});
   }
   // containerd's types and ids; each service after the database and the
-  // backends it wraps; images after the event exchange it announces through.
+  // backends it wraps; all but leases after the event exchange they announce through.
   const std::vector<Declared> want = {
       {kMetadataType, "rocksdb", {}},
-      {kServiceType, "namespaces-service", {kMetadataType}},
+      {kServiceType, "namespaces-service", {kMetadataType, kEventType}},
       {kServiceType, "leases-service", {kMetadataType}},
-      {kServiceType, "images-service", {kMetadataType, "io.containerd.event.v1"}},
-      {kServiceType, "containers-service", {kMetadataType, "io.containerd.event.v1"}},
-      {kServiceType, "content-service", {kMetadataType, "io.containerd.content.v1"}},
-      {kServiceType, "snapshots-service", {kMetadataType, "io.containerd.snapshotter.v1"}},
+      {kServiceType, "images-service", {kMetadataType, kEventType}},
+      {kServiceType, "containers-service", {kMetadataType, kEventType}},
+      {kServiceType, "content-service", {kMetadataType, "io.containerd.content.v1", kEventType}},
+      {kServiceType, "snapshots-service", {kMetadataType, "io.containerd.snapshotter.v1", kEventType}},
   };
   ASSERT_EQ(declared.size(), want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
