@@ -20,6 +20,7 @@ const Command& root_command() {
               pull_command("pull an image from a registry (images pull)"),
               leases_command(),
               snapshots_command(),
+              containers_command(),
           },
   };
   return root;

@@ -12,6 +12,7 @@ Command plugins_command();     // cmd_plugins.cpp
 Command namespaces_command();  // cmd_namespaces.cpp
 Command content_command();     // cmd_content.cpp
 Command images_command();      // cmd_images.cpp
+Command containers_command();  // cmd_containers.cpp
 Command leases_command();      // cmd_leases.cpp
 Command snapshots_command();   // cmd_snapshots.cpp
 
