@@ -41,6 +41,25 @@ Status apply_oom_score(int64_t score) {
   return {};
 }
 
+// The instances offering interface I whose plugin is of type kGrpcPluginType;
+// the others are named in `warnings`.
+template <class I>
+std::vector<I*> served_by_api_plugins(const Registry& registry, std::string_view what, Warnings& warnings) {
+  std::vector<I*> services;
+  for (const auto& [type, id, instance] : registry.instances()) {
+    auto* service = dynamic_cast<I*>(instance.get());
+    if (service == nullptr) continue;
+    if (type == kGrpcPluginType) {
+      services.push_back(service);
+    } else {
+      warnings.push_back("plugin " + type + "." + id + " offers " + std::string(what) +
+                         " services but its type is " + type + ", not " + std::string(kGrpcPluginType) +
+                         ": its services are not registered");
+    }
+  }
+  return services;
+}
+
 }  // namespace
 
 std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config,
@@ -51,18 +70,11 @@ std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config
 }
 
 std::vector<GrpcService*> grpc_services(const Registry& registry, Warnings& warnings) {
-  std::vector<GrpcService*> services;
-  for (const auto& [type, id, instance] : registry.instances()) {
-    auto* service = dynamic_cast<GrpcService*>(instance.get());
-    if (service == nullptr) continue;
-    if (type == kGrpcPluginType) {
-      services.push_back(service);
-    } else {
-      warnings.push_back("plugin " + type + "." + id + " offers gRPC services but its type is " + type +
-                         ", not " + std::string(kGrpcPluginType) + ": its services are not registered");
-    }
-  }
-  return services;
+  return served_by_api_plugins<GrpcService>(registry, "gRPC", warnings);
+}
+
+std::vector<TtrpcService*> ttrpc_services(const Registry& registry, Warnings& warnings) {
+  return served_by_api_plugins<TtrpcService>(registry, "ttrpc", warnings);
 }
 
 Daemon::Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir)
@@ -111,7 +123,13 @@ Status Daemon::start() {
 
   Warnings not_served;
   std::vector<GrpcService*> services = grpc_services(*registry_, not_served);
+  std::vector<TtrpcService*> ttrpc = ttrpc_services(*registry_, not_served);
   for (const auto& w : not_served) spdlog::warn("{}", w);
+  // ttrpc first: once the gRPC socket answers, clients (and tests) take
+  // berthd for ready, TTRPC_ADDRESS included.
+  auto ttrpc_server = TtrpcServer::start(ttrpc_socket_path(config_.grpc), ttrpc);
+  if (!ttrpc_server.ok()) return ttrpc_server.status();
+  ttrpc_ = std::move(*ttrpc_server);
   auto server = GrpcServer::start(config_.grpc, services);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);
@@ -201,6 +219,12 @@ Status Daemon::check_required() const {
 Status Daemon::shutdown() {
   if (closed_) return {};
   closed_ = true;
+  // Both servers stop before any plugin closes: their handlers call into
+  // plugins. ttrpc first, the reverse of start.
+  if (ttrpc_) {
+    ttrpc_->shutdown();
+    ttrpc_.reset();
+  }
   if (server_) {
     server_->shutdown();
     server_.reset();

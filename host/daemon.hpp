@@ -1,5 +1,5 @@
 // berthd's life: load plugins, initialise them in dependency order, serve
-// gRPC, and shut down in reverse order.
+// gRPC (and ttrpc for shims), and shut down in reverse order.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include "grpc_server.hpp"
 #include "plugin_loader.hpp"
 #include "registry.hpp"
+#include "ttrpc_server.hpp"
 
 namespace berth::host {
 
@@ -25,6 +26,11 @@ std::vector<std::filesystem::path> plugin_search_path(const DaemonConfig& config
 // served (a backend has no business on the wire API; its services would
 // appear or vanish with a backend's config); `warnings` names it.
 std::vector<GrpcService*> grpc_services(const Registry& registry, Warnings& warnings);
+
+// The ttrpc services berthd serves, chosen by the same rule: plugins of type
+// kGrpcPluginType offering TtrpcService, in init order; others are named in
+// `warnings`.
+std::vector<TtrpcService*> ttrpc_services(const Registry& registry, Warnings& warnings);
 
 class Daemon {
  public:
@@ -52,6 +58,7 @@ class Daemon {
   std::filesystem::path builtin_dir_;
   std::vector<std::string> load_problems_;  // plugin directories and files left out
   std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
+  std::unique_ptr<TtrpcServer> ttrpc_;  // null when no plugin serves ttrpc
   std::unique_ptr<GrpcServer> server_;
   bool closed_ = false;
 };

@@ -21,12 +21,6 @@ namespace {
 // Threads the synchronous server keeps waiting for new calls when idle.
 constexpr int kMaxPollers = 2;
 
-std::string strip_scheme(const std::string& address) {
-  constexpr std::string_view kUnix = "unix://";
-  if (address.starts_with(kUnix)) return address.substr(kUnix.size());
-  return address;
-}
-
 // True when some process accepts connections on the socket at `path`.
 bool something_listens(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -66,10 +60,16 @@ class StagingDir {
 
 }  // namespace
 
+std::string grpc_socket_path(const GrpcConfig& config) {
+  constexpr std::string_view kUnix = "unix://";
+  if (config.address.starts_with(kUnix)) return config.address.substr(kUnix.size());
+  return config.address;
+}
+
 Status prepare_socket_path(const std::string& path) {
   if (path.empty()) return invalid_argument("grpc address is empty");
   if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-    return invalid_argument("grpc address " + path + " is longer than a unix socket path may be (" +
+    return invalid_argument("socket path " + path + " is longer than a unix socket path may be (" +
                             std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes)");
   }
   std::error_code ec;
@@ -96,7 +96,7 @@ Status prepare_socket_path(const std::string& path) {
 
 Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
                                                       const std::vector<GrpcService*>& services) {
-  const std::string path = strip_scheme(config.address);
+  const std::string path = grpc_socket_path(config);
   BERTH_RETURN_IF_ERROR(prepare_socket_path(path));
 
   grpc::ServerBuilder builder;

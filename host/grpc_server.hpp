@@ -40,7 +40,10 @@ class GrpcServer {
   std::vector<GrpcService*> services_;  // owned by their plugins, which outlive the server
 };
 
-// Exposed for tests: make `path` ready to bind. FailedPrecondition when a
+// The socket's path: the configured address without "unix://".
+std::string grpc_socket_path(const GrpcConfig& config);
+
+// Make `path` ready to bind (the ttrpc server's too). FailedPrecondition when a
 // server answers there; InvalidArgument when it is not a socket or too long.
 Status prepare_socket_path(const std::string& path);
 

@@ -20,6 +20,7 @@
 #include "berth/plugin_info.hpp"
 #include "berth/snapshotter.hpp"
 #include "berth/transfer.hpp"
+#include "berth/ttrpc_service.hpp"
 
 namespace berth {
 
@@ -34,6 +35,8 @@ LeaseStore::~LeaseStore() = default;
 ImageStore::~ImageStore() = default;
 ContainerStore::~ContainerStore() = default;
 GrpcService::~GrpcService() = default;
+TtrpcRegistry::~TtrpcRegistry() = default;
+TtrpcService::~TtrpcService() = default;
 ContentReader::~ContentReader() = default;
 ContentWriter::~ContentWriter() = default;
 ContentStore::~ContentStore() = default;

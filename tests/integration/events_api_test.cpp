@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../support/temp_dir.hpp"
+#include "events_subscriber.hpp"
 #include "github.com/containerd/containerd/api/events/image.pb.h"
 #include "github.com/containerd/containerd/api/services/events/v1/events.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
@@ -25,38 +26,6 @@ namespace events_v1 = containerd::services::events::v1;
 namespace images_v1 = containerd::services::images::v1;
 
 constexpr const char* kDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
-
-// One Subscribe call read on the test's thread with a deadline per read.
-class Subscriber {
- public:
-  Subscriber(events_v1::Events::Stub& stub, const std::vector<std::string>& filters) {
-    events_v1::SubscribeRequest req;
-    for (const auto& f : filters) req.add_filters(f);
-    reader_ = stub.Subscribe(&ctx_, req);
-    // Subscribe sends its headers once the subscription exists, so nothing
-    // published after this returns is missed.
-    reader_->WaitForInitialMetadata();
-  }
-  ~Subscriber() {
-    if (status_) return;
-    ctx_.TryCancel();
-    (void)reader_->Finish();
-  }
-  Subscriber(const Subscriber&) = delete;
-  Subscriber& operator=(const Subscriber&) = delete;
-
-  bool read(events_v1::Envelope& out) { return reader_->Read(&out); }
-  // Once the stream has ended (read gave false).
-  grpc::Status finish() {
-    if (!status_) status_ = reader_->Finish();
-    return *status_;
-  }
-
- private:
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<events_v1::Envelope>> reader_;
-  std::optional<grpc::Status> status_;
-};
 
 class EventsApiTest : public ::testing::Test {
  protected:
