@@ -17,10 +17,7 @@ class BerthCliContainersTest : public CtrFixture {
  protected:
   void SetUp() override {
     CtrFixture::SetUp();
-    const auto archive = dir_.path() / "image.tar";
-    auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), kImage});
-    ASSERT_EQ(made.exit_code, 0) << made.output;
-    ok({"images", "import", archive.string()});
+    ASSERT_FALSE(import_test_image(dir_.path() / "image.tar", kImage).empty());
     ok({"containers", "create", "--label", "team=infra", kImage, "c1", "/bin/echo", "hi"});
     ok({"containers", "create", kImage, "c2"});
   }

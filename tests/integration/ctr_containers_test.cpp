@@ -19,10 +19,7 @@ class CtrContainersTest : public CtrFixture {
  protected:
   void SetUp() override {
     CtrFixture::SetUp();
-    const auto archive = dir_.path() / "image.tar";
-    auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), kImage});
-    ASSERT_EQ(made.exit_code, 0) << made.output;
-    ok({"images", "import", archive.string()});
+    ASSERT_FALSE(import_test_image(dir_.path() / "image.tar", kImage).empty());
   }
 };
 

@@ -21,9 +21,7 @@ class CtrEventsTest : public CtrFixture {
   void SetUp() override {
     CtrFixture::SetUp();
     archive_ = dir_.path() / "image.tar";
-    auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, archive_.string(), kImage});
-    ASSERT_EQ(made.exit_code, 0) << made.output;
-    ok({"images", "import", archive_.string()});
+    ASSERT_FALSE(import_test_image(archive_, kImage).empty());
     events_ = std::make_unique<CtrEvents>(daemon_, dir_.path() / "events.txt");
     // ctr subscribes in the background: label the image until its update shows.
     ASSERT_TRUE(events_->subscribe(

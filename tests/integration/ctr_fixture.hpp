@@ -39,6 +39,17 @@ class CtrFixture : public ::testing::Test {
     return r.output;
   }
 
+  // Makes the busybox test image NAME as an OCI archive
+  // (tests/support/make_oci_image.sh) at `archive` and imports it with ctr.
+  // Returns the manifest's digest; "" (with a test failure) if either failed.
+  std::string import_test_image(const std::filesystem::path& archive, const std::string& name) {
+    auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), name});
+    EXPECT_EQ(made.exit_code, 0) << made.output;
+    if (made.exit_code != 0) return "";
+    ok({"images", "import", archive.string()});
+    return made.output.substr(0, made.output.find('\n'));
+  }
+
   // Berth's own CLI against this daemon: berth --address SOCK args...
   CommandResult berth(const std::vector<std::string>& args) const {
     std::vector<std::string> argv{BERTH_CLI_PATH, "--address", daemon_.address()};
