@@ -723,7 +723,9 @@ TEST_F(ImageArchiveTest, ExportIsDeterministicAndRoundTripsByteIdentically) {
   ASSERT_OK(second.status());
   EXPECT_EQ(*first, *second);
   for (const auto& [digest, bytes] : store.committed) {
-    if (copy.committed.contains(digest)) EXPECT_EQ(copy.committed.at(digest), bytes);
+    if (copy.committed.contains(digest)) {
+      EXPECT_EQ(copy.committed.at(digest), bytes);
+    }
   }
   for (const auto& [digest, bytes] : mp.layout.blobs) EXPECT_EQ(copy.committed.at(digest), bytes) << digest;
 
