@@ -126,6 +126,43 @@ Result<Index> parse_index(std::string_view json, const Descriptor& desc) {
   return index;
 }
 
+namespace {
+
+// Docker writes null for an unset Entrypoint or Cmd; both spellings mean "none".
+Status read_strings(const Json& parent, const char* key, const Descriptor& desc,
+                    std::vector<std::string>& out) {
+  if (!parent.contains(key) || parent.at(key).is_null()) return Status();
+  const Json& list = parent.at(key);
+  if (!list.is_array()) return refused(desc, std::string("config.") + key + " is not an array");
+  for (const auto& item : list) {
+    if (!item.is_string()) return refused(desc, std::string("config.") + key + " holds a non-string");
+    out.push_back(item.get<std::string>());
+  }
+  return Status();
+}
+
+Status read_string(const Json& parent, const char* key, const Descriptor& desc, std::string& out) {
+  if (!parent.contains(key) || parent.at(key).is_null()) return Status();
+  if (!parent.at(key).is_string()) return refused(desc, std::string("config.") + key + " is not a string");
+  out = parent.at(key).get<std::string>();
+  return Status();
+}
+
+Status read_process_defaults(const Json& doc, const Descriptor& desc, ProcessDefaults& out) {
+  if (!doc.contains("config") || doc.at("config").is_null()) return Status();
+  const Json& c = doc.at("config");
+  if (!c.is_object()) return refused(desc, "config is not an object");
+  for (Status st :
+       {read_strings(c, "Entrypoint", desc, out.entrypoint), read_strings(c, "Cmd", desc, out.cmd),
+        read_strings(c, "Env", desc, out.env), read_string(c, "WorkingDir", desc, out.working_dir),
+        read_string(c, "User", desc, out.user), read_string(c, "StopSignal", desc, out.stop_signal)}) {
+    if (!st.ok()) return st;
+  }
+  return Status();
+}
+
+}  // namespace
+
 Result<ImageConfig> parse_config(std::string_view json, const Descriptor& desc) {
   auto j = read_json(json, desc, kMaxConfigBytes);
   if (!j.ok()) return j.status();
@@ -143,6 +180,7 @@ Result<ImageConfig> parse_config(std::string_view json, const Descriptor& desc) 
   for (const auto& id : config.diff_ids) {
     if (Status st = validate_digest(id); !st.ok()) return refused(desc, "diff_id: " + st.message());
   }
+  if (Status st = read_process_defaults(*j, desc, config.process); !st.ok()) return st;
   return config;
 }
 

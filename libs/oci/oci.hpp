@@ -48,9 +48,21 @@ struct Index {
   std::vector<IndexEntry> manifests;
 };
 
+// What a container made from the image starts with: the config's "config"
+// object (absent fields are empty). A container spec is built from these.
+struct ProcessDefaults {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "K=V"
+  std::string working_dir;
+  std::string user;  // "name", "uid", with an optional ":group" / ":gid"
+  std::string stop_signal;
+};
+
 struct ImageConfig {
   platforms::Platform platform;
   std::vector<std::string> diff_ids;  // of the layers, bottom first
+  ProcessDefaults process;
 };
 
 // `json` is the blob `desc` names (its media type says which parse applies).

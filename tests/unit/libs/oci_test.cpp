@@ -112,6 +112,28 @@ TEST(OciConfig, ReadsPlatformAndDiffIdsWithinItsLimit) {
   EXPECT_NE(big.status().message().find("20 MiB a config"), std::string::npos) << big.status().message();
 }
 
+TEST(OciConfig, ReadsWhatAContainerStartsWith) {
+  const std::string rootfs = R"("rootfs":{"type":"layers","diff_ids":[]})";
+  auto c = parse_config(R"({"config":{"Entrypoint":["/e"],"Cmd":null,"Env":["A=1"],"WorkingDir":"/w",)"
+                        R"("User":"app:staff","StopSignal":"SIGINT"},)" +
+                            rootfs + "}",
+                        desc(kOciConfig));
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->process.entrypoint, (std::vector<std::string>{"/e"}));
+  EXPECT_TRUE(c->process.cmd.empty()) << "Docker writes null for none";
+  EXPECT_EQ(c->process.env, (std::vector<std::string>{"A=1"}));
+  EXPECT_EQ(c->process.working_dir, "/w");
+  EXPECT_EQ(c->process.user, "app:staff");
+  EXPECT_EQ(c->process.stop_signal, "SIGINT");
+  auto none = parse_config("{" + rootfs + "}", desc(kOciConfig));
+  ASSERT_OK(none.status());
+  EXPECT_TRUE(none->process.entrypoint.empty());
+  EXPECT_CODE(parse_config(R"({"config":{"Cmd":"sh"},)" + rootfs + "}", desc(kOciConfig)).status(),
+              Code::kInvalidArgument);
+  EXPECT_CODE(parse_config(R"({"config":{"User":1},)" + rootfs + "}", desc(kOciConfig)).status(),
+              Code::kInvalidArgument);
+}
+
 TEST(OciChainIds, AsContainerdNamesUnpackedSnapshots) {
   auto chain = chain_ids({kA, kB, kC});
   ASSERT_OK(chain.status());
