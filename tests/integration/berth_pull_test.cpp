@@ -80,15 +80,13 @@ class BerthPullTest : public CtrFixture {
   std::string push_image(const std::string& repo_tag, int extra = 0, int mib = 0,
                          const std::string& arch = "amd64", const std::vector<std::string>& env = {}) {
     const auto archive = dir_.path() / (std::to_string(counter_++) + ".tar");
-    std::vector<std::string> argv{"env", "EXTRA_LAYERS=" + std::to_string(extra) + ":" + std::to_string(mib),
-                                  "ARCH=" + arch};
-    argv.insert(argv.end(), env.begin(), env.end());
-    argv.insert(argv.end(), {"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), repo_tag});
-    auto made = run(argv);
-    EXPECT_EQ(made.exit_code, 0) << made.output;
+    std::vector<std::string> settings{"EXTRA_LAYERS=" + std::to_string(extra) + ":" + std::to_string(mib),
+                                      "ARCH=" + arch};
+    settings.insert(settings.end(), env.begin(), env.end());
+    std::string manifest = make_test_image(archive, repo_tag, settings);
     const std::string pushed = registry_->push_archive(archive, repo_tag);
     EXPECT_EQ(pushed, "") << pushed;
-    return made.output.substr(0, made.output.find('\n'));
+    return manifest;
   }
 
   CommandResult pull(const std::string& ref, std::vector<std::string> extra = {}) const {

@@ -39,15 +39,25 @@ class CtrFixture : public ::testing::Test {
     return r.output;
   }
 
-  // Makes the busybox test image NAME as an OCI archive
-  // (tests/support/make_oci_image.sh) at `archive` and imports it with ctr.
-  // Returns the manifest's digest; "" (with a test failure) if either failed.
-  std::string import_test_image(const std::filesystem::path& archive, const std::string& name) {
-    auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), name});
+  // Makes the busybox test image NAME as an OCI archive at `archive`
+  // (tests/support/make_oci_image.sh; `env` holds its settings, such as
+  // "EXTRA_LAYERS=2:1"). Returns the manifest's digest; "" (with a test
+  // failure) if it failed.
+  static std::string make_test_image(const std::filesystem::path& archive, const std::string& name,
+                                     const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv{"env"};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), name});
+    auto made = run(argv);
     EXPECT_EQ(made.exit_code, 0) << made.output;
     if (made.exit_code != 0) return "";
-    ok({"images", "import", archive.string()});
     return made.output.substr(0, made.output.find('\n'));
+  }
+  // make_test_image, then imported with ctr.
+  std::string import_test_image(const std::filesystem::path& archive, const std::string& name) {
+    std::string manifest = make_test_image(archive, name);
+    if (!manifest.empty()) ok({"images", "import", archive.string()});
+    return manifest;
   }
 
   // Berth's own CLI against this daemon: berth --address SOCK args...

@@ -22,9 +22,8 @@ class CtrRegistryTest : public CtrFixture {
     ASSERT_TRUE(registry_->ok()) << registry_->why();
     host_ = registry_->host();
     const auto archive = dir_.path() / "image.tar";
-    auto made = run({"bash", BERTH_MAKE_OCI_IMAGE, archive.string(), "berth-test:1.0"});
-    ASSERT_EQ(made.exit_code, 0) << made.output;
-    manifest_ = made.output.substr(0, made.output.find('\n'));
+    manifest_ = make_test_image(archive, "berth-test:1.0");
+    ASSERT_FALSE(manifest_.empty());
     const std::string pushed = registry_->push_archive(archive, "berth-test:1.0");
     ASSERT_EQ(pushed, "") << pushed;
   }

@@ -80,6 +80,17 @@ class TtrpcTest : public ::testing::Test {
     return fd.ok() ? std::move(fd).value() : UniqueFd();
   }
 
+  // A "Wait" method that opens `entered` once called, then blocks until
+  // `release` opens and answers `answer`: a shim's Wait, for the tests.
+  void handle_blocking_wait(Gate& entered, Gate& release, std::string answer) {
+    server_->handle(std::string(kSvc), "Wait",
+                    [&entered, &release, answer](const Call&) -> Result<std::string> {
+                      entered.open();
+                      release.wait();
+                      return answer;
+                    });
+  }
+
   test::TempDir dir_;
   std::unique_ptr<Server> server_;
 };
@@ -193,11 +204,7 @@ TEST_F(TtrpcTest, MetadataDeadlineAndPeerReachTheHandler) {
 TEST_F(TtrpcTest, ConcurrentCallsWithOneBlocking) {
   Gate release;
   Gate entered;
-  server_->handle(std::string(kSvc), "Wait", [&](const Call&) -> Result<std::string> {
-    entered.open();
-    release.wait();
-    return std::string("exited");
-  });
+  handle_blocking_wait(entered, release, "exited");
   auto client = dial();
   ASSERT_NE(client, nullptr);
   auto wait = std::async(std::launch::async, [&] { return client->call(kSvc, "Wait", ""); });
@@ -327,11 +334,7 @@ TEST_F(TtrpcTest, EvenStreamIdsAreRefused) {
 TEST_F(TtrpcTest, ServerGoingAwayFailsPendingCalls) {
   Gate release;
   Gate entered;
-  server_->handle(std::string(kSvc), "Wait", [&](const Call&) -> Result<std::string> {
-    entered.open();
-    release.wait();
-    return std::string("exited");
-  });
+  handle_blocking_wait(entered, release, "exited");
   std::promise<Status> closed_with;
   ClientOptions options;
   options.on_close = [&](const Status& why) { closed_with.set_value(why); };
@@ -370,11 +373,7 @@ TEST_F(TtrpcTest, PeerClosingTheConnection) {
   // A client that leaves with a call in flight: the server carries on.
   Gate release;
   Gate entered;
-  server_->handle(std::string(kSvc), "Wait", [&](const Call&) -> Result<std::string> {
-    entered.open();
-    release.wait();
-    return std::string("nobody listens");
-  });
+  handle_blocking_wait(entered, release, "nobody listens");
   {
     auto leaving = dial();
     ASSERT_NE(leaving, nullptr);
