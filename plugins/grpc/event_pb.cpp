@@ -10,6 +10,7 @@
 #include "github.com/containerd/containerd/api/events/image.pb.h"
 #include "github.com/containerd/containerd/api/events/namespace.pb.h"
 #include "github.com/containerd/containerd/api/events/snapshot.pb.h"
+#include "github.com/containerd/containerd/api/events/task.pb.h"
 #include "pb_convert.hpp"
 
 namespace berth::api {
@@ -139,6 +140,27 @@ pb_events::ContentDelete encode(const events::ContentDelete& e) {
 }
 events::ContentDelete decode(const pb_events::ContentDelete& pb) { return {pb.digest()}; }
 
+// TaskExit and TaskDelete share their fields.
+template <class Pb, class Event>
+Pb encode_task_exit(const Event& e) {
+  Pb pb;
+  pb.set_container_id(e.container_id);
+  pb.set_id(e.id);
+  pb.set_pid(e.pid);
+  pb.set_exit_status(e.exit_status);
+  set_time(e.exited_at, pb.mutable_exited_at());
+  return pb;
+}
+template <class Event, class Pb>
+Event decode_task_exit(const Pb& pb) {
+  return {pb.container_id(), pb.id(), pb.pid(), pb.exit_status(),
+          pb.has_exited_at() ? time_of(pb.exited_at()) : 0};
+}
+pb_events::TaskExit encode(const events::TaskExit& e) { return encode_task_exit<pb_events::TaskExit>(e); }
+events::TaskExit decode(const pb_events::TaskExit& pb) { return decode_task_exit<events::TaskExit>(pb); }
+pb_events::TaskDelete encode(const events::TaskDelete& e) { return encode_task_exit<pb_events::TaskDelete>(e); }
+events::TaskDelete decode(const pb_events::TaskDelete& pb) { return decode_task_exit<events::TaskDelete>(pb); }
+
 using Decoder = std::function<Result<EventPayload>(const google::protobuf::Any&)>;
 
 template <class Pb>
@@ -160,7 +182,8 @@ const std::map<std::string, Decoder>& decoders() {
       decoder<pb_events::NamespaceCreate>(), decoder<pb_events::NamespaceUpdate>(),
       decoder<pb_events::NamespaceDelete>(), decoder<pb_events::SnapshotPrepare>(),
       decoder<pb_events::SnapshotCommit>(),  decoder<pb_events::SnapshotRemove>(),
-      decoder<pb_events::ContentDelete>(),
+      decoder<pb_events::ContentDelete>(),   decoder<pb_events::TaskExit>(),
+      decoder<pb_events::TaskDelete>(),
   };
   return all;
 }

@@ -80,6 +80,14 @@ std::optional<std::string> envelope_field(const Envelope& envelope, const std::v
                         },
                         [&](const events::SnapshotRemove& e) { return field("key", e.key); },
                         [&](const events::ContentDelete& e) { return field("digest", e.digest); },
+                        [&](const events::TaskExit& e) -> std::optional<std::string> {
+                          if (auto v = field("container_id", e.container_id)) return v;
+                          return field("id", e.id);
+                        },
+                        [&](const events::TaskDelete& e) -> std::optional<std::string> {
+                          if (auto v = field("container_id", e.container_id)) return v;
+                          return field("id", e.id);
+                        },
                         [](const events::OpaqueEvent&) -> std::optional<std::string> { return std::nullopt; },
                     },
                     envelope.event);

@@ -19,6 +19,7 @@
 #include "berth/namespaces.hpp"
 #include "berth/plugin_info.hpp"
 #include "berth/snapshotter.hpp"
+#include "berth/tasks.hpp"
 #include "berth/transfer.hpp"
 #include "berth/ttrpc_service.hpp"
 
@@ -47,6 +48,7 @@ NamespacedSnapshots::~NamespacedSnapshots() = default;
 Differ::~Differ() = default;
 LayerSource::~LayerSource() = default;
 Transfer::~Transfer() = default;
+TaskRuntime::~TaskRuntime() = default;
 
 Result<std::unique_ptr<ContentReader>> ContentStore::ingest_reader(std::string_view ref) {
   return unimplemented("this content store cannot read ingest " + std::string(ref) + " while it is written");

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/cancel.hpp"
 #include "berth/descriptor.hpp"
 #include "berth/mount.hpp"
 #include "berth/namespaced_content.hpp"
@@ -26,15 +27,6 @@ inline constexpr std::string_view kMediaTypeLayerZstd = "application/vnd.oci.ima
 inline constexpr std::string_view kMediaTypeDockerLayerGzip =
     "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view kMediaTypeDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
-
-// Whether the caller still wants a long operation's result. A differ asks it
-// between units of work (each layer entry, each chunk of a large file); OK
-// means go on, anything else (Cancelled, DeadlineExceeded, with the reason)
-// stops the work there with that status. The API edge builds it from the
-// call's cancellation and deadline, so backends never see gRPC. An empty
-// function never stops anything. Called only on the thread that called the
-// operation.
-using CancelCheck = std::function<Status()>;
 
 // A layer's bytes as they arrive (a download in progress): read() blocks
 // until there are bytes, returns 0 only at the end, and an error when the

@@ -97,6 +97,24 @@ struct ContentDelete {
   std::string digest;
 };
 
+// containerd.events.TaskExit, on /tasks/exit: a task's process exited
+// (`id` is the exec id, or the container id for the init process).
+struct TaskExit {
+  std::string container_id;
+  std::string id;
+  uint32_t pid = 0;
+  uint32_t exit_status = 0;
+  int64_t exited_at = 0;  // ns since the epoch
+};
+// containerd.events.TaskDelete, on /tasks/delete.
+struct TaskDelete {
+  std::string container_id;
+  std::string id;
+  uint32_t pid = 0;
+  uint32_t exit_status = 0;
+  int64_t exited_at = 0;
+};
+
 // An event of a type Berth has no struct for, as a client published or
 // forwarded it: its type URL ("containerd.events.TaskExit") and its encoded
 // message.
@@ -118,6 +136,8 @@ inline constexpr std::string_view kSnapshotPrepareTopic = "/snapshot/prepare";
 inline constexpr std::string_view kSnapshotCommitTopic = "/snapshot/commit";
 inline constexpr std::string_view kSnapshotRemoveTopic = "/snapshot/remove";
 inline constexpr std::string_view kContentDeleteTopic = "/content/delete";
+inline constexpr std::string_view kTaskExitTopic = "/tasks/exit";
+inline constexpr std::string_view kTaskDeleteTopic = "/tasks/delete";
 
 }  // namespace events
 
@@ -126,7 +146,8 @@ using EventPayload =
     std::variant<events::ImageCreate, events::ImageUpdate, events::ImageDelete, events::ContainerCreate,
                  events::ContainerUpdate, events::ContainerDelete, events::NamespaceCreate,
                  events::NamespaceUpdate, events::NamespaceDelete, events::SnapshotPrepare,
-                 events::SnapshotCommit, events::SnapshotRemove, events::ContentDelete, events::OpaqueEvent>;
+                 events::SnapshotCommit, events::SnapshotRemove, events::ContentDelete, events::TaskExit,
+                 events::TaskDelete, events::OpaqueEvent>;
 
 struct Envelope {
   int64_t timestamp = 0;  // ns since the epoch
@@ -144,7 +165,7 @@ Status validate_topic(std::string_view topic);
 // "event.<field>" for the payloads above (containerd's field names:
 // "event.name", "event.id", "event.image", "event.labels.<key>",
 // "event.runtime.name", "event.snapshot_key", "event.key", "event.parent",
-// "event.digest"); an OpaqueEvent has none.
+// "event.digest", "event.container_id"); an OpaqueEvent has none.
 std::optional<std::string> envelope_field(const Envelope& envelope, const std::vector<std::string>& path);
 
 class EventPublisher {

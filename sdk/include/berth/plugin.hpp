@@ -50,8 +50,9 @@
 // and NamespacedContent gained ingest_reader, Differ apply_stream; Transfer.
 // 4: Transfer gained import_archive and export_archive. 5: Transaction::after_commit;
 // events (berth/events.hpp); containers (berth/containers.hpp); GrpcService::stopping;
-// TtrpcService and TtrpcRegistry (berth/ttrpc_service.hpp).
-#define BERTH_PLUGIN_ABI_VERSION 5u
+// TtrpcService and TtrpcRegistry (berth/ttrpc_service.hpp). 6: tasks
+// (berth/tasks.hpp); TaskExit and TaskDelete events; CancelCheck in berth/cancel.hpp.
+#define BERTH_PLUGIN_ABI_VERSION 6u
 #define BERTH_PLUGIN_ENTRY_SYMBOL "berth_plugin_entry"
 #define BERTH_SDK_VERSION_STRING "0.1.0"
 // ELF sections berthd reads before dlopen().
