@@ -2,7 +2,8 @@
 // objects it serves by their interfaces: the metadata database
 // (io.containerd.metadata.v1) for transactions, and the record services
 // (io.containerd.service.v1, berth/services.hpp) for namespaces, leases,
-// images, containers, content and snapshots; the event exchange (io.containerd.event.v1).
+// images, containers, content and snapshots; the event exchange (io.containerd.event.v1);
+// the task runtime (io.containerd.runtime.v2).
 #include "berth/plugin.hpp"
 
 #include "berth/containers.hpp"
@@ -14,6 +15,7 @@
 #include "berth/namespaced_snapshots.hpp"
 #include "berth/namespaces.hpp"
 #include "berth/services.hpp"
+#include "berth/tasks.hpp"
 #include "berth/transfer.hpp"
 #include "containers_service.hpp"
 #include "content_service.hpp"
@@ -25,6 +27,7 @@
 #include "leases_service.hpp"
 #include "namespaces_service.hpp"
 #include "snapshots_service.hpp"
+#include "tasks_service.hpp"
 #include "transfer_service.hpp"
 #include "version_service.hpp"
 
@@ -66,6 +69,16 @@ berth::InitResult init_containers(berth::InitContext& ctx) {
   auto store = ctx.first_of<berth::ContainerStore>(berth::kServicePluginType);
   if (!store.ok()) return store.status().with_context("containers service needs the containers-service");
   return std::make_shared<berth::api::ContainersService>(std::move(*md), std::move(*store));
+}
+
+berth::InitResult init_tasks(berth::InitContext& ctx) {
+  auto runtime = ctx.first_of<berth::TaskRuntime>(berth::kRuntimePluginType);
+  if (!runtime.ok()) return berth::Status::skip("no task runtime (io.containerd.runtime.v2) is loaded");
+  auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
+  if (!md.ok()) return md.status().with_context("tasks service needs the metadata database");
+  auto store = ctx.first_of<berth::ContainerStore>(berth::kServicePluginType);
+  if (!store.ok()) return store.status().with_context("tasks service needs the containers-service");
+  return std::make_shared<berth::api::TasksService>(std::move(*md), std::move(*store), std::move(*runtime));
 }
 
 berth::InitResult init_content(berth::InitContext& ctx) {
@@ -129,6 +142,11 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "containers",
                                 .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
                                 .init = init_containers},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "tasks",
+                                .requires_types = {"io.containerd.runtime.v2", "io.containerd.metadata.v1",
+                                                   "io.containerd.service.v1"},
+                                .init = init_tasks},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "snapshots",
                                 .requires_types = {"io.containerd.service.v1"},
