@@ -148,9 +148,10 @@ class CtrTasksTest : public CtrFixture {
     connect();
   }
 
-  // The shims this daemon started: they are given its address.
+  // The shims this daemon started: they are given its address (berthd's
+  // own is --address, so the NUL before the flag tells them apart).
   [[nodiscard]] std::vector<pid_t> shims() const {
-    return processes_with(std::string("-address") + '\0' + daemon_.address() + '\0');
+    return processes_with(std::string(1, '\0') + "-address" + '\0' + daemon_.address() + '\0');
   }
   [[nodiscard]] std::vector<pid_t> shims_of(const std::string& id) const {
     std::vector<pid_t> out;
@@ -186,15 +187,23 @@ class CtrTasksTest : public CtrFixture {
         << "bundle of " << id << " left behind";
     EXPECT_FALSE(std::filesystem::exists(daemon_.root() / kRuntimeDir / ns / id))
         << "root directory of " << id << " left behind";
+    const std::string bundle = std::string(kRuntimeDir) + "/" + ns + "/" + id;
     for (const auto& m : mounts_under(dir_.path())) {
-      EXPECT_EQ(m.find("/" + id + "/"), std::string::npos) << "mount left behind: " << m;
-      EXPECT_EQ(m.find(kRuntimeDir), std::string::npos) << "mount left behind: " << m;
+      EXPECT_EQ(m.find(bundle), std::string::npos) << "mount left behind: " << m;
     }
     // ctr's specs put a task in the cgroup /<namespace>/<id>.
     for (const char* controller : {"pids", "memory", "cpu", "freezer", "unified"}) {
       const auto cg = std::filesystem::path("/sys/fs/cgroup") / controller / ns / id;
       EXPECT_FALSE(std::filesystem::exists(cg)) << "cgroup left behind: " << cg;
     }
+  }
+
+  // `ctr tasks rm` of a stopped task: ctr 1.6 warns of a non-zero exit
+  // status (which Delete answered) and succeeds.
+  void expect_deleted_with_status(const std::string& id, int status) {
+    const std::string out = ok({"tasks", "rm", id});
+    EXPECT_NE(out.find("task " + id + " exit with non-zero exit code " + std::to_string(status)), std::string::npos)
+        << out;
   }
 
   // Tasks/Wait through the stubs (ctr has no command that only waits).
@@ -329,8 +338,7 @@ TEST_F(CtrTasksTest, DetachedTaskLifecycle) {
   // takes SIGKILL.
   ok({"tasks", "kill", "-s", "SIGKILL", "d1"});
   EXPECT_EQ(await_status("d1", "STOPPED"), "STOPPED");
-  auto rm = daemon_.ctr({"tasks", "rm", "d1"});
-  EXPECT_EQ(rm.exit_code, 137) << "ctr tasks rm exits with the task's status\n" << rm.output;
+  expect_deleted_with_status("d1", 137);
   EXPECT_FALSE(task_row("d1").has_value());
   ok({"containers", "rm", "d1"});
   EXPECT_FALSE(alive(row->pid));
@@ -528,8 +536,7 @@ class CtrTasksRestartTest : public CtrTasksTest {
     EXPECT_EQ(waited.exit_status(), 137U);
 
     for (const char* id : {"r1", "r2"}) {
-      auto rm = daemon_.ctr({"tasks", "rm", id});
-      EXPECT_EQ(rm.exit_code, 137) << rm.output;
+      expect_deleted_with_status(id, 137);
       ok({"containers", "rm", id});
       expect_nothing_left(id);
     }
@@ -587,7 +594,7 @@ TEST_F(CtrTasksTest, DebianShimAsAConfiguredRuntime) {
   EXPECT_EQ(status_of("deb2"), "RUNNING");
   ok({"tasks", "kill", "-s", "SIGKILL", "deb2"});
   EXPECT_EQ(await_status("deb2", "STOPPED"), "STOPPED");
-  EXPECT_EQ(daemon_.ctr({"tasks", "rm", "deb2"}).exit_code, 137);
+  expect_deleted_with_status("deb2", 137);
   ok({"containers", "rm", "deb2"});
   expect_nothing_left("deb1");
   expect_nothing_left("deb2");
@@ -654,7 +661,8 @@ TEST_F(CtrTasksTest, ExecIdInUseIsAlreadyExists) {
   tasks_v1::DeleteTaskRequest del;
   del.set_container_id("x1");
   tasks_v1::DeleteResponse deleted;
-  EXPECT_EQ(tasks_->Delete(ctx().get(), del, &deleted).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  const auto refused = tasks_->Delete(ctx().get(), del, &deleted);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
 
   ok({"tasks", "kill", "-a", "-s", "SIGKILL", "x1"});
   EXPECT_EQ(await_status("x1", "STOPPED"), "STOPPED");
@@ -676,7 +684,7 @@ TEST_F(CtrTasksTest, KillOfAStoppedTaskIsRefused) {
   EXPECT_TRUE(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
               s.error_code() == grpc::StatusCode::NOT_FOUND)
       << s.error_code() << " " << s.error_message();
-  EXPECT_NE(s.error_message().find("k1"), std::string::npos) << s.error_message();
+  EXPECT_FALSE(s.error_message().empty());
   EXPECT_EQ(daemon_.ctr({"tasks", "rm", "k1"}).exit_code, 0);
   ok({"containers", "rm", "k1"});
   expect_nothing_left("k1");
