@@ -211,12 +211,13 @@ grpc::Status TasksService::Metrics(grpc::ServerContext* ctx, const tasks_v1::Met
   if (!tasks.ok()) return to_grpc(tasks.status());
   for (const auto& t : *tasks) {
     // containerd's metrics filter fields: id and namespace.
-    const bool wanted = filter->match([&](const std::vector<std::string>& path) -> std::optional<std::string> {
-      if (path.size() != 1) return std::nullopt;
-      if (path[0] == "id") return t.id;
-      if (path[0] == "namespace") return *ns;
-      return std::nullopt;
-    });
+    const bool wanted =
+        filter->match([&](const std::vector<std::string>& path) -> std::optional<std::string> {
+          if (path.size() != 1) return std::nullopt;
+          if (path[0] == "id") return t.id;
+          if (path[0] == "namespace") return *ns;
+          return std::nullopt;
+        });
     if (!wanted) continue;
     const int64_t collected = clock::now_ns();
     auto stats = runtime_->stats(*ns, t.id);

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -66,7 +66,8 @@ std::vector<pid_t> processes_with(const std::string& needle) {
     char* end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
-    if (cmdline(static_cast<pid_t>(pid)).find(needle) != std::string::npos) out.push_back(static_cast<pid_t>(pid));
+    if (cmdline(static_cast<pid_t>(pid)).find(needle) != std::string::npos)
+      out.push_back(static_cast<pid_t>(pid));
   }
   return out;
 }
@@ -165,7 +166,8 @@ class CtrTasksTest : public CtrFixture {
   std::optional<TaskRow> task_row(const std::string& id, const std::string& ns = "default") {
     const std::string listed = ok({"-n", ns, "tasks", "ls"});
     std::smatch m;
-    if (!std::regex_search(listed, m, std::regex("(^|\n)" + id + " +([0-9]+) +([A-Z]+)"))) return std::nullopt;
+    if (!std::regex_search(listed, m, std::regex("(^|\n)" + id + " +([0-9]+) +([A-Z]+)")))
+      return std::nullopt;
     return TaskRow{static_cast<pid_t>(std::stoi(m[2])), m[3]};
   }
   std::string status_of(const std::string& id) {
@@ -182,7 +184,8 @@ class CtrTasksTest : public CtrFixture {
   // The runtime left nothing of task `id` behind: no shim, no bundle, no
   // mount under the daemon's directories, no cgroup.
   void expect_nothing_left(const std::string& id, const std::string& ns = "default") {
-    EXPECT_TRUE(eventually([&] { return shims_of(id).empty(); })) << "a shim of " << id << " is still running";
+    EXPECT_TRUE(eventually([&] { return shims_of(id).empty(); }))
+        << "a shim of " << id << " is still running";
     EXPECT_FALSE(std::filesystem::exists(daemon_.state() / kRuntimeDir / ns / id))
         << "bundle of " << id << " left behind";
     EXPECT_FALSE(std::filesystem::exists(daemon_.root() / kRuntimeDir / ns / id))
@@ -202,7 +205,8 @@ class CtrTasksTest : public CtrFixture {
   // status (which Delete answered) and succeeds.
   void expect_deleted_with_status(const std::string& id, int status) {
     const std::string out = ok({"tasks", "rm", id});
-    EXPECT_NE(out.find("task " + id + " exit with non-zero exit code " + std::to_string(status)), std::string::npos)
+    EXPECT_NE(out.find("task " + id + " exit with non-zero exit code " + std::to_string(status)),
+              std::string::npos)
         << out;
   }
 
@@ -442,8 +446,11 @@ TEST_F(CtrTasksTest, MissingContainerOrTaskIsNotFound) {
 
 TEST_F(CtrTasksTest, EventsShowTheLifecycle) {
   CtrEvents events(daemon_, dir_.path() / "events.txt");
-  ASSERT_TRUE(events.subscribe([&](int i) { ok({"images", "label", kImage, "probe=" + std::to_string(i)}); },
-                               "/images/update"))
+  ASSERT_TRUE(events.subscribe(
+      [&](int i) {
+        ok({"images", "label", kImage, "probe=" + std::to_string(i)});
+      },
+      "/images/update"))
       << events.output();
   ok({"run", "--rm", kImage, "ev1", "/bin/true"});
   ok({"run", "-d", kImage, "ev2", "/bin/sleep", "1000"});
@@ -458,12 +465,13 @@ TEST_F(CtrTasksTest, EventsShowTheLifecycle) {
   const std::string seen = events.wait_for("\"ev2\"}");  // ContainerDelete of ev2 is the last
   // In order, for the task of `run --rm`.
   std::size_t at = 0;
-  for (const char* topic :
-       {"/containers/create", "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete", "/containers/delete"}) {
+  for (const char* topic : {"/containers/create", "/tasks/create", "/tasks/start", "/tasks/exit",
+                            "/tasks/delete", "/containers/delete"}) {
     const std::regex line(std::string(" default ") + topic + R"( \{[^\n]*"ev1")");
     std::smatch m;
     const std::string rest = seen.substr(at);
-    ASSERT_TRUE(std::regex_search(rest, m, line)) << topic << " for ev1 missing or out of order in:\n" << seen;
+    ASSERT_TRUE(std::regex_search(rest, m, line)) << topic << " for ev1 missing or out of order in:\n"
+                                                  << seen;
     at += static_cast<std::size_t>(m.position(0) + m.length(0));
   }
   for (const char* topic : {"/tasks/exec-added", "/tasks/exec-started", "/tasks/paused", "/tasks/resumed"}) {
@@ -570,12 +578,13 @@ TEST_F(CtrTasksTest, ShimKilledTaskShowsExited) {
 // Debian's containerd-shim-runc-v2 as a runtime of berthd's config.
 TEST_F(CtrTasksTest, DebianShimAsAConfiguredRuntime) {
   const auto config = dir_.path() / "config.toml";
-  std::ofstream(config) << "version = 2\n"
-                           "[plugins.\"io.containerd.runtime.v2.task\".runtimes.\"io.containerd.runcdebian.v2\"]\n"
-                           "  shim = \"/usr/bin/containerd-shim-runc-v2\"\n";
+  std::ofstream(config)
+      << "version = 2\n"
+         "[plugins.\"io.containerd.runtime.v2.task\".runtimes.\"io.containerd.runcdebian.v2\"]\n"
+         "  shim = \"/usr/bin/containerd-shim-runc-v2\"\n";
   restart_daemon(SIGTERM, {"--config", config.string()});
-  auto r = daemon_.ctr(
-      {"run", "--rm", "--runtime", "io.containerd.runcdebian.v2", kImage, "deb1", "/bin/sh", "-c", "echo hi; exit 4"});
+  auto r = daemon_.ctr({"run", "--rm", "--runtime", "io.containerd.runcdebian.v2", kImage, "deb1", "/bin/sh",
+                        "-c", "echo hi; exit 4"});
   EXPECT_EQ(r.exit_code, 4) << r.output << daemon_.log();
   EXPECT_EQ(r.output, "hi\n");
 
@@ -691,7 +700,8 @@ TEST_F(CtrTasksTest, KillOfAStoppedTaskIsRefused) {
 }
 
 TEST_F(CtrTasksTest, RuntimeNobodyProvidesFailsCleanly) {
-  auto r = daemon_.ctr({"run", "--rm", "--runtime", "io.containerd.nobody.v1", kImage, "nobody", "/bin/true"});
+  auto r =
+      daemon_.ctr({"run", "--rm", "--runtime", "io.containerd.nobody.v1", kImage, "nobody", "/bin/true"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("io.containerd.nobody.v1"), std::string::npos) << r.output;
   EXPECT_FALSE(task_row("nobody").has_value());
@@ -716,7 +726,8 @@ TEST_F(CtrTasksTest, CheckpointIsUnimplemented) {
   ok({"containers", "create", kImage, "cp2"});
   tasks_v1::CreateTaskRequest create;
   create.set_container_id("cp2");
-  create.mutable_checkpoint()->set_media_type("application/vnd.containerd.container.criu.checkpoint.criu.tar");
+  create.mutable_checkpoint()->set_media_type(
+      "application/vnd.containerd.container.criu.checkpoint.criu.tar");
   create.mutable_checkpoint()->set_digest("sha256:" + std::string(64, 'a'));
   tasks_v1::CreateTaskResponse created;
   s = tasks_->Create(ctx().get(), create, &created);
@@ -737,7 +748,8 @@ TEST_F(CtrTasksTest, UpdateAndCloseIO) {
   ok({"run", "-d", kImage, "u1", "/bin/sleep", "1000"});
   tasks_v1::UpdateTaskRequest update;
   update.set_container_id("u1");
-  update.mutable_resources()->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources");
+  update.mutable_resources()->set_type_url(
+      "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources");
   update.mutable_resources()->set_value(R"({"pids":{"limit":77}})");
   google::protobuf::Empty empty;
   auto s = tasks_->Update(ctx().get(), update, &empty);

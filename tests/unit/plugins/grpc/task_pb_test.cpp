@@ -110,12 +110,16 @@ TEST(TaskPb, CreateTakesTheRequestAndTheContainer) {
 
   // The request's options and runtime path, when given, win.
   req.mutable_options()->set_type_url("containerd.runc.v1.Options");
-  req.mutable_options()->set_value("\x12\x04" "crun");
+  req.mutable_options()->set_value(
+      "\x12\x04"
+      "crun");
   req.set_runtime_path("/usr/bin/containerd-shim-runc-v2");
   created = task_create("ns1", container_with_spec("{}"), req);
   ASSERT_TRUE(created.ok());
   ASSERT_TRUE(created->options.has_value());
-  EXPECT_EQ(created->options->value, "\x12\x04" "crun");
+  EXPECT_EQ(created->options->value,
+            "\x12\x04"
+            "crun");
   EXPECT_EQ(created->runtime, "/usr/bin/containerd-shim-runc-v2");
 }
 
