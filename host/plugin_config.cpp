@@ -28,11 +28,23 @@ std::string type_name(const toml::node& n) {
   }
 }
 
+// A defaults table whose entries are all tables is a map of named records
+// (runtimes."io.containerd.runc.v2"): the operator may add names of their
+// own, each checked against the shape of the first record the defaults give.
+const toml::node* record_shape(const toml::table& defaults) {
+  if (defaults.empty()) return nullptr;
+  for (const auto& [k, v] : defaults) {
+    if (!v.is_table()) return nullptr;
+  }
+  return &defaults.cbegin()->second;
+}
+
 Status check_table(const toml::table& defaults, const toml::table& user, const std::string& prefix,
                    const std::string& source, Warnings& warnings) {
   for (const auto& [k, v] : user) {
     const std::string key = prefix + std::string(k.str());
     const toml::node* def = defaults.get(k.str());
+    if (def == nullptr && v.is_table()) def = record_shape(defaults);
     if (def == nullptr) {
       warnings.push_back(where(v, source) + ": unknown key '" + key + "' ignored by the plugin");
       continue;

@@ -45,7 +45,8 @@ Status plan_stream(const Stream& stream, int target, SpawnAttrs& sa, UniqueFd& o
     case Stream::Kind::kInherit:
       return {};
     case Stream::Kind::kNull:
-      posix_spawn_file_actions_addopen(&sa.actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
+      posix_spawn_file_actions_addopen(&sa.actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY,
+                                       0);
       return {};
     case Stream::Kind::kFd:
       posix_spawn_file_actions_adddup2(&sa.actions, stream.fd, target);

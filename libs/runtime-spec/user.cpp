@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime-spec/root_file.hpp"
+#include "text/text.hpp"
 
 namespace berth::runtime_spec {
 namespace {
@@ -19,16 +20,6 @@ struct Entry {
   uint32_t gid = 0;                  // passwd only
   std::vector<std::string> members;  // group only
 };
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    const auto at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
 
 // All digits: a number, in range or not. Anything else is a name.
 bool is_numeric(std::string_view s) {
@@ -55,9 +46,9 @@ std::optional<uint32_t> field_id(std::string_view s) {
 // Lines that do not parse are skipped, as libc skips them.
 std::vector<Entry> parse_db(std::string_view text, bool passwd) {
   std::vector<Entry> out;
-  for (std::string_view line : split(text, '\n')) {
+  for (std::string_view line : text::split(text, '\n')) {
     if (line.empty() || line.front() == '#') continue;
-    const auto f = split(line, ':');
+    const auto f = text::split(line, ':');
     if (f.size() < (passwd ? 4u : 3u) || f[0].empty()) continue;
     Entry e;
     e.name = std::string(f[0]);
@@ -69,7 +60,7 @@ std::vector<Entry> parse_db(std::string_view text, bool passwd) {
       if (!gid) continue;
       e.gid = *gid;
     } else if (f.size() > 3 && !f[3].empty()) {
-      for (auto m : split(f[3], ',')) e.members.emplace_back(m);
+      for (auto m : text::split(f[3], ',')) e.members.emplace_back(m);
     }
     out.push_back(std::move(e));
   }
@@ -105,7 +96,7 @@ Result<Entry> by_name(const std::optional<std::vector<Entry>>& db, std::string_v
 }  // namespace
 
 Result<ProcessUser> resolve_user(std::string_view user, const std::filesystem::path& rootfs) {
-  const auto parts = split(user, ':');
+  const auto parts = text::split(user, ':');
   if (parts.size() > 2 || (parts.size() == 2 && (parts[0].empty() || parts[1].empty())))
     return Status(Code::kInvalidArgument, "user \"" + std::string(user) + "\" is not name|uid[:group|gid]");
   auto passwd = read_db(rootfs, kPasswd);

@@ -37,4 +37,14 @@ std::optional<int64_t> parse_int(std::string_view text) {
   return value;
 }
 
+std::vector<std::string> split(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  for (;;) {
+    const auto at = text.find(sep);
+    out.emplace_back(text.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    text.remove_prefix(at + 1);
+  }
+}
+
 }  // namespace berth::text

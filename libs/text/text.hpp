@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace berth::text {
 
@@ -17,5 +18,8 @@ std::string quote(std::string_view text, std::size_t max = 256);
 // The whole of `text` as a decimal int64 (an optional leading '-'); nullopt
 // for anything else: empty, spaces, a sign alone, trailing bytes, overflow.
 std::optional<int64_t> parse_int(std::string_view text);
+
+// `text` cut at every `sep`: "a::b" -> {"a", "", "b"}; "" -> {""}.
+std::vector<std::string> split(std::string_view text, char sep);
 
 }  // namespace berth::text

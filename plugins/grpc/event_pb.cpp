@@ -158,8 +158,12 @@ Event decode_task_exit(const Pb& pb) {
 }
 pb_events::TaskExit encode(const events::TaskExit& e) { return encode_task_exit<pb_events::TaskExit>(e); }
 events::TaskExit decode(const pb_events::TaskExit& pb) { return decode_task_exit<events::TaskExit>(pb); }
-pb_events::TaskDelete encode(const events::TaskDelete& e) { return encode_task_exit<pb_events::TaskDelete>(e); }
-events::TaskDelete decode(const pb_events::TaskDelete& pb) { return decode_task_exit<events::TaskDelete>(pb); }
+pb_events::TaskDelete encode(const events::TaskDelete& e) {
+  return encode_task_exit<pb_events::TaskDelete>(e);
+}
+events::TaskDelete decode(const pb_events::TaskDelete& pb) {
+  return decode_task_exit<events::TaskDelete>(pb);
+}
 
 using Decoder = std::function<Result<EventPayload>(const google::protobuf::Any&)>;
 

@@ -33,7 +33,14 @@ namespace berth {
 inline constexpr std::string_view kRuntimePluginType = "io.containerd.runtime.v2";
 
 // containerd.v1.types.Status, with its numbers.
-enum class TaskStatus : int { kUnknown = 0, kCreated = 1, kRunning = 2, kStopped = 3, kPaused = 4, kPausing = 5 };
+enum class TaskStatus : int {
+  kUnknown = 0,
+  kCreated = 1,
+  kRunning = 2,
+  kStopped = 3,
+  kPaused = 4,
+  kPausing = 5
+};
 
 // A process's standard streams: FIFO paths the client opened (any may be
 // empty: that stream is discarded), or one pty when `terminal`.

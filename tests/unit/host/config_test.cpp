@@ -174,5 +174,24 @@ TEST(PluginConfig, WrongTypeIsAnErrorUnknownKeyAWarning) {
   ASSERT_EQ(w2.size(), 2u);
 }
 
+TEST(PluginConfig, ATableOfTablesTakesNewNamesOfTheSameShape) {
+  auto p = descriptor("[runtimes.\"a\"]\nshim = \"x\"\n[runtimes.\"a\".options]\nRoot = \"\"\n");
+  Warnings w;
+  auto cfg = parse_config(
+      "[plugins.\"io.berth.test.v1.x\".runtimes.\"b\"]\nshim = \"/y\"\n"
+      "[plugins.\"io.berth.test.v1.x\".runtimes.\"b\".options]\nRoot = \"/r\"\n",
+      "c.toml", w);
+  ASSERT_TRUE(cfg.ok());
+  ASSERT_TRUE(check_plugin_sections(*cfg, {p}, w).ok());
+  EXPECT_TRUE(w.empty()) << w.front();
+  EXPECT_EQ(effective_plugin_config(*cfg, p)["runtimes"]["b"]["shim"].value<std::string>(), "/y");
+
+  // Each new record is still checked against the shape.
+  auto bad =
+      parse_config("[plugins.\"io.berth.test.v1.x\".runtimes.\"b\"]\nshim = 1\nshm = \"\"\n", "c.toml", w);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(check_plugin_sections(*bad, {p}, w).ok());
+}
+
 }  // namespace
 }  // namespace berth::host

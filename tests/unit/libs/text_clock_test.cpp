@@ -34,6 +34,13 @@ TEST(Text, ParseIntTakesWholeDecimalsOnly) {
   EXPECT_EQ(text::parse_int("+1"), std::nullopt);
 }
 
+TEST(Text, SplitKeepsEmptyFields) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(text::split("a::b", ':'), (V{"a", "", "b"}));
+  EXPECT_EQ(text::split("", ':'), (V{""}));
+  EXPECT_EQ(text::split("io.containerd.runc.v2", '.'), (V{"io", "containerd", "runc", "v2"}));
+}
+
 TEST(Clock, ToNsAndNow) {
   EXPECT_EQ(clock::to_ns({.tv_sec = 2, .tv_nsec = 5}), 2'000'000'005);
   const int64_t a = clock::now_ns();
