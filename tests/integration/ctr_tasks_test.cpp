@@ -612,6 +612,22 @@ TEST_F(CtrTasksTest, DebianShimAsAConfiguredRuntime) {
   expect_nothing_left("deb2");
 }
 
+// The Tasks service is offered only over a task runtime.
+TEST_F(CtrTasksTest, TasksServiceNeedsARuntime) {
+  const std::string plugins = ok({"plugins", "ls"});
+  EXPECT_TRUE(std::regex_search(plugins, std::regex("io.containerd.grpc.v1 +tasks +- +ok"))) << plugins;
+  EXPECT_TRUE(std::regex_search(plugins, std::regex("io.containerd.runtime.v2 +task +\\S+ +ok"))) << plugins;
+
+  const auto config = dir_.path() / "no-runtime.toml";
+  std::ofstream(config) << "version = 2\ndisabled_plugins = [\"io.containerd.runtime.v2.task\"]\n";
+  restart_daemon(SIGTERM, {"--config", config.string()});
+  const std::string without = ok({"plugins", "ls"});
+  EXPECT_TRUE(std::regex_search(without, std::regex("io.containerd.grpc.v1 +tasks +- +skip"))) << without;
+  auto r = daemon_.ctr({"tasks", "ls"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("code = Unimplemented"), std::string::npos) << r.output;
+}
+
 // Bad requests: clear errors with containerd's codes, nothing left behind.
 TEST_F(CtrTasksTest, SpecThatIsNotJsonIsInvalidArgument) {
   containers_v1::CreateContainerRequest create;
