@@ -30,6 +30,7 @@ cleanup() {
     wait "$CTRD_PID" 2>/dev/null
   fi
   grep -q " $TMP/" /proc/mounts && awk -v t="$TMP/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
+  rmdir "/run/berth/runc/$NS" 2>/dev/null
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -68,7 +69,8 @@ bash "$HERE/../support/make_oci_image.sh" "$TMP/busybox.tar" docker.io/library/b
 c images import "$TMP/busybox.tar" >/dev/null || { echo "FAIL: ctr images import" >&2; exit 1; }
 IMG=docker.io/library/busybox:berth
 
-out=$(c run --rm "${RT[@]}" "$IMG" it-echo /bin/echo hi 2>&1)
+# The image holds /bin/busybox and /bin/sh only.
+out=$(c run --rm "${RT[@]}" "$IMG" it-echo /bin/busybox echo hi 2>&1)
 [ "$out" = "hi" ] && pass "ctr run --rm through our shim prints hi" || fail "ctr run --rm printed: $out"
 
 c run "${RT[@]}" "$IMG" it-exit /bin/sh -c 'exit 3' >/dev/null 2>&1
@@ -76,12 +78,12 @@ rc=$?
 [ $rc = 3 ] && pass "the task's exit code reaches ctr" || fail "ctr run exited $rc, not 3"
 c rm it-exit >/dev/null 2>&1 || c t rm it-exit >/dev/null 2>&1; c c rm it-exit >/dev/null 2>&1
 
-c run -d "${RT[@]}" "$IMG" it-d /bin/sleep 600 >/dev/null 2>&1 || fail "ctr run -d"
+c run -d "${RT[@]}" "$IMG" it-d /bin/busybox sleep 600 >/dev/null 2>&1 || fail "ctr run -d"
 ls_out=$(c t ls 2>&1)
 grep -Eq '^it-d +[0-9]+ +RUNNING$' <<<"$ls_out" && pass "t ls shows the task RUNNING" || fail "t ls: $ls_out"
 shim_pid=$(pgrep -f -- "containerd-shim-berth-v2 -namespace $NS -id it-d" | head -1)
 [ -n "$shim_pid" ] && pass "the task runs under containerd-shim-berth-v2 (pid $shim_pid)" || fail "no berth shim for it-d"
-ex=$(c t exec --exec-id e1 it-d /bin/sh -c 'echo in-exec; exit 4' 2>&1)
+ex=$(c t exec --exec-id e1 it-d /bin/sh -c "echo in-exec; exit 4" 2>&1)
 rc=$?
 [ "$ex" = "in-exec" ] && [ $rc = 4 ] && pass "t exec prints and exits 4" || fail "t exec: rc=$rc out=$ex"
 ps_out=$(c t ps it-d 2>&1)

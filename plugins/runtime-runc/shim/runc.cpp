@@ -51,7 +51,8 @@ Status Runc::failure(const std::string& verb, int exit_code, const std::string& 
   if (why.empty()) why = stderr_text;
   while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
   if (why.empty()) why = "exit status " + std::to_string(exit_code);
-  return unknown(options_.binary + " " + verb + " failed: " + why);
+  // containerd words it so: "OCI runtime create failed: <runc's own error>".
+  return unknown("OCI runtime " + verb + " failed: " + why);
 }
 
 Status Runc::run(std::vector<std::string> args, std::string* out, const std::string& input) const {
