@@ -31,12 +31,20 @@ void EventLoop::unwatch(int fd) {
 Status EventLoop::run() {
   stopped_ = false;
   epoll_event events[16];
+  bool busy = true;  // something ran since the last idle call
   while (!stopped_) {
-    const int n = ::epoll_wait(epoll_.get(), events, 16, -1);
+    const int timeout = busy && idle_ ? static_cast<int>(idle_after_.count()) : -1;
+    const int n = ::epoll_wait(epoll_.get(), events, 16, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_status("epoll_wait", errno);
     }
+    if (n == 0) {
+      busy = false;
+      if (idle_) idle_();
+      continue;
+    }
+    busy = true;
     for (int i = 0; i < n && !stopped_; ++i) {
       // Looked up again for each event: an earlier callback in this batch
       // may have unwatched this fd (and its number been reused).

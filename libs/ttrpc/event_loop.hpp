@@ -5,6 +5,7 @@
 // container's pty on one thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,6 +34,13 @@ class EventLoop {
   // Idempotent. Safe from inside any callback, including the fd's own.
   void unwatch(int fd);
 
+  // Calls `idle` once the loop has had nothing to do for `after` since the
+  // last callback (then not again until after the next one).
+  void on_idle(std::chrono::milliseconds after, std::function<void()> idle) {
+    idle_after_ = after;
+    idle_ = std::move(idle);
+  }
+
   // Runs callbacks until stop(). INTERNAL when epoll itself fails.
   Status run();
   // Makes run() return once the callback in progress returns. Only from the
@@ -46,6 +54,8 @@ class EventLoop {
   // Shared so a callback that unwatches itself is not destroyed while it runs.
   std::map<int, std::shared_ptr<Callback>> watches_;
   bool stopped_ = false;
+  std::chrono::milliseconds idle_after_{0};
+  std::function<void()> idle_;
 };
 
 }  // namespace berth::ttrpc

@@ -20,6 +20,7 @@
 #include "files/fd_io.hpp"
 #include "publisher.hpp"
 #include "task_service.hpp"
+#include "trim.hpp"
 #include "ttrpc/event_loop.hpp"
 #include "ttrpc/server.hpp"
 #include "ttrpc/unix_socket.hpp"
@@ -120,6 +121,9 @@ int serve(const Flags& flags) {
     log::error("serve {}: {}", path, s.message());
     return 1;
   }
+  // Idle for a second after any activity: give back what that activity
+  // touched (trim.hpp).
+  (*loop)->on_idle(std::chrono::milliseconds(1000), trim_memory);
   if (Status s = (*loop)->run(); !s.ok()) log::error("{}", s.message());
   server.shutdown();  // removes the socket
   publisher.flush();
