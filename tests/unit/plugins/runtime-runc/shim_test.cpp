@@ -473,6 +473,37 @@ TEST_P(BerthShimTest, RuntimeOptionsChooseTheBinaryAndBadRequestsGetContainerdsC
   ASSERT_OK(shim_->shut_down(*client_));
 }
 
+// BinaryName in the task's runc options picks the OCI runtime: crun here.
+TEST_P(BerthShimTest, RunsUnderCrunFromTheRuntimeOptions) {
+  if (!fs::exists("/usr/bin/crun")) GTEST_SKIP() << "crun is not installed";
+  ASSERT_OK(shim_->write_busybox_bundle({"/bin/busybox", "sh", "-c", "echo crun; exit 6"}));
+  start();
+  ASSERT_FALSE(HasFailure());
+  UniqueFd out;
+  task::CreateTaskRequest req;
+  req.set_stdout(fifo("stdout", &out));
+  containerd::runc::v1::Options opts;
+  opts.set_binary_name("crun");
+  opts.set_root((dir_ / "crun-root").string());
+  req.mutable_options()->set_type_url("containerd.runc.v1.Options");
+  req.mutable_options()->set_value(opts.SerializeAsString());
+  auto created = shim_->create(*client_, req);
+  if (!created.ok() && created.status().message().find("cgroup") != std::string::npos) {
+    ASSERT_OK(shim_->shut_down(*client_));
+    GTEST_SKIP() << "crun refuses this host's cgroups: " << created.status().message();
+  }
+  ASSERT_OK(test::status_of(created));
+  ASSERT_OK(test::status_of(shim_->start_task(*client_)));
+  auto waited = wait();
+  ASSERT_OK(test::status_of(waited));
+  EXPECT_EQ(waited->exit_status(), 6u);
+  EXPECT_EQ(read_fifo(out.get()), "crun\n");
+  // Delete goes through crun too (its root, not runc's).
+  ASSERT_OK(test::status_of(shim_->remove(*client_)));
+  EXPECT_FALSE(fs::exists(dir_ / "crun-root" / id_));
+  ASSERT_OK(shim_->shut_down(*client_));
+}
+
 INSTANTIATE_TEST_SUITE_P(Shims, BerthShimTest, ::testing::Values(std::string(kBerthShim)),
                          [](const auto&) { return "berth"; });
 
