@@ -29,8 +29,9 @@ Server::Server(ServerOptions options)
 Server::~Server() { shutdown(); }
 
 void Server::handle(std::string service, std::string method, Handler handler) {
-  handle_async(std::move(service), std::move(method),
-               [handler = std::move(handler)](const Call& call, const Reply& reply) { reply(handler(call)); });
+  handle_async(
+      std::move(service), std::move(method),
+      [handler = std::move(handler)](const Call& call, const Reply& reply) { reply(handler(call)); });
 }
 
 void Server::handle_async(std::string service, std::string method, AsyncHandler handler) {

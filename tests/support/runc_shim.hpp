@@ -44,7 +44,8 @@ class RuncShim {
   // busybox-static as the whole rootfs, running `args`, no terminal.
   Status write_busybox_bundle(const std::vector<std::string>& args);
   // The same, with `edit` applied to the spec (a terminal, a memory limit).
-  Status write_busybox_bundle(const std::vector<std::string>& args, const std::function<void(nlohmann::json&)>& edit);
+  Status write_busybox_bundle(const std::vector<std::string>& args,
+                              const std::function<void(nlohmann::json&)>& edit);
 
   // `containerd-shim-runc-v2 ... start`, as containerd's runtime/v2/binary.go
   // runs it: in the bundle, TTRPC_ADDRESS set, stdin empty. The shim forks

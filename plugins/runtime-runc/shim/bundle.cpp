@@ -45,14 +45,15 @@ Result<std::string> socket_path(const std::string& bundle, const std::string& ad
   if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
     return invalid_argument("shim socket path " + path + " is " + std::to_string(path.size()) +
                             " bytes, over the unix socket limit of " +
-                            std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + ": use a shorter state directory");
+                            std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
+                            ": use a shorter state directory");
   }
   return path;
 }
 
 Status write_runtime_options(const std::string& bundle, const RuntimeOptions& o) {
-  const std::string text = "binary=" + o.binary + "\nroot=" + o.root +
-                           "\nsystemd_cgroup=" + (o.systemd_cgroup ? "1" : "0") + "\n";
+  const std::string text =
+      "binary=" + o.binary + "\nroot=" + o.root + "\nsystemd_cgroup=" + (o.systemd_cgroup ? "1" : "0") + "\n";
   return files::replace_file(bundle + "/runtime-options", text, files::Durability::kAtomicOnly, 0600);
 }
 

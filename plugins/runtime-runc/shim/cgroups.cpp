@@ -237,7 +237,8 @@ Result<std::unique_ptr<Cgroup::OomWatch>> Cgroup::watch_oom(ttrpc::EventLoop& lo
     UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (!in) return errno_status("inotify_init1", errno);
     const std::string events = v2_dir_ + "/memory.events";
-    if (::inotify_add_watch(in.get(), events.c_str(), IN_MODIFY) < 0) return errno_status("watch " + events, errno);
+    if (::inotify_add_watch(in.get(), events.c_str(), IN_MODIFY) < 0)
+      return errno_status("watch " + events, errno);
     auto watch = std::make_unique<OomWatch>(loop, std::move(in));
     const int fd = watch->fd();
     auto last = std::make_shared<std::uint64_t>(read_keyed(events)["oom_kill"]);

@@ -34,7 +34,7 @@ class Cgroup {
 
  private:
   bool unified_ = false;
-  std::string v2_dir_;                           // unified: /sys/fs/cgroup/<path>
+  std::string v2_dir_;                          // unified: /sys/fs/cgroup/<path>
   std::map<std::string, std::string> v1_dirs_;  // v1: controller -> directory
   [[nodiscard]] std::string v1(const std::string& controller) const;
 };

@@ -21,7 +21,8 @@ int delete_action(const Flags& flags) {
   const RuntimeOptions opts = read_runtime_options(flags.bundle, "/run/berth/runc/" + flags.ns);
   Runc runc(opts, flags.bundle);
   if (Status s = runc.remove(flags.id, true); !s.ok()) log::warn("delete {}: {}", flags.id, s.message());
-  if (Status s = unmount_all(flags.bundle + "/rootfs"); !s.ok()) log::warn("delete {}: {}", flags.id, s.message());
+  if (Status s = unmount_all(flags.bundle + "/rootfs"); !s.ok())
+    log::warn("delete {}: {}", flags.id, s.message());
   if (auto address = files::read_file(flags.bundle + "/address", 4096); address.ok()) {
     ::unlink(ttrpc::socket_path(*address).c_str());
   }

@@ -12,7 +12,8 @@ Result<Flags> parse_flags(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.size() < 2 || arg[0] != '-') {
-      if (!f.action.empty()) return invalid_argument("more than one action: " + f.action + " and " + std::string(arg));
+      if (!f.action.empty())
+        return invalid_argument("more than one action: " + f.action + " and " + std::string(arg));
       f.action = arg;
       continue;
     }
@@ -30,12 +31,18 @@ Result<Flags> parse_flags(int argc, char** argv) {
       continue;
     }
     std::string* target = nullptr;
-    if (name == "namespace") target = &f.ns;
-    else if (name == "address") target = &f.address;
-    else if (name == "publish-binary") target = &f.publish_binary;
-    else if (name == "id") target = &f.id;
-    else if (name == "bundle") target = &f.bundle;
-    else return invalid_argument("flag provided but not defined: -" + name);
+    if (name == "namespace")
+      target = &f.ns;
+    else if (name == "address")
+      target = &f.address;
+    else if (name == "publish-binary")
+      target = &f.publish_binary;
+    else if (name == "id")
+      target = &f.id;
+    else if (name == "bundle")
+      target = &f.bundle;
+    else
+      return invalid_argument("flag provided but not defined: -" + name);
     if (!has_value) {
       if (i + 1 >= argc) return invalid_argument("flag needs an argument: -" + name);
       value = argv[++i];

@@ -1,12 +1,12 @@
 // berth::log's sink for the shim: lines on stderr, which serving mode points
 // at the bundle's `log` fifo (containerd reads it into its own log). Here
 // instead of libberth-sdk's spdlog bridge, which the shim does not load.
+#include "berth/log.hpp"
+
 #include <time.h>
 #include <unistd.h>
 
 #include <string>
-
-#include "berth/log.hpp"
 
 namespace berth::log {
 

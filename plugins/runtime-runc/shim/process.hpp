@@ -28,7 +28,7 @@ struct Process {
   ProcState state = ProcState::kCreated;
   std::uint32_t exit_status = 0;
   std::int64_t exited_at_ns = 0;
-  std::string spec_file;  // an exec's process.json
+  std::string spec_file;              // an exec's process.json
   std::vector<ttrpc::Reply> waiters;  // Wait calls answered at exit
 };
 

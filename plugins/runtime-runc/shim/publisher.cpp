@@ -73,9 +73,9 @@ void Publisher::run() {
       env->set_topic(e.topic);
       env->mutable_event()->set_type_url(e.type_url);
       env->mutable_event()->set_value(e.value);
-      auto done = ttrpc::call<google::protobuf::Empty>(*client, "containerd.services.events.ttrpc.v1.Events",
-                                                      "Forward", req, 5s,
-                                                      {{"containerd-namespace-ttrpc", ns_}});
+      auto done =
+          ttrpc::call<google::protobuf::Empty>(*client, "containerd.services.events.ttrpc.v1.Events",
+                                               "Forward", req, 5s, {{"containerd-namespace-ttrpc", ns_}});
       if (!done.ok()) sent = done.status();
     }
     if (sent.ok()) {

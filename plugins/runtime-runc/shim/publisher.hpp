@@ -5,6 +5,8 @@
 // is away (restarting, say), then dropping them with a log line.
 #pragma once
 
+#include <google/protobuf/message_lite.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -12,13 +14,12 @@
 #include <string>
 #include <thread>
 
-#include <google/protobuf/message_lite.h>
-
 namespace berth::shim {
 
 class Publisher {
  public:
-  Publisher(std::string ttrpc_address, std::string ns) : address_(std::move(ttrpc_address)), ns_(std::move(ns)) {}
+  Publisher(std::string ttrpc_address, std::string ns)
+      : address_(std::move(ttrpc_address)), ns_(std::move(ns)) {}
   // flush(), bounded.
   ~Publisher();
   Publisher(const Publisher&) = delete;
@@ -27,7 +28,8 @@ class Publisher {
   // Queues `event` under `topic` ("/tasks/exit"); its Any type URL is the
   // bare message name ("containerd.events.TaskExit"), as containerd's
   // typeurl registers event types.
-  void publish(const std::string& topic, const std::string& type_name, const google::protobuf::MessageLite& event);
+  void publish(const std::string& topic, const std::string& type_name,
+               const google::protobuf::MessageLite& event);
   // Waits (up to 5 s) for the queue to empty: before the shim exits.
   void flush();
 

@@ -16,15 +16,29 @@ struct Flag {
 };
 
 // mount(8)'s option words that are flags, not filesystem data.
-constexpr Flag kFlags[] = {
-    {"async", true, MS_SYNCHRONOUS}, {"atime", true, MS_NOATIME},     {"bind", false, MS_BIND},
-    {"defaults", false, 0},          {"dev", true, MS_NODEV},         {"diratime", true, MS_NODIRATIME},
-    {"dirsync", false, MS_DIRSYNC},  {"exec", true, MS_NOEXEC},       {"mand", false, MS_MANDLOCK},
-    {"noatime", false, MS_NOATIME},  {"nodev", false, MS_NODEV},      {"nodiratime", false, MS_NODIRATIME},
-    {"noexec", false, MS_NOEXEC},    {"nomand", true, MS_MANDLOCK},   {"norelatime", true, MS_RELATIME},
-    {"nosuid", false, MS_NOSUID},    {"rbind", false, MS_BIND | MS_REC}, {"relatime", false, MS_RELATIME},
-    {"remount", false, MS_REMOUNT},  {"ro", false, MS_RDONLY},        {"rw", true, MS_RDONLY},
-    {"suid", true, MS_NOSUID},       {"sync", false, MS_SYNCHRONOUS}};
+constexpr Flag kFlags[] = {{"async", true, MS_SYNCHRONOUS},
+                           {"atime", true, MS_NOATIME},
+                           {"bind", false, MS_BIND},
+                           {"defaults", false, 0},
+                           {"dev", true, MS_NODEV},
+                           {"diratime", true, MS_NODIRATIME},
+                           {"dirsync", false, MS_DIRSYNC},
+                           {"exec", true, MS_NOEXEC},
+                           {"mand", false, MS_MANDLOCK},
+                           {"noatime", false, MS_NOATIME},
+                           {"nodev", false, MS_NODEV},
+                           {"nodiratime", false, MS_NODIRATIME},
+                           {"noexec", false, MS_NOEXEC},
+                           {"nomand", true, MS_MANDLOCK},
+                           {"norelatime", true, MS_RELATIME},
+                           {"nosuid", false, MS_NOSUID},
+                           {"rbind", false, MS_BIND | MS_REC},
+                           {"relatime", false, MS_RELATIME},
+                           {"remount", false, MS_REMOUNT},
+                           {"ro", false, MS_RDONLY},
+                           {"rw", true, MS_RDONLY},
+                           {"suid", true, MS_NOSUID},
+                           {"sync", false, MS_SYNCHRONOUS}};
 
 }  // namespace
 
@@ -54,7 +68,8 @@ Status mount_rootfs(const google::protobuf::RepeatedPtrField<containerd::types::
     if (m.type() == "bind") flags |= MS_BIND;
     if (::mount(m.source().c_str(), target.c_str(), type.empty() ? nullptr : type.c_str(), flags,
                 data.empty() ? nullptr : data.c_str()) != 0) {
-      const Status s = errno_status("mount rootfs component " + m.type() + " " + m.source() + " on " + target, errno);
+      const Status s =
+          errno_status("mount rootfs component " + m.type() + " " + m.source() + " on " + target, errno);
       for (; done > 0; --done) ::umount2(target.c_str(), MNT_DETACH);
       return s;
     }

@@ -29,8 +29,8 @@ std::string json_string_field(const std::string& line, const std::string& key) {
 }  // namespace
 
 std::vector<std::string> Runc::argv(std::vector<std::string> args) const {
-  std::vector<std::string> v = {options_.binary, "--root", options_.root, "--log", bundle_ + "/log.json",
-                                "--log-format", "json"};
+  std::vector<std::string> v = {options_.binary,       "--root",       options_.root, "--log",
+                                bundle_ + "/log.json", "--log-format", "json"};
   if (options_.systemd_cgroup) v.emplace_back("--systemd-cgroup");
   v.insert(v.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
   return v;

@@ -25,7 +25,8 @@ struct ChildStdio {
 
 class Runc {
  public:
-  Runc(RuntimeOptions options, std::string bundle) : options_(std::move(options)), bundle_(std::move(bundle)) {}
+  Runc(RuntimeOptions options, std::string bundle)
+      : options_(std::move(options)), bundle_(std::move(bundle)) {}
 
   Status create(const std::string& id, const std::string& pid_file, const std::string& console_socket,
                 const ChildStdio& stdio) const;

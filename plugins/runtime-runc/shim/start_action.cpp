@@ -31,21 +31,25 @@ int start_action(const Flags& flags) {
   auto path = socket_path(flags.bundle, flags.address, flags.ns, flags.id);
   if (!path.ok()) return fail(path.status().message());
   const std::string dir = path->substr(0, path->rfind('/'));
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return fail("mkdir " + dir + ": " + std::strerror(errno));
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return fail("mkdir " + dir + ": " + std::strerror(errno));
   ::chmod(dir.c_str(), 0700);
   const std::string address = "unix://" + *path;
   auto listener = ttrpc::listen_unix(*path);
   if (!listener.ok()) {
     // A shim already serves this id: containerd reuses it.
-    if (listener.status().code() == Code::kAlreadyExists && ttrpc::dial_unix(*path, std::chrono::milliseconds(500)).ok()) {
-      if (Status s = files::replace_file(flags.bundle + "/address", address, files::Durability::kAtomicOnly); !s.ok())
+    if (listener.status().code() == Code::kAlreadyExists &&
+        ttrpc::dial_unix(*path, std::chrono::milliseconds(500)).ok()) {
+      if (Status s = files::replace_file(flags.bundle + "/address", address, files::Durability::kAtomicOnly);
+          !s.ok())
         return fail(s.message());
       (void)!::write(STDOUT_FILENO, address.data(), address.size());
       return 0;
     }
     return fail(listener.status().message());
   }
-  if (Status s = files::replace_file(flags.bundle + "/address", address, files::Durability::kAtomicOnly); !s.ok()) {
+  if (Status s = files::replace_file(flags.bundle + "/address", address, files::Durability::kAtomicOnly);
+      !s.ok()) {
     ::unlink(path->c_str());
     return fail(s.message());
   }
@@ -55,8 +59,8 @@ int start_action(const Flags& flags) {
   while (::read(STDIN_FILENO, buf, sizeof buf) > 0) {
   }
 
-  std::vector<std::string> args = {"/proc/self/exe", "-namespace", flags.ns, "-id", flags.id, "-address",
-                                   flags.address};
+  std::vector<std::string> args = {"/proc/self/exe", "-namespace", flags.ns,     "-id",
+                                   flags.id,         "-address",   flags.address};
   if (!flags.publish_binary.empty()) args.insert(args.end(), {"-publish-binary", flags.publish_binary});
   if (flags.debug) args.emplace_back("-debug");
   std::vector<char*> argv;

@@ -89,7 +89,8 @@ Result<UniqueFd> open_fifo(const std::string& path, int extra_flags) {
 
 Status set_nonblocking(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return errno_status("fcntl O_NONBLOCK", errno);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+    return errno_status("fcntl O_NONBLOCK", errno);
   return {};
 }
 
@@ -130,7 +131,8 @@ Result<std::unique_ptr<ProcessIo>> ProcessIo::open(ttrpc::EventLoop& loop, const
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, io->console_path_.c_str(), sizeof addr.sun_path - 1);
-    if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(sock.get(), 1) != 0)
+    if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(sock.get(), 1) != 0)
       return errno_status("listen on " + io->console_path_, errno);
     io->console_listener_ = std::move(sock);
   }
@@ -175,7 +177,8 @@ Status ProcessIo::receive_master() {
   msg.msg_controllen = sizeof control;
   if (::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) < 0) return errno_status("receive the pty master", errno);
   cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS) return internal("the console socket carried no pty master");
+  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS)
+    return internal("the console socket carried no pty master");
   int fd = -1;
   std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
   master_.reset(fd);
@@ -190,7 +193,8 @@ Status ProcessIo::started() {
     stdout_fifo_.reset();
     stderr_fifo_.reset();
     if (stdin_fifo_ && stdin_pipe_write_) {
-      in_pump_ = std::make_unique<Pump>(loop_, stdin_fifo_.get(), stdin_pipe_write_.get(), [this] { close_stdin(); });
+      in_pump_ = std::make_unique<Pump>(loop_, stdin_fifo_.get(), stdin_pipe_write_.get(),
+                                        [this] { close_stdin(); });
       return in_pump_->start();
     }
     return {};

@@ -31,15 +31,20 @@ void set_time(google::protobuf::Timestamp* ts, std::int64_t ns) {
 // A type URL names the message after its last '/'.
 bool is_type(const google::protobuf::Any& any, std::string_view name) {
   const std::string& url = any.type_url();
-  return url == name || (url.size() > name.size() && url.ends_with(name) && url[url.size() - name.size() - 1] == '/');
+  return url == name ||
+         (url.size() > name.size() && url.ends_with(name) && url[url.size() - name.size() - 1] == '/');
 }
 
 types::Status wire_state(ProcState s) {
   switch (s) {
-    case ProcState::kCreated: return types::CREATED;
-    case ProcState::kRunning: return types::RUNNING;
-    case ProcState::kPaused: return types::PAUSED;
-    case ProcState::kStopped: return types::STOPPED;
+    case ProcState::kCreated:
+      return types::CREATED;
+    case ProcState::kRunning:
+      return types::RUNNING;
+    case ProcState::kPaused:
+      return types::PAUSED;
+    case ProcState::kStopped:
+      return types::STOPPED;
   }
   return types::UNKNOWN;
 }
@@ -101,7 +106,8 @@ void TaskService::register_on(ttrpc::Server& server) {
   ttrpc::handle<task::CreateTaskRequest, task::CreateTaskResponse>(
       server, kService, "Create",
       [this](const task::CreateTaskRequest& r, const ttrpc::Call&) -> Result<task::CreateTaskResponse> {
-        if (container_) return already_exists("container " + container_->id + " already created in this shim");
+        if (container_)
+          return already_exists("container " + container_->id + " already created in this shim");
         if (r.id() != flags_.id) return invalid_argument("this shim runs " + flags_.id + ", not " + r.id());
         if (!r.checkpoint().empty())
           return unimplemented("restoring from a checkpoint is not supported by Berth's shim");
@@ -137,7 +143,8 @@ void TaskService::register_on(ttrpc::Server& server) {
         }
         c->init.io = std::move(io).value();
         const std::string pid_file = bundle + "/init.pid";
-        Status created = c->runc->create(r.id(), pid_file, c->init.io->console_socket(), c->init.io->child_stdio());
+        Status created =
+            c->runc->create(r.id(), pid_file, c->init.io->console_socket(), c->init.io->child_stdio());
         if (!created.ok()) {
           c->init.io->abandon();
           (void)c->runc->remove(r.id(), true);
@@ -168,12 +175,14 @@ void TaskService::register_on(ttrpc::Server& server) {
       });
 
   ttrpc::handle<task::StartRequest, task::StartResponse>(
-      server, kService, "Start", [this](const task::StartRequest& r, const ttrpc::Call&) -> Result<task::StartResponse> {
+      server, kService, "Start",
+      [this](const task::StartRequest& r, const ttrpc::Call&) -> Result<task::StartResponse> {
         auto p = find(r.id(), r.exec_id());
         if (!p.ok()) return p.status();
         Process& proc = **p;
         if (proc.state != ProcState::kCreated)
-          return failed_precondition("process " + (r.exec_id().empty() ? r.id() : r.exec_id()) + " already started");
+          return failed_precondition("process " + (r.exec_id().empty() ? r.id() : r.exec_id()) +
+                                     " already started");
         task::StartResponse out;
         if (r.exec_id().empty()) {
           if (Status s = container_->runc->start(r.id()); !s.ok()) return s;
@@ -197,7 +206,8 @@ void TaskService::register_on(ttrpc::Server& server) {
           send("/tasks/start", "containerd.events.TaskStart", e);
         } else {
           if (container_->init.state == ProcState::kStopped)
-            return failed_precondition("container " + r.id() + " is stopped: cannot start exec " + r.exec_id());
+            return failed_precondition("container " + r.id() + " is stopped: cannot start exec " +
+                                       r.exec_id());
           const std::string pid_file = container_->bundle + "/" + r.exec_id() + ".pid";
           Status s = container_->runc->exec(r.id(), proc.spec_file, pid_file, proc.io->console_socket(),
                                             proc.io->child_stdio());
@@ -209,7 +219,8 @@ void TaskService::register_on(ttrpc::Server& server) {
           proc.pid = read_pid_file(pid_file);
           ::unlink(pid_file.c_str());
           proc.state = ProcState::kRunning;
-          if (Status started = proc.io->started(); !started.ok()) log::warn("exec {} stdio: {}", r.exec_id(), started.message());
+          if (Status started = proc.io->started(); !started.ok())
+            log::warn("exec {} stdio: {}", r.exec_id(), started.message());
           events::TaskExecStarted e;
           e.set_container_id(r.id());
           e.set_exec_id(r.exec_id());
@@ -263,7 +274,8 @@ void TaskService::register_on(ttrpc::Server& server) {
       });
 
   ttrpc::handle<task::ExecProcessRequest, Empty>(
-      server, kService, "Exec", [this](const task::ExecProcessRequest& r, const ttrpc::Call&) -> Result<Empty> {
+      server, kService, "Exec",
+      [this](const task::ExecProcessRequest& r, const ttrpc::Call&) -> Result<Empty> {
         if (!container_ || container_->id != r.id()) return not_found("container " + r.id() + " not created");
         if (r.exec_id().empty()) return invalid_argument("an exec needs an exec id");
         if (container_->execs.contains(r.exec_id())) return already_exists("id " + r.exec_id());
@@ -273,7 +285,8 @@ void TaskService::register_on(ttrpc::Server& server) {
         proc->exec_id = r.exec_id();
         proc->stdio = {r.stdin(), r.stdout(), r.stderr(), r.terminal()};
         proc->spec_file = container_->bundle + "/" + r.exec_id() + ".process.json";
-        if (Status s = files::replace_file(proc->spec_file, r.spec().value(), files::Durability::kAtomicOnly, 0600);
+        if (Status s =
+                files::replace_file(proc->spec_file, r.spec().value(), files::Durability::kAtomicOnly, 0600);
             !s.ok())
           return s;
         auto io = ProcessIo::open(loop_, proc->stdio);
@@ -291,7 +304,8 @@ void TaskService::register_on(ttrpc::Server& server) {
       });
 
   ttrpc::handle<task::ResizePtyRequest, Empty>(
-      server, kService, "ResizePty", [this](const task::ResizePtyRequest& r, const ttrpc::Call&) -> Result<Empty> {
+      server, kService, "ResizePty",
+      [this](const task::ResizePtyRequest& r, const ttrpc::Call&) -> Result<Empty> {
         auto p = find(r.id(), r.exec_id());
         if (!p.ok()) return p.status();
         if (!(*p)->io) return not_found("process has no stdio");
@@ -300,7 +314,8 @@ void TaskService::register_on(ttrpc::Server& server) {
       });
 
   ttrpc::handle<task::StateRequest, task::StateResponse>(
-      server, kService, "State", [this](const task::StateRequest& r, const ttrpc::Call&) -> Result<task::StateResponse> {
+      server, kService, "State",
+      [this](const task::StateRequest& r, const ttrpc::Call&) -> Result<task::StateResponse> {
         auto p = find(r.id(), r.exec_id());
         if (!p.ok()) return p.status();
         const Process& proc = **p;
@@ -323,7 +338,8 @@ void TaskService::register_on(ttrpc::Server& server) {
       server, kService, "Pause", [this](const task::PauseRequest& r, const ttrpc::Call&) -> Result<Empty> {
         auto p = find(r.id(), "");
         if (!p.ok()) return p.status();
-        if ((*p)->state != ProcState::kRunning) return failed_precondition("container " + r.id() + " is not running");
+        if ((*p)->state != ProcState::kRunning)
+          return failed_precondition("container " + r.id() + " is not running");
         if (Status s = container_->runc->pause(r.id()); !s.ok()) return s;
         (*p)->state = ProcState::kPaused;
         events::TaskPaused e;
@@ -336,7 +352,8 @@ void TaskService::register_on(ttrpc::Server& server) {
       server, kService, "Resume", [this](const task::ResumeRequest& r, const ttrpc::Call&) -> Result<Empty> {
         auto p = find(r.id(), "");
         if (!p.ok()) return p.status();
-        if ((*p)->state != ProcState::kPaused) return failed_precondition("container " + r.id() + " is not paused");
+        if ((*p)->state != ProcState::kPaused)
+          return failed_precondition("container " + r.id() + " is not paused");
         if (Status s = container_->runc->resume(r.id()); !s.ok()) return s;
         (*p)->state = ProcState::kRunning;
         events::TaskResumed e;
@@ -353,7 +370,8 @@ void TaskService::register_on(ttrpc::Server& server) {
         if (proc.state == ProcState::kStopped) return not_found("process already finished");
         if (r.exec_id().empty()) {
           if (Status s = container_->runc->kill(r.id(), static_cast<int>(r.signal()), r.all()); !s.ok()) {
-            if (s.message().find("not running") != std::string::npos) return not_found("process already finished");
+            if (s.message().find("not running") != std::string::npos)
+              return not_found("process already finished");
             return s;
           }
           return Empty();
@@ -367,7 +385,8 @@ void TaskService::register_on(ttrpc::Server& server) {
       });
 
   ttrpc::handle<task::PidsRequest, task::PidsResponse>(
-      server, kService, "Pids", [this](const task::PidsRequest& r, const ttrpc::Call&) -> Result<task::PidsResponse> {
+      server, kService, "Pids",
+      [this](const task::PidsRequest& r, const ttrpc::Call&) -> Result<task::PidsResponse> {
         auto p = find(r.id(), "");
         if (!p.ok()) return p.status();
         auto pids = container_->runc->ps(r.id());
@@ -388,7 +407,8 @@ void TaskService::register_on(ttrpc::Server& server) {
       });
 
   ttrpc::handle<task::CloseIORequest, Empty>(
-      server, kService, "CloseIO", [this](const task::CloseIORequest& r, const ttrpc::Call&) -> Result<Empty> {
+      server, kService, "CloseIO",
+      [this](const task::CloseIORequest& r, const ttrpc::Call&) -> Result<Empty> {
         auto p = find(r.id(), r.exec_id());
         if (!p.ok()) return p.status();
         if (r.stdin() && (*p)->io) (*p)->io->close_stdin();
@@ -396,16 +416,19 @@ void TaskService::register_on(ttrpc::Server& server) {
       });
 
   ttrpc::handle<task::CheckpointTaskRequest, Empty>(
-      server, kService, "Checkpoint", [this](const task::CheckpointTaskRequest& r, const ttrpc::Call&) -> Result<Empty> {
+      server, kService, "Checkpoint",
+      [this](const task::CheckpointTaskRequest& r, const ttrpc::Call&) -> Result<Empty> {
         if (auto p = find(r.id(), ""); !p.ok()) return p.status();
         return unimplemented("checkpoint is not supported by Berth's shim (containerd-shim-berth-v2)");
       });
 
   ttrpc::handle<task::UpdateTaskRequest, Empty>(
-      server, kService, "Update", [this](const task::UpdateTaskRequest& r, const ttrpc::Call&) -> Result<Empty> {
+      server, kService, "Update",
+      [this](const task::UpdateTaskRequest& r, const ttrpc::Call&) -> Result<Empty> {
         auto p = find(r.id(), "");
         if (!p.ok()) return p.status();
-        if ((*p)->state == ProcState::kStopped) return failed_precondition("container " + r.id() + " is stopped");
+        if ((*p)->state == ProcState::kStopped)
+          return failed_precondition("container " + r.id() + " is stopped");
         if (r.resources().value().empty()) return invalid_argument("update with no resources");
         if (Status s = container_->runc->update(r.id(), r.resources().value()); !s.ok()) return s;
         return Empty();
@@ -434,7 +457,8 @@ void TaskService::register_on(ttrpc::Server& server) {
   });
 
   ttrpc::handle<task::StatsRequest, task::StatsResponse>(
-      server, kService, "Stats", [this](const task::StatsRequest& r, const ttrpc::Call&) -> Result<task::StatsResponse> {
+      server, kService, "Stats",
+      [this](const task::StatsRequest& r, const ttrpc::Call&) -> Result<task::StatsResponse> {
         auto p = find(r.id(), "");
         if (!p.ok()) return p.status();
         if (!container_->cgroup) return not_found("cgroup does not exist");
@@ -451,12 +475,14 @@ void TaskService::register_on(ttrpc::Server& server) {
       [this](const task::ConnectRequest& r, const ttrpc::Call&) -> Result<task::ConnectResponse> {
         task::ConnectResponse out;
         out.set_shim_pid(static_cast<std::uint32_t>(::getpid()));
-        if (container_ && container_->id == r.id()) out.set_task_pid(static_cast<std::uint32_t>(container_->init.pid));
+        if (container_ && container_->id == r.id())
+          out.set_task_pid(static_cast<std::uint32_t>(container_->init.pid));
         return out;
       });
 
   ttrpc::handle<task::ShutdownRequest, Empty>(
-      server, kService, "Shutdown", [this](const task::ShutdownRequest&, const ttrpc::Call&) -> Result<Empty> {
+      server, kService, "Shutdown",
+      [this](const task::ShutdownRequest&, const ttrpc::Call&) -> Result<Empty> {
         // Still serving a container: containerd's shim answers and stays.
         if (container_) return Empty();
         shutting_down_ = true;

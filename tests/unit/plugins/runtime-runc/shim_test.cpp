@@ -63,8 +63,8 @@ class EventSink {
         server_, "containerd.services.events.ttrpc.v1.Events", "Forward",
         [this](const events::ForwardRequest& req, const ttrpc::Call&) -> Result<Empty> {
           std::lock_guard lock(mu_);
-          got_.push_back({req.envelope().topic(), req.envelope().namespace_(), req.envelope().event().type_url(),
-                          req.envelope().event().value()});
+          got_.push_back({req.envelope().topic(), req.envelope().namespace_(),
+                          req.envelope().event().type_url(), req.envelope().event().value()});
           cv_.notify_all();
           return Empty();
         });
@@ -361,7 +361,8 @@ TEST_P(ShimTest, TerminalCopiesThePty) {
   finish();
 }
 
-INSTANTIATE_TEST_SUITE_P(Shims, ShimTest, ::testing::Values(std::string(kBerthShim), std::string(test::kRuncShim)),
+INSTANTIATE_TEST_SUITE_P(Shims, ShimTest,
+                         ::testing::Values(std::string(kBerthShim), std::string(test::kRuncShim)),
                          [](const auto& info) { return info.param == kBerthShim ? "berth" : "runc_v2"; });
 
 // Berth's own: what containerd's shim does differently or not at all.
@@ -417,10 +418,11 @@ TEST_P(BerthShimTest, MountsRootfsAndDeleteAfterKillNineReportsTheRecordedExit) 
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   ASSERT_TRUE(test::wait_until([&] { return ::kill(pid, 0) != 0; }, 10s));
   std::string out;
-  const int rc = test::run_shell("cd '" + shim_->bundle().string() + "' && " + kBerthShim + " -namespace " +
-                                     kNamespace + " -address '" + grpc_address_ + "' -publish-binary /bin/false -id " +
-                                     id_ + " -bundle '" + shim_->bundle().string() + "' delete 2>/dev/null",
-                                 out);
+  const int rc =
+      test::run_shell("cd '" + shim_->bundle().string() + "' && " + kBerthShim + " -namespace " + kNamespace +
+                          " -address '" + grpc_address_ + "' -publish-binary /bin/false -id " + id_ +
+                          " -bundle '" + shim_->bundle().string() + "' delete 2>/dev/null",
+                      out);
   ASSERT_EQ(rc, 0) << out;
   task::DeleteResponse resp;
   ASSERT_TRUE(resp.ParseFromString(out));
@@ -468,7 +470,8 @@ TEST_P(BerthShimTest, RuntimeOptionsChooseTheBinaryAndBadRequestsGetContainerdsC
   req.mutable_options()->set_value(opts.SerializeAsString());
   auto refused = shim_->create(*client_, req);
   EXPECT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("/no/such/runtime"), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("/no/such/runtime"), std::string::npos)
+      << refused.status().message();
   EXPECT_CODE(call<task::StateResponse>("State", sreq), Code::kNotFound);
   ASSERT_OK(shim_->shut_down(*client_));
 }
