@@ -24,6 +24,8 @@ die() { echo "shim_memory.sh: $*" >&2; exit 1; }
 log() { echo "shim_memory.sh: $*" >&2; }
 # shellcheck source=bench/lib.sh
 source "$REPO/bench/lib.sh"
+# shellcheck source=tests/support/containerd_config.sh
+source "$REPO/tests/support/containerd_config.sh"
 
 [[ $EUID -eq 0 ]] || die "run as root (containerd needs it)"
 for b in "$SHIM" "$CONTAINERD" "$CTR" /usr/bin/containerd-shim-runc-v2; do
@@ -49,22 +51,7 @@ c() { "$CTR" -a "$SOCK" -n "$NS" "$@"; }
 start_containerd() {
   rm -rf "$WORK/c"
   mkdir -p "$WORK/c"
-  cat >"$WORK/c/config.toml" <<CONF
-version = 2
-root = "$WORK/c/root"
-state = "$WORK/c/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$WORK/c/opt"
-CONF
+  private_containerd_config "$WORK/c" "$SOCK" >"$WORK/c/config.toml"
   PATH="$WORK/bin:$PATH" "$CONTAINERD" --config "$WORK/c/config.toml" >"$WORK/c/daemon.log" 2>&1 &
   CTRD_PID=$!
   local i

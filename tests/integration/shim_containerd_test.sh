@@ -37,22 +37,8 @@ trap cleanup EXIT
 
 mkdir -p "$TMP/bin"
 ln -s "$SHIM" "$TMP/bin/containerd-shim-berth-v2"
-cat >"$TMP/config.toml" <<CONF
-version = 2
-root = "$TMP/root"
-state = "$TMP/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$TMP/opt"
-CONF
+source "$HERE/../support/containerd_config.sh"
+private_containerd_config "$TMP" "$SOCK" >"$TMP/config.toml"
 PATH="$TMP/bin:$PATH" containerd --config "$TMP/config.toml" >"$TMP/containerd.log" 2>&1 &
 CTRD_PID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
