@@ -59,6 +59,10 @@ IMG=docker.io/library/busybox:berth
 out=$(c run --rm "${RT[@]}" "$IMG" it-echo /bin/busybox echo hi 2>&1)
 [ "$out" = "hi" ] && pass "ctr run --rm through our shim prints hi" || fail "ctr run --rm printed: $out"
 
+# stdin through ctr: its end (CloseIO) ends cat.
+out=$(printf 'piped\n' | c run --rm "${RT[@]}" "$IMG" it-stdin /bin/busybox cat 2>&1)
+[ "$out" = "piped" ] && pass "stdin through ctr run reaches the container" || fail "ctr run (stdin) printed: $out"
+
 c run "${RT[@]}" "$IMG" it-exit /bin/sh -c 'exit 3' >/dev/null 2>&1
 rc=$?
 [ $rc = 3 ] && pass "the task's exit code reaches ctr" || fail "ctr run exited $rc, not 3"

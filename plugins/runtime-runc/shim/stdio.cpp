@@ -100,7 +100,11 @@ Result<std::unique_ptr<ProcessIo>> ProcessIo::open(ttrpc::EventLoop& loop, const
   std::unique_ptr<ProcessIo> io(new ProcessIo(loop));
   io->terminal_ = paths.terminal;
   if (!paths.in.empty()) {
-    auto fd = open_fifo(paths.in, O_NONBLOCK);
+    // Read-only, so the client closing its end is our end of input (as in
+    // containerd's shim: ctr run ends a container's stdin just so). Opening
+    // does not wait, and a FIFO no writer has opened yet reports nothing to
+    // epoll, so the pump waits for the client.
+    auto fd = files::open_file(paths.in, O_RDONLY | O_NONBLOCK);
     if (!fd.ok()) return fd.status().with_context("open stdin fifo");
     io->stdin_fifo_ = std::move(fd).value();
   }
@@ -225,7 +229,11 @@ Status ProcessIo::resize(unsigned width, unsigned height) {
 }
 
 void ProcessIo::close_stdin() {
-  if (in_pump_) in_pump_->stop();
+  if (in_pump_) {
+    // What the client wrote before asking reaches the process first.
+    in_pump_->drain();
+    in_pump_->stop();
+  }
   stdin_pipe_write_.reset();
   if (terminal_ && master_) {
     // A terminal has no end of file of its own: send the EOF character, as

@@ -4,7 +4,8 @@
 // process (no copying): stdout and stderr are opened O_RDWR, so opening
 // never waits for a reader and a reader that comes and goes never gives the
 // process EPIPE. stdin goes through a pipe the shim feeds from its FIFO, so
-// CloseIO can give the process end of input while the client keeps its FIFO.
+// the process's input ends when the client closes the FIFO, or at CloseIO
+// while the client keeps it open.
 //
 // With a terminal the runtime sends the pty's master over a console socket;
 // the shim copies master -> stdout FIFO and stdin FIFO -> master on its

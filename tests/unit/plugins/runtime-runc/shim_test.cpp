@@ -230,6 +230,35 @@ TEST_P(ShimTest, RunsToItsExitCodeWithStdoutThroughFifosAndEventsInOrder) {
   EXPECT_EQ(e.pid(), created->pid());
 }
 
+// stdin through its FIFO; CloseIO gives the process end of input.
+TEST_P(ShimTest, StdinThroughItsFifoEndsWithCloseIO) {
+  ASSERT_OK(shim_->write_busybox_bundle({"/bin/busybox", "cat"}));
+  start();
+  ASSERT_FALSE(HasFailure());
+  UniqueFd out, err, in_reader;
+  task::CreateTaskRequest req;
+  req.set_stdin(fifo("stdin", &in_reader));
+  in_reader.reset();
+  // The client's end, as containerd's cio holds it (never blocks on open).
+  UniqueFd in(::open((dir_ / "stdin").c_str(), O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(in);
+  req.set_stdout(fifo("stdout", &out));
+  req.set_stderr(fifo("stderr", &err));
+  ASSERT_OK(test::status_of(shim_->create(*client_, req)));
+  ASSERT_OK(test::status_of(shim_->start_task(*client_)));
+  ASSERT_OK(files::write_all(in.get(), "piped\n", "stdin"));
+  in.reset();
+  task::CloseIORequest close;
+  close.set_id(id_);
+  close.set_stdin(true);
+  ASSERT_OK(test::status_of(call<Empty>("CloseIO", close)));
+  auto waited = wait();
+  ASSERT_OK(test::status_of(waited));
+  EXPECT_EQ(waited->exit_status(), 0u);
+  EXPECT_EQ(read_fifo(out.get()), "piped\n");
+  finish();
+}
+
 TEST_P(ShimTest, ExecHasItsOwnExitAndErrorCodes) {
   ASSERT_OK(shim_->write_busybox_bundle({"/bin/busybox", "sleep", "60"}));
   start();
