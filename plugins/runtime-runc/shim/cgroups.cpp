@@ -84,8 +84,8 @@ Result<Cgroup> Cgroup::of_process(pid_t pid) {
       const std::string name = controllers.substr(cpos, cend - cpos);
       // A controller mounted alone (/sys/fs/cgroup/cpu) or co-mounted
       // (/sys/fs/cgroup/cpu,cpuacct): whichever directory exists.
-      std::string dir = std::string(kRoot) + "/" + name + path;
-      if (!exists(dir)) dir = std::string(kRoot) + "/" + controllers + path;
+      std::string dir = std::string(kRoot).append("/").append(name).append(path);
+      if (!exists(dir)) dir = std::string(kRoot).append("/").append(controllers).append(path);
       if (exists(dir)) cg.v1_dirs_[name] = dir;
       cpos = cend + 1;
     }

@@ -68,7 +68,7 @@ Status mount_rootfs(const google::protobuf::RepeatedPtrField<containerd::types::
     if (m.type() == "bind") flags |= MS_BIND;
     if (::mount(m.source().c_str(), target.c_str(), type.empty() ? nullptr : type.c_str(), flags,
                 data.empty() ? nullptr : data.c_str()) != 0) {
-      const Status s =
+      Status s =
           errno_status("mount rootfs component " + m.type() + " " + m.source() + " on " + target, errno);
       for (; done > 0; --done) ::umount2(target.c_str(), MNT_DETACH);
       return s;

@@ -64,6 +64,7 @@ int start_action(const Flags& flags) {
   if (!flags.publish_binary.empty()) args.insert(args.end(), {"-publish-binary", flags.publish_binary});
   if (flags.debug) args.emplace_back("-debug");
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   char self[4096];
@@ -95,8 +96,7 @@ int start_action(const Flags& flags) {
     ::execv(self, argv.data());
     ::_exit(127);
   }
-  const std::string out = address;
-  (void)!::write(STDOUT_FILENO, out.data(), out.size());
+  (void)!::write(STDOUT_FILENO, address.data(), address.size());
   return 0;
 }
 
