@@ -505,6 +505,26 @@ TEST_P(BerthShimTest, RuntimeOptionsChooseTheBinaryAndBadRequestsGetContainerdsC
   ASSERT_OK(shim_->shut_down(*client_));
 }
 
+// The daemon is away (restarting, say) when the task's events happen: task
+// calls go on, and the events reach it, in order, once it is back.
+TEST_P(BerthShimTest, EventsWaitForTheDaemonWithoutHoldingUpTaskCalls) {
+  ASSERT_OK(shim_->write_busybox_bundle({"/bin/busybox", "sh", "-c", "exit 2"}));
+  start();
+  ASSERT_FALSE(HasFailure());
+  sink_.reset();  // nobody listens on TTRPC_ADDRESS now
+  ASSERT_OK(test::status_of(shim_->create(*client_)));
+  ASSERT_OK(test::status_of(shim_->start_task(*client_)));
+  auto waited = wait();
+  ASSERT_OK(test::status_of(waited));
+  EXPECT_EQ(waited->exit_status(), 2u);
+  sink_.emplace(ttrpc_address_);
+  ASSERT_OK(sink_->status());
+  ASSERT_TRUE(sink_->wait_for("/tasks/exit").has_value());
+  const std::vector<std::string> want = {"/tasks/create", "/tasks/start", "/tasks/exit"};
+  EXPECT_EQ(sink_->topics(), want);
+  finish();
+}
+
 // BinaryName in the task's runc options picks the OCI runtime: crun here.
 TEST_P(BerthShimTest, RunsUnderCrunFromTheRuntimeOptions) {
   if (!fs::exists("/usr/bin/crun")) GTEST_SKIP() << "crun is not installed";
