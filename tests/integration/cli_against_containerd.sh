@@ -35,24 +35,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Every path containerd would use by default (/var/lib, /run, /opt/containerd)
-# is moved under $TMP; CRI is off since it needs CNI and would only add noise.
-cat >"$TMP/config.toml" <<EOF
-version = 2
-root = "$TMP/root"
-state = "$TMP/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$TMP/opt"
-EOF
+# Paths, sockets and plugins of a private instance (tests/support).
+source "$(dirname "${BASH_SOURCE[0]}")/../support/containerd_config.sh"
+private_containerd_config "$TMP" "$SOCK" >"$TMP/config.toml"
 containerd --config "$TMP/config.toml" >"$TMP/containerd.log" 2>&1 &
 CTRD_PID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done

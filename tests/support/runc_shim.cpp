@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,8 +24,11 @@ namespace fs = std::filesystem;
 namespace task = containerd::task::v2;
 using namespace std::chrono_literals;
 
-// Where the shim tells runc to keep state: /run/containerd/runc/<ns>.
-fs::path runc_root(const std::string& ns) { return fs::path("/run/containerd/runc") / ns; }
+// Where each shim tells runc to keep state by default: containerd's
+// /run/containerd/runc/<ns>, Berth's /run/berth/runc/<ns>.
+fs::path default_runc_root(const std::string& binary, const std::string& ns) {
+  return fs::path(binary == kRuncShim ? "/run/containerd/runc" : "/run/berth/runc") / ns;
+}
 
 bool alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
 
@@ -39,22 +43,28 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds lim
   return true;
 }
 
-RuncShim::RuncShim(const fs::path& dir, std::string ns, std::string id)
-    : bundle_(dir / "bundle"), ns_(std::move(ns)), id_(std::move(id)) {
+RuncShim::RuncShim(const fs::path& dir, std::string ns, std::string id, std::string binary)
+    : bundle_(dir / ns / id),
+      ns_(std::move(ns)),
+      id_(std::move(id)),
+      binary_(std::move(binary)),
+      runc_root_(default_runc_root(binary_, ns_)) {
   fs::create_directories(bundle_);
 }
 
 RuncShim::~RuncShim() {
   if (created_) {
     std::string out;
-    run_shell("runc --root " + runc_root(ns_).string() + " delete -f " + id_, out);
+    run_shell("runc --root " + runc_root_.string() + " delete -f " + id_ + " 2>/dev/null", out);
+    // Berth's shim mounts Create's rootfs mounts itself.
+    ::umount2((bundle_ / "rootfs").c_str(), MNT_DETACH);
   }
   // Only the shim we started, by the pid it told us and the id it runs for.
   if (alive(pid_) && owns(pid_)) ::kill(pid_, SIGKILL);
   std::error_code ec;
   if (!socket_.empty()) fs::remove(socket_, ec);
   // Empty once our container is gone; another test's is left alone.
-  fs::remove(runc_root(ns_), ec);
+  fs::remove(runc_root_, ec);
 }
 
 Status RuncShim::write_minimal_bundle() {
@@ -63,6 +73,11 @@ Status RuncShim::write_minimal_bundle() {
 }
 
 Status RuncShim::write_busybox_bundle(const std::vector<std::string>& args) {
+  return write_busybox_bundle(args, [](nlohmann::json&) {});
+}
+
+Status RuncShim::write_busybox_bundle(const std::vector<std::string>& args,
+                                      const std::function<void(nlohmann::json&)>& edit) {
   const fs::path rootfs = bundle_ / "rootfs";
   std::error_code ec;
   fs::create_directories(rootfs / "bin", ec);
@@ -77,6 +92,7 @@ Status RuncShim::write_busybox_bundle(const std::vector<std::string>& args) {
   auto spec = nlohmann::json::parse(*text);
   spec["process"]["terminal"] = false;
   spec["process"]["args"] = args;
+  edit(spec);
   std::ofstream(bundle_ / "config.json") << spec.dump();
   return {};
 }
@@ -88,7 +104,7 @@ Result<std::string> RuncShim::start(const std::string& grpc_address, const std::
   log_.reset(::open((bundle_ / "log").c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
   if (!log_) return errno_status("open the log fifo", errno);
   const std::string cmd = "(cd '" + bundle_.string() + "' && TTRPC_ADDRESS='" + ttrpc_address + "' " +
-                          kRuncShim + " -namespace " + ns_ + " -address '" + grpc_address +
+                          binary_ + " -namespace " + ns_ + " -address '" + grpc_address +
                           "' -publish-binary /bin/false -id " + id_ + " start </dev/null 2>start.log)";
   std::string out;
   const int rc = run_shell(cmd, out);
@@ -111,10 +127,11 @@ Result<std::unique_ptr<ttrpc::Client>> RuncShim::connect() {
   return std::move(client).value();
 }
 
-Result<task::CreateTaskResponse> RuncShim::create(ttrpc::Client& client) {
-  task::CreateTaskRequest req;
-  req.set_id(id_);
-  req.set_bundle(bundle_.string());
+Result<task::CreateTaskResponse> RuncShim::create(ttrpc::Client& client) { return create(client, {}); }
+
+Result<task::CreateTaskResponse> RuncShim::create(ttrpc::Client& client, task::CreateTaskRequest req) {
+  if (req.id().empty()) req.set_id(id_);
+  if (req.bundle().empty()) req.set_bundle(bundle_.string());
   auto out = ttrpc::call<task::CreateTaskResponse>(client, kShimTaskService, "Create", req, 30s);
   if (out.ok()) created_ = true;
   return out;

@@ -1,6 +1,8 @@
-// Debian's containerd-shim-runc-v2 (containerd 1.6), started as containerd
-// starts it, for tests that need a real shim: their ttrpc client calls its
-// task service, and it forwards task events to TTRPC_ADDRESS.
+// A shim v2 binary started as containerd starts it, for tests that need a
+// real shim: Debian's containerd-shim-runc-v2 (containerd 1.6) by default,
+// or Berth's containerd-shim-berth-v2, so one test can run against both.
+// Their ttrpc client calls its task service, and it forwards task events to
+// TTRPC_ADDRESS.
 #pragma once
 
 #include <sys/types.h>
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -24,9 +27,11 @@ inline constexpr char kShimTaskService[] = "containerd.task.v2.Task";
 
 class RuncShim {
  public:
-  // The bundle goes in `dir`/bundle. `id` names the container and must be
-  // unique to the test: it is how the shim is told from every other process.
-  RuncShim(const std::filesystem::path& dir, std::string ns, std::string id);
+  // The bundle goes in `dir`/<ns>/<id>, as in containerd's state directory
+  // (Berth's shim puts its socket in `dir`/s). `id` names the container and
+  // must be unique to the test: it is how the shim is told from every other
+  // process. `binary`: the shim to run.
+  RuncShim(const std::filesystem::path& dir, std::string ns, std::string id, std::string binary = kRuncShim);
   // Leaves nothing behind, whatever the test got to: a container still
   // created is deleted with runc, a shim still running (ours, by its pid and
   // -id) is killed, its socket and runc's state directory for `ns` removed.
@@ -38,6 +43,9 @@ class RuncShim {
   Status write_minimal_bundle();
   // busybox-static as the whole rootfs, running `args`, no terminal.
   Status write_busybox_bundle(const std::vector<std::string>& args);
+  // The same, with `edit` applied to the spec (a terminal, a memory limit).
+  Status write_busybox_bundle(const std::vector<std::string>& args,
+                              const std::function<void(nlohmann::json&)>& edit);
 
   // `containerd-shim-runc-v2 ... start`, as containerd's runtime/v2/binary.go
   // runs it: in the bundle, TTRPC_ADDRESS set, stdin empty. The shim forks
@@ -49,6 +57,10 @@ class RuncShim {
 
   // The task calls, for the container `id` in the bundle.
   Result<containerd::task::v2::CreateTaskResponse> create(ttrpc::Client& client);
+  // Create with the caller's request (stdio, terminal, rootfs, options); its
+  // id and bundle are filled in when empty.
+  Result<containerd::task::v2::CreateTaskResponse> create(ttrpc::Client& client,
+                                                          containerd::task::v2::CreateTaskRequest request);
   Result<containerd::task::v2::StartResponse> start_task(ttrpc::Client& client);
   Result<containerd::task::v2::WaitResponse> wait(ttrpc::Client& client);
   Result<containerd::task::v2::DeleteResponse> remove(ttrpc::Client& client);
@@ -61,6 +73,10 @@ class RuncShim {
   [[nodiscard]] const std::string& id() const { return id_; }
   [[nodiscard]] const std::string& ns() const { return ns_; }
   [[nodiscard]] const std::filesystem::path& bundle() const { return bundle_; }
+  // Where the shim tells its OCI runtime to keep state by default.
+  [[nodiscard]] const std::filesystem::path& runc_root() const { return runc_root_; }
+  [[nodiscard]] const std::string& binary() const { return binary_; }
+  [[nodiscard]] const std::string& socket() const { return socket_; }
   // What the shim logged and what start printed on stderr, for a failure.
   [[nodiscard]] std::string logs() const;
 
@@ -68,6 +84,8 @@ class RuncShim {
   std::filesystem::path bundle_;
   std::string ns_;
   std::string id_;
+  std::string binary_;
+  std::filesystem::path runc_root_;
   std::string socket_;  // the shim's, once started
   UniqueFd log_;        // our end of the shim's log fifo
   pid_t pid_ = -1;

@@ -22,6 +22,7 @@
 #include "temp_dir.hpp"
 #include "ttrpc/client.hpp"
 #include "ttrpc/envelope.hpp"
+#include "ttrpc/event_loop.hpp"
 #include "ttrpc/frame.hpp"
 #include "ttrpc/server.hpp"
 #include "ttrpc/unix_socket.hpp"
@@ -413,6 +414,65 @@ TEST_F(TtrpcTest, OtherUidsAreRefused) {
   auto client = dial();
   ASSERT_NE(client, nullptr);
   EXPECT_CODE(client->call(kSvc, "Echo", "x"), Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace berth::ttrpc
+
+namespace berth::ttrpc {
+namespace {
+
+// The shim's mode: a Server on an EventLoop, no thread of its own, serving a
+// socket bound before (as `start` hands it over). An async handler keeps its
+// Reply and answers later, while other calls on the same connection go by.
+TEST(TtrpcLoopServer, ServesABoundSocketOnTheLoopThreadWithLateReplies) {
+  test::TempDir dir;
+  const std::string path = (dir / "loop.sock").string();
+  auto listener = listen_unix(path);
+  ASSERT_OK(test::status_of(listener));
+  auto loop = EventLoop::create();
+  ASSERT_OK(test::status_of(loop));
+  Server server({.allowed_uid = std::nullopt, .loop = loop->get()});
+  std::thread::id loop_thread;
+  std::vector<Reply> parked;  // touched on the loop thread only
+  server.handle("s", "Echo", [&](const Call& call) -> Result<std::string> {
+    EXPECT_EQ(std::this_thread::get_id(), loop_thread);
+    return call.payload;
+  });
+  server.handle_async("s", "Park", [&](const Call&, const Reply& reply) { parked.push_back(reply); });
+  server.handle("s", "Release", [&](const Call& call) -> Result<std::string> {
+    for (auto& reply : parked) reply("released:" + call.payload);
+    parked.clear();
+    return std::string("ok");
+  });
+  server.handle("s", "Stop", [&](const Call&) -> Result<std::string> {
+    (*loop)->stop();
+    return std::string("bye");
+  });
+  ASSERT_OK(server.serve(std::move(listener).value(), path));
+  std::thread runner([&] {
+    loop_thread = std::this_thread::get_id();
+    EXPECT_OK((*loop)->run());
+  });
+
+  auto client = Client::dial(path);
+  ASSERT_OK(test::status_of(client));
+  auto parked_call = std::async(std::launch::async, [&] { return (*client)->call("s", "Park", "", 10s); });
+  // Echo answers while Park waits: the loop is not held by it.
+  auto echo = (*client)->call("s", "Echo", "hi", 10s);
+  ASSERT_OK(test::status_of(echo));
+  EXPECT_EQ(*echo, "hi");
+  EXPECT_EQ(parked_call.wait_for(0s), std::future_status::timeout);
+  ASSERT_TRUE(test::status_of((*client)->call("s", "Release", "x", 10s)).ok());
+  auto late = parked_call.get();
+  ASSERT_OK(test::status_of(late));
+  EXPECT_EQ(*late, "released:x");
+  EXPECT_CODE((*client)->call("s", "Nope", "", 10s), Code::kUnimplemented);
+  auto bye = (*client)->call("s", "Stop", "", 10s);
+  EXPECT_OK(test::status_of(bye));
+  runner.join();
+  server.shutdown();
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 }  // namespace
