@@ -1,6 +1,6 @@
-// berth containers: list, inspect, label and remove container records, as
-// `ctr containers` does. Creating one (an OCI spec from an image, its
-// snapshot prepared) comes with `berth run` and tasks.
+// berth containers: create, list, inspect, label and remove container
+// records, as `ctr containers` does. Creating one (an OCI spec from an
+// image, its snapshot prepared) is shared with `berth run`: cmd_run.cpp.
 #include <fmt/format.h>
 #include <google/protobuf/empty.pb.h>
 
@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "command_table.hpp"
+#include "container_create.hpp"
 #include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
-#include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/tasks/v1/tasks.grpc.pb.h"
 #include "labels.hpp"
 #include "output.hpp"
@@ -20,8 +20,6 @@
 namespace berth::cli {
 namespace {
 
-namespace containers = containerd::services::containers::v1;
-namespace snapshots = containerd::services::snapshots::v1;
 namespace tasks = containerd::services::tasks::v1;
 using Stub = containers::Containers::Stub;
 
@@ -124,19 +122,7 @@ grpc::Status remove_container(Invocation& inv, const std::string& id) {
   if (has_task.error_code() != grpc::StatusCode::NOT_FOUND &&
       has_task.error_code() != grpc::StatusCode::UNIMPLEMENTED)
     return has_task;
-  const auto& c = found.container();
-  if (!c.snapshot_key().empty()) {
-    snapshots::RemoveSnapshotRequest rm;
-    rm.set_snapshotter(c.snapshotter());
-    rm.set_key(c.snapshot_key());
-    google::protobuf::Empty empty;
-    auto removed = inv.client().call(&snapshots::Snapshots::Stub::Remove, rm, &empty);
-    if (!removed.ok() && removed.error_code() != grpc::StatusCode::NOT_FOUND) return removed;
-  }
-  containers::DeleteContainerRequest del;
-  del.set_id(id);
-  google::protobuf::Empty empty;
-  return inv.client().call(&Stub::Delete, del, &empty);
+  return delete_container(inv.client(), found.container());
 }
 
 int run_remove(Invocation& inv) {
@@ -153,6 +139,7 @@ Command containers_command() {
       .summary = "manage containers",
       .subcommands =
           {
+              containers_create_command(),
               {
                   .name = "list",
                   .aliases = {"ls"},

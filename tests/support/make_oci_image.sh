@@ -17,6 +17,13 @@
 #                        and /var/old/{a,b}; the second deletes /etc/app/gone
 #                        (an OCI whiteout), makes /var/old opaque holding only
 #                        /var/old/new, and adds /etc/app/h1 and its hardlink h2
+#   USERS=1              one more layer, last: /etc/passwd (root, app 1000:1000,
+#                        daemon 2:2), /etc/group (app is also in audio 29 and
+#                        video 44; a group 50 named "50") and /home/app
+#   APPLETS=1            one more layer, last: /bin/<applet> links to busybox for
+#                        the usual commands (echo, cat, sleep, id, true, ...)
+#   CONFIG='"K":V,...'   more members of the image config's "config" object
+#                        (after Cmd), e.g. '"User":"app","WorkingDir":"/home/app"'
 set -euo pipefail
 out=$1
 name=$2
@@ -84,8 +91,28 @@ if [[ ${WHITEOUTS:-0} == 1 ]]; then
   layer "$work/rootfs$w" "$w" 6
 fi
 
-printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-  "$arch" "$diff_ids" >"$work/config.json"
+if [[ ${USERS:-0} == 1 ]]; then
+  u=$((extra_count + 3))
+  mkdir -p "$work/rootfs$u/etc" "$work/rootfs$u/home/app"
+  printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'daemon:x:2:2::/:/bin/false' 'app:x:1000:1000::/home/app:/bin/sh' \
+    >"$work/rootfs$u/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'daemon:x:2:' 'audio:x:29:app' 'video:x:44:daemon,app' 'app:x:1000:' '50:x:5050:' \
+    >"$work/rootfs$u/etc/group"
+  chmod 0644 "$work/rootfs$u/etc/passwd" "$work/rootfs$u/etc/group"
+  layer "$work/rootfs$u" "$u" 6
+fi
+
+if [[ ${APPLETS:-0} == 1 ]]; then
+  a=$((extra_count + 4))
+  mkdir -p "$work/rootfs$a/bin"
+  for applet in cat echo env false id ls mkdir pwd sleep stty touch true; do
+    ln -s busybox "$work/rootfs$a/bin/$applet"
+  done
+  layer "$work/rootfs$a" "$a" 6
+fi
+
+printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]%s},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+  "$arch" "${CONFIG:+,$CONFIG}" "$diff_ids" >"$work/config.json"
 read -r config config_size < <(blob "$work/config.json")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
   "$config" "$config_size" "$layers" >"$work/manifest.json"
