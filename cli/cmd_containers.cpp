@@ -3,6 +3,7 @@
 // image, its snapshot prepared) is shared with `berth run`: cmd_run.cpp.
 #include <fmt/format.h>
 #include <google/protobuf/empty.pb.h>
+#include <google/protobuf/util/json_util.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "container_create.hpp"
 #include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/tasks/v1/tasks.grpc.pb.h"
+#include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb.h"
 #include "labels.hpp"
 #include "output.hpp"
 
@@ -27,11 +29,22 @@ std::map<std::string, std::string> labels_of(const containers::Container& c) {
   return {c.labels().begin(), c.labels().end()};
 }
 
-// An Any as JSON: its value decoded when it is JSON (ctr's OCI specs are),
-// else its type and size only.
+// An Any as JSON: its value decoded when it is JSON (ctr's OCI specs are)
+// or runc's options, else its type and size only.
 nlohmann::ordered_json any_json(const google::protobuf::Any& any) {
   auto parsed = nlohmann::ordered_json::parse(any.value(), nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_discarded()) return parsed;
+  containerd::runc::v1::Options runc;
+  if (any.type_url() == kRuncOptionsTypeUrl && runc.ParseFromString(any.value())) {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    if (google::protobuf::util::MessageToJsonString(runc, &json, options).ok()) {
+      nlohmann::ordered_json out{{"type_url", any.type_url()}};
+      out.update(nlohmann::ordered_json::parse(json));
+      return out;
+    }
+  }
   return {{"type_url", any.type_url()}, {"bytes", any.value().size()}};
 }
 

@@ -136,6 +136,9 @@ Result<StdioCopy> StdioCopy::open(const FifoPaths& paths, bool with_stdin, bool 
   if (::pipe2(pipe, O_CLOEXEC) != 0) return errno_status("pipe");
   io.stop_read_.reset(pipe[0]);
   io.stop_write_.reset(pipe[1]);
+  if (::pipe2(pipe, O_CLOEXEC) != 0) return errno_status("pipe");
+  io.started_read_.reset(pipe[0]);
+  io.started_write_.reset(pipe[1]);
   return io;
 }
 
@@ -156,13 +159,18 @@ void StdioCopy::start(std::function<void()> on_stdin_eof) {
   }
   if (stdin_) {
     threads_.emplace_back([this, stop, on_stdin_eof = std::move(on_stdin_eof)] {
-      if (copy_until_eof(STDIN_FILENO, stdin_.get(), stop)) {
+      if (copy_until_eof(STDIN_FILENO, stdin_.get(), stop) && wait_ready(started_read_.get(), POLLIN, stop)) {
         // The shim sees EOF once no writer is left.
         stdin_.reset();
         if (on_stdin_eof) on_stdin_eof();
       }
     });
   }
+}
+
+void StdioCopy::process_started() {
+  const char byte = 0;
+  (void)!::write(started_write_.get(), &byte, 1);
 }
 
 void StdioCopy::wait_output(std::chrono::milliseconds limit) {

@@ -76,6 +76,10 @@ class StdioCopy {
   // from the copying thread, after the FIFO is closed), the FIFOs to our
   // stdout and stderr until their writers are gone.
   void start(std::function<void()> on_stdin_eof);
+  // The process has started. Until then our end of stdin stays open even
+  // after EOF: a shim opens an exec's stdin only when it starts it, and a
+  // FIFO that nobody holds open loses what was written to it.
+  void process_started();
   // Waits until the output FIFOs reached EOF: the shim has copied all the
   // process wrote. Bounded, so a shim that never closes cannot hang us.
   void wait_output(std::chrono::milliseconds limit);
@@ -90,6 +94,8 @@ class StdioCopy {
   // Written to stop the threads; each polls the read end beside its input.
   UniqueFd stop_read_;
   UniqueFd stop_write_;
+  UniqueFd started_read_;
+  UniqueFd started_write_;
   std::vector<std::thread> threads_;
   std::shared_ptr<std::atomic<int>> outputs_open_ = std::make_shared<std::atomic<int>>(0);
 };

@@ -97,6 +97,9 @@ grpc::Status run_foreground(Client& client, const ProcessRef& p, bool terminal, 
     if (!terminal) (void)kill_process(client, p, sig);
   });
   if (start) {
+    // The init's pty exists from Create on: sized before the process
+    // starts, it never sees a 0x0 terminal. An exec's pty comes with Start.
+    if (terminal && p.exec_id.empty()) resize(client, p);
     tasks::StartRequest request;
     request.set_container_id(p.container_id);
     request.set_exec_id(p.exec_id);
@@ -107,6 +110,7 @@ grpc::Status run_foreground(Client& client, const ProcessRef& p, bool terminal, 
     }
     started = true;
   }
+  io.process_started();
   if (terminal) resize(client, p);
   if (auto st = wait_process(client, p, exit_status); !st.ok()) {
     what = "wait for " + (p.exec_id.empty() ? "task " + p.container_id : "process " + p.exec_id);
