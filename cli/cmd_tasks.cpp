@@ -42,12 +42,12 @@ int fail_local(std::string_view what, std::string_view why) {
 // Signal names as kill(1) takes them (KILL, SIGKILL) or numbers.
 std::optional<int> parse_signal(std::string_view text) {
   static const std::pair<std::string_view, int> kNames[] = {
-      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
-      {"ABRT", SIGABRT}, {"BUS", SIGBUS},   {"FPE", SIGFPE},   {"KILL", SIGKILL},   {"USR1", SIGUSR1},
-      {"SEGV", SIGSEGV}, {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-      {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
-      {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM},
-      {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},   {"PWR", SIGPWR},     {"SYS", SIGSYS}};
+      {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"TRAP", SIGTRAP},
+      {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},   {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+      {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+      {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+      {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+      {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},   {"SYS", SIGSYS}};
   int number = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec == std::errc() && end == text.data() + text.size())
@@ -82,12 +82,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
 std::string status_name(containerd::v1::types::Status status) {
   switch (status) {
-    case containerd::v1::types::CREATED: return "CREATED";
-    case containerd::v1::types::RUNNING: return "RUNNING";
-    case containerd::v1::types::STOPPED: return "STOPPED";
-    case containerd::v1::types::PAUSED: return "PAUSED";
-    case containerd::v1::types::PAUSING: return "PAUSING";
-    default: return "UNKNOWN";
+    case containerd::v1::types::CREATED:
+      return "CREATED";
+    case containerd::v1::types::RUNNING:
+      return "RUNNING";
+    case containerd::v1::types::STOPPED:
+      return "STOPPED";
+    case containerd::v1::types::PAUSED:
+      return "PAUSED";
+    case containerd::v1::types::PAUSING:
+      return "PAUSING";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -135,10 +141,14 @@ int run_start(Invocation& inv) {
 std::string task_id(const Process& p) { return p.id().empty() ? p.container_id() : p.id(); }
 
 nlohmann::ordered_json process_json(const Process& p) {
-  return {{"id", task_id(p)},     {"pid", p.pid()},
-          {"status", status_name(p.status())}, {"exit_status", p.exit_status()},
-          {"terminal", p.terminal()},   {"stdin", p.stdin()},
-          {"stdout", p.stdout()},       {"stderr", p.stderr()}};
+  return {{"id", task_id(p)},
+          {"pid", p.pid()},
+          {"status", status_name(p.status())},
+          {"exit_status", p.exit_status()},
+          {"terminal", p.terminal()},
+          {"stdin", p.stdin()},
+          {"stdout", p.stdout()},
+          {"stderr", p.stderr()}};
 }
 
 int run_list(Invocation& inv) {
@@ -453,7 +463,8 @@ int run_metrics(Invocation& inv) {
   request.add_filters("id==" + id);
   tasks::MetricsResponse response;
   const std::string what = "metrics of task " + id;
-  if (auto st = inv.client().call(&TasksStub::Metrics, request, &response); !st.ok()) return inv.fail(what, st);
+  if (auto st = inv.client().call(&TasksStub::Metrics, request, &response); !st.ok())
+    return inv.fail(what, st);
   if (response.metrics().empty())
     return inv.fail(what, {grpc::StatusCode::NOT_FOUND, "the daemon has no metrics for it"});
   const auto& metric = response.metrics(0);
@@ -511,9 +522,10 @@ Command tasks_command() {
                   .name = "start",
                   .summary = "start the task of a container",
                   .synopsis = "ID",
-                  .description = "Create and start the task of container ID (made with `containers create`), in\n"
-                                 "the foreground as `run` does, and delete it once it exited; with -d leave it\n"
-                                 "running. A container whose spec asks for a terminal gets this one.",
+                  .description =
+                      "Create and start the task of container ID (made with `containers create`), in\n"
+                      "the foreground as `run` does, and delete it once it exited; with -d leave it\n"
+                      "running. A container whose spec asks for a terminal gets this one.",
                   .options = {{'d', "detach", "", "leave the task running; print nothing"}},
                   .min_args = 1,
                   .max_args = 1,
@@ -551,9 +563,10 @@ Command tasks_command() {
                   .name = "stop",
                   .summary = "stop a task: SIGTERM, then SIGKILL after a timeout",
                   .synopsis = "ID",
-                  .description = "Send SIGTERM to the task and wait for it to exit; if it has not within the\n"
-                                 "timeout, kill every process of it with SIGKILL. The stopped task stays\n"
-                                 "(remove it with `tasks rm`). Prints ID.",
+                  .description =
+                      "Send SIGTERM to the task and wait for it to exit; if it has not within the\n"
+                      "timeout, kill every process of it with SIGKILL. The stopped task stays\n"
+                      "(remove it with `tasks rm`). Prints ID.",
                   .options = {{'\0', "timeout", "DURATION", "how long SIGTERM has (default 10s)"}},
                   .min_args = 1,
                   .max_args = 1,
@@ -563,9 +576,10 @@ Command tasks_command() {
                   .name = "exec",
                   .summary = "run another process in a task",
                   .synopsis = "ID CMD...",
-                  .description = "Run CMD in the running task ID, its process spec derived from the\n"
-                                 "container's; in the foreground, and exit with its exit code. Detached (-d)\n"
-                                 "it gets no stdio. Options end at ID.",
+                  .description =
+                      "Run CMD in the running task ID, its process spec derived from the\n"
+                      "container's; in the foreground, and exit with its exit code. Detached (-d)\n"
+                      "it gets no stdio. Options end at ID.",
                   .options = {{'\0', "exec-id", "E", "the process's id in the task (required)"},
                               {'t', "tty", "", "give the process a terminal"},
                               {'d', "detach", "", "start it and leave it running"},
@@ -594,8 +608,9 @@ Command tasks_command() {
                   .aliases = {"metric"},
                   .summary = "show a task's cgroup metrics",
                   .synopsis = "ID",
-                  .description = "One sample of the task's cgroup statistics (cgroup v1 or v2, as the daemon\n"
-                                 "reports them): the values ctr shows; all of them with --format json.",
+                  .description =
+                      "One sample of the task's cgroup statistics (cgroup v1 or v2, as the daemon\n"
+                      "reports them): the values ctr shows; all of them with --format json.",
                   .min_args = 1,
                   .max_args = 1,
                   .run = run_metrics,
@@ -604,8 +619,9 @@ Command tasks_command() {
                   .name = "attach",
                   .summary = "attach to the stdio of a running task",
                   .synopsis = "ID",
-                  .description = "Reopen the FIFOs of task ID (started detached by berth or ctr): its output\n"
-                                 "comes here, this stdin goes to it, until it exits; then exit with its code.",
+                  .description =
+                      "Reopen the FIFOs of task ID (started detached by berth or ctr): its output\n"
+                      "comes here, this stdin goes to it, until it exits; then exit with its code.",
                   .options = {{'\0', "exec-id", "E", "attach to the exec'd process E"}},
                   .min_args = 1,
                   .max_args = 1,

@@ -100,7 +100,8 @@ grpc::Status interrupted_status() {
 
 // The image, pulled (and unpacked into the snapshotter) when the namespace
 // has no image of that name, as ctr run pulls.
-grpc::Status find_or_pull(Client& client, const ContainerOptions& o, ResolvedImage& image, std::string& what) {
+grpc::Status find_or_pull(Client& client, const ContainerOptions& o, ResolvedImage& image,
+                          std::string& what) {
   what = "image " + o.image;
   images::GetImageRequest get;
   get.set_name(o.image);
@@ -112,8 +113,8 @@ grpc::Status find_or_pull(Client& client, const ContainerOptions& o, ResolvedIma
     pull_request.set_snapshotter(o.snapshotter);
     containerd::services::images::v1::Image pulled;
     if (auto pulled_st = pull(client, pull_request, ::isatty(STDERR_FILENO) != 0, pulled); !pulled_st.ok()) {
-      return {pulled_st.error_code(), fmt::format("not in the namespace, and pulling it failed: {}",
-                                                  pulled_st.error_message())};
+      return {pulled_st.error_code(),
+              fmt::format("not in the namespace, and pulling it failed: {}", pulled_st.error_message())};
     }
   } else if (!st.ok()) {
     return st;
@@ -124,8 +125,9 @@ grpc::Status find_or_pull(Client& client, const ContainerOptions& o, ResolvedIma
 // The spec, with the image's users looked up in the snapshot, mounted
 // read-only here for as long as that takes (containerd's client does the
 // same: it needs root on the daemon's host, as running a container does).
-Result<nlohmann::json> build_spec(const ContainerOptions& o, const std::string& ns, const ResolvedImage& image,
-                                  const google::protobuf::RepeatedPtrField<containerd::types::Mount>& rootfs) {
+Result<nlohmann::json> build_spec(
+    const ContainerOptions& o, const std::string& ns, const ResolvedImage& image,
+    const google::protobuf::RepeatedPtrField<containerd::types::Mount>& rootfs) {
   runtime_spec::SpecInput in;
   in.id = o.id;
   in.namespace_name = ns;
@@ -160,9 +162,7 @@ Result<nlohmann::json> build_spec(const ContainerOptions& o, const std::string& 
 }
 
 // berth::Code mirrors gRPC's codes number for number.
-grpc::Status to_grpc(const Status& st) {
-  return {static_cast<grpc::StatusCode>(st.code()), st.message()};
-}
+grpc::Status to_grpc(const Status& st) { return {static_cast<grpc::StatusCode>(st.code()), st.message()}; }
 
 }  // namespace
 
@@ -235,8 +235,8 @@ bool parse_container_options(const Invocation& inv, ContainerOptions& out, std::
 }
 
 grpc::Status create_container(Client& client, const std::string& ns, const ContainerOptions& o,
-                              const std::function<bool()>& interrupted, UndoStack& undo, CreatedContainer& out,
-                              std::string& what) {
+                              const std::function<bool()>& interrupted, UndoStack& undo,
+                              CreatedContainer& out, std::string& what) {
   UndoStack local;
   // An existing id is refused before anything is made: Prepare would
   // otherwise fail on the snapshot, which is the other container's.

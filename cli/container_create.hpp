@@ -24,7 +24,8 @@ namespace containers = containerd::services::containers::v1;
 
 // containerd's type URLs for what a container record carries.
 inline constexpr std::string_view kSpecTypeUrl = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
-inline constexpr std::string_view kProcessTypeUrl = "types.containerd.io/opencontainers/runtime-spec/1/Process";
+inline constexpr std::string_view kProcessTypeUrl =
+    "types.containerd.io/opencontainers/runtime-spec/1/Process";
 inline constexpr std::string_view kRuncOptionsTypeUrl = "containerd.runc.v1.Options";
 inline constexpr std::string_view kDefaultRuntime = "io.containerd.runc.v2";
 // The image's STOPSIGNAL, as containerd's client labels the container.

@@ -16,8 +16,8 @@ namespace berth::cli {
 
 // The signals ctr's ForwardAllSignals forwards that a shell user sends:
 // hang-up, Ctrl-C, Ctrl-\, kill's default and the two user signals.
-inline constexpr std::initializer_list<int> kForwardedSignals = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
-                                                                 SIGUSR2};
+inline constexpr std::initializer_list<int> kForwardedSignals = {SIGHUP,  SIGINT,  SIGQUIT,
+                                                                 SIGTERM, SIGUSR1, SIGUSR2};
 
 class SignalThread {
  public:

@@ -203,7 +203,8 @@ RawTerminal::~RawTerminal() {
 
 bool terminal_size(uint32_t& width, uint32_t& height) {
   winsize ws{};
-  if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) != 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0) return false;
+  if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) != 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0)
+    return false;
   width = ws.ws_col;
   height = ws.ws_row;
   return true;

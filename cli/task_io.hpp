@@ -7,9 +7,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <memory>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>

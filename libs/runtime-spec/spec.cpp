@@ -106,8 +106,7 @@ Result<json> make_spec(const SpecInput& in) {
   for (const SpecMount& m : o.mounts) {
     if (m.destination.empty() || m.destination.front() != '/')
       return Status(Code::kInvalidArgument, "mount destination \"" + m.destination + "\" is not absolute");
-    if (m.type.empty())
-      return Status(Code::kInvalidArgument, "mount on " + m.destination + " has no type");
+    if (m.type.empty()) return Status(Code::kInvalidArgument, "mount on " + m.destination + " has no type");
     mounts.push_back(
         {{"destination", m.destination}, {"type", m.type}, {"source", m.source}, {"options", m.options}});
   }

@@ -32,7 +32,7 @@ struct SpecOverrides {
   bool host_network = false;  // no network namespace
   bool readonly_rootfs = false;
   std::optional<uint64_t> memory_limit_bytes;
-  std::optional<double> cpus;  // 1.5 = one and a half CPUs of CFS quota
+  std::optional<double> cpus;     // 1.5 = one and a half CPUs of CFS quota
   std::vector<SpecMount> mounts;  // after the defaults, as containerd's WithMounts
 };
 

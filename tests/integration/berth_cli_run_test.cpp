@@ -116,7 +116,8 @@ class BerthRunTest : public ::testing::Test {
         setup_error_ = "make_oci_image.sh: " + made.output;
         return;
       }
-      if (auto imported = daemon_->ctr(kNs, {"images", "import", archive.string()}); imported.exit_code != 0) {
+      if (auto imported = daemon_->ctr(kNs, {"images", "import", archive.string()});
+          imported.exit_code != 0) {
         setup_error_ = "ctr images import: " + imported.output;
         return;
       }
@@ -161,7 +162,8 @@ class BerthRunTest : public ::testing::Test {
     EXPECT_EQ(snapshots.find("Active"), std::string::npos) << snapshots;
     EXPECT_EQ(fifo_dirs(), fifos_before_);
     const std::string mounts = mountinfo();
-    EXPECT_EQ(mounts.find(dir_->path().string() + "/root/io.containerd.runtime"), std::string::npos) << mounts;
+    EXPECT_EQ(mounts.find(dir_->path().string() + "/root/io.containerd.runtime"), std::string::npos)
+        << mounts;
   }
 
   static std::vector<std::string> lines(const std::string& text) {
@@ -182,7 +184,9 @@ class BerthRunTest : public ::testing::Test {
   }
   std::string berth_ok(const std::vector<std::string>& args, const std::string& input = "") {
     auto r = berth(args, input);
-    EXPECT_EQ(r.exit_code, 0) << "berth " << args[0] << " failed:\n" << r.output << "\nlog:\n" << daemon_->log();
+    EXPECT_EQ(r.exit_code, 0) << "berth " << args[0] << " failed:\n"
+                              << r.output << "\nlog:\n"
+                              << daemon_->log();
     return r.output;
   }
   std::string ctr_ok(const std::vector<std::string>& args) {
@@ -256,8 +260,8 @@ TEST_F(BerthRunTest, TerminalUnderAPty) {
   winsize size{};
   size.ws_row = 33;
   size.ws_col = 101;
-  const auto argv = berth_argv(
-      {"run", "--rm", "-t", kImage, "tty", "sh", "-c", "[ -t 0 ] && echo is-a-tty; stty size; read l; exit $l"});
+  const auto argv = berth_argv({"run", "--rm", "-t", kImage, "tty", "sh", "-c",
+                                "[ -t 0 ] && echo is-a-tty; stty size; read l; exit $l"});
   pid_t pid = ::forkpty(&master, nullptr, nullptr, &size);
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -295,7 +299,8 @@ TEST_F(BerthRunTest, DetachedTaskLifecycle) {
   ASSERT_EQ(listed.size(), 1u);
   const auto pid = listed[0]["pid"].get<uint32_t>();
   EXPECT_GT(pid, 0u);
-  EXPECT_TRUE(std::regex_search(berth_ok({"tasks", "ps", "d1"}), std::regex("\n" + std::to_string(pid) + " ")));
+  EXPECT_TRUE(
+      std::regex_search(berth_ok({"tasks", "ps", "d1"}), std::regex("\n" + std::to_string(pid) + " ")));
 
   berth_ok({"tasks", "pause", "d1"});
   EXPECT_TRUE(task_line("d1").ends_with("PAUSED")) << task_line("d1");
@@ -330,8 +335,8 @@ TEST_F(BerthRunTest, DetachedTaskLifecycle) {
 TEST_F(BerthRunTest, StopEscalatesToSigkill) {
   // sh as pid 1 with no TERM trap ignores SIGTERM: stop has to kill it.
   berth_ok({"run", "-d", kImage, "stubborn", "sh", "-c", "while true; do sleep 0.1; done"});
-  const auto stopped =
-      nlohmann::json::parse(berth_ok({"--format", "json", "tasks", "stop", "--timeout", "500ms", "stubborn"}));
+  const auto stopped = nlohmann::json::parse(
+      berth_ok({"--format", "json", "tasks", "stop", "--timeout", "500ms", "stubborn"}));
   EXPECT_EQ(stopped["exit_status"], 137);
   // One that heeds SIGTERM exits with its own status.
   berth_ok({"run", "-d", kImage, "polite", "sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.1; done"});
@@ -356,7 +361,8 @@ TEST_F(BerthRunTest, EnvCwdAndUsers) {
             "1 two\n/home/app\n");
   const std::string ids = "echo $(id -u) $(id -g) $(id -G)";
   // By name: the primary group and the groups that list the user.
-  EXPECT_EQ(berth_ok({"run", "--rm", "--user", "app", kUsersImage, "u1", "sh", "-c", ids}), "1000 1000 1000 29 44\n");
+  EXPECT_EQ(berth_ok({"run", "--rm", "--user", "app", kUsersImage, "u1", "sh", "-c", ids}),
+            "1000 1000 1000 29 44\n");
   // By number: the primary group from /etc/passwd.
   EXPECT_EQ(berth_ok({"run", "--rm", "--user", "1000", kUsersImage, "u2", "sh", "-c", ids}),
             "1000 1000 1000 29 44\n");
@@ -376,8 +382,8 @@ TEST_F(BerthRunTest, ReadOnlyRootAndMounts) {
   TempDir host;
   std::ofstream(host.path() / "f") << "from-host\n";
   EXPECT_EQ(berth_ok({"run", "--rm", "--mount",
-                      "type=bind,src=" + host.path().string() + ",dst=/mnt,options=rbind:ro", kImage, "mnt", "sh",
-                      "-c", "cat /mnt/f; touch /mnt/g 2>/dev/null || echo refused"}),
+                      "type=bind,src=" + host.path().string() + ",dst=/mnt,options=rbind:ro", kImage, "mnt",
+                      "sh", "-c", "cat /mnt/f; touch /mnt/g 2>/dev/null || echo refused"}),
             "from-host\nrefused\n");
   EXPECT_FALSE(fs::exists(host.path() / "g"));
 }
@@ -407,7 +413,8 @@ TEST_F(BerthRunTest, ContainersCreateRecordsTheSpecAndRuntime) {
 }
 
 TEST_F(BerthRunTest, CrunAsTheRuntimeBinary) {
-  auto r = berth({"run", "--rm", "--runc-binary", "/usr/bin/crun", kImage, "crun", "sh", "-c", "echo by-crun"});
+  auto r =
+      berth({"run", "--rm", "--runc-binary", "/usr/bin/crun", kImage, "crun", "sh", "-c", "echo by-crun"});
   if (r.exit_code != 0 && r.output.find("cgroup") != std::string::npos)
     GTEST_SKIP() << "crun refuses this host's cgroups:\n" << r.output;
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -38,7 +38,8 @@ std::string TaskDaemon::kind_from_env() {
   return kind != nullptr && *kind != '\0' ? kind : "containerd";
 }
 
-TaskDaemon::TaskDaemon(std::string kind, std::filesystem::path dir) : kind_(std::move(kind)), dir_(std::move(dir)) {}
+TaskDaemon::TaskDaemon(std::string kind, std::filesystem::path dir)
+    : kind_(std::move(kind)), dir_(std::move(dir)) {}
 
 TaskDaemon::~TaskDaemon() { stop(); }
 
@@ -94,9 +95,7 @@ void TaskDaemon::stop() {
   containerd_ = -1;
 }
 
-std::string TaskDaemon::address() const {
-  return berthd_ ? berthd_->address() : (dir_ / "d.sock").string();
-}
+std::string TaskDaemon::address() const { return berthd_ ? berthd_->address() : (dir_ / "d.sock").string(); }
 
 std::string TaskDaemon::log() const {
   if (berthd_) return berthd_->log();
