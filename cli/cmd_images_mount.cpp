@@ -35,12 +35,6 @@ using LeasesStub = leases::Leases::Stub;
 // ctr's mount lease lasts a day: a mount nobody unmounts is not kept forever.
 constexpr auto kMountLeaseLifetime = std::chrono::hours(24);
 
-// A failure on this host rather than in the daemon (a directory, mount(2)).
-int fail_local(std::string_view what, std::string_view why) {
-  fmt::print(stderr, "berth: {}: {}\n", what, why);
-  return kExitFailure;
-}
-
 // The --platform option, or this host's.
 bool platform_option(Invocation& inv, platforms::Platform& out, int& exit) {
   out = platforms::host();

@@ -21,6 +21,18 @@ constexpr std::string_view kContainerFlagsHelp =
     "the container's command line. berth reads the image's users through a\n"
     "read-only mount of the new snapshot, so it runs as root on the daemon's host.";
 
+// The container from the command line; kExitOk, or the exit code of the
+// failure, reported.
+int create_from_args(Invocation& inv, const ContainerOptions& options, SignalThread& signals, UndoStack& undo,
+                     CreatedContainer& created) {
+  std::string what;
+  auto interrupted = [&signals] { return signals.pending() != 0; };
+  if (auto st = create_container(inv.client(), inv.globals().ns, options, interrupted, undo, created, what);
+      !st.ok())
+    return inv.fail(what, st);
+  return kExitOk;
+}
+
 int run_create(Invocation& inv) {
   ContainerOptions options;
   std::string error;
@@ -28,11 +40,7 @@ int run_create(Invocation& inv) {
   SignalThread signals;
   UndoStack undo;
   CreatedContainer created;
-  std::string what;
-  auto interrupted = [&signals] { return signals.pending() != 0; };
-  if (auto st = create_container(inv.client(), inv.globals().ns, options, interrupted, undo, created, what);
-      !st.ok())
-    return inv.fail(what, st);
+  if (int code = create_from_args(inv, options, signals, undo, created); code != kExitOk) return code;
   undo.dismiss();
   return kExitOk;
 }
@@ -48,11 +56,7 @@ int run_run(Invocation& inv) {
   SignalThread signals;
   UndoStack undo;
   CreatedContainer created;
-  std::string what;
-  auto interrupted = [&signals] { return signals.pending() != 0; };
-  if (auto st = create_container(inv.client(), inv.globals().ns, options, interrupted, undo, created, what);
-      !st.ok())
-    return inv.fail(what, st);
+  if (int code = create_from_args(inv, options, signals, undo, created); code != kExitOk) return code;
   bool started = false;
   const int code = start_task(inv, created.record, created.rootfs, detach, signals, undo, started);
   // Kept unless --rm, once the task ran: the container stays, as with ctr.
@@ -73,6 +77,26 @@ std::vector<OptionSpec> run_options() {
 
 }  // namespace
 
+namespace {
+
+// run and create differ in their first paragraph, options and action.
+Command image_container_command(std::string_view name, std::string_view summary,
+                                const std::string& description, std::vector<OptionSpec> options,
+                                int (*run)(Invocation&)) {
+  return {
+      .name = name,
+      .summary = summary,
+      .synopsis = "IMAGE ID [CMD...]",
+      .description = description,
+      .options = std::move(options),
+      .min_args = 2,
+      .options_end_after = 2,
+      .run = run,
+  };
+}
+
+}  // namespace
+
 Command run_command() {
   // Command holds views: the text must outlive it.
   static const std::string description = fmt::format(
@@ -82,16 +106,7 @@ Command run_command() {
       "The task is deleted afterwards; with --rm the container and its snapshot too.\n"
       "If a step fails, everything made before it is removed again.\n{}",
       kContainerFlagsHelp);
-  return {
-      .name = "run",
-      .summary = "run a container from an image",
-      .synopsis = "IMAGE ID [CMD...]",
-      .description = description,
-      .options = run_options(),
-      .min_args = 2,
-      .options_end_after = 2,
-      .run = run_run,
-  };
+  return image_container_command("run", "run a container from an image", description, run_options(), run_run);
 }
 
 Command containers_create_command() {
@@ -99,16 +114,8 @@ Command containers_create_command() {
       "Create the container ID from IMAGE: a snapshot of the image named ID and a\n"
       "container record with its OCI spec. Start it with `berth tasks start ID`.\n{}",
       kContainerFlagsHelp);
-  return {
-      .name = "create",
-      .summary = "create a container from an image, without a task",
-      .synopsis = "IMAGE ID [CMD...]",
-      .description = description,
-      .options = container_option_specs(),
-      .min_args = 2,
-      .options_end_after = 2,
-      .run = run_create,
-  };
+  return image_container_command("create", "create a container from an image, without a task", description,
+                                 container_option_specs(), run_create);
 }
 
 }  // namespace berth::cli

@@ -34,11 +34,6 @@ using containerd::v1::types::Process;
 
 constexpr auto kDefaultStopTimeout = std::chrono::seconds(10);
 
-int fail_local(std::string_view what, std::string_view why) {
-  fmt::print(stderr, "berth: {}: {}\n", what, why);
-  return kExitFailure;
-}
-
 // Signal names as kill(1) takes them (KILL, SIGKILL) or numbers.
 std::optional<int> parse_signal(std::string_view text) {
   static const std::pair<std::string_view, int> kNames[] = {

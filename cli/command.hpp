@@ -83,6 +83,10 @@ class Invocation {
   std::optional<Client> client_;
 };
 
+// A failure on this host rather than in the daemon (a directory, a FIFO,
+// mount(2)): prints `berth: <what>: <why>` and returns kExitFailure.
+int fail_local(std::string_view what, std::string_view why);
+
 // Prints `berth: <message>` and the usage of `command`, reached as `path`, to
 // stderr and returns kExitUsage.
 int usage_error(const Command& command, std::string_view path, std::string_view message);

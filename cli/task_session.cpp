@@ -17,11 +17,6 @@ constexpr auto kOutputDrain = std::chrono::seconds(5);
 // How long undoing a task waits for it to die after SIGKILL.
 constexpr auto kKillWait = std::chrono::seconds(10);
 
-int fail_local(std::string_view what, std::string_view why) {
-  fmt::print(stderr, "berth: {}: {}\n", what, why);
-  return kExitFailure;
-}
-
 void resize(Client& client, const ProcessRef& p) {
   uint32_t width = 0;
   uint32_t height = 0;
