@@ -104,7 +104,7 @@ Command run_command() {
       "stdout and stderr go through FIFOs (or, with -t, this terminal through a pty),\n"
       "signals are forwarded to the task, and berth exits with the task's exit code.\n"
       "The task is deleted afterwards; with --rm the container and its snapshot too.\n"
-      "If a step fails, everything made before it is removed again.\n{}",
+      "If a step fails, everything made before it is removed again.\n\n{}",
       kContainerFlagsHelp);
   return image_container_command("run", "run a container from an image", description, run_options(), run_run);
 }
@@ -112,7 +112,7 @@ Command run_command() {
 Command containers_create_command() {
   static const std::string description = fmt::format(
       "Create the container ID from IMAGE: a snapshot of the image named ID and a\n"
-      "container record with its OCI spec. Start it with `berth tasks start ID`.\n{}",
+      "container record with its OCI spec. Start it with `berth tasks start ID`.\n\n{}",
       kContainerFlagsHelp);
   return image_container_command("create", "create a container from an image, without a task", description,
                                  container_option_specs(), run_create);
