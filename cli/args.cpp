@@ -43,8 +43,9 @@ const OptionSpec* find_short(std::span<const OptionSpec* const> specs, char name
 // Walks argv once; `i` is advanced past any value an option consumes.
 class Parser {
  public:
-  Parser(std::span<const OptionSpec* const> specs, std::span<const std::string> argv, ParseMode mode)
-      : specs_(specs), argv_(argv), mode_(mode) {}
+  Parser(std::span<const OptionSpec* const> specs, std::span<const std::string> argv, ParseMode mode,
+         size_t options_end_after)
+      : specs_(specs), argv_(argv), mode_(mode), options_end_after_(options_end_after) {}
 
   ParseResult run() {
     ParseResult result;
@@ -60,6 +61,10 @@ class Parser {
           break;
         }
         result.args.add_positional(arg);
+        if (result.args.positionals().size() >= options_end_after_) {
+          take_tail(result, i + 1);
+          break;
+        }
         continue;
       }
       result.error = arg[1] == '-' ? long_option(result.args, i) : short_options(result.args, i);
@@ -127,13 +132,14 @@ class Parser {
   std::span<const OptionSpec* const> specs_;
   std::span<const std::string> argv_;
   ParseMode mode_;
+  size_t options_end_after_;
 };
 
 }  // namespace
 
 ParseResult parse_args(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
-                       ParseMode mode) {
-  return Parser(specs, argv, mode).run();
+                       ParseMode mode, size_t options_end_after) {
+  return Parser(specs, argv, mode, options_end_after).run();
 }
 
 std::string format_option_help(std::span<const OptionSpec* const> specs) {

@@ -58,9 +58,12 @@ struct ParseResult {
 };
 
 // `specs` are searched in order, so a command's own options shadow global ones
-// with the same name when the caller lists the command's first.
+// with the same name when the caller lists the command's first. In
+// kInterspersed mode, once `options_end_after` positionals have been seen the
+// rest of argv is positional too: `run IMAGE ID sh -c 'echo hi'` keeps `-c`
+// for the container's command.
 ParseResult parse_args(std::span<const OptionSpec* const> specs, std::span<const std::string> argv,
-                       ParseMode mode);
+                       ParseMode mode, size_t options_end_after = static_cast<size_t>(-1));
 
 // Renders "  -q, --quiet          help" lines, aligned, for --help output.
 std::string format_option_help(std::span<const OptionSpec* const> specs);

@@ -1,8 +1,9 @@
-// berth containers: list, inspect, label and remove container records, as
-// `ctr containers` does. Creating one (an OCI spec from an image, its
-// snapshot prepared) comes with `berth run` and tasks.
+// berth containers: create, list, inspect, label and remove container
+// records, as `ctr containers` does. Creating one (an OCI spec from an
+// image, its snapshot prepared) is shared with `berth run`: cmd_run.cpp.
 #include <fmt/format.h>
 #include <google/protobuf/empty.pb.h>
+#include <google/protobuf/util/json_util.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,17 +12,16 @@
 #include <vector>
 
 #include "command_table.hpp"
+#include "container_create.hpp"
 #include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
-#include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/tasks/v1/tasks.grpc.pb.h"
+#include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb.h"
 #include "labels.hpp"
 #include "output.hpp"
 
 namespace berth::cli {
 namespace {
 
-namespace containers = containerd::services::containers::v1;
-namespace snapshots = containerd::services::snapshots::v1;
 namespace tasks = containerd::services::tasks::v1;
 using Stub = containers::Containers::Stub;
 
@@ -29,11 +29,22 @@ std::map<std::string, std::string> labels_of(const containers::Container& c) {
   return {c.labels().begin(), c.labels().end()};
 }
 
-// An Any as JSON: its value decoded when it is JSON (ctr's OCI specs are),
-// else its type and size only.
+// An Any as JSON: its value decoded when it is JSON (ctr's OCI specs are)
+// or runc's options, else its type and size only.
 nlohmann::ordered_json any_json(const google::protobuf::Any& any) {
   auto parsed = nlohmann::ordered_json::parse(any.value(), nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_discarded()) return parsed;
+  containerd::runc::v1::Options runc;
+  if (any.type_url() == kRuncOptionsTypeUrl && runc.ParseFromString(any.value())) {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    if (google::protobuf::util::MessageToJsonString(runc, &json, options).ok()) {
+      nlohmann::ordered_json out{{"type_url", any.type_url()}};
+      out.update(nlohmann::ordered_json::parse(json));
+      return out;
+    }
+  }
   return {{"type_url", any.type_url()}, {"bytes", any.value().size()}};
 }
 
@@ -124,19 +135,7 @@ grpc::Status remove_container(Invocation& inv, const std::string& id) {
   if (has_task.error_code() != grpc::StatusCode::NOT_FOUND &&
       has_task.error_code() != grpc::StatusCode::UNIMPLEMENTED)
     return has_task;
-  const auto& c = found.container();
-  if (!c.snapshot_key().empty()) {
-    snapshots::RemoveSnapshotRequest rm;
-    rm.set_snapshotter(c.snapshotter());
-    rm.set_key(c.snapshot_key());
-    google::protobuf::Empty empty;
-    auto removed = inv.client().call(&snapshots::Snapshots::Stub::Remove, rm, &empty);
-    if (!removed.ok() && removed.error_code() != grpc::StatusCode::NOT_FOUND) return removed;
-  }
-  containers::DeleteContainerRequest del;
-  del.set_id(id);
-  google::protobuf::Empty empty;
-  return inv.client().call(&Stub::Delete, del, &empty);
+  return delete_container(inv.client(), found.container());
 }
 
 int run_remove(Invocation& inv) {
@@ -153,6 +152,7 @@ Command containers_command() {
       .summary = "manage containers",
       .subcommands =
           {
+              containers_create_command(),
               {
                   .name = "list",
                   .aliases = {"ls"},

@@ -35,12 +35,6 @@ using LeasesStub = leases::Leases::Stub;
 // ctr's mount lease lasts a day: a mount nobody unmounts is not kept forever.
 constexpr auto kMountLeaseLifetime = std::chrono::hours(24);
 
-// A failure on this host rather than in the daemon (a directory, mount(2)).
-int fail_local(std::string_view what, std::string_view why) {
-  fmt::print(stderr, "berth: {}: {}\n", what, why);
-  return kExitFailure;
-}
-
 // The --platform option, or this host's.
 bool platform_option(Invocation& inv, platforms::Platform& out, int& exit) {
   out = platforms::host();
@@ -53,32 +47,6 @@ bool platform_option(Invocation& inv, platforms::Platform& out, int& exit) {
   }
   out = std::move(*parsed);
   return true;
-}
-
-struct ResolvedImage {
-  PlatformManifest manifest;
-  oci::ImageConfig config;
-  std::vector<std::string> chain;  // one chain ID a layer, bottom first
-};
-
-// The image `name`, its manifest for `platform`, config and chain IDs. A
-// lone manifest whose config is for another platform is refused, as
-// containerd's images.Manifest refuses it.
-grpc::Status resolve_image(Client& client, const std::string& name, const platforms::Platform& platform,
-                           ResolvedImage& out) {
-  images::GetImageRequest get;
-  get.set_name(name);
-  images::GetImageResponse found;
-  if (auto st = client.call(&images::Images::Stub::Get, get, &found); !st.ok()) return st;
-  if (auto st = platform_manifest(client, from_pb(found.image().target()), platform, out.manifest); !st.ok())
-    return st;
-  if (auto st = image_config(client, out.manifest.manifest, out.config); !st.ok()) return st;
-  if (!out.config.platform.os.empty() && !platforms::matches(platform, out.config.platform)) {
-    return {grpc::StatusCode::NOT_FOUND,
-            fmt::format("no manifest for {} (the image is for {})", platforms::format(platform),
-                        platforms::format(out.config.platform))};
-  }
-  return chain_ids(out.config, out.chain);
 }
 
 // Takes back what a mount made if it fails before the end: the snapshot

@@ -15,8 +15,6 @@
 
 namespace berth::cli {
 
-namespace transfer = berth::services::transfer::v1;
-
 namespace {
 
 std::vector<OptionSpec> pull_options() {
@@ -32,6 +30,32 @@ std::vector<OptionSpec> pull_options() {
   options.push_back({'\0', "label", "KEY=VALUE", "a label for the image record; may be repeated"});
   return options;
 }
+
+}  // namespace
+
+grpc::Status pull(Client& client, const transfer::PullRequest& request, bool show_progress,
+                  containerd::services::images::v1::Image& out) {
+  if (auto st = client.connect(); !st.ok()) return st;
+  grpc::ClientContext context;
+  client.prepare(context);
+  transfer::Transfer::Stub stub(client.channel());
+  auto reader = stub.Pull(&context, request);
+  TransferProgressView progress(stderr, show_progress);
+  transfer::PullProgress message;
+  std::optional<containerd::services::images::v1::Image> image;
+  while (reader->Read(&message)) {
+    for (const auto& b : message.blobs())
+      progress.update(b.kind(), b.digest(), b.state(), b.offset(), b.total());
+    if (message.has_image()) image = message.image();
+  }
+  progress.finish();
+  if (auto st = reader->Finish(); !st.ok()) return st;
+  if (!image) return {grpc::StatusCode::INTERNAL, "the daemon sent no image"};
+  out = std::move(*image);
+  return grpc::Status::OK;
+}
+
+namespace {
 
 int run_pull(Invocation& inv) {
   const auto& args = inv.args();
@@ -51,31 +75,18 @@ int run_pull(Invocation& inv) {
   request.mutable_labels()->insert(labels.begin(), labels.end());
 
   const std::string what = "pull " + request.reference();
-  if (auto st = inv.client().connect(); !st.ok()) return inv.fail(what, st);
-  grpc::ClientContext context;
-  inv.client().prepare(context);
-  transfer::Transfer::Stub stub(inv.client().channel());
-  auto reader = stub.Pull(&context, request);
+  containerd::services::images::v1::Image image;
   // Progress goes to stderr, so stdout carries only the result.
-  TransferProgressView progress(stderr, !inv.json() && ::isatty(STDERR_FILENO));
-  transfer::PullProgress message;
-  std::optional<containerd::services::images::v1::Image> image;
-  while (reader->Read(&message)) {
-    for (const auto& b : message.blobs())
-      progress.update(b.kind(), b.digest(), b.state(), b.offset(), b.total());
-    if (message.has_image()) image = message.image();
-  }
-  progress.finish();
-  if (auto st = reader->Finish(); !st.ok()) return inv.fail(what, st);
-  if (!image) return inv.fail(what, grpc::Status(grpc::StatusCode::INTERNAL, "the daemon sent no image"));
+  if (auto st = pull(inv.client(), request, !inv.json() && ::isatty(STDERR_FILENO), image); !st.ok())
+    return inv.fail(what, st);
   if (inv.json()) {
-    print_json({{"name", image->name()},
+    print_json({{"name", image.name()},
                 {"target",
-                 {{"media_type", image->target().media_type()},
-                  {"digest", image->target().digest()},
-                  {"size", image->target().size()}}}});
+                 {{"media_type", image.target().media_type()},
+                  {"digest", image.target().digest()},
+                  {"size", image.target().size()}}}});
   } else {
-    fmt::print("{} {}\n", image->name(), image->target().digest());
+    fmt::print("{} {}\n", image.name(), image.target().digest());
   }
   return kExitOk;
 }

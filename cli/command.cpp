@@ -66,6 +66,11 @@ int Invocation::usage_error(std::string_view message) const {
   return cli::usage_error(command_, path_, message);
 }
 
+int fail_local(std::string_view what, std::string_view why) {
+  fmt::print(stderr, "berth: {}: {}\n", what, why);
+  return kExitFailure;
+}
+
 int usage_error(const Command& command, std::string_view path, std::string_view message) {
   fmt::print(stderr, "berth: {}\n{}Run '{} --help' for more.\n", message, usage_line(command, path), path);
   return kExitUsage;

@@ -37,6 +37,9 @@ struct Command {
   std::vector<OptionSpec> options;
   size_t min_args = 0;  // checked before `run`, which can rely on them
   size_t max_args = kAnyNumber;
+  // After this many positionals, options end: the rest (a container's
+  // command line) is passed through as positionals.
+  size_t options_end_after = kAnyNumber;
   int (*run)(Invocation&) = nullptr;  // leaves only; returns the exit status
   std::vector<Command> subcommands;   // groups only
 
@@ -79,6 +82,10 @@ class Invocation {
   ParsedArgs args_;
   std::optional<Client> client_;
 };
+
+// A failure on this host rather than in the daemon (a directory, a FIFO,
+// mount(2)): prints `berth: <what>: <why>` and returns kExitFailure.
+int fail_local(std::string_view what, std::string_view why);
 
 // Prints `berth: <message>` and the usage of `command`, reached as `path`, to
 // stderr and returns kExitUsage.

@@ -21,6 +21,8 @@ const Command& root_command() {
               leases_command(),
               snapshots_command(),
               containers_command(),
+              tasks_command(),
+              run_command(),
           },
   };
   return root;

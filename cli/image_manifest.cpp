@@ -1,6 +1,9 @@
 #include "image_manifest.hpp"
 
+#include <fmt/format.h>
+
 #include "blobs.hpp"
+#include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 
 namespace berth::cli {
 namespace {
@@ -50,6 +53,24 @@ grpc::Status chain_ids(const oci::ImageConfig& config, std::vector<std::string>&
   if (!chain.ok()) return invalid(chain.status());
   out = std::move(*chain);
   return grpc::Status::OK;
+}
+
+grpc::Status resolve_image(Client& client, const std::string& name, const platforms::Platform& platform,
+                           ResolvedImage& out) {
+  namespace images = containerd::services::images::v1;
+  images::GetImageRequest get;
+  get.set_name(name);
+  images::GetImageResponse found;
+  if (auto st = client.call(&images::Images::Stub::Get, get, &found); !st.ok()) return st;
+  if (auto st = platform_manifest(client, from_pb(found.image().target()), platform, out.manifest); !st.ok())
+    return st;
+  if (auto st = image_config(client, out.manifest.manifest, out.config); !st.ok()) return st;
+  if (!out.config.platform.os.empty() && !platforms::matches(platform, out.config.platform)) {
+    return {grpc::StatusCode::NOT_FOUND,
+            fmt::format("no manifest for {} (the image is for {})", platforms::format(platform),
+                        platforms::format(out.config.platform))};
+  }
+  return chain_ids(out.config, out.chain);
 }
 
 }  // namespace berth::cli

@@ -38,4 +38,18 @@ grpc::Status image_config(Client& client, const oci::Manifest& manifest, oci::Im
 // snapshot of the whole unpacked image. Empty for an image without layers.
 grpc::Status chain_ids(const oci::ImageConfig& config, std::vector<std::string>& out);
 
+struct ResolvedImage {
+  PlatformManifest manifest;
+  oci::ImageConfig config;
+  std::vector<std::string> chain;  // one chain ID a layer, bottom first
+};
+
+// The image `name` (Images/Get), its manifest for `platform`, config and
+// chain IDs. A lone manifest whose config is for another platform is
+// refused, as containerd's images.Manifest refuses it. NOT_FOUND from
+// Images/Get is passed through unchanged, so callers can tell a missing
+// image from a broken one.
+grpc::Status resolve_image(Client& client, const std::string& name, const platforms::Platform& platform,
+                           ResolvedImage& out);
+
 }  // namespace berth::cli

@@ -53,7 +53,7 @@ int run(std::vector<std::string> words) {
   // A command's own options come first, so they shadow global ones.
   std::vector<const OptionSpec*> specs = command->option_pointers();
   specs.insert(specs.end(), global_option_specs().begin(), global_option_specs().end());
-  ParseResult parsed = parse_args(specs, words, ParseMode::kInterspersed);
+  ParseResult parsed = parse_args(specs, words, ParseMode::kInterspersed, command->options_end_after);
   if (!parsed.ok()) return usage_error(*command, path, parsed.error);
   merge_globals(parsed.args, command->option_pointers(), globals);
   if (globals.has("help")) return print_help(*command, path);

@@ -102,6 +102,15 @@ Result<json> make_spec(const SpecInput& in) {
   auto res = resources(o);
   if (!res.ok()) return res.status();
 
+  json mounts = default_mounts();
+  for (const SpecMount& m : o.mounts) {
+    if (m.destination.empty() || m.destination.front() != '/')
+      return Status(Code::kInvalidArgument, "mount destination \"" + m.destination + "\" is not absolute");
+    if (m.type.empty()) return Status(Code::kInvalidArgument, "mount on " + m.destination + " has no type");
+    mounts.push_back(
+        {{"destination", m.destination}, {"type", m.type}, {"source", m.source}, {"options", m.options}});
+  }
+
   json spec;
   spec["ociVersion"] = kOciVersion;
   spec["process"] = {
@@ -116,7 +125,7 @@ Result<json> make_spec(const SpecInput& in) {
   };
   spec["root"] = {{"path", "rootfs"}, {"readonly", o.readonly_rootfs}};
   spec["hostname"] = in.id;
-  spec["mounts"] = default_mounts();
+  spec["mounts"] = std::move(mounts);
   spec["linux"] = {
       {"resources", std::move(*res)},
       {"cgroupsPath", "/" + in.namespace_name + "/" + in.id},

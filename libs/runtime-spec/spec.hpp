@@ -15,6 +15,14 @@
 
 namespace berth::runtime_spec {
 
+// A mount the caller adds, as in config.json's "mounts".
+struct SpecMount {
+  std::string type;  // "bind", "tmpfs", ...
+  std::string source;
+  std::string destination;  // absolute, inside the container
+  std::vector<std::string> options;
+};
+
 struct SpecOverrides {
   std::vector<std::string> args;  // replace the image's Cmd (the Entrypoint stays)
   std::vector<std::string> env;   // "K=V", replacing the image's value of K
@@ -24,7 +32,8 @@ struct SpecOverrides {
   bool host_network = false;  // no network namespace
   bool readonly_rootfs = false;
   std::optional<uint64_t> memory_limit_bytes;
-  std::optional<double> cpus;  // 1.5 = one and a half CPUs of CFS quota
+  std::optional<double> cpus;     // 1.5 = one and a half CPUs of CFS quota
+  std::vector<SpecMount> mounts;  // after the defaults, as containerd's WithMounts
 };
 
 struct SpecInput {
@@ -38,7 +47,8 @@ struct SpecInput {
 };
 
 // InvalidArgument for an empty id or namespace, no args at all, a malformed
-// env entry, a relative cwd or non-positive cpus; user errors as
+// env entry, a relative cwd, a mount with a relative destination or
+// non-positive cpus; user errors as
 // resolve_user reports them.
 Result<nlohmann::json> make_spec(const SpecInput& in);
 

@@ -20,6 +20,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   [[nodiscard]] bool started() const { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
   // True once the child printed `want` on a line of its own; other lines
   // (its log, say) are skipped. False if its stdout closes first.
   bool wait_for_line(std::string_view want);

@@ -292,6 +292,23 @@ TEST(MakeSpec, MemoryCpuTerminalAndReadonlyRootfs) {
   EXPECT_CODE(make_spec(in).status(), Code::kInvalidArgument);
 }
 
+TEST(MakeSpec, MountsComeAfterTheDefaults) {
+  SpecInput in = input();
+  in.overrides.mounts = {{"bind", "/srv/data", "/data", {"rbind", "ro"}}};
+  auto s = make_spec(in);
+  ASSERT_OK(s.status());
+  const auto& mounts = (*s)["mounts"];
+  ASSERT_GT(mounts.size(), 1u);
+  EXPECT_EQ(mounts.back(), (json{{"destination", "/data"},
+                                 {"type", "bind"},
+                                 {"source", "/srv/data"},
+                                 {"options", {"rbind", "ro"}}}));
+  in.overrides.mounts = {{"bind", "/srv/data", "data", {}}};
+  EXPECT_CODE(make_spec(in).status(), Code::kInvalidArgument);
+  in.overrides.mounts = {{"", "/srv/data", "/data", {}}};
+  EXPECT_CODE(make_spec(in).status(), Code::kInvalidArgument);
+}
+
 // The spec is one runc accepts: a busybox container runs `true` under it.
 TEST(MakeSpec, RuncRunsABusyboxContainerWithIt) {
   if (::geteuid() != 0) GTEST_SKIP() << "runc needs root to create a container";
