@@ -22,45 +22,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 TMP=$(mktemp -d /tmp/berth-cli.XXXXXX)
-SOCK=$TMP/c.sock
-CTRD_PID=
+source "$(dirname "${BASH_SOURCE[0]}")/private_containerd.sh"
 cleanup() {
-  if [ -n "$CTRD_PID" ] && kill -0 "$CTRD_PID" 2>/dev/null; then
-    kill "$CTRD_PID"
-    for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$CTRD_PID" 2>/dev/null && kill -9 "$CTRD_PID"
-    wait "$CTRD_PID" 2>/dev/null
-  fi
+  private_containerd_stop
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# Every path containerd would use by default (/var/lib, /run, /opt/containerd)
-# is moved under $TMP; CRI is off since it needs CNI and would only add noise.
-cat >"$TMP/config.toml" <<EOF
-version = 2
-root = "$TMP/root"
-state = "$TMP/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$TMP/opt"
-EOF
-containerd --config "$TMP/config.toml" >"$TMP/containerd.log" 2>&1 &
-CTRD_PID=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-if [ ! -S "$SOCK" ]; then
-  echo "containerd did not start; its log:" >&2
-  cat "$TMP/containerd.log" >&2
-  exit 1
-fi
+private_containerd_start "$TMP" || exit 1
+SOCK=$CTRD_SOCK
 
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 ERR=''
