@@ -313,9 +313,17 @@ struct Run {
 
     step("sleeping " + std::to_string(o.sleep_seconds) + " s");
     if (interrupts.sleep(o.sleep_seconds)) return fail("interrupted");
-    if (auto s = kill_task(session, o.id, SIGTERM, false); !s) return s;
-    step("sent SIGTERM to task " + o.id);
-    auto status = waiter->wait_for(std::chrono::seconds(o.kill_timeout));
+    auto status = waiter->wait_for(std::chrono::milliseconds(0));
+    if (!status) {
+      // The process may end between the look and the kill: then the kill's
+      // NotFound is no error, the wait has the status.
+      if (auto s = kill_task(session, o.id, SIGTERM, false); s) {
+        step("sent SIGTERM to task " + o.id);
+      } else if (status = waiter->wait_for(std::chrono::seconds(1)); !status) {
+        return s;
+      }
+    }
+    if (!status) status = waiter->wait_for(std::chrono::seconds(o.kill_timeout));
     if (!status) {
       step("task " + o.id + " still running after " + std::to_string(o.kill_timeout) + " s: sending SIGKILL");
       if (auto s = kill_task(session, o.id, SIGKILL, true); !s) return s;
