@@ -20,7 +20,9 @@ class CleanupStack {
   CleanupStack& operator=(const CleanupStack&) = delete;
   ~CleanupStack() { run(); }
 
-  void push(std::string what, std::function<Status()> undo) { steps_.emplace_back(std::move(what), std::move(undo)); }
+  void push(std::string what, std::function<Status()> undo) {
+    steps_.emplace_back(std::move(what), std::move(undo));
+  }
 
   // Runs every undo, newest first; false if any failed (each failure printed).
   bool run() {

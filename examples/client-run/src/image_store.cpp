@@ -142,7 +142,8 @@ Status unpack(Session& session, const std::string& snapshotter, const std::vecto
     snapshots_v1::StatSnapshotResponse stat_response;
     const auto stat_status = session.snapshots().Stat(session.context().get(), stat, &stat_response);
     if (stat_status.ok()) continue;
-    if (stat_status.error_code() != grpc::StatusCode::NOT_FOUND) return check(stat_status, "stat " + chain[i]);
+    if (stat_status.error_code() != grpc::StatusCode::NOT_FOUND)
+      return check(stat_status, "stat " + chain[i]);
 
     const std::string key = "extract-" + random_suffix() + " " + chain[i];
     snapshots_v1::PrepareSnapshotRequest prepare;
@@ -150,16 +151,19 @@ Status unpack(Session& session, const std::string& snapshotter, const std::vecto
     prepare.set_key(key);
     if (i > 0) prepare.set_parent(chain[i - 1]);
     snapshots_v1::PrepareSnapshotResponse prepared;
-    if (auto s = check(session.snapshots().Prepare(session.context().get(), prepare, &prepared), "prepare " + key); !s)
+    if (auto s =
+            check(session.snapshots().Prepare(session.context().get(), prepare, &prepared), "prepare " + key);
+        !s)
       return s;
     diff_v1::ApplyRequest apply;
     fill(*apply.mutable_diff(), layers[i]);
     *apply.mutable_mounts() = prepared.mounts();
     diff_v1::ApplyResponse applied;
-    auto s = check(session.diff().Apply(session.context().get(), apply, &applied), "apply layer " + layers[i].digest);
+    auto s = check(session.diff().Apply(session.context().get(), apply, &applied),
+                   "apply layer " + layers[i].digest);
     if (s && applied.applied().digest() != diff_ids[i])
-      s = fail("layer " + layers[i].digest + " unpacks to " + applied.applied().digest() + ", the config says " +
-               diff_ids[i]);
+      s = fail("layer " + layers[i].digest + " unpacks to " + applied.applied().digest() +
+               ", the config says " + diff_ids[i]);
     if (s) {
       snapshots_v1::CommitSnapshotRequest commit;
       commit.set_snapshotter(snapshotter);
@@ -231,7 +235,8 @@ Result<StoredImage> store_image(Session& session, ImageSource& source, const std
   if (!config_json) return std::unexpected(config_json.error());
   image.config = std::move(*config_json);
   std::vector<std::string> diff_ids;
-  for (const auto& d : image.config["rootfs"].value("diff_ids", json::array())) diff_ids.push_back(d.get<std::string>());
+  for (const auto& d : image.config["rootfs"].value("diff_ids", json::array()))
+    diff_ids.push_back(d.get<std::string>());
   if (diff_ids.size() != layers.size())
     return fail(config.digest + ": " + std::to_string(diff_ids.size()) + " diff IDs for " +
                 std::to_string(layers.size()) + " layers");
@@ -255,7 +260,8 @@ Result<StoredImage> store_image(Session& session, ImageSource& source, const std
   if (auto s = unpack(session, snapshotter, layers, diff_ids, image); !s) return std::unexpected(s.error());
   // The config names the unpacked top snapshot, so the snapshots outlive the lease.
   if (!image.top_chain_id.empty()) {
-    if (auto s = put_blob(session, source, config, {{"containerd.io/gc.ref.snapshot." + snapshotter, image.top_chain_id}});
+    if (auto s = put_blob(session, source, config,
+                          {{"containerd.io/gc.ref.snapshot." + snapshotter, image.top_chain_id}});
         !s)
       return std::unexpected(s.error());
   }

@@ -16,7 +16,7 @@ namespace client_run {
 struct StoredImage {
   std::string name;
   Descriptor target;
-  nlohmann::json config;  // the image config blob, parsed
+  nlohmann::json config;     // the image config blob, parsed
   std::string top_chain_id;  // the snapshot a container's snapshot is prepared on
   int layers = 0;
   int layers_unpacked = 0;  // the others were already there

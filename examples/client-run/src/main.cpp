@@ -187,7 +187,8 @@ struct Run {
     // If this process dies hard, the collector drops the lease after a day.
     (*request.mutable_labels())["containerd.io/gc.expire"] = rfc3339_in(std::chrono::hours(24));
     leases_v1::CreateResponse response;
-    if (auto s = check(session.leases().Create(session.context().get(), request, &response), "create lease"); !s)
+    if (auto s = check(session.leases().Create(session.context().get(), request, &response), "create lease");
+        !s)
       return s;
     const std::string id = response.lease().id();
     cleanup.push("deleted lease " + id, [this, id]() -> Status {
@@ -209,7 +210,8 @@ struct Run {
     step(o.archive.empty() ? "pulling " + o.image + (o.plain_http ? " over plain http" : "")
                            : "importing " + o.image + " from " + o.archive);
     auto image = store_image(session, **source, o.image, o.snapshotter, step);
-    if (!image) return std::unexpected((o.archive.empty() ? "pull " : "import ") + o.image + ": " + image.error());
+    if (!image)
+      return std::unexpected((o.archive.empty() ? "pull " : "import ") + o.image + ": " + image.error());
     step("image " + image->name + ": " + image->target.digest + ", " + std::to_string(image->layers) +
          " layer(s), " + std::to_string(image->layers_unpacked) + " unpacked into " + o.snapshotter);
     return image;
@@ -222,7 +224,8 @@ struct Run {
     request.set_key(key);
     request.set_parent(image.top_chain_id);
     snapshots_v1::PrepareSnapshotResponse response;
-    if (auto s = check(session.snapshots().Prepare(session.context().get(), request, &response), "prepare snapshot " + key);
+    if (auto s = check(session.snapshots().Prepare(session.context().get(), request, &response),
+                       "prepare snapshot " + key);
         !s)
       return std::unexpected(s.error());
     cleanup.push("removed snapshot " + key, [this, key]() -> Status {
@@ -230,7 +233,8 @@ struct Run {
       remove.set_snapshotter(o.snapshotter);
       remove.set_key(key);
       google::protobuf::Empty empty;
-      return check(session.snapshots().Remove(session.context().get(), remove, &empty), "remove snapshot " + key);
+      return check(session.snapshots().Remove(session.context().get(), remove, &empty),
+                   "remove snapshot " + key);
     });
     step("prepared snapshot " + key + " on " + image.top_chain_id);
     return response.mounts();
@@ -257,7 +261,8 @@ struct Run {
       containers_v1::DeleteContainerRequest remove;
       remove.set_id(o.id);
       google::protobuf::Empty empty;
-      return check(session.containers().Delete(session.context().get(), remove, &empty), "delete container " + o.id);
+      return check(session.containers().Delete(session.context().get(), remove, &empty),
+                   "delete container " + o.id);
     });
     std::string argv;
     for (const auto& a : (*spec)["process"]["args"]) argv += (argv.empty() ? "" : " ") + a.get<std::string>();
@@ -298,7 +303,9 @@ struct Run {
     request.set_stdout(fifos->stdout_path());
     request.set_stderr(fifos->stderr_path());
     tasks_v1::CreateTaskResponse response;
-    if (auto s = check(session.tasks().Create(session.context().get(), request, &response), "create task " + o.id); !s)
+    if (auto s =
+            check(session.tasks().Create(session.context().get(), request, &response), "create task " + o.id);
+        !s)
       return s;
     cleanup.push("deleted task " + o.id, [this] { return stop_and_delete(); });
     step("created task " + o.id + ": pid " + std::to_string(response.pid()));
@@ -307,7 +314,8 @@ struct Run {
     tasks_v1::StartRequest start;
     start.set_container_id(o.id);
     tasks_v1::StartResponse started;
-    if (auto s = check(session.tasks().Start(session.context().get(), start, &started), "start task " + o.id); !s)
+    if (auto s = check(session.tasks().Start(session.context().get(), start, &started), "start task " + o.id);
+        !s)
       return s;
     step("started task " + o.id);
 

@@ -1,14 +1,14 @@
 // An OCI archive is a plain tar; the blobs are read straight from it at their
 // offsets, so nothing is extracted to disk.
 #include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <utility>
-#include <unistd.h>
-
 #include <map>
 #include <nlohmann/json.hpp>
+#include <utility>
 #include <vector>
 
 #include "digest.hpp"
@@ -39,7 +39,7 @@ struct Member {
   std::int64_t size = 0;
 };
 
-Result<std::int64_t> octal(const char* field, std::size_t width) {
+std::int64_t octal(const char* field, std::size_t width) {
   std::int64_t value = 0;
   std::size_t i = 0;
   while (i < width && field[i] == ' ') ++i;
@@ -74,7 +74,7 @@ class OciArchive final : public ImageSource {
       if (n == 0) break;
       if (n != 512) return fail(path_ + ": truncated tar header at offset " + std::to_string(offset));
       if (header[0] == '\0') break;  // the end-of-archive blocks
-      const auto size = octal(&header[124], 12);
+      const std::int64_t size = octal(&header[124], 12);
       const char type = header[156];
       std::string name = field(&header[0], 100);
       if (std::string(&header[257], 5) == "ustar") {
@@ -83,7 +83,7 @@ class OciArchive final : public ImageSource {
       }
       const off_t data = offset + 512;
       if (type == 'L' || type == 'x') {
-        std::string text(static_cast<std::size_t>(*size), '\0');
+        std::string text(static_cast<std::size_t>(size), '\0');
         if (::pread(fd_.get(), text.data(), text.size(), data) != static_cast<ssize_t>(text.size()))
           return fail(path_ + ": truncated tar member at offset " + std::to_string(data));
         if (type == 'L') {
@@ -94,9 +94,9 @@ class OciArchive final : public ImageSource {
         }
       } else {
         if (!long_name.empty()) name = std::exchange(long_name, {});
-        if (type == '0' || type == '\0') members_[normalized(name)] = {data, *size};
+        if (type == '0' || type == '\0') members_[normalized(name)] = {data, size};
       }
-      offset = data + ((*size + 511) / 512) * 512;
+      offset = data + ((size + 511) / 512) * 512;
     }
     if (!members_.contains("index.json")) return fail(path_ + ": no index.json: not an OCI archive");
     return {};
@@ -122,7 +122,8 @@ class OciArchive final : public ImageSource {
     }
     if (chosen == nullptr && manifests.size() == 1) chosen = &manifests[0];
     if (chosen == nullptr) return fail(path_ + ": no image named " + reference_ + " in index.json");
-    return Descriptor{chosen->value("mediaType", ""), chosen->value("digest", ""), chosen->value("size", 0LL)};
+    return Descriptor{chosen->value("mediaType", ""), chosen->value("digest", ""),
+                      chosen->value("size", 0LL)};
   }
 
   Status stream(const Descriptor& blob, const BlobSink& sink) override {
@@ -133,8 +134,10 @@ class OciArchive final : public ImageSource {
     if (it == members_.end()) return fail(path_ + ": no " + name);
     std::vector<char> buffer(1 << 20);
     for (std::int64_t done = 0; done < it->second.size;) {
-      const auto want = std::min<std::int64_t>(static_cast<std::int64_t>(buffer.size()), it->second.size - done);
-      const ssize_t n = ::pread(fd_.get(), buffer.data(), static_cast<std::size_t>(want), it->second.offset + done);
+      const auto want =
+          std::min<std::int64_t>(static_cast<std::int64_t>(buffer.size()), it->second.size - done);
+      const ssize_t n =
+          ::pread(fd_.get(), buffer.data(), static_cast<std::size_t>(want), it->second.offset + done);
       if (n <= 0) return fail(path_ + ": short read of " + name);
       if (auto s = sink({buffer.data(), static_cast<std::size_t>(n)}); !s) return s;
       done += n;
@@ -165,13 +168,15 @@ Result<std::string> ImageSource::read(const Descriptor& blob) {
   if (blob.size > kLimit) return fail(blob.digest + ": " + std::to_string(blob.size) + " bytes is too large");
   std::string bytes;
   auto s = stream(blob, [&](std::string_view piece) -> Status {
-    if (static_cast<std::int64_t>(bytes.size() + piece.size()) > kLimit) return fail("larger than its descriptor");
+    if (static_cast<std::int64_t>(bytes.size() + piece.size()) > kLimit)
+      return fail("larger than its descriptor");
     bytes.append(piece);
     return {};
   });
   if (!s) return std::unexpected(s.error());
   if (static_cast<std::int64_t>(bytes.size()) != blob.size)
-    return fail(blob.digest + ": got " + std::to_string(bytes.size()) + " bytes, want " + std::to_string(blob.size));
+    return fail(blob.digest + ": got " + std::to_string(bytes.size()) + " bytes, want " +
+                std::to_string(blob.size));
   if (sha256_digest(bytes) != blob.digest) return fail(blob.digest + ": the bytes have another digest");
   return bytes;
 }

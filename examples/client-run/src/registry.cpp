@@ -79,7 +79,8 @@ class Registry final : public ImageSource {
     if (blob.digest == root_digest_) return sink(root_body_);
     const bool manifest = blob.media_type.find("manifest") != std::string::npos ||
                           blob.media_type.find("index") != std::string::npos;
-    auto type = get((manifest ? "/manifests/" : "/blobs/") + blob.digest, manifest ? kManifestTypes : nullptr, sink);
+    auto type =
+        get((manifest ? "/manifests/" : "/blobs/") + blob.digest, manifest ? kManifestTypes : nullptr, sink);
     if (!type) return std::unexpected(type.error());
     return {};
   }
@@ -107,7 +108,8 @@ class Registry final : public ImageSource {
     if (rc != CURLE_OK) {
       long code = 0;
       curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
-      if (code == 401) return fail("GET " + url + ": the registry wants credentials; this example pulls anonymously");
+      if (code == 401)
+        return fail("GET " + url + ": the registry wants credentials; this example pulls anonymously");
       return fail("GET " + url + ": " + curl_easy_strerror(rc));
     }
     return transfer.content_type;

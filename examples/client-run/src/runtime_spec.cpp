@@ -9,7 +9,8 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-ordered_json mount(const char* destination, const char* type, const char* source, std::vector<std::string> options) {
+ordered_json mount(const char* destination, const char* type, const char* source,
+                   std::vector<std::string> options) {
   return {{"destination", destination}, {"type", type}, {"source", source}, {"options", std::move(options)}};
 }
 
@@ -17,7 +18,8 @@ ordered_json default_mounts() {
   return ordered_json::array({
       mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
       mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
-      mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
+      mount("/dev/pts", "devpts", "devpts",
+            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
       mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
       mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
       mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
@@ -27,9 +29,10 @@ ordered_json default_mounts() {
 
 const std::vector<std::string>& default_capabilities() {
   static const std::vector<std::string> caps = {
-      "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",      "CAP_MKNOD",
-      "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",           "CAP_SETFCAP",     "CAP_SETPCAP",
-      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",     "CAP_AUDIT_WRITE"};
+      "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+      "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+      "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+      "CAP_KILL",    "CAP_AUDIT_WRITE"};
   return caps;
 }
 
@@ -51,8 +54,9 @@ Result<std::uint32_t> numeric_id(const std::string& text, const std::string& use
   std::uint32_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
-    return fail("the image's user \"" + user +
-                "\" is not numeric; resolving names needs the image's /etc/passwd, which this example does not read");
+    return fail(
+        "the image's user \"" + user +
+        "\" is not numeric; resolving names needs the image's /etc/passwd, which this example does not read");
   if (value > 0x7fffffffU) return fail("the image's user \"" + user + "\": id over 2^31-1");
   return value;
 }
@@ -71,7 +75,7 @@ Result<ordered_json> runtime_spec(const json& image_config, const std::string& n
   }
   if (argv.empty()) return fail("the image has neither Entrypoint nor Cmd, and no command was given");
   std::string cwd = config.value("WorkingDir", "");
-  if (cwd.empty()) cwd = "/";
+  if (cwd.empty()) cwd.push_back('/');  // not = "/": GCC 12 warns falsely (-Wrestrict)
 
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
@@ -103,12 +107,14 @@ Result<ordered_json> runtime_spec(const json& image_config, const std::string& n
       {"linux",
        {{"resources", {{"devices", ordered_json::array({{{"allow", false}, {"access", "rwm"}}})}}},
         {"cgroupsPath", "/" + ns + "/" + id},
-        {"namespaces",
-         ordered_json::array({{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}},
-                              {{"type", "network"}}})},
+        {"namespaces", ordered_json::array({{{"type", "pid"}},
+                                            {{"type", "ipc"}},
+                                            {{"type", "uts"}},
+                                            {{"type", "mount"}},
+                                            {{"type", "network"}}})},
         {"maskedPaths",
-         {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-          "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"}},
+         {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+          "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"}},
         {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}},
   };
   return spec;

@@ -42,9 +42,10 @@ std::unique_ptr<grpc::ClientContext> Session::context() const {
 
 std::string describe(const grpc::Status& status) {
   static constexpr std::array<const char*, 17> kNames = {
-      "OK",       "Canceled",          "Unknown",         "InvalidArgument", "DeadlineExceeded", "NotFound",
-      "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted",
-      "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated"};
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   const auto code = static_cast<std::size_t>(status.error_code());
   const std::string name = code < kNames.size() ? kNames[code] : "code " + std::to_string(code);
   return name + ": " + status.error_message();

@@ -52,9 +52,11 @@ Result<std::unique_ptr<StdioFifos>> StdioFifos::create(const std::string& parent
   }
   fifos->stdout_fd_ = ::open(fifos->stdout_path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   fifos->stderr_fd_ = ::open(fifos->stderr_path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fifos->stdout_fd_ < 0 || fifos->stderr_fd_ < 0) return fail("open FIFOs in " + fifos->dir_ + ": " + std::strerror(errno));
+  if (fifos->stdout_fd_ < 0 || fifos->stderr_fd_ < 0)
+    return fail("open FIFOs in " + fifos->dir_ + ": " + std::strerror(errno));
   std::array<int, 2> stop{};
-  if (::pipe2(stop.data(), O_CLOEXEC | O_NONBLOCK) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(stop.data(), O_CLOEXEC | O_NONBLOCK) != 0)
+    return fail(std::string("pipe: ") + std::strerror(errno));
   fifos->stop_read_ = stop[0];
   fifos->stop_write_ = stop[1];
   fifos->running_ = 2;

@@ -40,7 +40,9 @@ Result<std::uint32_t> delete_task(Session& session, const std::string& id) {
   tasks_v1::DeleteTaskRequest request;
   request.set_container_id(id);
   tasks_v1::DeleteResponse response;
-  if (auto s = check(session.tasks().Delete(session.context().get(), request, &response), "delete task " + id); !s)
+  if (auto s =
+          check(session.tasks().Delete(session.context().get(), request, &response), "delete task " + id);
+      !s)
     return std::unexpected(s.error());
   return response.exit_status();
 }
