@@ -148,6 +148,7 @@ for l in json.load(open(d + "/blobs/sha256/" + m))["layers"]:
 CRUN_CMD=""
 CRUN_HOW="failed"
 crun_try() { "$@" --root "$WORK/crun" run -b "$WORK/bundle" bench-crun >"$WORK/crun.log" 2>&1; }
+# shellcheck disable=SC2016  # the inner sh's "$0" and "$@" are meant literally
 if crun_try "$CRUN"; then
   CRUN_CMD="$CRUN --root $WORK/crun run -b $WORK/bundle bench-crun"
   CRUN_HOW="plain"

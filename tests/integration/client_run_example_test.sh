@@ -40,15 +40,6 @@ BERTHD_PID=
 source "$HERE/private_containerd.sh"
 source "$HERE/checks.sh"
 
-stop_pid() {  # PID: SIGTERM, SIGKILL if it hangs, reap
-  [ -n "$1" ] || return 0
-  if kill -0 "$1" 2>/dev/null; then
-    kill "$1"
-    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$1" 2>/dev/null && kill -9 "$1"
-  fi
-  wait "$1" 2>/dev/null
-}
 # shellcheck disable=SC2317  # reached through the EXIT trap
 cleanup() {
   local ns id
@@ -138,7 +129,7 @@ client() {
 # nothing_left NS WHAT: no container, task, lease, active snapshot, FIFO,
 # mount or container cgroup after a run.
 nothing_left() {
-  local ns=$1 what=$2 c
+  local ns=$1 what=$2
   c() { OUT=$(ctr -a "$SOCK" -n "$ns" "$@" 2>&1); }
   c containers ls -q
   if [ -z "$OUT" ]; then pass "$what: no container left"; else fail "$what: no container left"; fi

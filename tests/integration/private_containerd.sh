@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/integration/private_containerd.sh: Debian's containerd started privately
 # for a test: root, state, sockets and the opt plugin's directory all under the
 # test's own temp dir, CRI off (it needs CNI and only adds noise), never the
@@ -54,14 +55,20 @@ private_containerd_start() {
   return 1
 }
 
+# stop_pid PID: SIGTERM to a child of this shell, SIGKILL if it has not gone
+# within 5 s, then reaps it.
+stop_pid() {
+  [ -n "$1" ] || return 0
+  if kill -0 "$1" 2>/dev/null; then
+    kill "$1"
+    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$1" 2>/dev/null && kill -9 "$1"
+  fi
+  wait "$1" 2>/dev/null
+}
+
 # private_containerd_stop: stops the containerd this shell started, by PID.
 private_containerd_stop() {
-  [ -n "$CTRD_PID" ] || return 0
-  if kill -0 "$CTRD_PID" 2>/dev/null; then
-    kill "$CTRD_PID"
-    for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$CTRD_PID" 2>/dev/null && kill -9 "$CTRD_PID"
-  fi
-  wait "$CTRD_PID" 2>/dev/null
+  stop_pid "$CTRD_PID"
   CTRD_PID=
 }

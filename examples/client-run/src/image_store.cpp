@@ -43,6 +43,47 @@ void fill(containerd::types::Descriptor& out, const Descriptor& in) {
   out.set_size(in.size);
 }
 
+// Streams `blob` into the content store under a fresh ingest ref; committed
+// with `labels`. A blob another writer committed meanwhile is no error.
+Status write_blob(Session& session, ImageSource& source, const Descriptor& blob, const Labels& labels) {
+  auto context = session.context();
+  auto stream = session.content().Write(context.get());
+  const std::string ref = "client-run-" + blob.digest + "-" + random_suffix();
+  std::int64_t offset = 0;
+  content_v1::WriteContentResponse response;
+  // Each request is answered before the next one is sent, as the API wants.
+  auto send = [&](content_v1::WriteAction action, std::string_view data) -> Status {
+    content_v1::WriteContentRequest request;
+    request.set_action(action);
+    request.set_ref(ref);
+    request.set_total(blob.size);
+    request.set_expected(blob.digest);
+    request.set_offset(offset);
+    request.set_data(data.data(), data.size());
+    if (action == content_v1::COMMIT) {
+      for (const auto& [key, value] : labels) (*request.mutable_labels())[key] = value;
+    }
+    if (!stream->Write(request) || !stream->Read(&response)) return fail("the write stream broke");
+    offset += static_cast<std::int64_t>(data.size());
+    return {};
+  };
+  auto written = source.stream(blob, [&](std::string_view piece) { return send(content_v1::WRITE, piece); });
+  if (written) written = send(content_v1::COMMIT, {});
+  stream->WritesDone();
+  // gRPC's Finish waits until every message the server sent has been read.
+  while (stream->Read(&response)) {
+  }
+  const auto finished = stream->Finish();
+  if (written && finished.ok()) return {};
+  if (finished.error_code() == grpc::StatusCode::ALREADY_EXISTS) return {};
+  content_v1::AbortRequest abort;
+  abort.set_ref(ref);
+  google::protobuf::Empty empty;
+  (void)session.content().Abort(session.context().get(), abort, &empty);
+  if (!finished.ok()) return check(finished, "write " + blob.digest);
+  return fail("write " + blob.digest + ": " + written.error());
+}
+
 // Writes `blob` into the content store unless it is there, then sets
 // `labels` on it (they may be new even when the blob is not).
 Status put_blob(Session& session, ImageSource& source, const Descriptor& blob, const Labels& labels) {
@@ -50,54 +91,9 @@ Status put_blob(Session& session, ImageSource& source, const Descriptor& blob, c
   info_request.set_digest(blob.digest);
   content_v1::InfoResponse info;
   const auto info_status = session.content().Info(session.context().get(), info_request, &info);
-  if (!info_status.ok() && info_status.error_code() != grpc::StatusCode::NOT_FOUND)
-    return check(info_status, "content info " + blob.digest);
-  if (!info_status.ok()) {
-    auto context = session.context();
-    auto stream = session.content().Write(context.get());
-    const std::string ref = "client-run-" + blob.digest + "-" + random_suffix();
-    std::int64_t offset = 0;
-    content_v1::WriteContentResponse response;
-    // Each request is answered before the next one is sent, as the API wants.
-    auto written = source.stream(blob, [&](std::string_view piece) -> Status {
-      content_v1::WriteContentRequest request;
-      request.set_action(content_v1::WRITE);
-      request.set_ref(ref);
-      request.set_total(blob.size);
-      request.set_expected(blob.digest);
-      request.set_offset(offset);
-      request.set_data(piece.data(), piece.size());
-      if (!stream->Write(request) || !stream->Read(&response)) return fail("the write stream broke");
-      offset += static_cast<std::int64_t>(piece.size());
-      return {};
-    });
-    if (written) {
-      content_v1::WriteContentRequest commit;
-      commit.set_action(content_v1::COMMIT);
-      commit.set_ref(ref);
-      commit.set_total(blob.size);
-      commit.set_expected(blob.digest);
-      commit.set_offset(offset);
-      for (const auto& [key, value] : labels) (*commit.mutable_labels())[key] = value;
-      if (!stream->Write(commit) || !stream->Read(&response)) written = fail("the write stream broke");
-    }
-    stream->WritesDone();
-    // gRPC's Finish waits until every message the server sent has been read.
-    while (stream->Read(&response)) {
-    }
-    const auto finished = stream->Finish();
-    if (!written || !finished.ok()) {
-      // Another writer may have committed the same blob meanwhile.
-      if (finished.error_code() == grpc::StatusCode::ALREADY_EXISTS) return {};
-      content_v1::AbortRequest abort;
-      abort.set_ref(ref);
-      google::protobuf::Empty empty;
-      (void)session.content().Abort(session.context().get(), abort, &empty);
-      if (!finished.ok()) return check(finished, "write " + blob.digest);
-      return fail("write " + blob.digest + ": " + written.error());
-    }
-    return {};
-  }
+  if (info_status.error_code() == grpc::StatusCode::NOT_FOUND)
+    return write_blob(session, source, blob, labels);
+  if (!info_status.ok()) return check(info_status, "content info " + blob.digest);
   if (labels.empty()) return {};
   content_v1::UpdateRequest update;
   update.mutable_info()->set_digest(blob.digest);
