@@ -24,8 +24,8 @@ die() { echo "shim_memory.sh: $*" >&2; exit 1; }
 log() { echo "shim_memory.sh: $*" >&2; }
 # shellcheck source=bench/lib.sh
 source "$REPO/bench/lib.sh"
-# shellcheck source=tests/support/containerd_config.sh
-source "$REPO/tests/support/containerd_config.sh"
+# shellcheck source=tests/integration/private_containerd.sh
+source "$REPO/tests/integration/private_containerd.sh"
 
 [[ $EUID -eq 0 ]] || die "run as root (containerd needs it)"
 for b in "$SHIM" "$CONTAINERD" "$CTR" /usr/bin/containerd-shim-runc-v2; do

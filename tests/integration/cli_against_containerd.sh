@@ -22,30 +22,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 TMP=$(mktemp -d /tmp/berth-cli.XXXXXX)
-SOCK=$TMP/c.sock
-CTRD_PID=
+source "$(dirname "${BASH_SOURCE[0]}")/private_containerd.sh"
 cleanup() {
-  if [ -n "$CTRD_PID" ] && kill -0 "$CTRD_PID" 2>/dev/null; then
-    kill "$CTRD_PID"
-    for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$CTRD_PID" 2>/dev/null && kill -9 "$CTRD_PID"
-    wait "$CTRD_PID" 2>/dev/null
-  fi
+  private_containerd_stop
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# Paths, sockets and plugins of a private instance (tests/support).
-source "$(dirname "${BASH_SOURCE[0]}")/../support/containerd_config.sh"
-private_containerd_config "$TMP" "$SOCK" >"$TMP/config.toml"
-containerd --config "$TMP/config.toml" >"$TMP/containerd.log" 2>&1 &
-CTRD_PID=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-if [ ! -S "$SOCK" ]; then
-  echo "containerd did not start; its log:" >&2
-  cat "$TMP/containerd.log" >&2
-  exit 1
-fi
+private_containerd_start "$TMP" || exit 1
+SOCK=$CTRD_SOCK
 
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 ERR=''

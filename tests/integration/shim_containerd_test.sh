@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 mkdir -p "$TMP/bin"
 ln -s "$SHIM" "$TMP/bin/containerd-shim-berth-v2"
-source "$HERE/../support/containerd_config.sh"
+source "$HERE/private_containerd.sh"
 private_containerd_config "$TMP" "$SOCK" >"$TMP/config.toml"
 PATH="$TMP/bin:$PATH" containerd --config "$TMP/config.toml" >"$TMP/containerd.log" 2>&1 &
 CTRD_PID=$!

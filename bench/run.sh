@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# Container lifecycles, side by side, on one busybox image and an equivalent
+# bundle (issue 9's benchmarks):
+#   runc        bare `runc run` of the bundle: /bin/busybox true
+#   crun        bare `crun run` of the same bundle
+#   ctr_ctrd    `ctr run --rm IMAGE id /bin/busybox true` against containerd
+#   ctr_berthd  the same ctr against berthd
+#   berth       `berth run --rm IMAGE id /bin/busybox true` against berthd
+# timed with hyperfine (median of RUNS, after a warm-up run); then
+#   parallel    PAR_CLIENTS clients at once, PAR_EACH `ctr run --rm` each:
+#               lifecycles per second (median of PAR_RUNS), both daemons
+#   restart     TASKS tasks running (`ctr run -d ... sleep`), the daemon
+#               stopped with SIGTERM and started again: seconds from the exec
+#               until `ctr t ls` lists all TASKS as RUNNING (median of
+#               RESTART_RUNS), both daemons
+# The bundle is the spec containerd itself generates for the image (taken with
+# `ctr containers info`) over the image's layer extracted into rootfs/.
+# The berthd and berth columns switch on by themselves once `ctr tasks ls`
+# answers from berthd and `berth run --help` exits 0; until then they read
+# "n/a (not built yet)".
+# Goals: berth run at most 1.3 x bare runc; ctr against berthd at most half of
+# containerd's time; parallel throughput at least twice containerd's.
+#
+#   bench/run.sh                  RUNS=9 PAR_CLIENTS=4 PAR_EACH=10 PAR_RUNS=3 TASKS=100 RESTART_RUNS=3
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+BUILD=${BUILD:-$REPO/build}
+RUNS=${RUNS:-9}
+PAR_CLIENTS=${PAR_CLIENTS:-4}
+PAR_EACH=${PAR_EACH:-10}
+PAR_RUNS=${PAR_RUNS:-3}
+TASKS=${TASKS:-100}
+RESTART_RUNS=${RESTART_RUNS:-3}
+BERTH=${BERTH:-$BUILD/bin/berth}
+RUNC=${RUNC:-/usr/sbin/runc}
+CRUN=${CRUN:-/usr/bin/crun}
+HYPERFINE=${HYPERFINE:-/usr/bin/hyperfine}
+NS=bench
+IMAGE=bench.local/busybox:1
+NA="n/a (not built yet)"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+log() { echo "run.sh: $*" >&2; }
+source "$HERE/lib.sh"
+BERTHD_OPTIONAL=1 bench_init run "$HYPERFINE" "$RUNC" "$CRUN" /usr/bin/busybox /usr/bin/python3
+
+# ---- cleanup: tasks, containers, bare containers, daemons, mounts, cgroups --
+sock() { echo "$WORK/$1/sock"; }
+c() {  # KIND CTR-ARGS...: ctr against that daemon, in the bench namespace
+  local kind=$1
+  shift
+  "$CTR" -a "$(sock "$kind")" -n "$NS" "$@"
+}
+# remove_all KIND: every task (SIGKILL) and container in the namespace.
+remove_all() {
+  local kind=$1 ids
+  [[ -n ${PID_OF[$kind]:-} && -S $(sock "$kind") ]] || return 0
+  ids=$(c "$kind" tasks ls -q 2>/dev/null || true)
+  if [[ -n $ids ]]; then
+    xargs -r -P4 -n1 "$CTR" -a "$(sock "$kind")" -n "$NS" tasks kill -a -s SIGKILL <<<"$ids" >/dev/null 2>&1 || true
+    # A task is deletable once its exit is recorded.
+    for _ in $(seq 100); do
+      xargs -r -P4 -n1 "$CTR" -a "$(sock "$kind")" -n "$NS" tasks rm <<<"$ids" >/dev/null 2>&1 || true
+      ids=$(c "$kind" tasks ls -q 2>/dev/null || true)
+      [[ -z $ids ]] && break
+      sleep 0.1
+    done
+  fi
+  ids=$(c "$kind" containers ls -q 2>/dev/null || true)
+  [[ -z $ids ]] || xargs -r -P4 -n20 "$CTR" -a "$(sock "$kind")" -n "$NS" containers rm <<<"$ids" >/dev/null 2>&1 || true
+}
+# shellcheck disable=SC2317  # reached through the EXIT trap
+cleanup_all() {
+  set +e
+  remove_all ctrd
+  remove_all berthd
+  "$RUNC" --root "$WORK/runc" delete -f bench-runc >/dev/null 2>&1
+  "$CRUN" --root "$WORK/crun" delete -f bench-crun >/dev/null 2>&1
+  stop_daemons
+  awk -v w="$WORK/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l
+  for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/*/bench-bare; do
+    [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  rm -rf "$WORK"
+}
+trap cleanup_all EXIT
+
+LOAD_BEFORE=$(loadavg)
+
+# ---- the image, the daemons ---------------------------------------------------
+# stop_one KIND: SIGTERM to that daemon alone; its tasks' shims stay up.
+stop_one() {
+  local pid=${PID_OF[$1]:-}
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset "PID_OF[$1]"
+}
+bash "$REPO/tests/support/make_oci_image.sh" "$WORK/busybox.tar" "$IMAGE" >/dev/null
+start_daemon ctrd
+c ctrd images import "$WORK/busybox.tar" >/dev/null || die "ctr images import into containerd failed"
+
+HAVE_BERTHD=0
+HAVE_BERTH=0
+BERTHD_SRC=$BERTHD
+BERTHD_PLUGINS=""
+WHY_NO_BERTHD="no $BERTHD"
+if [[ -x $BERTHD ]]; then
+  snapshot_berthd
+  launch_daemon berthd
+  if (wait_daemon berthd) 2>/dev/null; then
+    if c berthd tasks ls >/dev/null 2>&1 && c berthd images import "$WORK/busybox.tar" >/dev/null 2>&1; then
+      HAVE_BERTHD=1
+      "$BERTH" run --help >/dev/null 2>&1 && HAVE_BERTH=1
+    else
+      WHY_NO_BERTHD="berthd does not answer ctr tasks ls (no Tasks service yet)"
+    fi
+  else
+    WHY_NO_BERTHD="berthd did not start"
+  fi
+  ((HAVE_BERTHD)) || stop_one berthd
+fi
+log "berthd: $( ((HAVE_BERTHD)) && echo "on" || echo "$NA: $WHY_NO_BERTHD"); berth run: $( ((HAVE_BERTH)) && echo on || echo "$NA")"
+
+# ---- the bundle: containerd's own spec for the image, over its layer ----------
+c ctrd containers create "$IMAGE" spec-probe /bin/busybox true >/dev/null
+mkdir -p "$WORK/bundle/rootfs" "$WORK/layout"
+c ctrd containers info spec-probe | python3 -c '
+import json, sys
+spec = json.load(sys.stdin)["Spec"]
+spec["root"] = {"path": "rootfs"}
+spec["linux"]["cgroupsPath"] = "/bench-bare/" + sys.argv[1]
+json.dump(spec, open(sys.argv[2], "w"), indent=1)' bare "$WORK/bundle/config.json"
+c ctrd containers rm spec-probe >/dev/null
+tar -xf "$WORK/busybox.tar" -C "$WORK/layout"
+python3 -c '
+import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/index.json"))["manifests"][0]["digest"].split(":")[1]
+for l in json.load(open(d + "/blobs/sha256/" + m))["layers"]:
+    print(d + "/blobs/sha256/" + l["digest"].split(":")[1])' "$WORK/layout" |
+  while read -r layer; do tar -xf "$layer" -C "$WORK/bundle/rootfs"; done
+
+# crun refuses some setups (cgroup v1 or hybrid hierarchies, a shared root
+# mount): try it plain, then in a private mount namespace, and say which ran.
+CRUN_CMD=""
+CRUN_HOW="failed"
+crun_try() { "$@" --root "$WORK/crun" run -b "$WORK/bundle" bench-crun >"$WORK/crun.log" 2>&1; }
+# shellcheck disable=SC2016  # the inner sh's "$0" and "$@" are meant literally
+if crun_try "$CRUN"; then
+  CRUN_CMD="$CRUN --root $WORK/crun run -b $WORK/bundle bench-crun"
+  CRUN_HOW="plain"
+elif crun_try unshare -m "$CRUN"; then
+  CRUN_CMD="unshare -m $CRUN --root $WORK/crun run -b $WORK/bundle bench-crun"
+  CRUN_HOW="in unshare -m"
+elif crun_try unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec "$0" "$@"' "$CRUN"; then
+  # Hybrid hosts (cgroup v1 controllers plus a cgroup2 mount at
+  # /sys/fs/cgroup/unified): crun refuses them; without the cgroup2 mount, in
+  # its own mount namespace, it sees plain v1 as runc does.
+  CRUN_CMD="unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec \"\$0\" \"\$@\"' $CRUN --root $WORK/crun run -b $WORK/bundle bench-crun"
+  CRUN_HOW="in unshare -m, /sys/fs/cgroup/unified unmounted"
+else
+  log "crun fails here, plain, under unshare -m and without the cgroup2 mount: $(tail -3 "$WORK/crun.log")"
+fi
+"$CRUN" --root "$WORK/crun" delete -f bench-crun >/dev/null 2>&1 || true
+log "crun: $CRUN_HOW"
+
+# ---- single lifecycles with hyperfine ------------------------------------------
+# hyper NAME COMMAND: RUNS timed runs after one warm-up, no shell in between;
+# the samples (s) into S[NAME.s].
+hyper() {
+  local name=$1 cmd=$2
+  "$HYPERFINE" -N --style none --warmup 1 --runs "$RUNS" --export-json "$WORK/$name.json" "$cmd" >/dev/null 2>"$WORK/$name.err" ||
+    { log "$name failed: $(tail -3 "$WORK/$name.err")"; return 0; }
+  S[$name.s]=$(python3 -c 'import json,sys; print(" ".join("%.4f" % t for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' "$WORK/$name.json")
+}
+hyper runc "$RUNC --root $WORK/runc run -b $WORK/bundle bench-runc"
+[[ -n $CRUN_CMD ]] && hyper crun "$CRUN_CMD"
+hyper ctr_ctrd "$CTR -a $(sock ctrd) -n $NS run --rm $IMAGE bench-ctr /bin/busybox true"
+((HAVE_BERTHD)) && hyper ctr_berthd "$CTR -a $(sock berthd) -n $NS run --rm $IMAGE bench-ctr /bin/busybox true"
+((HAVE_BERTH)) && hyper berth "$BERTH -a $(sock berthd) -n $NS run --rm $IMAGE bench-berth /bin/busybox true"
+
+# ---- parallel clients ------------------------------------------------------------
+# par KIND: PAR_CLIENTS clients at once, PAR_EACH lifecycles each; the
+# throughput into S[par_KIND.s].
+par() {
+  local kind=$1 r t0 t1 client failed
+  for ((r = 0; r < PAR_RUNS; r++)); do
+    failed=0
+    t0=$EPOCHREALTIME
+    for ((client = 0; client < PAR_CLIENTS; client++)); do
+      (
+        for ((i = 0; i < PAR_EACH; i++)); do
+          c "$kind" run --rm "$IMAGE" "par-$client-$i" /bin/busybox true >/dev/null 2>>"$WORK/par-$kind.err" || exit 1
+        done
+      ) &
+    done
+    for ((client = 0; client < PAR_CLIENTS; client++)); do wait -n || failed=1; done
+    t1=$EPOCHREALTIME
+    if ((failed)); then
+      log "parallel run against $kind failed: $(tail -3 "$WORK/par-$kind.err")"
+      remove_all "$kind"
+      continue
+    fi
+    add "par_$kind.s" "$(awk -v a="$t0" -v b="$t1" -v n=$((PAR_CLIENTS * PAR_EACH)) 'BEGIN { printf "%.2f", n / (b - a) }')"
+  done
+}
+par ctrd
+((HAVE_BERTHD)) && par berthd
+
+# ---- restart with TASKS running ----------------------------------------------------
+running() { c "$1" tasks ls 2>/dev/null | grep -c ' RUNNING' || true; }
+restart() {
+  local kind=$1 r t0 t1 n
+  seq "$TASKS" | xargs -P4 -I{} "$CTR" -a "$(sock "$kind")" -n "$NS" run -d "$IMAGE" "sleep-{}" /bin/busybox sleep 100000 >/dev/null
+  n=$(running "$kind")
+  [[ $n -eq $TASKS ]] || { log "$kind: only $n of $TASKS tasks running"; remove_all "$kind"; return 0; }
+  for ((r = 0; r < RESTART_RUNS; r++)); do
+    stop_one "$kind"
+    rm -f "$(sock "$kind")"
+    t0=$EPOCHREALTIME
+    launch_daemon "$kind"
+    for ((i = 0; i < 6000; i++)); do
+      [[ -S $(sock "$kind") && $(running "$kind") -eq $TASKS ]] && break
+      sleep 0.01
+    done
+    t1=$EPOCHREALTIME
+    [[ $(running "$kind") -eq $TASKS ]] || { log "$kind: the tasks were not all back after a restart"; break; }
+    add "restart_$kind.s" "$(secs "$t0" "$t1")"
+  done
+  remove_all "$kind"
+}
+restart ctrd
+((HAVE_BERTHD)) && restart berthd
+
+LOAD_AFTER=$(loadavg)
+
+# ---- report --------------------------------------------------------------------
+med() { [[ -n ${S[$1.s]:-} ]] && median "${S[$1.s]}" "${2:-3}" || echo "$NA"; }
+row() {  # LABEL NAME [UNIT-DECIMALS]
+  local v
+  v=$(med "$2" "${3:-3}")
+  echo "| $1 | $v | ${S[$2.s]:-} |"
+}
+crun_label="bare crun run ($CRUN_HOW)"
+echo
+echo "| $(nproc) CPUs, load $LOAD_BEFORE → $LOAD_AFTER | median | samples |"
+echo "|---|---:|---|"
+row "bare runc run, /bin/busybox true (s)" runc
+if [[ -n $CRUN_CMD ]]; then row "$crun_label (s)" crun; else echo "| bare crun run | n/a (fails here: see the log above) | |"; fi
+row "ctr run --rm → containerd (s)" ctr_ctrd
+row "ctr run --rm → berthd (s)" ctr_berthd
+row "berth run --rm → berthd (s)" berth
+row "$PAR_CLIENTS clients x $PAR_EACH ctr run --rm → containerd (lifecycles/s)" par_ctrd 2
+row "$PAR_CLIENTS clients x $PAR_EACH ctr run --rm → berthd (lifecycles/s)" par_berthd 2
+row "restart with $TASKS tasks: containerd, exec → ctr t ls lists all (s)" restart_ctrd
+row "restart with $TASKS tasks: berthd, exec → ctr t ls lists all (s)" restart_berthd
+echo
+ratio_or_na() { [[ -n ${S[$1.s]:-} && -n ${S[$2.s]:-} ]] && ratio "$(med "$1")" "$(med "$2")" || echo "${3:-$NA}"; }
+echo "containerd's ctr run / bare runc: $(ratio_or_na ctr_ctrd runc)"
+echo "crun / runc: $(ratio_or_na crun runc n/a)"
+echo "berth run / bare runc: $(ratio_or_na berth runc) (goal: at most 1.3)"
+echo "ctr run: berthd / containerd: $(ratio_or_na ctr_berthd ctr_ctrd) (goal: at most 0.5)"
+echo "parallel throughput: berthd / containerd: $(ratio_or_na par_berthd par_ctrd) (goal: at least 2)"
+echo "restart with $TASKS tasks: berthd / containerd: $(ratio_or_na restart_berthd restart_ctrd)"
+
+mkdir -p "$HERE/results"
+jnum() { [[ -n ${S[$1.s]:-} ]] && median "${S[$1.s]}" 4 || echo null; }
+{
+  json_head run
+  echo "  \"subjects\": {$(json_subjects), \"runc\": \"$("$RUNC" --version | head -1)\", \"crun\": \"$("$CRUN" --version | head -1)\", \"crun_mode\": \"$CRUN_HOW\", \"berthd_on\": $HAVE_BERTHD, \"berth_run_on\": $HAVE_BERTH},"
+  echo "  \"knobs\": {\"runs\": $RUNS, \"par_clients\": $PAR_CLIENTS, \"par_each\": $PAR_EACH, \"par_runs\": $PAR_RUNS, \"tasks\": $TASKS, \"restart_runs\": $RESTART_RUNS},"
+  echo "  \"samples\": {"
+  first=1
+  for k in runc crun ctr_ctrd ctr_berthd berth par_ctrd par_berthd restart_ctrd restart_berthd; do
+    ((first)) || echo ","
+    first=0
+    printf '    "%s": {"median": %s, "samples": %s}' "$k" "$(jnum "$k")" "$(jarray "${S[$k.s]:-}")"
+  done
+  echo
+  echo "  }"
+  echo "}"
+} >"$HERE/results/run.json"
+log "results in bench/results/run.json"
