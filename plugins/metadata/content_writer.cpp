@@ -44,7 +44,18 @@ Status RecordingWriter::write(std::string_view data) {
 
 Status RecordingWriter::truncate(int64_t size) {
   BERTH_RETURN_IF_ERROR(check_open());
-  if (existing_) return complete_error();
+  if (existing_) {
+    // A client that writes the blob anyway (from offset `size`) gets an
+    // ingest of its own holding what it kept, as containerd's writer does.
+    if (size < 0 || size > existing_->size)
+      return out_of_range(quote_ref(ref_) + ": truncate to " + std::to_string(size) + " of " +
+                          std::to_string(existing_->size) + " bytes");
+    auto w = owner_.unshare(scope_, ref_, existing_->digest, existing_->size, size);
+    if (!w.ok()) return w.status();
+    w_ = std::move(w).value();
+    existing_.reset();
+    return {};
+  }
   return w_->truncate(size);
 }
 

@@ -1,5 +1,6 @@
 #include "namespaced_content.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -169,6 +170,36 @@ Result<std::unique_ptr<NamespacedWriter>> MetadataContent::writer(const ContentS
   }));
   return std::unique_ptr<NamespacedWriter>(
       std::make_unique<RecordingWriter>(*this, scope, std::string(ref), std::move(*w)));
+}
+
+Result<std::unique_ptr<ContentWriter>> MetadataContent::unshare(const ContentScope& scope,
+                                                                std::string_view ref, std::string_view digest,
+                                                                int64_t total, int64_t keep) {
+  const std::string bref = keys::content_backend_ref(scope.ns, ref);
+  // No expected digest: the blob exists, so the backend would refuse one.
+  // The commit then finds it there and records it (AlreadyExists).
+  auto w = backend_->writer(bref, total, "");
+  if (!w.ok()) return w.status();
+  BERTH_RETURN_IF_ERROR((*w)->truncate(0));
+  if (keep > 0) {
+    auto r = backend_->reader(digest);
+    if (!r.ok()) return r.status();
+    std::string buf(std::min<int64_t>(keep, 1 << 20), '\0');
+    for (int64_t at = 0; at < keep;) {
+      auto n =
+          (*r)->read_at(at, buf.data(), static_cast<std::size_t>(std::min<int64_t>(keep - at, buf.size())));
+      if (!n.ok()) return n.status();
+      if (*n == 0)
+        return data_loss("content " + std::string(digest) + " is shorter than " + std::to_string(keep));
+      BERTH_RETURN_IF_ERROR((*w)->write(std::string_view(buf.data(), *n)));
+      at += static_cast<int64_t>(*n);
+    }
+  }
+  BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) {
+    BERTH_RETURN_IF_ERROR(ensure_namespace(tx, scope.ns));
+    return put_ingest(tx, leases_, scope.ns, ref, bref, scope.lease);
+  }));
+  return std::move(w).value();
 }
 
 Result<std::string> MetadataContent::record_commit(const ContentScope& scope, std::string_view ref,

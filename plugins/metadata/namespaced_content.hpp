@@ -61,6 +61,11 @@ class MetadataContent final : public Instance, public NamespacedContent {
   // deletes the ingest record.
   Result<std::string> record_commit(const ContentScope& scope, std::string_view ref,
                                     const std::string& digest, const Labels& labels, bool had_ingest);
+  // A real ingest for `ref` holding the first `keep` bytes of the stored
+  // blob `digest`: what a writer of content another namespace already has
+  // turns into when its client writes anyway (containerd's createAndCopy).
+  Result<std::unique_ptr<ContentWriter>> unshare(const ContentScope& scope, std::string_view ref,
+                                                 std::string_view digest, int64_t total, int64_t keep);
 
  private:
   const std::shared_ptr<Metadata> md_;

@@ -6,6 +6,8 @@
 //     work -> <root>/<ns>/<id>    persistent scratch space for the shim
 //     log                         FIFO the shim writes its log to
 //     address, shim-binary-path   written when its shim starts
+//   <state>/s/                    the shims' sockets (Berth's shim puts them there)
+//   <state>/.runc/<ns>/           runc's state, unless the task's options name a Root
 //
 // Bundles are what the runtime finds again after a restart, so a bundle is
 // removed by first renaming it to a hidden name: a crash halfway leaves no

@@ -25,6 +25,26 @@ AnyValue RuncOptions::to_any() const {
   return any;
 }
 
+Result<std::optional<AnyValue>> with_runc_root(std::optional<AnyValue> options,
+                                               const std::string& default_root) {
+  const std::string runc_type = containerd::runc::v1::Options::descriptor()->full_name();
+  if (!options) {
+    RuncOptions fresh;
+    fresh.root = default_root;
+    return std::optional<AnyValue>(fresh.to_any());
+  }
+  // containerd's clients write the bare name; others the type.googleapis.com form.
+  const std::string& url = options->type_url;
+  if (url != runc_type && !url.ends_with("/" + runc_type)) return options;
+  containerd::runc::v1::Options pb;
+  if (!pb.ParseFromString(options->value))
+    return invalid_argument("the task's runtime options (" + url + ") do not decode");
+  if (!pb.root().empty()) return options;
+  pb.set_root(default_root);
+  pb.SerializeToString(&options->value);
+  return options;
+}
+
 namespace {
 
 Result<RuntimeEntry> parse_entry(const std::string& name, const toml::table& table) {

@@ -43,6 +43,14 @@ struct RuntimeConfig {
   std::map<std::string, RuntimeEntry> runtimes;
 };
 
+// `options` with Root set to `default_root` where they leave it empty: a
+// task without options gets runc options holding just that Root; options of
+// another type are left alone. So runc's state lives under the daemon's own
+// state directory (<Root>/<namespace>) and two daemons on one host never
+// share it. InvalidArgument for runc options that do not decode.
+Result<std::optional<AnyValue>> with_runc_root(std::optional<AnyValue> options,
+                                               const std::string& default_root);
+
 // The plugin's defaults as TOML (its PluginSpec's default_config).
 extern const char* const kDefaultRuntimeConfig;
 

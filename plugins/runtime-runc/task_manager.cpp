@@ -194,6 +194,9 @@ Result<ProcessState> TaskManager::create(const TaskCreate& request) {
     if (it != options_.config.runtimes.end() && !it->second.options.empty())
       options = it->second.options.to_any();
   }
+  auto rooted = with_runc_root(std::move(options), (options_.state / ".runc").string());
+  if (!rooted.ok()) return rooted.status();
+  options = std::move(rooted).value();
 
   auto bundle = Bundle::create(options_.state, options_.root, request.ns, request.id, request.spec);
   if (!bundle.ok()) return bundle.status();

@@ -150,12 +150,12 @@ TEST_F(EventsApiTest, FiltersOnTopicNamespaceAndEventFields) {
 TEST_F(EventsApiTest, UnknownTypesPassThroughUnchanged) {
   Subscriber sub(*events_, {"topic~=^/tasks/"});
   google::protobuf::Any any;
-  any.set_type_url("containerd.events.TaskExit");
+  any.set_type_url("containerd.events.TaskPaused");
   any.set_value(
       std::string("\x0a\x03"
                   "abc\x00\xff",
                   7));  // whatever the publisher encoded
-  ASSERT_TRUE(publish("/tasks/exit", any, "ns1").ok());
+  ASSERT_TRUE(publish("/tasks/paused", any, "ns1").ok());
 
   events_v1::ForwardRequest fwd;
   fwd.mutable_envelope()->mutable_timestamp()->set_seconds(1234567890);
@@ -168,7 +168,7 @@ TEST_F(EventsApiTest, UnknownTypesPassThroughUnchanged) {
   events_v1::Envelope e;
   ASSERT_TRUE(sub.read(e));
   EXPECT_EQ(e.namespace_(), "ns1");
-  EXPECT_EQ(e.event().type_url(), "containerd.events.TaskExit");
+  EXPECT_EQ(e.event().type_url(), "containerd.events.TaskPaused");
   EXPECT_EQ(e.event().value(), any.value());
   ASSERT_TRUE(sub.read(e));
   EXPECT_EQ(e.namespace_(), "ns2");

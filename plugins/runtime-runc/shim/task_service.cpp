@@ -112,17 +112,19 @@ void TaskService::register_on(ttrpc::Server& server) {
         if (!r.checkpoint().empty())
           return unimplemented("restoring from a checkpoint is not supported by Berth's shim");
         RuntimeOptions opts;
-        opts.root = "/run/berth/runc/" + flags_.ns;
+        // As containerd's shim: runc's state under <Root>/<namespace>.
+        std::string root = "/run/berth/runc";
         if (r.has_options() && is_type(r.options(), "containerd.runc.v1.Options")) {
           containerd::runc::v1::Options o;
           if (!o.ParseFromString(r.options().value()))
             return invalid_argument("malformed containerd.runc.v1.Options in the task's options");
           if (!o.binary_name().empty()) opts.binary = o.binary_name();
-          if (!o.root().empty()) opts.root = o.root();
+          if (!o.root().empty()) root = o.root();
           opts.systemd_cgroup = o.systemd_cgroup();
           opts.no_pivot_root = o.no_pivot_root();
           opts.no_new_keyring = o.no_new_keyring();
         }
+        opts.root = root + "/" + flags_.ns;
         const std::string bundle = r.bundle().empty() ? flags_.bundle : r.bundle();
         if (Status s = write_runtime_options(bundle, opts); !s.ok()) return s;
         auto c = std::make_unique<Container>();

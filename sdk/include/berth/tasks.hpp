@@ -10,10 +10,12 @@
 //
 // Processes are named by namespace, task id (the container id) and exec id
 // ("" for the task's init process). Errors carry containerd's codes:
-// NotFound for a task or process that does not exist, AlreadyExists for an
-// id in use, FailedPrecondition for a request the process's state refuses
-// (a kill of a stopped process, a delete of a running one), Unknown for a
-// failure of the OCI runtime, with its message.
+// NotFound for a task or process that does not exist (and, as containerd
+// says it, "process already finished" for a kill of a stopped one),
+// AlreadyExists for an id in use, FailedPrecondition for a request the
+// process's state refuses (a delete of a running process; a shim may say
+// Unknown there, as containerd's does), Unknown for a failure of the OCI
+// runtime, with its message.
 #pragma once
 
 #include <cstdint>

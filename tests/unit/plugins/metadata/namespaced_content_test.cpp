@@ -168,6 +168,31 @@ TEST_F(NamespacedContentTest, AnotherNamespaceRecordsAnExistingBlobWithoutTheDat
   EXPECT_EQ(cs().info(kB, d)->labels, (Labels{{"who", "changed"}}));
 }
 
+TEST_F(NamespacedContentTest, AWriterOfAnExistingBlobTakesWritesAfterATruncate) {
+  // A client that writes anyway (truncate to 0 or to a prefix, then the
+  // rest), as containerd's writer lets it.
+  const std::string data = "shared layer, written again";
+  const std::string d = sha256_of(data);
+  ASSERT_OK(put(kA, data).status());
+  for (int64_t keep : {int64_t{0}, int64_t{7}}) {
+    const auto ns = keep == 0 ? kB : ContentScope{"c", std::nullopt};
+    auto w = cs().writer(ns, "again", static_cast<int64_t>(data.size()), d);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    ASSERT_OK((*w)->truncate(keep));
+    auto st = (*w)->status();
+    ASSERT_TRUE(st.ok()) << st.status().to_string();
+    EXPECT_EQ(st->offset, keep);
+    ASSERT_OK((*w)->write(std::string_view(data).substr(static_cast<std::size_t>(keep))));
+    auto committed = (*w)->commit(static_cast<int64_t>(data.size()), d);
+    ASSERT_TRUE(committed.ok()) << committed.status().to_string();
+    EXPECT_EQ(read(ns, d).value(), data);
+    EXPECT_CODE(cs().status(ns, "again"), Code::kNotFound);
+  }
+  auto w = cs().writer({"d", std::nullopt}, "past", static_cast<int64_t>(data.size()), d);
+  ASSERT_TRUE(w.ok());
+  EXPECT_CODE((*w)->truncate(static_cast<int64_t>(data.size()) + 1), Code::kOutOfRange);
+}
+
 TEST_F(NamespacedContentTest, SecondCommitInOneNamespaceIsAlreadyExists) {
   const std::string data = "once";
   const std::string d = sha256_of(data);

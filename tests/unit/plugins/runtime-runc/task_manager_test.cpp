@@ -103,7 +103,7 @@ class TaskManagerTest : public ::testing::Test {
     for (const auto& id : ids_) {
       for (pid_t pid : shims_for(id)) ::kill(pid, SIGKILL);
       (void)process::run(
-          {.argv = {"runc", "--root", std::string("/run/containerd/runc/") + kNs, "delete", "--force", id}});
+          {.argv = {"runc", "--root", (state_ / ".runc" / kNs).string(), "delete", "--force", id}});
       if (mounted(state_ / kNs / id / "rootfs"))
         ::umount2((state_ / kNs / id / "rootfs").c_str(), MNT_DETACH);
     }
