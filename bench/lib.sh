@@ -71,7 +71,7 @@ children_cpu() {  # VAR
 }
 
 # With SNAPSHOT=1, copies berthd, its libberth-*.so and its plugins into
-# $WORK/prefix laid out as berthd expects (<prefix>/bin, <prefix>/lib,
+# $WORK/prefix laid out as berthd expects (<prefix>/bin with Berth's shim, <prefix>/lib,
 # <prefix>/lib/berth/plugins), so a rebuild of the tree during the run cannot
 # mix binaries. Sets BERTHD_SRC (what was asked for), BERTHD (what runs) and
 # BERTHD_PLUGINS (the plugin files it will load).
@@ -82,6 +82,10 @@ snapshot_berthd() {
     src_prefix=$(dirname "$(dirname "$(readlink -f "$BERTHD")")")
     mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib/berth"
     cp -a "$(readlink -f "$BERTHD")" "$WORK/prefix/bin/berthd"
+    # Berth's shim: the runtime looks for it beside berthd.
+    if [[ -x $src_prefix/bin/containerd-shim-berth-v2 ]]; then
+      cp -a "$src_prefix/bin/containerd-shim-berth-v2" "$WORK/prefix/bin/"
+    fi
     cp -a "$src_prefix"/lib/libberth-* "$WORK/prefix/lib/" 2>/dev/null || true
     if [[ -d $src_prefix/lib/berth/plugins ]]; then
       cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
