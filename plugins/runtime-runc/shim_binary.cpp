@@ -13,6 +13,7 @@
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb.h"
 #include "google/protobuf/any.pb.h"
 #include "process/run.hpp"
+#include "shim_time.hpp"
 #include "text/text.hpp"
 
 namespace berth::runtime_runc {
@@ -128,10 +129,8 @@ Result<ShimExit> ShimBinary::cleanup(const fs::path& bundle, std::string_view ns
   containerd::task::v2::DeleteResponse response;
   if (!response.ParseFromString(out->out))
     return unknown("shim delete for \"" + std::string(id) + "\" printed no DeleteResponse");
-  ShimExit exit{response.pid(), response.exit_status(), 0};
-  if (response.has_exited_at())
-    exit.exited_at = response.exited_at().seconds() * 1'000'000'000 + response.exited_at().nanos();
-  if (exit.exited_at <= 0) exit.exited_at = clock::now_ns();
+  ShimExit exit{response.pid(), response.exit_status(), ns_of(response.exited_at())};
+  if (exit.exited_at == 0) exit.exited_at = clock::now_ns();
   return exit;
 }
 
@@ -139,6 +138,12 @@ std::optional<fs::path> recorded_shim(const fs::path& bundle) {
   auto text = files::read_file(bundle / "shim-binary-path", 4096);
   if (!text.ok() || text->empty()) return std::nullopt;
   return fs::path(*text);
+}
+
+Result<std::string> recorded_address(const fs::path& bundle) {
+  auto text = files::read_file(bundle / "address", 4096);
+  if (!text.ok()) return text.status();
+  return trimmed(std::move(text).value());
 }
 
 Result<UniqueFd> open_shim_log(const fs::path& bundle) {

@@ -64,6 +64,9 @@ class ShimBinary {
 // The shim binary a bundle's shim was started from, if it says.
 std::optional<std::filesystem::path> recorded_shim(const std::filesystem::path& bundle);
 
+// The address its shim wrote to <bundle>/address when it started.
+Result<std::string> recorded_address(const std::filesystem::path& bundle);
+
 // <bundle>/log: the FIFO a shim writes its log to (containerd's shims fail to
 // start without it). Made and opened for reading, without blocking, before
 // the shim starts; opened again for a shim found after a restart.

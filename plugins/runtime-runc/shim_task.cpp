@@ -2,6 +2,7 @@
 
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb.h"
 #include "google/protobuf/empty.pb.h"
+#include "shim_time.hpp"
 #include "ttrpc/typed.hpp"
 
 namespace berth::runtime_runc {
@@ -13,13 +14,6 @@ namespace {
 constexpr std::string_view kService = "containerd.task.v2.Task";
 // How often a waiter asks its CancelCheck while the process runs.
 constexpr auto kCancelPoll = std::chrono::milliseconds(100);
-
-// Go's zero time (what a shim sends for "not exited") and anything before
-// the epoch is "no time" here.
-int64_t ns_of(const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() <= 0) return 0;
-  return ts.seconds() * 1'000'000'000 + ts.nanos();
-}
 
 template <class Pb>
 void set_io(Pb& pb, const TaskIO& io) {
@@ -62,7 +56,7 @@ Result<std::unique_ptr<ShimTask>> ShimTask::connect(std::string_view address, st
 
 ShimTask::~ShimTask() {
   shut_down_quietly();
-  for (auto& t : wait_threads_) t.join();
+  for (auto& [thread, waiter] : wait_threads_) thread.join();
 }
 
 void ShimTask::shut_down_quietly() {
@@ -116,6 +110,11 @@ Result<ProcessExit> ShimTask::remove(std::string_view exec_id) {
   pb.set_exec_id(std::string(exec_id));
   auto answer = call<pb::DeleteResponse>("Delete", pb);
   if (!answer.ok()) return answer.status();
+  {
+    // The process is gone, and with it what its waiters were told.
+    std::lock_guard lock(mu_);
+    waiters_.erase(std::string(exec_id));
+  }
   return ProcessExit{answer->pid(), answer->exit_status(), ns_of(answer->exited_at())};
 }
 
@@ -235,8 +234,17 @@ Result<ProcessExit> ShimTask::wait(std::string_view exec_id, const CancelCheck& 
   std::unique_lock lock(mu_);
   auto& slot = waiters_[std::string(exec_id)];
   if (!slot) {
+    // Threads whose call was answered have set their result under mu_ and
+    // only return now: joining them here keeps a task that is exec'd into
+    // again and again from piling up finished threads.
+    std::erase_if(wait_threads_, [](auto& entry) {
+      if (!entry.second->result) return false;
+      entry.first.join();
+      return true;
+    });
     slot = std::make_shared<Waiter>();
-    wait_threads_.emplace_back([this, key = std::string(exec_id), waiter = slot] { wait_call(key, waiter); });
+    wait_threads_.emplace_back(
+        std::thread([this, key = std::string(exec_id), waiter = slot] { wait_call(key, waiter); }), slot);
   }
   const std::shared_ptr<Waiter> waiter = slot;
   while (!waiter->result) {

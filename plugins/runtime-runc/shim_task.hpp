@@ -90,7 +90,9 @@ class ShimTask {
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Waiter>> waiters_;
-  std::vector<std::thread> wait_threads_;
+  // One thread per Wait call in flight, with the waiter it answers; joined
+  // once answered (when the next Wait call starts) or at the end.
+  std::vector<std::pair<std::thread, std::shared_ptr<Waiter>>> wait_threads_;
 };
 
 }  // namespace berth::runtime_runc

@@ -8,7 +8,6 @@
 #include "berth/log.hpp"
 #include "clock/clock.hpp"
 #include "files/dirs.hpp"
-#include "files/fd_io.hpp"
 
 namespace berth::runtime_runc {
 
@@ -414,11 +413,8 @@ Result<ProcessExit> TaskManager::wait(std::string_view ns, std::string_view id, 
 
 void TaskManager::restore_one(const Key& key, const std::shared_ptr<Task>& task) {
   const fs::path bundle = task->bundle.path();
-  auto address = files::read_file(bundle / "address", 4096);
-  if (address.ok()) {
-    std::string addr = *address;
-    while (!addr.empty() && (addr.back() == '\n' || addr.back() == ' ')) addr.pop_back();
-    auto shim = ShimTask::connect(addr, key.first, key.second, kRestoreDial, on_lost(key));
+  if (auto address = recorded_address(bundle); address.ok()) {
+    auto shim = ShimTask::connect(*address, key.first, key.second, kRestoreDial, on_lost(key));
     if (shim.ok()) {
       task->shim = std::move(shim).value();
       if (auto state = task->shim->state(""); state.ok()) {

@@ -1,6 +1,7 @@
 // SHA-256, for naming the shim's socket as containerd does. Here rather than
-// libs/digest's OpenSSL: loading libcrypto would cost every shim far more
-// memory than these few lines.
+// libs/digest's OpenSSL: the shim is linked statically, and even OpenSSL's
+// one-shot SHA256() drags in libcrypto's initialisation (DSO, BIO, the
+// resolver: 4 MB more binary and glibc's static-dlopen warnings, tried).
 #pragma once
 
 #include <string>
