@@ -123,6 +123,9 @@ void TaskManager::bury(const Key& key, const std::shared_ptr<Task>& task) {
   if (exit.exited_at == 0) exit.exited_at = clock::now_ns();
   log::info("task {}: its shim is gone; the task exited with status {}", who(task->bundle), exit.exit_status);
   release(*task);
+  // Under remove_mu, so a Delete that sees the tombstone publishes
+  // /tasks/delete only after this /tasks/exit.
+  std::lock_guard in_order(task->remove_mu);
   {
     std::lock_guard lock(mu_);
     task->tombstone = exit;
