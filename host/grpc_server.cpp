@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "berth/unique_fd.hpp"
+#include "grpc_call_log.hpp"
 
 namespace berth::host {
 namespace {
@@ -113,6 +114,9 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_recv_message_size));
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_send_message_size));
   for (GrpcService* service : services) service->register_services(builder);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(make_call_log_interceptor());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   // gRPC refuses to start a server with no service at all. With no service
   // plugin loaded, a generic service answers UNIMPLEMENTED to everything, so
   // clients still find a daemon rather than a dead socket.
