@@ -17,11 +17,10 @@ class CallLog final : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - start_);
+      const auto took =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_);
       const grpc::Status status = methods->GetSendStatus();
-      spdlog::debug("grpc {} -> {} in {} us", method_, static_cast<int>(status.error_code()),
-                    took.count());
+      spdlog::debug("grpc {} -> {} in {} us", method_, static_cast<int>(status.error_code()), took.count());
     }
     methods->Proceed();
   }
