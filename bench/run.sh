@@ -177,16 +177,70 @@ hyper() {
   S[$name.s]=$(python3 -c 'import json,sys; print(" ".join("%.4f" % t for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' "$WORK/$name.json")
 }
 hyper runc "$RUNC --root $WORK/runc run -b $WORK/bundle bench-runc"
+# The OCI runtime calls a shim v2 makes for one task: create, start, delete.
+# Its exit is not awaited: busybox true has exited before runc delete, a Go
+# program, has started (--force only covers the odd slow run).
+cat >"$WORK/shim_floor.sh" <<EOT
+#!/bin/sh
+$RUNC --root $WORK/runc create -b $WORK/bundle bench-floor </dev/null >/dev/null || exit 1
+$RUNC --root $WORK/runc start bench-floor || exit 1
+exec $RUNC --root $WORK/runc delete --force bench-floor
+EOT
+hyper shim_floor "/bin/sh $WORK/shim_floor.sh"
+# Its CPU (user + system of sh and the three runc processes), mean of the runs, in ms.
+[[ -f $WORK/shim_floor.json ]] && S[shim_floor_cpu.s]=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % ((r["user"] + r["system"]) * 1000))' "$WORK/shim_floor.json")
 [[ -n $CRUN_CMD ]] && hyper crun "$CRUN_CMD"
 hyper ctr_ctrd "$CTR -a $(sock ctrd) -n $NS run --rm $IMAGE bench-ctr /bin/busybox true"
 ((HAVE_BERTHD)) && hyper ctr_berthd "$CTR -a $(sock berthd) -n $NS run --rm $IMAGE bench-ctr /bin/busybox true"
 ((HAVE_BERTH)) && hyper berth "$BERTH -a $(sock berthd) -n $NS run --rm $IMAGE bench-berth /bin/busybox true"
 
+# ---- ctr's own share of its run --rm ----------------------------------------------
+# berthd, restarted at debug level, logs each call's time on the server; what
+# is left of each ctr run --rm is ctr's: its start-up, its work between calls,
+# the socket (bench/client_share.py). That share plus the shim v2 floor is the
+# least any daemon could take for ctr run --rm.
+client_share() {
+  local r t0 t1
+  stop_one berthd
+  rm -f "$(sock berthd)"
+  BERTHD_TOML=$'[debug]\n  level = "debug"' launch_daemon berthd
+  wait_daemon berthd
+  : >"$WORK/share.runs"
+  for ((r = 0; r < RUNS; r++)); do
+    t0=$EPOCHREALTIME
+    c berthd run --rm "$IMAGE" bench-share /bin/busybox true >/dev/null || { log "client share run failed"; break; }
+    t1=$EPOCHREALTIME
+    echo "$t0 $t1" >>"$WORK/share.runs"
+  done
+  S[ctr_share.s]=$(python3 "$HERE/client_share.py" "$WORK/berthd/daemon.log" "$WORK/share.runs") ||
+    { log "client share: $(tail -1 "$WORK/berthd/daemon.log")"; unset "S[ctr_share.s]"; }
+  stop_one berthd
+  rm -f "$(sock berthd)"
+  launch_daemon berthd
+  wait_daemon berthd
+}
+((HAVE_BERTHD)) && client_share
+
 # ---- parallel clients ------------------------------------------------------------
 # par KIND: PAR_CLIENTS clients at once, PAR_EACH lifecycles each; the
 # throughput into S[par_KIND.s].
+# Around the runs, CPU in ms per lifecycle: the whole machine's (/proc/stat),
+# the ctr processes' (this shell's children) and the daemon's own.
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+proc_jiffies() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# `times` runs in this shell (a $(...) subshell has no children of its own).
+children_ms() {
+  times >"$WORK/times"
+  awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$WORK/times"
+}
 par() {
-  local kind=$1 r t0 t1 client failed
+  local kind=$1 r t0 t1 client failed busy0 ctr0 daemon0 lifecycles
+  local hz
+  hz=$(getconf CLK_TCK)
+  busy0=$(busy_jiffies)
+  children_ms >"$WORK/ctr0"
+  ctr0=$(<"$WORK/ctr0")
+  daemon0=$(proc_jiffies "${PID_OF[$kind]}")
   for ((r = 0; r < PAR_RUNS; r++)); do
     failed=0
     t0=$EPOCHREALTIME
@@ -206,6 +260,11 @@ par() {
     fi
     add "par_$kind.s" "$(awk -v a="$t0" -v b="$t1" -v n=$((PAR_CLIENTS * PAR_EACH)) 'BEGIN { printf "%.2f", n / (b - a) }')"
   done
+  lifecycles=$((PAR_RUNS * PAR_CLIENTS * PAR_EACH))
+  S[cpu_total_$kind.s]=$(awk -v a="$busy0" -v b="$(busy_jiffies)" -v hz="$hz" -v n=$lifecycles 'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }')
+  children_ms >"$WORK/ctr1"
+  S[cpu_ctr_$kind.s]=$(awk -v a="$ctr0" -v b="$(<"$WORK/ctr1")" -v n=$lifecycles 'BEGIN { printf "%.1f", (b - a) / n }')
+  S[cpu_daemon_$kind.s]=$(awk -v a="$daemon0" -v b="$(proc_jiffies "${PID_OF[$kind]}")" -v hz="$hz" -v n=$lifecycles 'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }')
 }
 par ctrd
 ((HAVE_BERTHD)) && par berthd
@@ -250,11 +309,18 @@ echo "| $(nproc) CPUs, load $LOAD_BEFORE → $LOAD_AFTER | median | samples |"
 echo "|---|---:|---|"
 row "bare runc run, /bin/busybox true (s)" runc
 if [[ -n $CRUN_CMD ]]; then row "$crun_label (s)" crun; else echo "| bare crun run | n/a (fails here: see the log above) | |"; fi
+row "shim v2 floor: runc create, start, delete --force (s)" shim_floor
 row "ctr run --rm → containerd (s)" ctr_ctrd
 row "ctr run --rm → berthd (s)" ctr_berthd
 row "berth run --rm → berthd (s)" berth
+row "ctr's own share of ctr run --rm → berthd (s)" ctr_share
 row "$PAR_CLIENTS clients x $PAR_EACH ctr run --rm → containerd (lifecycles/s)" par_ctrd 2
 row "$PAR_CLIENTS clients x $PAR_EACH ctr run --rm → berthd (lifecycles/s)" par_berthd 2
+for kind in ctrd berthd; do
+  [[ -n ${S[cpu_total_$kind.s]:-} ]] || continue
+  echo "| CPU per lifecycle in the parallel runs, $kind: machine / ctr / daemon (ms) | ${S[cpu_total_$kind.s]} / ${S[cpu_ctr_$kind.s]} / ${S[cpu_daemon_$kind.s]} | |"
+done
+[[ -n ${S[shim_floor_cpu.s]:-} ]] && echo "| CPU of the shim v2 floor (ms) | ${S[shim_floor_cpu.s]} | |"
 row "restart with $TASKS tasks: containerd, exec → ctr t ls lists all (s)" restart_ctrd
 row "restart with $TASKS tasks: berthd, exec → ctr t ls lists all (s)" restart_berthd
 echo
@@ -263,7 +329,18 @@ echo "containerd's ctr run / bare runc: $(ratio_or_na ctr_ctrd runc)"
 echo "crun / runc: $(ratio_or_na crun runc n/a)"
 echo "berth run / bare runc: $(ratio_or_na berth runc) (goal: at most 1.3)"
 echo "ctr run: berthd / containerd: $(ratio_or_na ctr_berthd ctr_ctrd) (goal: at most 0.5)"
+# Floors: what no daemon can go below, given ctr and runc as they are.
+RUN_FLOOR=
+if [[ -n ${S[ctr_share.s]:-} && -n ${S[shim_floor.s]:-} && -n ${S[ctr_ctrd.s]:-} ]]; then
+  RUN_FLOOR=$(awk -v a="$(med ctr_share 4)" -v b="$(med shim_floor 4)" 'BEGIN { printf "%.4f", a + b }')
+  echo "ctr run floor (ctr's share + shim v2 floor): ${RUN_FLOOR} s = $(ratio "$RUN_FLOOR" "$(med ctr_ctrd)") of containerd's time"
+fi
 echo "parallel throughput: berthd / containerd: $(ratio_or_na par_berthd par_ctrd) (goal: at least 2)"
+PAR_FLOOR=
+if [[ -n ${S[cpu_ctr_berthd.s]:-} && -n ${S[shim_floor_cpu.s]:-} && -n ${S[par_ctrd.s]:-} ]]; then
+  PAR_FLOOR=$(awk -v n="$(nproc)" -v a="${S[cpu_ctr_berthd.s]}" -v b="${S[shim_floor_cpu.s]}" 'BEGIN { printf "%.2f", n * 1000 / (a + b) }')
+  echo "parallel floor ($(nproc) CPUs / (ctr's CPU + the shim v2 floor's CPU) per lifecycle): $PAR_FLOOR lifecycles/s = $(ratio "$PAR_FLOOR" "$(med par_ctrd 2)") x containerd's"
+fi
 echo "restart with $TASKS tasks: berthd / containerd: $(ratio_or_na restart_berthd restart_ctrd)"
 
 mkdir -p "$HERE/results"
@@ -274,7 +351,9 @@ jnum() { [[ -n ${S[$1.s]:-} ]] && median "${S[$1.s]}" 4 || echo null; }
   echo "  \"knobs\": {\"runs\": $RUNS, \"par_clients\": $PAR_CLIENTS, \"par_each\": $PAR_EACH, \"par_runs\": $PAR_RUNS, \"tasks\": $TASKS, \"restart_runs\": $RESTART_RUNS},"
   echo "  \"samples\": {"
   first=1
-  for k in runc crun ctr_ctrd ctr_berthd berth par_ctrd par_berthd restart_ctrd restart_berthd; do
+  echo "  \"floors\": {\"ctr_run_s\": ${RUN_FLOOR:-null}, \"parallel_per_s\": ${PAR_FLOOR:-null}},"
+  echo "  \"cpu_ms_per_lifecycle\": {\"shim_floor\": ${S[shim_floor_cpu.s]:-null}, \"ctrd\": {\"machine\": ${S[cpu_total_ctrd.s]:-null}, \"ctr\": ${S[cpu_ctr_ctrd.s]:-null}, \"daemon\": ${S[cpu_daemon_ctrd.s]:-null}}, \"berthd\": {\"machine\": ${S[cpu_total_berthd.s]:-null}, \"ctr\": ${S[cpu_ctr_berthd.s]:-null}, \"daemon\": ${S[cpu_daemon_berthd.s]:-null}}},"
+  for k in runc crun shim_floor ctr_ctrd ctr_berthd berth ctr_share par_ctrd par_berthd restart_ctrd restart_berthd; do
     ((first)) || echo ","
     first=0
     printf '    "%s": {"median": %s, "samples": %s}' "$k" "$(jnum "$k")" "$(jarray "${S[$k.s]:-}")"

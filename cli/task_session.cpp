@@ -142,7 +142,7 @@ int start_task(Invocation& inv, const containers::Container& c,
   tasks::CreateTaskResponse created;
   if (auto st = client.call(&TasksStub::Create, create, &created); !st.ok()) return inv.fail(what, st);
   const ProcessRef init{c.id(), ""};
-  undo.push([&client, init] {
+  const size_t undo_task = undo.push([&client, init] {
     // The task may be running: kill it and wait, or Delete is refused.
     uint32_t status = 0;
     if (kill_process(client, init, SIGKILL, true).ok()) (void)wait_process(client, init, status, kKillWait);
@@ -176,6 +176,7 @@ int start_task(Invocation& inv, const containers::Container& c,
   tasks::DeleteResponse deleted;
   if (auto st = client.call(&TasksStub::Delete, del, &deleted); !st.ok())
     return inv.fail("delete task " + c.id(), st);
+  undo.discard(undo_task);
   return exit_code_of(exit_status);
 }
 

@@ -3,6 +3,7 @@
 // behind when a later step fails.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -16,7 +17,16 @@ class UndoStack {
   UndoStack& operator=(const UndoStack&) = delete;
   ~UndoStack() { run(); }
 
-  void push(std::function<void()> step) { steps_.push_back(std::move(step)); }
+  // Returns the step's place, for discard().
+  size_t push(std::function<void()> step) {
+    steps_.push_back(std::move(step));
+    return steps_.size() - 1;
+  }
+  // The step at `place` was done another way (the task was deleted on the
+  // success path): nothing left to undo there.
+  void discard(size_t place) {
+    if (place < steps_.size()) steps_[place] = nullptr;
+  }
   // Everything succeeded: keep what was made.
   void dismiss() { steps_.clear(); }
   // Undoes now, newest first.
@@ -24,7 +34,7 @@ class UndoStack {
     while (!steps_.empty()) {
       auto step = std::move(steps_.back());
       steps_.pop_back();
-      step();
+      if (step) step();
     }
   }
 
