@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <set>
@@ -22,6 +23,7 @@ namespace berth::snapshot {
 namespace {
 
 constexpr std::string_view kMetadataFile = "metadata.json";
+constexpr std::string_view kJournalFile = "metadata.journal";
 
 // The id a directory name under snapshots/ stands for, if it is one.
 std::optional<SnapshotId> id_of_name(std::string_view name) {
@@ -51,7 +53,8 @@ Result<std::vector<std::string>> list_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& root) {
+Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& root,
+                                                   std::size_t fold_after) {
   BERTH_RETURN_IF_ERROR(files::make_dir(root, 0700, true).with_context("open snapshot store"));
   const auto snapshots = root / "snapshots";
   BERTH_RETURN_IF_ERROR(files::make_dir(snapshots, 0700, true).with_context("open snapshot store"));
@@ -65,6 +68,15 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& 
     state = std::move(decoded).value();
   } else if (text.status().code() != Code::kNotFound) {
     return text.status().with_context("open snapshot store");
+  }
+  const auto journal_file = root / kJournalFile;
+  std::vector<std::string> lines;
+  auto journal = Journal::open(journal_file, lines);
+  if (!journal.ok()) return journal.status().with_context("open snapshot store");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto change = decode_change(lines[i], journal_file, i + 1);
+    if (!change.ok()) return change.status();
+    apply(state, std::move(change).value());
   }
   for (const auto& [key, r] : state.records) {
     if (!r.info.parent.empty() && state.records.find(r.info.parent) == state.records.end()) {
@@ -80,13 +92,29 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& 
   for (const auto& name : *names) {
     if (auto id = id_of_name(name); id && *id >= state.next_id) state.next_id = *id + 1;
   }
-  return std::unique_ptr<MetaStore>(new MetaStore(root, std::move(state)));
+  return std::unique_ptr<MetaStore>(
+      new MetaStore(root, std::move(state), std::move(journal).value(), fold_after));
 }
 
-Status MetaStore::save(State next) {
-  BERTH_RETURN_IF_ERROR(
-      files::replace_file(root_ / kMetadataFile, encode_state(next), files::Durability::kDurable, 0600));
-  state_ = std::move(next);
+MetaStore::MetaStore(std::filesystem::path root, State state, std::unique_ptr<Journal> journal,
+                     std::size_t fold_after)
+    : root_(std::move(root)),
+      state_(std::move(state)),
+      journal_(std::move(journal)),
+      fold_after_(fold_after) {}
+
+MetaStore::~MetaStore() = default;
+
+Status MetaStore::save(Change change) {
+  BERTH_RETURN_IF_ERROR(journal_->append(encode_change(change)));
+  apply(state_, std::move(change));
+  if (journal_->lines() > std::max(fold_after_, state_.records.size())) {
+    // The change is durable already; a fold that fails is tried again after
+    // the next change, and until one succeeds the journal only grows.
+    if (files::replace_file(root_ / kMetadataFile, encode_state(state_), files::Durability::kDurable, 0600)
+            .ok())
+      (void)journal_->clear();
+  }
   return {};
 }
 
@@ -143,12 +171,13 @@ Status MetaStore::record(const Reservation& reservation) {
   if (it == pending_.end() || it->second.id != reservation.id) {
     return internal("snapshot " + text::quote(reservation.key) + " is not reserved");
   }
-  State next = state_;
   Record r = it->second;
   r.info.created_at = r.info.updated_at = clock::now_ns();
-  next.records.emplace(reservation.key, std::move(r));
+  Change change;
+  change.put.push_back(std::move(r));
+  change.next_id = state_.next_id;
   BERTH_RETURN_IF_ERROR(
-      save(std::move(next)).with_context("record snapshot " + text::quote(reservation.key)));
+      save(std::move(change)).with_context("record snapshot " + text::quote(reservation.key)));
   pending_.erase(it);
   return {};
 }
@@ -180,17 +209,16 @@ Status MetaStore::commit(std::string_view name, std::string_view key, const Labe
   if (state_.records.count(name) != 0 || pending_.count(name) != 0) {
     return already_exists("snapshot " + text::quote(name) + " already exists");
   }
-  State next = state_;
-  auto node = next.records.extract(std::string(key));
-  Record& r = node.mapped();
+  Record r = it->second;
   r.info.name = std::string(name);
   r.info.kind = SnapshotKind::kCommitted;
   r.info.labels = labels;
   r.info.created_at = r.info.updated_at = clock::now_ns();
   r.usage = usage;
-  node.key() = std::string(name);
-  next.records.insert(std::move(node));
-  return save(std::move(next)).with_context("commit " + text::quote(key) + " as " + text::quote(name));
+  Change change;
+  change.removed.emplace_back(key);
+  change.put.push_back(std::move(r));
+  return save(std::move(change)).with_context("commit " + text::quote(key) + " as " + text::quote(name));
 }
 
 Result<Record> MetaStore::remove(std::string_view key) {
@@ -199,9 +227,9 @@ Result<Record> MetaStore::remove(std::string_view key) {
   if (it == state_.records.end()) return not_found("snapshot " + text::quote(key) + " does not exist");
   if (has_children(key)) return failed_precondition("cannot remove snapshot with child: " + text::quote(key));
   Record removed = it->second;
-  State next = state_;
-  next.records.erase(std::string(key));
-  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("remove snapshot " + text::quote(key)));
+  Change change;
+  change.removed.emplace_back(key);
+  BERTH_RETURN_IF_ERROR(save(std::move(change)).with_context("remove snapshot " + text::quote(key)));
   return removed;
 }
 
@@ -213,12 +241,13 @@ Result<SnapshotInfo> MetaStore::update(const SnapshotInfo& info, const std::vect
   auto labels =
       update_labels(it->second.info.labels, info.labels, paths, "snapshot " + text::quote(info.name));
   if (!labels.ok()) return labels.status();
-  State next = state_;
-  Record& r = next.records.at(info.name);
+  Record r = it->second;
   r.info.labels = std::move(*labels);
   r.info.updated_at = clock::now_ns();
   SnapshotInfo out = r.info;
-  BERTH_RETURN_IF_ERROR(save(std::move(next)).with_context("update snapshot " + text::quote(info.name)));
+  Change change;
+  change.put.push_back(std::move(r));
+  BERTH_RETURN_IF_ERROR(save(std::move(change)).with_context("update snapshot " + text::quote(info.name)));
   return out;
 }
 

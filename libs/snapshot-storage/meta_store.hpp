@@ -1,7 +1,10 @@
 // The snapshot records of one snapshotter, as containerd's snapshots/storage
 // keeps them: key -> id, kind, parent, labels, times; kept in
-// <root>/metadata.json, rewritten whole and atomically on every change and
-// read once at open. Every check of the Snapshotter contract that needs only
+// <root>/metadata.json plus <root>/metadata.journal: each change is one line
+// appended to the journal (one write, one fdatasync, whatever the number of
+// snapshots), and the journal is folded into metadata.json, rewritten whole
+// and atomically, once it has grown as long as the records. Both are read
+// once at open. Every check of the Snapshotter contract that needs only
 // the records lives here, so both snapshotters answer alike.
 //
 // The directories: <root>/snapshots/<id> belongs to the snapshot with that
@@ -25,6 +28,7 @@
 #include <vector>
 
 #include "berth/snapshotter.hpp"
+#include "snapshot-storage/journal.hpp"
 #include "snapshot-storage/record.hpp"
 
 namespace berth::snapshot {
@@ -47,7 +51,16 @@ struct Snapshot {
 class MetaStore {
  public:
   // Creates <root> and <root>/snapshots if needed and loads the records.
-  static Result<std::unique_ptr<MetaStore>> open(const std::filesystem::path& root);
+  // The journal is folded into metadata.json once it holds more lines than
+  // `fold_after` or than there are records, whichever is more: replaying it at
+  // open then stays cheap, and the whole file is rewritten once per that many
+  // changes instead of on every one.
+  static constexpr std::size_t kFoldAfter = 1000;
+  static Result<std::unique_ptr<MetaStore>> open(const std::filesystem::path& root,
+                                                 std::size_t fold_after = kFoldAfter);
+  ~MetaStore();
+  MetaStore(const MetaStore&) = delete;
+  MetaStore& operator=(const MetaStore&) = delete;
 
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
   [[nodiscard]] std::filesystem::path snapshots_dir() const { return root_ / "snapshots"; }
@@ -99,10 +112,12 @@ class MetaStore {
   Status cleanup();
 
  private:
-  MetaStore(std::filesystem::path root, State state) : root_(std::move(root)), state_(std::move(state)) {}
+  MetaStore(std::filesystem::path root, State state, std::unique_ptr<Journal> journal,
+            std::size_t fold_after);
 
-  // Writes `next` to metadata.json, then makes it the state. Lock held.
-  Status save(State next);
+  // Makes `change` durable in the journal, then applies it to the state.
+  // Lock held.
+  Status save(Change change);
   [[nodiscard]] bool has_children(std::string_view key) const;                     // lock held
   [[nodiscard]] std::vector<SnapshotId> ancestors(std::string_view parent) const;  // lock held
 
@@ -110,6 +125,8 @@ class MetaStore {
   mutable std::mutex mu_;
   State state_;
   std::map<std::string, Record, std::less<>> pending_;  // reserved, by key
+  std::unique_ptr<Journal> journal_;
+  const std::size_t fold_after_;
 };
 
 }  // namespace berth::snapshot

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "berth/snapshotter.hpp"
 
@@ -25,5 +26,19 @@ struct State {
   SnapshotId next_id = 1;
   std::map<std::string, Record, std::less<>> records;  // by key
 };
+
+// One change to a State, as one journal line: records removed by key, then
+// records put (replacing any of the same key), and next_id raised to at
+// least `next_id`. A commit is one change (its active key removed, the
+// committed name put), so a crash never leaves half of it. Applying a change
+// twice gives what applying it once does, so replaying a journal over a
+// record file that already holds some of its changes is safe.
+struct Change {
+  std::vector<std::string> removed;
+  std::vector<Record> put;
+  SnapshotId next_id = 0;
+};
+
+void apply(State& state, Change change);
 
 }  // namespace berth::snapshot

@@ -3,9 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "files/fd_io.hpp"
+#include "snapshot-storage/record_json.hpp"
 #include "status_matchers.hpp"
 #include "temp_dir.hpp"
 
@@ -14,6 +17,23 @@ namespace {
 
 class MetaStoreTest : public ::testing::Test {
  protected:
+  std::filesystem::path root() const { return dir_.path() / "root"; }
+  std::string journal_text() const { return files::read_file(root() / "metadata.journal").value(); }
+  static std::size_t count_lines(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  }
+  // Records an active snapshot `key` on `parent`.
+  static void add(MetaStore& store, const std::string& key, const std::string& parent = "") {
+    auto r = store.reserve(SnapshotKind::kActive, key, parent, {});
+    ASSERT_OK(r.status());
+    ASSERT_OK(store.record(*r));
+  }
+  static Status label(MetaStore& store, const std::string& key, const std::string& value) {
+    SnapshotInfo info;
+    info.name = key;
+    info.labels = {{"n", value}};
+    return store.update(info, {"labels.n"}).status();
+  }
   std::unique_ptr<MetaStore> open() {
     auto s = MetaStore::open(dir_.path() / "root");
     EXPECT_OK(s.status());
@@ -72,6 +92,99 @@ TEST_F(MetaStoreTest, ACorruptRecordFileIsDataLossNamingIt) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Code::kDataLoss);
   EXPECT_NE(s.status().message().find(file.string()), std::string::npos) << s.status().to_string();
+}
+
+TEST_F(MetaStoreTest, EachChangeIsOneJournalLineAndAllSurviveReopen) {
+  {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    add(*store, "a");
+    ASSERT_OK(store->commit("base", "a", {{"k", "v"}}, {4096, 2}));
+    add(*store, "child", "base");
+    add(*store, "gone");
+    ASSERT_OK(store->remove("gone").status());
+    ASSERT_OK(label(*store, "child", "1"));
+    // record a, commit, record child, record gone, remove gone, update child.
+    EXPECT_EQ(count_lines(journal_text()), 6u);
+    // Short of the fold, the record file is never rewritten.
+    EXPECT_FALSE(std::filesystem::exists(root() / "metadata.json"));
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_CODE(store->get("a"), Code::kNotFound);
+  EXPECT_CODE(store->get("gone"), Code::kNotFound);
+  auto base = store->get("base");
+  ASSERT_OK(base.status());
+  EXPECT_EQ(base->record.info.kind, SnapshotKind::kCommitted);
+  EXPECT_EQ(base->record.info.labels, (Labels{{"k", "v"}}));
+  EXPECT_EQ(base->record.usage.size, 4096);
+  auto child = store->get("child");
+  ASSERT_OK(child.status());
+  EXPECT_EQ(child->record.info.labels, (Labels{{"n", "1"}}));
+  EXPECT_EQ(child->parent_ids, (std::vector<SnapshotId>{base->record.id}));
+}
+
+TEST_F(MetaStoreTest, ATornLastJournalLineIsDroppedAndCutOff) {
+  {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    add(*store, "a");
+  }
+  const std::string whole = journal_text();
+  // A crash in the middle of the next change's write.
+  std::ofstream(root() / "metadata.journal", std::ios::app) << whole.substr(0, whole.size() / 2);
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_OK(store->get("a").status());
+  EXPECT_EQ(journal_text(), whole);
+  add(*store, "b");
+  EXPECT_EQ(count_lines(journal_text()), 2u);
+}
+
+TEST_F(MetaStoreTest, ACorruptJournalLineIsDataLossNamingFileAndLine) {
+  {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    add(*store, "a");
+  }
+  std::ofstream(root() / "metadata.journal", std::ios::app) << "{\"v\": 1, \"removed\": 7}\n";
+  auto s = MetaStore::open(root());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Code::kDataLoss);
+  EXPECT_NE(s.status().message().find((root() / "metadata.journal").string() + " line 2"), std::string::npos)
+      << s.status().to_string();
+}
+
+TEST_F(MetaStoreTest, TheJournalIsFoldedIntoTheRecordFileAndReplayingItAgainIsHarmless) {
+  std::string before_fold;
+  std::string last_line;
+  {
+    auto opened = MetaStore::open(root(), /*fold_after=*/10);
+    ASSERT_OK(opened.status());
+    auto& store = *opened;
+    add(*store, "a");
+    add(*store, "b");
+    for (int i = 0; i < 8; ++i) ASSERT_OK(label(*store, "a", std::to_string(i)));
+    ASSERT_EQ(count_lines(journal_text()), 10u);
+    before_fold = journal_text();
+    ASSERT_OK(label(*store, "a", "last"));
+    // Folded: the record file holds everything, the journal nothing.
+    EXPECT_TRUE(std::filesystem::exists(root() / "metadata.json"));
+    EXPECT_EQ(journal_text(), "");
+    Change change;
+    change.put.push_back(store->get("a")->record);
+    last_line = encode_change(change) + "\n";
+  }
+  // A crash between writing the record file and emptying the journal: the
+  // journal's changes are replayed over a file that already holds them.
+  std::ofstream(root() / "metadata.journal") << before_fold << last_line;
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->get("a")->record.info.labels, (Labels{{"n", "last"}}));
+  EXPECT_OK(store->get("b").status());
+  auto next = store->reserve(SnapshotKind::kActive, "c", "", {});
+  ASSERT_OK(next.status());
+  EXPECT_EQ(next->id, 3u);
 }
 
 }  // namespace
