@@ -124,6 +124,21 @@ OUT=$(value 1 container_pids_current "${TASK[@]}" 2>&1)
 if [ "${OUT:-0}" -ge 1 ] 2>/dev/null; then pass "the task runs at least one process"; else fail "container_pids_current >= 1"; fi
 OUT=$(value 1 berth_shims_running shim=containerd-shim-berth-v2 2>&1)
 if [ "$OUT" = 1 ]; then pass "berth_shims_running{shim=containerd-shim-berth-v2} = 1"; else fail "one shim running"; fi
+# The image imported: its manifest, config and layer in the store, its
+# layer a committed overlayfs snapshot, the task's rootfs an active one.
+OUT=$(value 1 berth_content_blobs 2>&1)
+if [ "${OUT:-0}" -ge 3 ] 2>/dev/null; then pass "berth_content_blobs = $OUT"; else fail "berth_content_blobs >= 3"; fi
+blob_bytes=$(stat -c %s "$TMP"/root/io.containerd.content.v1.content/blobs/sha256/* | awk '{s += $1} END {print s}')
+OUT=$(value 1 berth_content_bytes 2>&1)
+if [ "$OUT" = "$blob_bytes" ]; then pass "berth_content_bytes = $OUT, the blobs' sizes on disk"; else fail "berth_content_bytes = $blob_bytes"; fi
+OUT=$(value 1 berth_snapshots snapshotter=overlayfs kind=committed 2>&1)
+if [ "$OUT" = 1 ]; then pass "berth_snapshots{overlayfs,committed} = 1"; else fail "one committed overlayfs snapshot"; fi
+OUT=$(value 1 berth_snapshots snapshotter=overlayfs kind=active 2>&1)
+if [ "$OUT" = 1 ]; then pass "berth_snapshots{overlayfs,active} = 1"; else fail "one active overlayfs snapshot"; fi
+OUT=$(value 1 berth_snapshot_usage_bytes snapshotter=overlayfs 2>&1)
+if [ "${OUT:-0}" -gt 0 ] 2>/dev/null; then pass "berth_snapshot_usage_bytes{overlayfs} = $OUT"; else fail "snapshot usage > 0"; fi
+OUT=$(value 1 berth_transfer_pulled_bytes_total 2>&1)
+if [ "$OUT" = 0 ]; then pass "berth_transfer_pulled_bytes_total = 0 (ctr imports on the client side)"; else fail "nothing pulled"; fi
 OUT=$(value 1 berth_plugin_status type=io.containerd.runtime.v2 id=task state=ok 2>&1)
 if [ "$OUT" = 1 ]; then pass "berth_plugin_status shows the runtime plugin ok"; else fail "plugin status of the runtime"; fi
 
