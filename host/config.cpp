@@ -133,7 +133,7 @@ Status read_document(const toml::table& doc, DaemonConfig& cfg, Warnings& warnin
   if (const auto* metrics = top.table("metrics")) {
     TableReader m(*metrics, "metrics.", cfg.source, warnings);
     m.read("address", cfg.metrics_address);
-    m.accept({"grpc_histogram"});
+    m.read("grpc_histogram", cfg.metrics_grpc_histogram);
     BERTH_RETURN_IF_ERROR(m.status());
     m.warn_unknown();
   }
@@ -219,7 +219,8 @@ toml::table to_toml(const DaemonConfig& c) {
                                {"max_send_message_size", c.grpc.max_send_message_size},
                                {"max_concurrent_calls", c.grpc.max_concurrent_calls}});
   t.insert("debug", toml::table{{"level", c.log_level}});
-  t.insert("metrics", toml::table{{"address", c.metrics_address}});
+  t.insert("metrics",
+           toml::table{{"address", c.metrics_address}, {"grpc_histogram", c.metrics_grpc_histogram}});
   return t;
 }
 

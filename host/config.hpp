@@ -41,8 +41,9 @@ struct DaemonConfig {
   std::vector<std::string> required_plugins;
   int64_t oom_score = 0;
   GrpcConfig grpc;
-  std::string log_level = "info";  // [debug] level
-  std::string metrics_address;     // [metrics] address
+  std::string log_level = "info";       // [debug] level
+  std::string metrics_address;          // [metrics] address: where /v1/metrics is served; empty: off
+  bool metrics_grpc_histogram = false;  // [metrics] grpc_histogram: gRPC latency histograms
   // [plugins."<type>.<id>"] tables as written, keyed "<type>.<id>".
   std::map<std::string, toml::table> plugins;
   std::string source;  // the file these came from, "" for built-in defaults

@@ -77,6 +77,23 @@ std::vector<TtrpcService*> ttrpc_services(const Registry& registry, Warnings& wa
   return served_by_api_plugins<TtrpcService>(registry, "ttrpc", warnings);
 }
 
+std::shared_ptr<MetricsSink> metrics_sink(const Registry& registry) {
+  for (const auto& [type, id, instance] : registry.instances()) {
+    if (type != kMetricsPluginType) continue;
+    if (auto sink = std::dynamic_pointer_cast<MetricsSink>(instance)) return sink;
+  }
+  return nullptr;
+}
+
+std::vector<NamedSource> metrics_sources(const Registry& registry) {
+  std::vector<NamedSource> sources;
+  for (const auto& [type, id, instance] : registry.instances()) {
+    if (auto source = std::dynamic_pointer_cast<MetricsSource>(instance))
+      sources.push_back({type + "." + id, std::move(source)});
+  }
+  return sources;
+}
+
 Daemon::Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir)
     : config_(std::move(config)), builtin_dir_(std::move(builtin_plugin_dir)) {}
 
@@ -125,12 +142,14 @@ Status Daemon::start() {
   std::vector<GrpcService*> services = grpc_services(*registry_, not_served);
   std::vector<TtrpcService*> ttrpc = ttrpc_services(*registry_, not_served);
   for (const auto& w : not_served) spdlog::warn("{}", w);
+  BERTH_RETURN_IF_ERROR(start_metrics());
   // ttrpc first: once the gRPC socket answers, clients (and tests) take
   // berthd for ready, TTRPC_ADDRESS included.
   auto ttrpc_server = TtrpcServer::start(ttrpc_socket_path(config_.grpc), ttrpc);
   if (!ttrpc_server.ok()) return ttrpc_server.status();
   ttrpc_ = std::move(*ttrpc_server);
-  auto server = GrpcServer::start(config_.grpc, services);
+  auto server = GrpcServer::start(config_.grpc, services,
+                                  {.sink = metrics_, .histogram = config_.metrics_grpc_histogram});
   if (!server.ok()) return server.status();
   server_ = std::move(*server);
   spdlog::info("berthd ready: {} plugins, {} gRPC service plugins", registry_->list().size(),
@@ -198,6 +217,20 @@ void Daemon::init_one(std::size_t index, const PluginDescriptor& plugin) {
   registry_->set_ok(index, std::move(*result));
 }
 
+Status Daemon::start_metrics() {
+  if (config_.metrics_address.empty()) return {};
+  auto sink = metrics_sink(*registry_);
+  if (!sink) {
+    spdlog::warn("[metrics] address is {} but no {} plugin is loaded: no metrics are served",
+                 config_.metrics_address, kMetricsPluginType);
+    return {};
+  }
+  sink->set_sources(metrics_sources(*registry_));
+  BERTH_RETURN_IF_ERROR(sink->serve(config_.metrics_address));
+  metrics_ = std::move(sink);
+  return {};
+}
+
 Status Daemon::check_required() const {
   auto list = registry_->list();
   for (const auto& key : config_.required_plugins) {
@@ -228,6 +261,11 @@ Status Daemon::shutdown() {
   if (server_) {
     server_->shutdown();
     server_.reset();
+  }
+  // No scrape may reach a plugin once plugins begin to close.
+  if (metrics_) {
+    metrics_->set_sources({});
+    metrics_.reset();
   }
   return registry_->close_all();
 }

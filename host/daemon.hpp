@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/metrics.hpp"
 #include "berth/status.hpp"
 #include "config.hpp"
 #include "grpc_server.hpp"
@@ -32,6 +33,14 @@ std::vector<GrpcService*> grpc_services(const Registry& registry, Warnings& warn
 // `warnings`.
 std::vector<TtrpcService*> ttrpc_services(const Registry& registry, Warnings& warnings);
 
+// The metrics plugin's sink: the first initialised plugin of type
+// kMetricsPluginType offering MetricsSink; null when none is loaded.
+std::shared_ptr<MetricsSink> metrics_sink(const Registry& registry);
+
+// Every initialised plugin offering MetricsSource, in init order, named by
+// its type.id.
+std::vector<NamedSource> metrics_sources(const Registry& registry);
+
 class Daemon {
  public:
   Daemon(DaemonConfig config, std::filesystem::path builtin_plugin_dir);
@@ -53,6 +62,9 @@ class Daemon {
   void init_plugins(const std::vector<PluginDescriptor>& plugins);
   void init_one(std::size_t index, const PluginDescriptor& plugin);
   Status check_required() const;
+  // Hands the plugins' figures to the metrics plugin and serves them when
+  // [metrics] address is set. Sets metrics_.
+  Status start_metrics();
 
   DaemonConfig config_;
   std::filesystem::path builtin_dir_;
@@ -60,6 +72,7 @@ class Daemon {
   std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
   std::unique_ptr<TtrpcServer> ttrpc_;  // null when no plugin serves ttrpc
   std::unique_ptr<GrpcServer> server_;
+  std::shared_ptr<MetricsSink> metrics_;  // set while /v1/metrics is served
   bool closed_ = false;
 };
 

@@ -15,6 +15,7 @@
 
 #include "berth/unique_fd.hpp"
 #include "grpc_call_log.hpp"
+#include "grpc_metrics.hpp"
 
 namespace berth::host {
 namespace {
@@ -96,7 +97,8 @@ Status prepare_socket_path(const std::string& path) {
 }
 
 Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
-                                                      const std::vector<GrpcService*>& services) {
+                                                      const std::vector<GrpcService*>& services,
+                                                      const GrpcMetrics& metrics) {
   const std::string path = grpc_socket_path(config);
   BERTH_RETURN_IF_ERROR(prepare_socket_path(path));
 
@@ -116,6 +118,7 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(const GrpcConfig& config,
   for (GrpcService* service : services) service->register_services(builder);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(make_call_log_interceptor());
+  if (metrics.sink) interceptors.push_back(make_metrics_interceptor(metrics.sink, metrics.histogram));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   // gRPC refuses to start a server with no service at all. With no service
   // plugin loaded, a generic service answers UNIMPLEMENTED to everything, so

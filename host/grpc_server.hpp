@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "berth/grpc_service.hpp"
+#include "berth/metrics.hpp"
 #include "berth/status.hpp"
 #include "config.hpp"
 
@@ -17,12 +18,19 @@ class CallbackGenericService;
 
 namespace berth::host {
 
+// Where the calls' figures go (grpc_metrics.hpp); no sink, no figures.
+struct GrpcMetrics {
+  std::shared_ptr<MetricsSink> sink;
+  bool histogram = false;  // [metrics] grpc_histogram
+};
+
 class GrpcServer {
  public:
   // Replaces a stale socket only when nothing answers on it, then listens
   // with mode 0660 and owner [grpc] uid:gid.
   static Result<std::unique_ptr<GrpcServer>> start(const GrpcConfig& config,
-                                                   const std::vector<GrpcService*>& services);
+                                                   const std::vector<GrpcService*>& services,
+                                                   const GrpcMetrics& metrics = {});
   ~GrpcServer();
   GrpcServer(const GrpcServer&) = delete;
   GrpcServer& operator=(const GrpcServer&) = delete;

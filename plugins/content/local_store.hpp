@@ -8,13 +8,14 @@
 
 #include "berth/content_store.hpp"
 #include "berth/instance.hpp"
+#include "berth/metrics.hpp"
 #include "hash_pool.hpp"
 #include "paths.hpp"
 #include "ref_lock.hpp"
 
 namespace berth::content {
 
-class LocalStore final : public Instance, public ContentStore {
+class LocalStore final : public Instance, public ContentStore, public MetricsSource {
  public:
   // Creates blobs/sha256 and ingest under `root` if needed.
   static Result<std::shared_ptr<LocalStore>> open(const std::filesystem::path& root);
@@ -32,6 +33,10 @@ class LocalStore final : public Instance, public ContentStore {
   Result<std::vector<IngestStatus>> list_statuses() override;
   Status abort(std::string_view ref) override;
   Result<std::unique_ptr<ContentReader>> ingest_reader(std::string_view ref) override;
+
+  // The metrics endpoint's figures (store_figures.cpp): blobs and their
+  // bytes, ingests in progress. Walks the store at each scrape.
+  std::vector<metrics::Family> collect() override;
 
  private:
   explicit LocalStore(Layout layout) : layout_(std::move(layout)) {}

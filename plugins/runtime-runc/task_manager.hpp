@@ -27,6 +27,7 @@
 
 #include "berth/events.hpp"
 #include "berth/instance.hpp"
+#include "berth/metrics.hpp"
 #include "berth/tasks.hpp"
 #include "bundle.hpp"
 #include "runtime_config.hpp"
@@ -44,7 +45,7 @@ struct ManagerOptions {
   std::shared_ptr<EventPublisher> events;  // may be null
 };
 
-class TaskManager final : public Instance, public TaskRuntime {
+class TaskManager final : public Instance, public TaskRuntime, public MetricsSource {
  public:
   // Restores the tasks found under options.state.
   static Result<std::shared_ptr<TaskManager>> open(ManagerOptions options);
@@ -77,6 +78,11 @@ class TaskManager final : public Instance, public TaskRuntime {
   Result<AnyValue> stats(std::string_view ns, std::string_view id) override;
   Result<ProcessExit> wait(std::string_view ns, std::string_view id, std::string_view exec_id,
                            const CancelCheck& cancelled) override;
+
+  // For the metrics endpoint (task_manager_metrics.cpp): every live task's
+  // cgroup figures, read through stats() exactly as Tasks.Metrics reads
+  // them, and the shims running, by shim binary.
+  std::vector<metrics::Family> collect() override;
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, id

@@ -8,12 +8,14 @@
 #include <memory>
 
 #include "berth/instance.hpp"
+#include "berth/metrics.hpp"
 #include "berth/snapshotter.hpp"
 #include "snapshot-storage/meta_store.hpp"
+#include "snapshot-storage/snapshot_figures.hpp"
 
 namespace berth::snapshot {
 
-class NativeSnapshotter final : public Instance, public Snapshotter {
+class NativeSnapshotter final : public Instance, public Snapshotter, public MetricsSource {
  public:
   static Result<std::shared_ptr<NativeSnapshotter>> open(const std::filesystem::path& root);
 
@@ -30,6 +32,9 @@ class NativeSnapshotter final : public Instance, public Snapshotter {
   Status remove(std::string_view key) override;
   Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) override;
   Status cleanup() override;
+
+  // The metrics endpoint's figures: snapshots by kind and their disk usage.
+  std::vector<metrics::Family> collect() override { return snapshot::snapshot_figures(*this, "native"); }
 
  private:
   explicit NativeSnapshotter(std::unique_ptr<MetaStore> store) : store_(std::move(store)) {}

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "berth/instance.hpp"
+#include "berth/metrics.hpp"
 #include "berth/snapshotter.hpp"
 #include "snapshot-storage/meta_store.hpp"
+#include "snapshot-storage/snapshot_figures.hpp"
 
 namespace berth::snapshot {
 
@@ -32,7 +34,7 @@ struct OverlayOptions {
   std::vector<std::string> mount_options;
 };
 
-class OverlaySnapshotter final : public Instance, public Snapshotter {
+class OverlaySnapshotter final : public Instance, public Snapshotter, public MetricsSource {
  public:
   // Does not check that overlayfs works there (see check_overlay_support).
   static Result<std::shared_ptr<OverlaySnapshotter>> open(const std::filesystem::path& root,
@@ -53,6 +55,9 @@ class OverlaySnapshotter final : public Instance, public Snapshotter {
 
   [[nodiscard]] std::filesystem::path fs_dir(SnapshotId id) const { return store_->dir_of(id) / "fs"; }
   [[nodiscard]] std::filesystem::path work_dir(SnapshotId id) const { return store_->dir_of(id) / "work"; }
+
+  // The metrics endpoint's figures: snapshots by kind and their disk usage.
+  std::vector<metrics::Family> collect() override { return snapshot::snapshot_figures(*this, "overlayfs"); }
 
  private:
   OverlaySnapshotter(std::unique_ptr<MetaStore> store, OverlayOptions options, bool index_off)

@@ -139,7 +139,8 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
                           .stop = stop,
                           .source_key = source_label((*session)->source_host()),
                           .repo = (*session)->repo(),
-                          .journal = &journal};
+                          .journal = &journal,
+                          .figures = deps.figures.get()};
   // The caller's check, on this thread only; a failed download stops the rest.
   auto check = [&]() -> Status {
     if (cancelled) {

@@ -197,6 +197,7 @@ struct PushTarget {
   ProgressReporter& progress;
   std::atomic<bool>& stop;
   std::string repo;
+  TransferFigures& figures;
 };
 
 // Sends one blob the repository may lack: nothing when it has it, a mount
@@ -231,6 +232,7 @@ Status push_blob(const PushTarget& target, distribution::Client& client, const P
     return got;
   };
   BERTH_RETURN_IF_ERROR(client.push_blob(target.repo, desc, read));
+  target.figures.pushed_bytes += static_cast<uint64_t>(desc.size);
   target.progress.report(blob.kind, desc.digest, TransferState::kDone, desc.size, desc.size);
   return {};
 }
@@ -294,7 +296,8 @@ Result<Descriptor> push_image(const TransferDeps& deps, const ContentScope& scop
                           .scope = scope,
                           .progress = reporter,
                           .stop = stop,
-                          .repo = (*session)->repo()};
+                          .repo = (*session)->repo(),
+                          .figures = *deps.figures};
   {
     // Each worker with its own client of the push host; the first failure
     // stops the rest.

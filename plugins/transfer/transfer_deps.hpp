@@ -12,6 +12,7 @@
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
 #include "berth/namespaced_snapshots.hpp"
+#include "transfer_figures.hpp"
 
 namespace berth::transfer {
 
@@ -29,6 +30,8 @@ struct TransferDeps {
   std::string default_snapshotter;
   int max_downloads = 3;
   int max_uploads = 3;
+  // Bytes moved, shown by the metrics endpoint; never null.
+  std::shared_ptr<TransferFigures> figures = std::make_shared<TransferFigures>();
 };
 
 }  // namespace berth::transfer

@@ -14,6 +14,7 @@
 #include "berth/instance.hpp"
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
+#include "berth/metrics.hpp"
 #include "berth/namespaced_content.hpp"
 #include "berth/namespaced_snapshots.hpp"
 #include "berth/namespaces.hpp"
@@ -49,6 +50,10 @@ Differ::~Differ() = default;
 LayerSource::~LayerSource() = default;
 Transfer::~Transfer() = default;
 TaskRuntime::~TaskRuntime() = default;
+MetricsSource::~MetricsSource() = default;
+Counter::~Counter() = default;
+Histogram::~Histogram() = default;
+MetricsSink::~MetricsSink() = default;
 
 Result<std::unique_ptr<ContentReader>> ContentStore::ingest_reader(std::string_view ref) {
   return unimplemented("this content store cannot read ingest " + std::string(ref) + " while it is written");

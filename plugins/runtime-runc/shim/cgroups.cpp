@@ -9,6 +9,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "files/fd_io.hpp"
@@ -33,24 +34,97 @@ std::uint64_t read_u64(const std::string& path) {
 }
 
 // "key value" lines (memory.stat, cpu.stat).
-std::map<std::string, std::uint64_t> read_keyed(const std::string& path) {
-  std::map<std::string, std::uint64_t> out;
-  const std::string t = read_text(path);
+// Calls `fn` with each line of `text`, without its '\n'.
+template <class Fn>
+void for_each_line(const std::string& text, Fn&& fn) {
   std::size_t pos = 0;
-  while (pos < t.size()) {
-    std::size_t end = t.find('\n', pos);
-    if (end == std::string::npos) end = t.size();
-    const std::string line = t.substr(pos, end - pos);
-    if (auto sp = line.find(' '); sp != std::string::npos)
-      out[line.substr(0, sp)] = std::strtoull(line.c_str() + sp + 1, nullptr, 10);
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    fn(text.substr(pos, end - pos));
     pos = end + 1;
   }
+}
+
+std::map<std::string, std::uint64_t> read_keyed(const std::string& path) {
+  std::map<std::string, std::uint64_t> out;
+  for_each_line(read_text(path), [&](const std::string& line) {
+    if (auto sp = line.find(' '); sp != std::string::npos)
+      out[line.substr(0, sp)] = std::strtoull(line.c_str() + sp + 1, nullptr, 10);
+  });
   return out;
 }
 
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+// The device node a block device's major:minor names ("/dev/sda"), as
+// containerd labels blkio figures; "" when sysfs does not say.
+std::string block_device_name(std::uint64_t major, std::uint64_t minor) {
+  const std::string uevent =
+      read_text("/sys/dev/block/" + std::to_string(major) + ":" + std::to_string(minor) + "/uevent");
+  constexpr std::string_view kKey = "DEVNAME=";
+  const auto at = uevent.find(kKey);
+  if (at == std::string::npos) return {};
+  const auto end = uevent.find('\n', at);
+  return "/dev/" + uevent.substr(at + kKey.size(), end == std::string::npos ? end : end - at - kKey.size());
+}
+
+// A blkio file's "MAJ:MIN Op Value" lines (its closing "Total N" line is
+// not a device's).
+void read_blkio(const std::string& path,
+                google::protobuf::RepeatedPtrField<io::containerd::cgroups::v1::BlkIOEntry>* out) {
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> names;
+  for_each_line(read_text(path), [&](const std::string& line) {
+    unsigned long long major = 0;
+    unsigned long long minor = 0;
+    unsigned long long value = 0;
+    char op[32] = {};
+    if (std::sscanf(line.c_str(), "%llu:%llu %31s %llu", &major, &minor, op, &value) != 4) return;
+    auto& name = names[{major, minor}];
+    if (name.empty()) name = block_device_name(major, minor);
+    auto* e = out->Add();
+    e->set_op(op);
+    e->set_device(name);
+    e->set_major(major);
+    e->set_minor(minor);
+    e->set_value(value);
+  });
+}
+
+// cgroup v2's io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ...".
+void read_io_stat(const std::string& path, io::containerd::cgroups::v2::IOStat* out) {
+  for_each_line(read_text(path), [&](const std::string& line) {
+    unsigned long long major = 0;
+    unsigned long long minor = 0;
+    int used = 0;
+    if (std::sscanf(line.c_str(), "%llu:%llu%n", &major, &minor, &used) != 2) return;
+    auto* e = out->add_usage();
+    e->set_major(major);
+    e->set_minor(minor);
+    std::size_t kv = static_cast<std::size_t>(used);
+    while (kv < line.size()) {
+      while (kv < line.size() && line[kv] == ' ') ++kv;
+      std::size_t kv_end = line.find(' ', kv);
+      if (kv_end == std::string::npos) kv_end = line.size();
+      const std::string pair = line.substr(kv, kv_end - kv);
+      kv = kv_end;
+      const auto eq = pair.find('=');
+      if (eq == std::string::npos) continue;
+      const std::string key = pair.substr(0, eq);
+      const std::uint64_t v = std::strtoull(pair.c_str() + eq + 1, nullptr, 10);
+      if (key == "rbytes")
+        e->set_rbytes(v);
+      else if (key == "wbytes")
+        e->set_wbytes(v);
+      else if (key == "rios")
+        e->set_rios(v);
+      else if (key == "wios")
+        e->set_wios(v);
+    }
+  });
 }
 
 }  // namespace
@@ -61,21 +135,16 @@ Result<Cgroup> Cgroup::of_process(pid_t pid) {
   cg.unified_ = ::statfs(kRoot, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
   const std::string text = read_text("/proc/" + std::to_string(pid) + "/cgroup");
   if (text.empty()) return not_found("cgroup of pid " + std::to_string(pid) + ": the process is gone");
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for_each_line(text, [&](const std::string& line) {
     // hierarchy-id:controller,list:path
     const auto c1 = line.find(':');
     const auto c2 = line.find(':', c1 + 1);
-    if (c1 == std::string::npos || c2 == std::string::npos) continue;
+    if (c1 == std::string::npos || c2 == std::string::npos) return;
     const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1);
     const std::string path = line.substr(c2 + 1);
     if (controllers.empty()) {
       if (cg.unified_) cg.v2_dir_ = std::string(kRoot) + path;
-      continue;
+      return;
     }
     std::size_t cpos = 0;
     while (cpos <= controllers.size()) {
@@ -89,7 +158,7 @@ Result<Cgroup> Cgroup::of_process(pid_t pid) {
       if (exists(dir)) cg.v1_dirs_[name] = dir;
       cpos = cend + 1;
     }
-  }
+  });
   if (cg.unified_ ? cg.v2_dir_.empty() : cg.v1_dirs_.empty())
     return not_found("cgroup does not exist for pid " + std::to_string(pid));
   return cg;
@@ -129,6 +198,11 @@ Result<std::pair<std::string, std::string>> Cgroup::metrics() const {
     ms->set_active_anon(mem["active_anon"]);
     ms->set_inactive_file(mem["inactive_file"]);
     ms->set_active_file(mem["active_file"]);
+    ms->set_unevictable(mem["unevictable"]);
+    ms->set_file_dirty(mem["file_dirty"]);
+    ms->set_file_writeback(mem["file_writeback"]);
+    ms->set_pgfault(mem["pgfault"]);
+    ms->set_pgmajfault(mem["pgmajfault"]);
     ms->set_usage(read_u64(d + "/memory.current"));
     ms->set_usage_limit(read_u64(d + "/memory.max"));
     ms->set_swap_usage(read_u64(d + "/memory.swap.current"));
@@ -140,6 +214,7 @@ Result<std::pair<std::string, std::string>> Cgroup::metrics() const {
     me->set_max(ev["max"]);
     me->set_oom(ev["oom"]);
     me->set_oom_kill(ev["oom_kill"]);
+    read_io_stat(d + "/io.stat", m.mutable_io());
     m.SerializeToString(&bytes);
     return std::pair{std::string("io.containerd.cgroups.v2.Metrics"), bytes};
   }
@@ -224,6 +299,16 @@ Result<std::pair<std::string, std::string>> Cgroup::metrics() const {
     m.mutable_memory_oom_control()->set_oom_kill_disable(oom["oom_kill_disable"]);
     m.mutable_memory_oom_control()->set_under_oom(oom["under_oom"]);
     m.mutable_memory_oom_control()->set_oom_kill(oom["oom_kill"]);
+  }
+  if (auto d = v1("blkio"); !d.empty() && exists(d)) {
+    // What the throttling layer counts, which every kernel has (the CFQ/BFQ
+    // scheduler's own files depend on the scheduler), as containerd reads.
+    const auto recursive = [&](const std::string& name) {
+      const std::string r = d + "/blkio.throttle." + name + "_recursive";
+      return exists(r) ? r : d + "/blkio.throttle." + name;
+    };
+    read_blkio(recursive("io_service_bytes"), m.mutable_blkio()->mutable_io_service_bytes_recursive());
+    read_blkio(recursive("io_serviced"), m.mutable_blkio()->mutable_io_serviced_recursive());
   }
   if (!any) return not_found("cgroup does not exist");
   m.SerializeToString(&bytes);

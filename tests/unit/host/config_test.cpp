@@ -36,6 +36,7 @@ plugin_dirs = ["/opt/p"]
   level = "debug"
 [metrics]
   address = "127.0.0.1:1338"
+  grpc_histogram = true
 [plugins."io.containerd.gc.v1.scheduler"]
   pause_threshold = 0.02
 )",
@@ -51,6 +52,7 @@ plugin_dirs = ["/opt/p"]
   EXPECT_EQ(cfg->grpc.max_recv_message_size, 100);
   EXPECT_EQ(cfg->log_level, "debug");
   EXPECT_EQ(cfg->metrics_address, "127.0.0.1:1338");
+  EXPECT_TRUE(cfg->metrics_grpc_histogram);
   ASSERT_TRUE(cfg->plugins.contains("io.containerd.gc.v1.scheduler"));
   EXPECT_TRUE(w.empty()) << w.front();
 }
