@@ -6,6 +6,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -234,8 +235,13 @@ int run_stop(Invocation& inv) {
       (void)client.call(&TasksStub::Resume, resume, &empty);
     }
     if (auto st = kill_process(client, p, SIGTERM); !st.ok()) return inv.fail("stop task " + id, st);
+    const auto gave_up_at = std::chrono::steady_clock::now() + timeout;
     auto waited = wait_process(client, p, status, timeout);
-    if (waited.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    // Past our deadline, the call may also end as the server words it
+    // (containerd answers a Wait whose shim call timed out with Unknown
+    // "context deadline exceeded"): it timed out all the same.
+    if (waited.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+        (!waited.ok() && std::chrono::steady_clock::now() >= gave_up_at)) {
       if (auto st = kill_process(client, p, SIGKILL, /*all=*/true); !st.ok())
         return inv.fail("stop task " + id, st);
       waited = wait_process(client, p, status);
