@@ -39,29 +39,27 @@ void FamilyMerger::add(std::string_view plugin, std::vector<metrics::Family> fam
                 f.name);
       continue;
     }
-    auto it = std::find_if(out_.begin(), out_.end(), [&](const auto& m) { return m.name == f.name; });
-    if (it == out_.end()) {
+    auto [at, added] = by_name_.try_emplace(f.name, out_.size());
+    if (added) {
       prometheus::MetricFamily pf;
       pf.name = f.name;
       pf.help = f.help;
       pf.type =
           f.kind == metrics::Kind::kCounter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
       out_.push_back(std::move(pf));
-      it = std::prev(out_.end());
+      seen_.emplace_back();
     }
+    prometheus::MetricFamily& family = out_[at->second];
+    std::set<Labels>& seen = seen_[at->second];
     const metrics::Kind kind =
-        it->type == prometheus::MetricType::Counter ? metrics::Kind::kCounter : metrics::Kind::kGauge;
+        family.type == prometheus::MetricType::Counter ? metrics::Kind::kCounter : metrics::Kind::kGauge;
     for (const auto& s : f.samples) {
       if (!labels_valid(s)) {
         log::warn("metrics: plugin {} gives {} a label name Prometheus refuses; sample left out", plugin,
                   f.name);
         continue;
       }
-      prometheus::ClientMetric m = to_client_metric(s, kind);
-      const bool repeated =
-          std::any_of(it->metric.begin(), it->metric.end(),
-                      [&](const prometheus::ClientMetric& o) { return o.label == m.label; });
-      if (!repeated) it->metric.push_back(std::move(m));
+      if (seen.insert(s.labels).second) family.metric.push_back(to_client_metric(s, kind));
     }
   }
 }
@@ -69,6 +67,8 @@ void FamilyMerger::add(std::string_view plugin, std::vector<metrics::Family> fam
 std::vector<prometheus::MetricFamily> FamilyMerger::take() {
   std::vector<prometheus::MetricFamily> out;
   out.swap(out_);
+  by_name_.clear();
+  seen_.clear();
   // A family with no samples is noise in the exposition.
   std::erase_if(out, [](const prometheus::MetricFamily& f) { return f.metric.empty(); });
   return out;

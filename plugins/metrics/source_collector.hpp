@@ -2,7 +2,10 @@
 // each source's families, turned into prometheus-cpp's and merged by name.
 #pragma once
 
+#include <map>
+#include <set>
 #include <shared_mutex>
+#include <string>
 #include <vector>
 
 #include "berth/metrics.hpp"
@@ -23,6 +26,10 @@ class FamilyMerger {
 
  private:
   std::vector<prometheus::MetricFamily> out_;
+  // Indexed so a scrape of many tasks (one family per figure per task)
+  // merges in n log n, not n².
+  std::map<std::string, std::size_t, std::less<>> by_name_;  // name -> index in out_
+  std::vector<std::set<Labels>> seen_;                       // per family in out_
 };
 
 class SourceCollector final : public prometheus::Collectable {

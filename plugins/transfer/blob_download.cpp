@@ -166,7 +166,6 @@ Status download_blob(const PullTarget& target, HostClients& hosts, std::string_v
   auto sink = [&](std::string_view chunk) -> Status {
     if (target.stop.load()) return stopped();
     BERTH_RETURN_IF_ERROR(writer->write(chunk));
-    if (target.figures) target.figures->pulled_bytes += chunk.size();
     written += static_cast<int64_t>(chunk.size());
     if (growing) growing->advance(written);
     target.progress.report(k, desc.digest, TransferState::kDownloading, written, desc.size);

@@ -15,7 +15,6 @@
 #include "progress.hpp"
 #include "pull_journal.hpp"
 #include "registry_session.hpp"
-#include "transfer_figures.hpp"
 
 namespace berth::transfer {
 
@@ -23,11 +22,10 @@ struct PullTarget {
   NamespacedContent& content;
   ContentScope scope;
   ProgressReporter& progress;
-  std::atomic<bool>& stop;             // another part of the pull failed, or the caller gave up
-  std::string source_key;              // containerd.io/distribution.source.<host>; "" for none
-  std::string repo;                    // "library/busybox"
-  PullJournal* journal = nullptr;      // records what this pull commits (null: nothing recorded)
-  TransferFigures* figures = nullptr;  // counts the bytes fetched (null: not counted)
+  std::atomic<bool>& stop;         // another part of the pull failed, or the caller gave up
+  std::string source_key;          // containerd.io/distribution.source.<host>; "" for none
+  std::string repo;                // "library/busybox"
+  PullJournal* journal = nullptr;  // records what this pull commits (null: nothing recorded)
 };
 
 // containerd's ingest ref for a blob: "layer-sha256:...", "manifest-sha256:...".

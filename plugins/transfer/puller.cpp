@@ -139,8 +139,7 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
                           .stop = stop,
                           .source_key = source_label((*session)->source_host()),
                           .repo = (*session)->repo(),
-                          .journal = &journal,
-                          .figures = deps.figures.get()};
+                          .journal = &journal};
   // The caller's check, on this thread only; a failed download stops the rest.
   auto check = [&]() -> Status {
     if (cancelled) {
@@ -153,7 +152,7 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
     return {};
   };
 
-  HostClients hosts(*session);
+  HostClients hosts(*session, &deps.figures->pulled_bytes);
   auto resolved = ref.digest.empty() ? hosts.resolve(ref.tag) : hosts.resolve(ref.digest, registry::kPull);
   if (!resolved.ok()) return resolved.status().with_context("resolve " + ref.string());
   const Descriptor root = resolved->first;
@@ -220,7 +219,7 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
     WorkerPool downloads(
         queue.size(), max_downloads, stop,
         [&]() -> WorkerPool::Worker {
-          auto hosts = std::make_shared<HostClients>(*session);
+          auto hosts = std::make_shared<HostClients>(*session, &deps.figures->pulled_bytes);
           return [&target, &queue, hosts](std::size_t i) {
             return download_blob(target, *hosts, "layer", queue[i].first, {}, queue[i].second);
           };

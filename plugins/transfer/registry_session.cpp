@@ -70,6 +70,7 @@ Result<std::pair<Descriptor, std::string>> HostClients::resolve(std::string_view
   for (std::size_t i = 0; i < session_->hosts().size(); ++i) {
     if (!session_->hosts()[i].can(capability)) continue;
     auto r = client(i).resolve(session_->repo(), reference);
+    if (r.ok() && received_ != nullptr) *received_ += r->second.size();
     if (r.ok() || !try_next(r.status())) return r;
     last = r.status();
   }
@@ -83,6 +84,7 @@ Status HostClients::fetch(const Descriptor& desc, int64_t offset,
   bool sent = false;
   auto counting_sink = [&](std::string_view chunk) {
     sent = true;
+    if (received_ != nullptr) *received_ += chunk.size();
     return sink(chunk);
   };
   for (std::size_t i = 0; i < session_->hosts().size(); ++i) {

@@ -5,6 +5,7 @@
 // each worker keeps its own HostClients.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -54,7 +55,11 @@ class RegistrySession {
 // One worker's clients, one per host, made when first used.
 class HostClients {
  public:
-  explicit HostClients(std::shared_ptr<const RegistrySession> session) : session_(std::move(session)) {}
+  // `received`, when given, counts every byte the hosts send (the metrics
+  // endpoint's bytes pulled); it must outlive the clients.
+  explicit HostClients(std::shared_ptr<const RegistrySession> session,
+                       std::atomic<uint64_t>* received = nullptr)
+      : session_(std::move(session)), received_(received) {}
 
   // The manifest or index `reference` (tag or digest), from the first host
   // that may resolve and has it.
@@ -82,6 +87,7 @@ class HostClients {
   distribution::Client& client(std::size_t i);
 
   std::shared_ptr<const RegistrySession> session_;
+  std::atomic<uint64_t>* received_;
   std::vector<std::unique_ptr<distribution::Client>> clients_;
 };
 

@@ -1,7 +1,8 @@
 // What the transfer plugin has moved since the daemon started, for the
-// metrics endpoint: bytes received from registries (every byte of every
-// blob fetch, retries included: what crossed the network) and blob bytes
-// sent to them (blobs a registry already had, or mounted, send none).
+// metrics endpoint: bytes pulls received from registries (manifests,
+// configs and layers, retries included: what crossed the network; counted
+// by HostClients) and blob bytes pushes sent (blobs a registry already had,
+// or mounted, send none).
 #pragma once
 
 #include <atomic>

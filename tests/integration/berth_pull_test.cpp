@@ -364,5 +364,49 @@ TEST_F(BerthPullTest, BearerTokensFromATokenServerOverTls) {
   expect_no_leases();
 }
 
+// The metrics endpoint counts what pulls bring: every blob's bytes (at
+// least), and each pull finished. Fetched with curl from [metrics] address.
+TEST_F(BerthPullTest, TheMetricsEndpointCountsBytesPulled) {
+  push_image("berth/busybox:1", 1, 1);
+  // A loopback port nothing listens on now.
+  int port = 0;
+  {
+    auto py = run({"/usr/bin/python3", "-c",
+                   "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"});
+    ASSERT_EQ(py.exit_code, 0) << py.output;
+    port = std::stoi(py.output);
+  }
+  const auto config = dir_.path() / "metrics.toml";
+  std::ofstream(config) << "version = 2\n[metrics]\naddress = \"127.0.0.1:" << port << "\"\n";
+  daemon_.stop(SIGTERM);
+  std::string why;
+  ASSERT_TRUE(daemon_.start({"--config", config.string()}, why)) << why;
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/v1/metrics";
+  const auto figure = [&](const std::string& name) -> double {
+    auto scraped = run({"curl", "-fsS", url});
+    EXPECT_EQ(scraped.exit_code, 0) << scraped.output;
+    std::smatch m;
+    if (!std::regex_search(scraped.output, m, std::regex("\\n" + name + " ([0-9.e+]+)\\n"))) {
+      ADD_FAILURE() << name << " is not in:\n" << scraped.output;
+      return -1;
+    }
+    return std::stod(m[1]);
+  };
+  EXPECT_EQ(figure("berth_transfer_pulled_bytes_total"), 0);
+  EXPECT_EQ(figure("berth_transfer_pulls_total"), 0);
+
+  auto pulled = pull(host_ + "/berth/busybox:1");
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output << daemon_.log();
+  // The blobs' sizes as the store holds them: what had to come over the wire.
+  double blob_bytes = 0;
+  for (const auto& e :
+       fs::directory_iterator(daemon_.root() / "io.containerd.content.v1.content/blobs/sha256"))
+    blob_bytes += static_cast<double>(fs::file_size(e.path()));
+  EXPECT_GT(blob_bytes, 1 << 20);
+  EXPECT_GE(figure("berth_transfer_pulled_bytes_total"), blob_bytes);
+  EXPECT_EQ(figure("berth_transfer_pulls_total"), 1);
+  EXPECT_EQ(figure("berth_content_bytes"), blob_bytes);
+}
+
 }  // namespace
 }  // namespace berth::test
