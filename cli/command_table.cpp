@@ -23,6 +23,7 @@ const Command& root_command() {
               containers_command(),
               tasks_command(),
               run_command(),
+              gc_command(),
           },
   };
   return root;

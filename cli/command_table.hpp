@@ -8,6 +8,7 @@
 namespace berth::cli {
 
 Command version_command();            // cmd_version.cpp
+Command gc_command();                 // cmd_gc.cpp
 Command plugins_command();            // cmd_plugins.cpp
 Command namespaces_command();         // cmd_namespaces.cpp
 Command content_command();            // cmd_content.cpp

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace berth::clock {
 
@@ -16,5 +18,9 @@ int64_t to_ns(const struct timespec& ts);
 // RFC 3339 in UTC, seconds precision: "2024-05-01T12:00:00Z" (what
 // containerd.io/gc.expire holds).
 std::string rfc3339(std::chrono::system_clock::time_point tp);
+// Parses RFC 3339 as Go's time.RFC3339 reads it ("2024-05-01T12:00:00Z",
+// fractional seconds and a "+02:00" offset allowed) into nanoseconds since
+// the epoch; nullopt for anything else.
+std::optional<int64_t> parse_rfc3339(std::string_view text);
 
 }  // namespace berth::clock

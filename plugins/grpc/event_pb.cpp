@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "berth/events/v1/gc.pb.h"
 #include "github.com/containerd/containerd/api/events/container.pb.h"
 #include "github.com/containerd/containerd/api/events/content.pb.h"
 #include "github.com/containerd/containerd/api/events/image.pb.h"
@@ -19,6 +20,7 @@ namespace {
 // containerd declares its image events in this package, not containerd.events.
 namespace pb_images = containerd::services::images::v1;
 namespace pb_events = containerd::events;
+namespace pb_berth = ::berth::events::v1;
 
 template <class Pb>
 void set_labels(const Labels& from, Pb& to) {
@@ -165,6 +167,21 @@ events::TaskDelete decode(const pb_events::TaskDelete& pb) {
   return decode_task_exit<events::TaskDelete>(pb);
 }
 
+// Berth's own event, for its own clients (the metrics plugin reads the struct).
+pb_berth::GcRun encode(const events::GcRun& e) {
+  pb_berth::GcRun pb;
+  pb.set_duration_ns(e.duration_ns);
+  pb.set_pause_ns(e.pause_ns);
+  pb.set_blobs(e.blobs);
+  pb.set_snapshots(e.snapshots);
+  pb.set_leases(e.leases);
+  pb.set_ingests(e.ingests);
+  return pb;
+}
+events::GcRun decode(const pb_berth::GcRun& pb) {
+  return {pb.duration_ns(), pb.pause_ns(), pb.blobs(), pb.snapshots(), pb.leases(), pb.ingests()};
+}
+
 using Decoder = std::function<Result<EventPayload>(const google::protobuf::Any&)>;
 
 template <class Pb>
@@ -187,7 +204,7 @@ const std::map<std::string, Decoder>& decoders() {
       decoder<pb_events::NamespaceDelete>(), decoder<pb_events::SnapshotPrepare>(),
       decoder<pb_events::SnapshotCommit>(),  decoder<pb_events::SnapshotRemove>(),
       decoder<pb_events::ContentDelete>(),   decoder<pb_events::TaskExit>(),
-      decoder<pb_events::TaskDelete>(),
+      decoder<pb_events::TaskDelete>(),      decoder<pb_berth::GcRun>(),
   };
   return all;
 }

@@ -72,13 +72,17 @@ grpc::Status ImagesService::Update(grpc::ServerContext* ctx, const images_v1::Up
   }));
 }
 
-// `sync` asks containerd to collect garbage before answering; Berth has no
-// collector yet (the garbage-collection issue), so there is nothing to wait for.
+// With `sync` the answer waits for the collection the delete causes, so the
+// image's blobs and snapshots are gone from disk when it comes.
 grpc::Status ImagesService::Delete(grpc::ServerContext* ctx, const images_v1::DeleteImageRequest* req,
                                    google::protobuf::Empty*) {
   auto ns = request_namespace(*ctx);
   if (!ns.ok()) return to_grpc(ns.status());
-  return to_grpc(md_->update([&](Transaction& tx) { return store_->remove(tx, *ns, req->name()); }));
+  if (Status st = md_->update([&](Transaction& tx) { return store_->remove(tx, *ns, req->name()); });
+      !st.ok())
+    return to_grpc(st);
+  if (req->sync() && gc_) return to_grpc(gc_->schedule_and_wait().status());
+  return grpc::Status::OK;
 }
 
 }  // namespace berth::api

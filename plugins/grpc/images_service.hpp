@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "berth/gc.hpp"
 #include "berth/grpc_service.hpp"
 #include "berth/images.hpp"
 #include "berth/instance.hpp"
@@ -18,8 +19,9 @@ namespace images_v1 = containerd::services::images::v1;
 
 class ImagesService final : public Instance, public GrpcService, public images_v1::Images::Service {
  public:
-  ImagesService(std::shared_ptr<Metadata> metadata, std::shared_ptr<ImageStore> store)
-      : md_(std::move(metadata)), store_(std::move(store)) {}
+  ImagesService(std::shared_ptr<Metadata> metadata, std::shared_ptr<ImageStore> store,
+                std::shared_ptr<GcScheduler> gc = nullptr)
+      : md_(std::move(metadata)), store_(std::move(store)), gc_(std::move(gc)) {}
 
   void register_services(grpc::ServerBuilder& builder) override { builder.RegisterService(this); }
 
@@ -37,6 +39,7 @@ class ImagesService final : public Instance, public GrpcService, public images_v
  private:
   std::shared_ptr<Metadata> md_;  // transactions
   std::shared_ptr<ImageStore> store_;
+  std::shared_ptr<GcScheduler> gc_;  // null without the gc plugin: `sync` waits for nothing
 };
 
 }  // namespace berth::api

@@ -43,13 +43,16 @@ grpc::Status LeasesService::Create(grpc::ServerContext* ctx, const leases_v1::Cr
   return to_grpc(s);
 }
 
-// `sync` asks containerd to collect garbage before answering; Berth has no
-// collector yet, so there is nothing to wait for.
+// With `sync` the answer waits for the collection the delete causes, so
+// what only the lease held is gone when it comes.
 grpc::Status LeasesService::Delete(grpc::ServerContext* ctx, const leases_v1::DeleteRequest* req,
                                    google::protobuf::Empty*) {
   auto ns = request_namespace(*ctx);
   if (!ns.ok()) return to_grpc(ns.status());
-  return to_grpc(md_->update([&](Transaction& tx) { return store_->remove(tx, *ns, req->id()); }));
+  if (Status st = md_->update([&](Transaction& tx) { return store_->remove(tx, *ns, req->id()); }); !st.ok())
+    return to_grpc(st);
+  if (req->sync() && gc_) return to_grpc(gc_->schedule_and_wait().status());
+  return grpc::Status::OK;
 }
 
 grpc::Status LeasesService::List(grpc::ServerContext* ctx, const leases_v1::ListRequest* req,

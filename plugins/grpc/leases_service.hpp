@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "berth/gc.hpp"
 #include "berth/grpc_service.hpp"
 #include "berth/instance.hpp"
 #include "berth/leases.hpp"
@@ -18,8 +19,9 @@ namespace leases_v1 = containerd::services::leases::v1;
 
 class LeasesService final : public Instance, public GrpcService, public leases_v1::Leases::Service {
  public:
-  LeasesService(std::shared_ptr<Metadata> metadata, std::shared_ptr<LeaseStore> store)
-      : md_(std::move(metadata)), store_(std::move(store)) {}
+  LeasesService(std::shared_ptr<Metadata> metadata, std::shared_ptr<LeaseStore> store,
+                std::shared_ptr<GcScheduler> gc = nullptr)
+      : md_(std::move(metadata)), store_(std::move(store)), gc_(std::move(gc)) {}
 
   void register_services(grpc::ServerBuilder& builder) override { builder.RegisterService(this); }
 
@@ -39,6 +41,7 @@ class LeasesService final : public Instance, public GrpcService, public leases_v
  private:
   std::shared_ptr<Metadata> md_;  // transactions
   std::shared_ptr<LeaseStore> store_;
+  std::shared_ptr<GcScheduler> gc_;  // null without the gc plugin: `sync` waits for nothing
 };
 
 }  // namespace berth::api

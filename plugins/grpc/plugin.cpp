@@ -8,6 +8,7 @@
 
 #include "berth/containers.hpp"
 #include "berth/events.hpp"
+#include "berth/gc.hpp"
 #include "berth/images.hpp"
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
@@ -21,6 +22,7 @@
 #include "content_service.hpp"
 #include "diff_service.hpp"
 #include "events_service.hpp"
+#include "gc_service.hpp"
 #include "health_service.hpp"
 #include "images_service.hpp"
 #include "introspection_service.hpp"
@@ -47,12 +49,18 @@ berth::InitResult init_namespaces(berth::InitContext& ctx) {
   return std::make_shared<berth::api::NamespacesService>(std::move(*md), std::move(*store));
 }
 
+// What deletes with `sync` wait on; none when the gc plugin is disabled.
+std::shared_ptr<berth::GcScheduler> gc_scheduler(berth::InitContext& ctx) {
+  auto gc = ctx.first_of<berth::GcScheduler>(berth::kGcPluginType);
+  return gc.ok() ? std::move(*gc) : nullptr;
+}
+
 berth::InitResult init_leases(berth::InitContext& ctx) {
   auto md = ctx.first_of<berth::Metadata>(berth::kMetadataPluginType);
   if (!md.ok()) return md.status().with_context("leases service needs the metadata database");
   auto store = ctx.first_of<berth::LeaseStore>(berth::kServicePluginType);
   if (!store.ok()) return store.status().with_context("leases service needs the leases-service");
-  return std::make_shared<berth::api::LeasesService>(std::move(*md), std::move(*store));
+  return std::make_shared<berth::api::LeasesService>(std::move(*md), std::move(*store), gc_scheduler(ctx));
 }
 
 berth::InitResult init_images(berth::InitContext& ctx) {
@@ -60,7 +68,7 @@ berth::InitResult init_images(berth::InitContext& ctx) {
   if (!md.ok()) return md.status().with_context("images service needs the metadata database");
   auto store = ctx.first_of<berth::ImageStore>(berth::kServicePluginType);
   if (!store.ok()) return store.status().with_context("images service needs the images-service");
-  return std::make_shared<berth::api::ImagesService>(std::move(*md), std::move(*store));
+  return std::make_shared<berth::api::ImagesService>(std::move(*md), std::move(*store), gc_scheduler(ctx));
 }
 
 berth::InitResult init_containers(berth::InitContext& ctx) {
@@ -100,6 +108,12 @@ berth::InitResult init_diff(berth::InitContext& ctx) {
   return std::make_shared<berth::api::DiffService>(std::move(*differ));
 }
 
+berth::InitResult init_gc(berth::InitContext& ctx) {
+  auto gc = gc_scheduler(ctx);
+  if (!gc) return berth::Status::skip("no gc scheduler (io.containerd.gc.v1) is loaded");
+  return std::make_shared<berth::api::GcService>(std::move(gc));
+}
+
 berth::InitResult init_transfer(berth::InitContext& ctx) {
   auto transfer = ctx.first_of<berth::Transfer>(berth::kTransferPluginType);
   if (!transfer.ok()) return berth::Status::skip("no transfer plugin (io.containerd.transfer.v1) is loaded");
@@ -132,11 +146,13 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .init = init_content},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "leases",
-                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
+                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1",
+                                                   "io.containerd.gc.v1"},
                                 .init = init_leases},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "images",
-                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1"},
+                                .requires_types = {"io.containerd.metadata.v1", "io.containerd.service.v1",
+                                                   "io.containerd.gc.v1"},
                                 .init = init_images},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "containers",
@@ -159,6 +175,10 @@ BERTH_PLUGINS(berth::PluginSpec{.type = "io.containerd.grpc.v1", .id = "version"
                                 .id = "transfer",
                                 .requires_types = {"io.containerd.transfer.v1"},
                                 .init = init_transfer},
+              berth::PluginSpec{.type = "io.containerd.grpc.v1",
+                                .id = "gc",
+                                .requires_types = {"io.containerd.gc.v1"},
+                                .init = init_gc},
               berth::PluginSpec{.type = "io.containerd.grpc.v1",
                                 .id = "events",
                                 .requires_types = {"io.containerd.event.v1"},

@@ -77,6 +77,7 @@ Result<std::string> RecordingWriter::commit_labeled(int64_t size, std::string_vi
   // not exist would otherwise be left unprotected.
   BERTH_RETURN_IF_ERROR(owner_.check_lease(scope_));
 
+  auto held = owner_.hold_blobs();
   std::string digest;
   if (existing_) {
     if (size > 0 && size != existing_->size) {

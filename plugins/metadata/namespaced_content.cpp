@@ -13,6 +13,7 @@
 #include "ingest_records.hpp"
 #include "keys.hpp"
 #include "namespace_store.hpp"
+#include "rocks_metadata.hpp"
 
 namespace berth::metadata {
 namespace {
@@ -32,16 +33,18 @@ Status check_scope(const ContentScope& scope) {
 
 MetadataContent::MetadataContent(std::shared_ptr<Metadata> md, std::shared_ptr<ContentStore> backend,
                                  std::shared_ptr<EventPublisher> events)
-    : md_(std::move(md)),
-      backend_(std::move(backend)),
-      reclaimer_(*md_, *backend_),
-      events_(std::move(events)) {}
+    : md_(std::move(md)), backend_(std::move(backend)), events_(std::move(events)) {}
 
 MetadataContent::~MetadataContent() = default;
 
 Status MetadataContent::check_lease(const ContentScope& scope) {
   if (!scope.lease) return {};
   return md_->view([&](Transaction& tx) { return leases_.get(tx, scope.ns, *scope.lease).status(); });
+}
+
+std::shared_lock<std::shared_mutex> MetadataContent::hold_blobs() {
+  if (auto* rocks = dynamic_cast<RocksMetadata*>(md_.get())) return rocks->hold_blobs();
+  return std::shared_lock(own_blobs_mu_);
 }
 
 Result<ContentInfo> MetadataContent::info(const ContentScope& scope, std::string_view digest) {
@@ -105,8 +108,12 @@ Status MetadataContent::walk(const ContentScope& scope, const std::vector<std::s
 Status MetadataContent::remove(const ContentScope& scope, std::string_view digest) {
   BERTH_RETURN_IF_ERROR(check_scope(scope));
   BERTH_RETURN_IF_ERROR(validate_digest(digest));
-  BERTH_RETURN_IF_ERROR(reclaimer_.remove(scope.ns, digest));
-  // The reclaimer's own transaction has committed: the blob is gone from the namespace.
+  BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) {
+    auto held = has_blob(tx, scope.ns, digest);
+    if (!held.ok()) return held.status();
+    if (!*held) return not_found_digest(digest);
+    return delete_blob(tx, scope.ns, digest);
+  }));
   if (events_) {
     if (Status st = events_->publish(scope.ns, events::kContentDeleteTopic,
                                      events::ContentDelete{.digest = std::string(digest)});
@@ -205,7 +212,7 @@ Result<std::unique_ptr<ContentWriter>> MetadataContent::unshare(const ContentSco
 Result<std::string> MetadataContent::record_commit(const ContentScope& scope, std::string_view ref,
                                                    const std::string& digest, const Labels& labels,
                                                    bool had_ingest) {
-  auto kept = reclaimer_.keep_blobs();
+  // The caller holds hold_blobs(), so the blob checked here stays until recorded.
   auto present = backend_->info(digest);
   if (!present.ok()) {
     if (present.status().code() == Code::kNotFound) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,6 @@
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
-#include "content_reclaim.hpp"
 #include "lease_store.hpp"
 
 namespace berth::metadata {
@@ -39,8 +39,8 @@ class MetadataContent final : public Instance, public NamespacedContent {
                              const std::vector<std::string>& paths) override;
   Status walk(const ContentScope& scope, const std::vector<std::string>& filters,
               const std::function<bool(const ContentInfo&)>& fn) override;
-  // Deletes the namespace's record, and the backend blob when no namespace
-  // holds it any more (content_reclaim.hpp).
+  // Deletes the namespace's record. The backend blob stays until the garbage
+  // collector finds no namespace holding it, as in containerd.
   Status remove(const ContentScope& scope, std::string_view digest) override;
   Result<std::unique_ptr<ContentReader>> reader(const ContentScope& scope, std::string_view digest) override;
 
@@ -56,6 +56,10 @@ class MetadataContent final : public Instance, public NamespacedContent {
   // For the writers (content_writer.hpp). NotFound unless the scope's lease,
   // if any, exists.
   Status check_lease(const ContentScope& scope);
+  // Held by a writer from before its backend commit until its record is
+  // committed (RocksMetadata::hold_blobs): the collector's sweep then never
+  // takes a blob that is committed but not yet recorded.
+  std::shared_lock<std::shared_mutex> hold_blobs();
   // Records `digest`, committed through ingest `ref` (had_ingest: one with a
   // record, not a complete writer), in the scope's namespace and lease, and
   // deletes the ingest record.
@@ -73,7 +77,9 @@ class MetadataContent final : public Instance, public NamespacedContent {
   // The lease records, in this plugin's key layout: resources are attached
   // in the transaction that records them.
   KvLeaseStore leases_;
-  ContentReclaimer reclaimer_;
+  // The database's blob lock when it is a RocksMetadata (always, in berthd),
+  // else one of our own.
+  std::shared_mutex own_blobs_mu_;
   std::shared_ptr<EventPublisher> events_;
 };
 

@@ -142,15 +142,9 @@ Status NamespacedSnapshotter::commit(std::string_view name, std::string_view key
 
 Status NamespacedSnapshotter::remove(std::string_view key) {
   BERTH_RETURN_IF_ERROR(check_snapshot_key("snapshot key", key));
-  BERTH_RETURN_IF_ERROR(remove_record(key));
-  // The stand-in for the garbage collector: a backend may leave the removed
-  // snapshot's files for its Cleanup (overlayfs without sync_remove), which
-  // containerd's collector calls. Until Berth has one, every remove runs it,
-  // so disk space comes back; a failure here loses nothing and the next
-  // remove retries.
-  if (Status st = backend_->cleanup(); !st.ok())
-    log::warn("snapshotter {}: cleanup after removing {}: {}", sn_, keys::printable(key), st.to_string());
-  return {};
+  // The backend snapshot goes with the record; what the backend leaves for
+  // its cleanup (overlayfs without sync_remove) the garbage collector takes.
+  return remove_record(key);
 }
 
 Status NamespacedSnapshotter::walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) {

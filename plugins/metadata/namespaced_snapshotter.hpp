@@ -44,7 +44,6 @@ class NamespacedSnapshotter final : public Snapshotter {
   Result<std::vector<Mount>> view(std::string_view key, std::string_view parent,
                                   const Labels& labels) override;
   Status commit(std::string_view name, std::string_view key, const Labels& labels) override;
-  // Also runs the backend's cleanup (see the definition).
   Status remove(std::string_view key) override;
   Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) override;
   Status cleanup() override;

@@ -9,6 +9,7 @@
 //   io.containerd.service.v1.snapshots-service        MetadataSnapshots  berth::NamespacedSnapshots
 //   io.containerd.service.v1.images-service           KvImageStore       berth::ImageStore
 //   io.containerd.service.v1.containers-service       KvContainerStore   berth::ContainerStore
+//   io.containerd.service.v1.gc-service               MetadataCollector  berth::GarbageCollector
 //   (every service but leases announces its changes through io.containerd.event.v1)
 //
 // Every service requires the metadata type; content and snapshots also the
@@ -21,10 +22,12 @@
 #include "berth/config.hpp"
 #include "berth/content_store.hpp"
 #include "berth/events.hpp"
+#include "berth/gc.hpp"
 #include "berth/metadata.hpp"
 #include "berth/services.hpp"
 #include "berth/snapshotter.hpp"
 #include "container_store.hpp"
+#include "gc_collector.hpp"
 #include "image_store.hpp"
 #include "lease_store.hpp"
 #include "namespace_store.hpp"
@@ -112,40 +115,64 @@ berth::InitResult init_snapshots(berth::InitContext& ctx) {
                                                               publisher(ctx));
 }
 
+// The collector needs the database itself (its commit observer and blob
+// lock) and the backends, not the services: it works on their records.
+berth::InitResult init_gc(berth::InitContext& ctx) {
+  auto md = database(ctx);
+  if (!md.ok()) return md.status();
+  auto rocks = std::dynamic_pointer_cast<berth::metadata::RocksMetadata>(*md);
+  if (!rocks)
+    return berth::failed_precondition("the garbage collector works on the rocksdb metadata database only");
+  auto content = ctx.first_of<berth::ContentStore>(berth::kContentPluginType);
+  if (!content.ok()) return content.status().with_context(ctx.id() + " needs a content store");
+  berth::metadata::Snapshotters backends;
+  for (auto& sn : ctx.all_of<berth::Snapshotter>(berth::kSnapshotterPluginType))
+    backends.emplace(std::move(sn.id), std::move(sn.instance));
+  return std::make_shared<berth::metadata::MetadataCollector>(std::move(rocks), std::move(*content),
+                                                              std::move(backends), publisher(ctx));
+}
+
 }  // namespace
 
-BERTH_PLUGINS(berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
-                                .id = "rocksdb",
-                                .default_config = kDefaultConfig,
-                                .init = init_database},
-              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
-                                .id = std::string(berth::kNamespacesServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType),
-                                                   std::string(berth::kEventPluginType)},
-                                .init = init_namespaces},
-              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
-                                .id = std::string(berth::kLeasesServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType)},
-                                .init = init_leases},
-              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
-                                .id = std::string(berth::kImagesServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType),
-                                                   std::string(berth::kEventPluginType)},
-                                .init = init_images},
-              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
-                                .id = std::string(berth::kContainersServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType),
-                                                   std::string(berth::kEventPluginType)},
-                                .init = init_containers},
-              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
-                                .id = std::string(berth::kContentServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType),
-                                                   std::string(berth::kContentPluginType),
-                                                   std::string(berth::kEventPluginType)},
-                                .init = init_content},
-              berth::PluginSpec{.type = std::string(berth::kServicePluginType),
-                                .id = std::string(berth::kSnapshotsServiceId),
-                                .requires_types = {std::string(berth::kMetadataPluginType),
-                                                   std::string(berth::kSnapshotterPluginType),
-                                                   std::string(berth::kEventPluginType)},
-                                .init = init_snapshots})
+BERTH_PLUGINS(
+    berth::PluginSpec{.type = std::string(berth::kMetadataPluginType),
+                      .id = "rocksdb",
+                      .default_config = kDefaultConfig,
+                      .init = init_database},
+    berth::PluginSpec{
+        .type = std::string(berth::kServicePluginType),
+        .id = std::string(berth::kNamespacesServiceId),
+        .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kEventPluginType)},
+        .init = init_namespaces},
+    berth::PluginSpec{.type = std::string(berth::kServicePluginType),
+                      .id = std::string(berth::kLeasesServiceId),
+                      .requires_types = {std::string(berth::kMetadataPluginType)},
+                      .init = init_leases},
+    berth::PluginSpec{
+        .type = std::string(berth::kServicePluginType),
+        .id = std::string(berth::kImagesServiceId),
+        .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kEventPluginType)},
+        .init = init_images},
+    berth::PluginSpec{
+        .type = std::string(berth::kServicePluginType),
+        .id = std::string(berth::kContainersServiceId),
+        .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kEventPluginType)},
+        .init = init_containers},
+    berth::PluginSpec{
+        .type = std::string(berth::kServicePluginType),
+        .id = std::string(berth::kContentServiceId),
+        .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kContentPluginType),
+                           std::string(berth::kEventPluginType)},
+        .init = init_content},
+    berth::PluginSpec{
+        .type = std::string(berth::kServicePluginType),
+        .id = std::string(berth::kSnapshotsServiceId),
+        .requires_types = {std::string(berth::kMetadataPluginType),
+                           std::string(berth::kSnapshotterPluginType), std::string(berth::kEventPluginType)},
+        .init = init_snapshots},
+    berth::PluginSpec{
+        .type = std::string(berth::kServicePluginType),
+        .id = std::string(berth::kGcServiceId),
+        .requires_types = {std::string(berth::kMetadataPluginType), std::string(berth::kContentPluginType),
+                           std::string(berth::kSnapshotterPluginType), std::string(berth::kEventPluginType)},
+        .init = init_gc})

@@ -15,6 +15,23 @@
 namespace berth::metadata {
 namespace {
 
+// The keys of a committed batch, for the commit observer.
+class WriteCollector final : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit WriteCollector(std::vector<CommittedWrite>& out) : out_(out) {}
+  void Put(const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    out_.push_back({key.ToString(), false});
+  }
+  void Delete(const rocksdb::Slice& key) override { out_.push_back({key.ToString(), true}); }
+  void SingleDelete(const rocksdb::Slice& key) override { out_.push_back({key.ToString(), true}); }
+
+ private:
+  std::vector<CommittedWrite>& out_;
+};
+
+}  // namespace
+namespace {
+
 rocksdb::Options db_options() {
   rocksdb::Options o;
   // Metadata stays small (megabytes); the defaults size memtables and caches
@@ -141,6 +158,15 @@ Status RocksMetadata::update(const std::function<Status(Transaction&)>& fn) {
       wo.sync = options_.sync_writes;
       BERTH_RETURN_IF_ERROR(from_rocks(db_->Write(wo, batch.GetWriteBatch()),
                                        "commit metadata transaction to " + path_string_));
+      if (observer_) {
+        std::vector<CommittedWrite> writes;
+        WriteCollector collect(writes);
+        if (rocksdb::Status s = batch.GetWriteBatch()->Iterate(&collect); s.ok()) {
+          observer_(writes);
+        } else {
+          log::error("metadata: cannot list the writes of a commit: {}", s.ToString());
+        }
+      }
     }
     hooks = tx.take_commit_hooks();
   }
@@ -148,6 +174,11 @@ Status RocksMetadata::update(const std::function<Status(Transaction&)>& fn) {
   // next writer, and may itself open transactions.
   for (auto& hook : hooks) hook();
   return {};
+}
+
+void RocksMetadata::observe_commits(CommitObserver fn) {
+  std::lock_guard lock(writer_mu_);
+  observer_ = std::move(fn);
 }
 
 Status RocksMetadata::view(const std::function<Status(Transaction&)>& fn) {

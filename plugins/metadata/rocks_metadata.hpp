@@ -11,13 +11,27 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
 
 namespace berth::metadata {
+
+// One key a committed transaction wrote (put) or deleted.
+struct CommittedWrite {
+  std::string key;
+  bool deleted = false;
+};
+
+// Called for every committed update that wrote anything, with its writes in
+// order, while the writer lock is still held: observers see commits in commit
+// order, and a later update() sees every commit its observer was told of. It
+// must be quick and must not open transactions.
+using CommitObserver = std::function<void(const std::vector<CommittedWrite>&)>;
 
 struct MetadataOptions {
   // fsync the WAL on every commit. Without it a commit survives a crash of
@@ -46,6 +60,16 @@ class RocksMetadata final : public Instance, public Metadata {
 
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
+  // Sets the one commit observer (the garbage collector's); null clears it.
+  void observe_commits(CommitObserver fn);
+
+  // Orders blobs entering the backend content store against the collector's
+  // sweep of unrecorded backend blobs: a commit holds it shared from before
+  // its backend commit until its record is committed, the sweep holds it
+  // exclusively, so a blob committed but not yet recorded is never swept.
+  [[nodiscard]] std::shared_lock<std::shared_mutex> hold_blobs() { return std::shared_lock(blobs_mu_); }
+  [[nodiscard]] std::unique_lock<std::shared_mutex> sweep_blobs() { return std::unique_lock(blobs_mu_); }
+
  private:
   class Active;
 
@@ -66,6 +90,9 @@ class RocksMetadata final : public Instance, public Metadata {
 
   std::mutex writer_mu_;
   std::atomic<std::thread::id> writer_thread_{};
+  CommitObserver observer_;  // guarded by writer_mu_
+
+  std::shared_mutex blobs_mu_;
 };
 
 }  // namespace berth::metadata

@@ -88,6 +88,7 @@ std::optional<std::string> envelope_field(const Envelope& envelope, const std::v
                           if (auto v = field("container_id", e.container_id)) return v;
                           return field("id", e.id);
                         },
+                        [](const events::GcRun&) -> std::optional<std::string> { return std::nullopt; },
                         [](const events::OpaqueEvent&) -> std::optional<std::string> { return std::nullopt; },
                     },
                     envelope.event);

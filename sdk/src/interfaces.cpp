@@ -8,6 +8,7 @@
 #include "berth/content_store.hpp"
 #include "berth/diff.hpp"
 #include "berth/filters.hpp"
+#include "berth/gc.hpp"
 #include "berth/grpc_service.hpp"
 #include "berth/images.hpp"
 #include "berth/init_context.hpp"
@@ -49,6 +50,14 @@ NamespacedSnapshots::~NamespacedSnapshots() = default;
 Differ::~Differ() = default;
 LayerSource::~LayerSource() = default;
 Transfer::~Transfer() = default;
+GarbageCollector::~GarbageCollector() = default;
+GcScheduler::~GcScheduler() = default;
+
+int64_t GcResult::count(std::string_view kind) const {
+  int64_t n = 0;
+  for (const auto& r : removed) n += r.kind == kind ? 1 : 0;
+  return n;
+}
 TaskRuntime::~TaskRuntime() = default;
 MetricsSource::~MetricsSource() = default;
 Counter::~Counter() = default;

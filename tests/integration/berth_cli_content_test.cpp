@@ -19,6 +19,7 @@ std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 class BerthCliContentTest : public CtrFixture {
  protected:
+  std::vector<std::string> daemon_args() override { return collect_only_when_asked(); }
   // Writes `data` to a file in the test directory; returns its sha256 digest.
   std::string make_blob(const std::string& name, const std::string& data) {
     std::ofstream(dir_ / name, std::ios::binary) << data;

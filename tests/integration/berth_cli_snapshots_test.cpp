@@ -17,6 +17,7 @@ namespace {
 
 class BerthCliSnapshotsTest : public CtrFixture, public ::testing::WithParamInterface<std::string> {
  protected:
+  std::vector<std::string> daemon_args() override { return collect_only_when_asked(); }
   CommandResult berth(const std::vector<std::string>& args) {
     std::vector<std::string> argv{BERTH_CLI_PATH, "--address", daemon_.address()};
     argv.insert(argv.end(), args.begin(), args.end());

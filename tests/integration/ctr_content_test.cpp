@@ -15,6 +15,7 @@ namespace {
 
 class CtrContentTest : public CtrFixture {
  protected:
+  std::vector<std::string> daemon_args() override { return collect_only_when_asked(); }
   // Writes `data` to a file in the test directory; returns its sha256 digest.
   std::string make_blob(const std::string& name, const std::string& data) {
     const auto path = dir_ / name;

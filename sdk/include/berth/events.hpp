@@ -115,6 +115,18 @@ struct TaskDelete {
   int64_t exited_at = 0;
 };
 
+// berth.events.GcRun (Berth's own; containerd publishes none), on /gc/run:
+// one garbage collection finished. Counts: blobs and snapshots removed from
+// the backends, leases and ingests removed from the records.
+struct GcRun {
+  int64_t duration_ns = 0;
+  int64_t pause_ns = 0;  // how long API writes waited for it
+  int64_t blobs = 0;
+  int64_t snapshots = 0;
+  int64_t leases = 0;
+  int64_t ingests = 0;
+};
+
 // An event of a type Berth has no struct for, as a client published or
 // forwarded it: its type URL ("containerd.events.TaskExit") and its encoded
 // message.
@@ -138,6 +150,7 @@ inline constexpr std::string_view kSnapshotRemoveTopic = "/snapshot/remove";
 inline constexpr std::string_view kContentDeleteTopic = "/content/delete";
 inline constexpr std::string_view kTaskExitTopic = "/tasks/exit";
 inline constexpr std::string_view kTaskDeleteTopic = "/tasks/delete";
+inline constexpr std::string_view kGcRunTopic = "/gc/run";
 
 }  // namespace events
 
@@ -147,7 +160,7 @@ using EventPayload =
                  events::ContainerUpdate, events::ContainerDelete, events::NamespaceCreate,
                  events::NamespaceUpdate, events::NamespaceDelete, events::SnapshotPrepare,
                  events::SnapshotCommit, events::SnapshotRemove, events::ContentDelete, events::TaskExit,
-                 events::TaskDelete, events::OpaqueEvent>;
+                 events::TaskDelete, events::GcRun, events::OpaqueEvent>;
 
 struct Envelope {
   int64_t timestamp = 0;  // ns since the epoch

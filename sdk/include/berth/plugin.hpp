@@ -52,7 +52,8 @@
 // events (berth/events.hpp); containers (berth/containers.hpp); GrpcService::stopping;
 // TtrpcService and TtrpcRegistry (berth/ttrpc_service.hpp). 6: tasks
 // (berth/tasks.hpp); TaskExit and TaskDelete events; CancelCheck in berth/cancel.hpp.
-// 7: metrics (berth/metrics.hpp): MetricsSource, MetricsSink, Counter, Histogram.
+// 7: metrics (berth/metrics.hpp): MetricsSource, MetricsSink, Counter, Histogram;
+//    garbage collection (berth/gc.hpp); the GcRun event.
 #define BERTH_PLUGIN_ABI_VERSION 7u
 #define BERTH_PLUGIN_ENTRY_SYMBOL "berth_plugin_entry"
 #define BERTH_SDK_VERSION_STRING "0.1.0"

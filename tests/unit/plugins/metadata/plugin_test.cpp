@@ -64,6 +64,10 @@ TEST_F(MetadataPlugin, TheModuleDeclaresTheDatabaseAndOneServicePerKindOfRecord)
       {kServiceType, "containers-service", {kMetadataType, kEventType}},
       {kServiceType, "content-service", {kMetadataType, "io.containerd.content.v1", kEventType}},
       {kServiceType, "snapshots-service", {kMetadataType, "io.containerd.snapshotter.v1", kEventType}},
+      // The garbage collector works on the records and the backends directly.
+      {kServiceType,
+       "gc-service",
+       {kMetadataType, "io.containerd.content.v1", "io.containerd.snapshotter.v1", kEventType}},
   };
   ASSERT_EQ(declared.size(), want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {

@@ -1,0 +1,400 @@
+#include "gc_collector.hpp"
+
+#include <chrono>
+#include <map>
+#include <utility>
+
+#include "berth/log.hpp"
+#include "blob_records.hpp"
+#include "clock/clock.hpp"
+#include "ingest_records.hpp"
+#include "keys.hpp"
+#include "lease_store.hpp"
+#include "snapshot_records.hpp"
+
+namespace berth::metadata {
+namespace {
+
+using gc::Kind;
+using gc::Node;
+
+// Set on the thread running the collector's own update, whose commit is not
+// a mutation the scheduler should hear of, nor a write to re-mark from.
+// The flag is set around the whole update(), since the observer runs after
+// the update's function has returned.
+thread_local bool tl_collecting = false;
+struct Collecting {
+  Collecting() { tl_collecting = true; }
+  ~Collecting() { tl_collecting = false; }
+  Collecting(const Collecting&) = delete;
+  Collecting& operator=(const Collecting&) = delete;
+};
+
+int64_t since_ns(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+std::string_view kind_name(Kind k) {
+  switch (k) {
+    case Kind::kContent:
+      return "content";
+    case Kind::kSnapshot:
+      return "snapshot";
+    case Kind::kLease:
+      return "lease";
+    case Kind::kIngest:
+      return "ingest";
+    case Kind::kImage:
+      return "image";
+    case Kind::kContainer:
+      return "container";
+  }
+  return "object";
+}
+
+// "<ns>/<n>/<key>" (NamespacedSnapshotter::backend_key) split into ns and key.
+std::optional<std::pair<std::string_view, std::string_view>> parse_backend_key(std::string_view bkey) {
+  const std::size_t a = bkey.find('/');
+  if (a == std::string_view::npos) return std::nullopt;
+  const std::size_t b = bkey.find('/', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  return std::pair{bkey.substr(0, a), bkey.substr(b + 1)};
+}
+
+// Removes one unreferenced record in the collector's update.
+Status remove_record(Transaction& tx, KvLeaseStore& leases, const Node& n, bool& removed,
+                     std::optional<std::string>& ingest_backend_ref) {
+  removed = false;
+  switch (n.kind) {
+    case Kind::kContent: {
+      auto held = has_blob(tx, n.ns, n.id);
+      if (!held.ok()) return held.status();
+      if (!*held) return {};
+      removed = true;
+      return delete_blob(tx, n.ns, n.id);
+    }
+    case Kind::kSnapshot: {
+      const std::size_t slash = n.id.find('/');
+      const std::string_view sn = std::string_view(n.id).substr(0, slash);
+      const std::string_view key = std::string_view(n.id).substr(slash + 1);
+      auto record = read_snapshot(tx, n.ns, sn, key);
+      if (!record.ok()) return record.status();
+      if (!record->has_value()) return {};
+      BERTH_RETURN_IF_ERROR(delete_snapshot(tx, n.ns, sn, key));
+      if (!(*record)->info.parent.empty())
+        BERTH_RETURN_IF_ERROR(remove_child(tx, n.ns, sn, (*record)->info.parent, key));
+      removed = true;
+      return {};
+    }
+    case Kind::kLease: {
+      Status st = leases.remove(tx, n.ns, n.id);
+      if (st.code() == Code::kNotFound) return {};
+      removed = st.ok();
+      return st;
+    }
+    case Kind::kIngest: {
+      auto record = read_ingest(tx, n.ns, n.id);
+      if (!record.ok()) return record.status();
+      if (!record->has_value()) return {};
+      ingest_backend_ref = (*record)->backend_ref;
+      removed = true;
+      return delete_ingest(tx, leases, n.ns, n.id);
+    }
+    case Kind::kImage:
+    case Kind::kContainer:
+      return {};  // always roots
+  }
+  return {};
+}
+
+}  // namespace
+
+MetadataCollector::MetadataCollector(std::shared_ptr<RocksMetadata> md, std::shared_ptr<ContentStore> content,
+                                     Snapshotters snapshotters, std::shared_ptr<EventPublisher> events)
+    : md_(std::move(md)),
+      content_(std::move(content)),
+      snapshotters_(std::move(snapshotters)),
+      events_(std::move(events)) {
+  md_->observe_commits([this](const std::vector<CommittedWrite>& writes) { observed(writes); });
+}
+
+MetadataCollector::~MetadataCollector() { (void)close(); }
+
+Status MetadataCollector::close() {
+  md_->observe_commits(nullptr);
+  return {};
+}
+
+void MetadataCollector::on_mutation(std::function<void(bool deletion)> fn) {
+  std::lock_guard lock(observe_mu_);
+  on_mutation_ = std::move(fn);
+}
+
+void MetadataCollector::observed(const std::vector<CommittedWrite>& writes) {
+  if (tl_collecting) return;
+  bool deletion = false;
+  std::lock_guard lock(observe_mu_);
+  for (const auto& w : writes) {
+    if (w.deleted && !deletion) deletion = gc::drops_reference(w.key);
+    if (tracking_) {
+      if (auto n = gc::object_of_key(w.key)) touched_.insert(std::move(*n));
+    }
+  }
+  if (on_mutation_) on_mutation_(deletion);
+}
+
+Status MetadataCollector::sweep_records(
+    bool dry_run, GcResult& out, std::set<std::string>& kept_blobs,
+    std::map<std::string, std::set<std::string>, std::less<>>& kept_snapshots,
+    std::vector<std::string>& ingests_removed) {
+  {
+    std::lock_guard lock(observe_mu_);
+    tracking_ = true;
+    touched_.clear();
+  }
+  struct StopTracking {
+    MetadataCollector& c;
+    ~StopTracking() {
+      std::lock_guard lock(c.observe_mu_);
+      c.tracking_ = false;
+      c.touched_.clear();
+    }
+  } stop{*this};
+
+  // 1. Mark on a snapshot; writers go on meanwhile.
+  const int64_t now = clock::now_ns();
+  gc::Inventory inv;
+  std::vector<Node> unreachable;
+  BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
+    auto scanned = gc::scan(tx, now);
+    if (!scanned.ok()) return scanned.status();
+    inv = std::move(*scanned);
+    gc::Marker marker(tx, now);
+    for (const auto& root : inv.roots) BERTH_RETURN_IF_ERROR(marker.mark(root));
+    for (auto& n : inv.collectable) {
+      if (!marker.marked(n)) unreachable.push_back(std::move(n));
+    }
+    return Status();
+  }));
+
+  std::set<Node> removed;
+  if (dry_run) {
+    removed.insert(unreachable.begin(), unreachable.end());
+  } else {
+    // 2. Mark again from what changed since the snapshot, then sweep: the only pause.
+    KvLeaseStore leases;
+    Collecting collecting;
+    BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) -> Status {
+      const auto start = std::chrono::steady_clock::now();
+      std::set<Node> touched;
+      {
+        std::lock_guard lock(observe_mu_);
+        touched = std::move(touched_);
+        touched_.clear();
+        tracking_ = false;
+      }
+      gc::Marker marker(tx, now);
+      for (const auto& n : touched) BERTH_RETURN_IF_ERROR(marker.mark(n));
+      for (const auto& n : unreachable) {
+        if (marker.marked(n)) continue;
+        bool gone = false;
+        std::optional<std::string> backend_ref;
+        BERTH_RETURN_IF_ERROR(remove_record(tx, leases, n, gone, backend_ref));
+        if (gone) removed.insert(n);
+        if (backend_ref) ingests_removed.push_back(std::move(*backend_ref));
+      }
+      out.pause_ns += since_ns(start);
+      return Status();
+    }));
+  }
+  for (const auto& n : removed) out.removed.push_back({std::string(kind_name(n.kind)), n.ns, n.id});
+
+  // What the records keep of the backends, once the removed are gone. The
+  // real sweeps look again under their locks; a dry run goes by this.
+  for (const auto& [digest, holders] : inv.blobs) {
+    for (const auto& ns : holders) {
+      if (!removed.contains(Node{Kind::kContent, ns, digest})) {
+        kept_blobs.insert(digest);
+        break;
+      }
+    }
+  }
+  for (const auto& [sn, by_key] : inv.backend_keys) {
+    for (const auto& [bkey, node] : by_key) {
+      if (!removed.contains(node)) kept_snapshots[sn].insert(bkey);
+    }
+  }
+  return {};
+}
+
+Status MetadataCollector::sweep_blobs(bool dry_run, const std::set<std::string>& kept_dry, GcResult& out) {
+  std::unique_lock<std::shared_mutex> lock;
+  std::set<std::string> kept;
+  if (dry_run) {
+    kept = kept_dry;
+  } else {
+    // No commit is between its backend commit and its record while this is held.
+    lock = md_->sweep_blobs();
+    BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
+      auto names = gc::namespaces(tx);
+      if (!names.ok()) return names.status();
+      for (const auto& ns : *names) {
+        const std::string prefix = keys::kind_prefix(ns, keys::kBlobs);
+        BERTH_RETURN_IF_ERROR(tx.scan(prefix, [&](std::string_view key, std::string_view) {
+          auto parsed = keys::parse_object_key(prefix, key);
+          if (parsed && parsed->field == keys::kBlobSize) kept.emplace(parsed->id);
+          return true;
+        }));
+      }
+      return Status();
+    }));
+  }
+  std::vector<std::string> orphans;
+  BERTH_RETURN_IF_ERROR(content_->walk([&](const ContentInfo& info) {
+    if (!kept.contains(info.digest)) orphans.push_back(info.digest);
+    return true;
+  }));
+  for (auto& digest : orphans) {
+    if (!dry_run) {
+      Status st = content_->remove(digest);
+      if (!st.ok() && st.code() != Code::kNotFound) {
+        log::warn("gc: remove blob {}: {}", digest, st.to_string());
+        continue;
+      }
+    }
+    out.removed.push_back({"blob", "", std::move(digest)});
+  }
+  return {};
+}
+
+Status MetadataCollector::sweep_snapshots(bool dry_run, const std::string& sn, Snapshotter& backend,
+                                          const std::set<std::string>& kept_dry, GcResult& out) {
+  // The backend's snapshots with their parents, then those no record names,
+  // removed children first.
+  std::map<std::string, std::string> parent_of;
+  BERTH_RETURN_IF_ERROR(backend.walk({}, [&](const SnapshotInfo& info) {
+    parent_of.emplace(info.name, info.parent);
+    return true;
+  }));
+  std::set<std::string> candidates;
+  if (dry_run) {
+    for (const auto& [bkey, parent] : parent_of) {
+      if (!kept_dry.contains(bkey)) candidates.insert(bkey);
+    }
+  } else {
+    BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
+      for (const auto& [bkey, parent] : parent_of) {
+        auto parsed = parse_backend_key(bkey);
+        if (!parsed) continue;  // not one of ours: leave it
+        auto recorded =
+            tx.get(keys::snapshot_key(parsed->first, sn, parsed->second, keys::kSnapshotBackendKey));
+        if (!recorded.ok()) return recorded.status();
+        if (*recorded != bkey) candidates.insert(bkey);
+      }
+      return Status();
+    }));
+  }
+  // Leaf first: a candidate goes once no remaining candidate is its child.
+  std::map<std::string, int> children;
+  for (const auto& c : candidates) {
+    const std::string& p = parent_of[c];
+    if (candidates.contains(p)) ++children[p];
+  }
+  std::vector<std::string> order;
+  std::vector<std::string> ready;
+  for (const auto& c : candidates) {
+    if (children[c] == 0) ready.push_back(c);
+  }
+  while (!ready.empty()) {
+    std::string c = std::move(ready.back());
+    ready.pop_back();
+    const std::string& p = parent_of[c];
+    if (candidates.contains(p) && --children[p] == 0) ready.push_back(p);
+    order.push_back(std::move(c));
+  }
+
+  for (auto& bkey : order) {
+    if (!dry_run) {
+      bool gone = false;
+      // A short update each: a create records its snapshot in the same
+      // update that makes it in the backend, so under the writer lock a
+      // snapshot without a record really has none.
+      Collecting collecting;
+      Status st = md_->update([&](Transaction& tx) -> Status {
+        const auto start = std::chrono::steady_clock::now();
+        auto parsed = parse_backend_key(bkey);
+        auto recorded =
+            tx.get(keys::snapshot_key(parsed->first, sn, parsed->second, keys::kSnapshotBackendKey));
+        if (!recorded.ok()) return recorded.status();
+        if (*recorded == bkey) return Status();
+        Status removed = backend.remove(bkey);
+        gone = removed.ok() || removed.code() == Code::kNotFound;
+        out.pause_ns += since_ns(start);
+        return removed.code() == Code::kNotFound ? Status() : removed;
+      });
+      if (!st.ok()) {
+        log::warn("gc: remove snapshot {} from {}: {}", bkey, sn, st.to_string());
+        continue;
+      }
+      if (!gone) continue;
+    }
+    out.removed.push_back({"backend-snapshot", "", sn + "/" + bkey});
+  }
+  if (!dry_run) {
+    // What the backend left for its cleanup (overlayfs without sync_remove).
+    if (Status st = backend.cleanup(); !st.ok()) log::warn("gc: cleanup of {}: {}", sn, st.to_string());
+  }
+  return {};
+}
+
+Result<GcResult> MetadataCollector::collect(bool dry_run) {
+  std::lock_guard run(run_mu_);
+  const auto start = std::chrono::steady_clock::now();
+  GcResult out;
+  out.dry_run = dry_run;
+  std::set<std::string> kept_blobs;
+  std::map<std::string, std::set<std::string>, std::less<>> kept_snapshots;
+  std::vector<std::string> ingests_removed;
+  BERTH_RETURN_IF_ERROR(sweep_records(dry_run, out, kept_blobs, kept_snapshots, ingests_removed));
+  for (const auto& bref : ingests_removed) {
+    // A writer still open keeps its data (Unavailable); it fails at commit.
+    if (Status st = content_->abort(bref); !st.ok() && st.code() != Code::kNotFound)
+      log::warn("gc: abort ingest {}: {}", bref, st.to_string());
+  }
+  BERTH_RETURN_IF_ERROR(sweep_blobs(dry_run, kept_blobs, out));
+  for (const auto& [sn, backend] : snapshotters_) {
+    static const std::set<std::string> kNone;
+    auto kept = kept_snapshots.find(sn);
+    BERTH_RETURN_IF_ERROR(
+        sweep_snapshots(dry_run, sn, *backend, kept == kept_snapshots.end() ? kNone : kept->second, out));
+  }
+  out.duration_ns = since_ns(start);
+  if (!dry_run) {
+    // containerd logs each run at debug; one that removed something is worth more.
+    const auto level = out.removed.empty() ? log::Level::kDebug : log::Level::kInfo;
+    log::write(level, fmt::format("gc: collected in {:.3f} ms (paused {:.3f} ms): {} blobs, {} snapshots, {} "
+                                  "leases, {} ingests removed",
+                                  static_cast<double>(out.duration_ns) / 1e6,
+                                  static_cast<double>(out.pause_ns) / 1e6, out.count("blob"),
+                                  out.count("backend-snapshot"), out.count("lease"), out.count("ingest")));
+    publish(out);
+  }
+  return out;
+}
+
+void MetadataCollector::publish(const GcResult& result) {
+  if (!events_) return;
+  events::GcRun run{.duration_ns = result.duration_ns,
+                    .pause_ns = result.pause_ns,
+                    .blobs = result.count("blob"),
+                    .snapshots = result.count("backend-snapshot"),
+                    .leases = result.count("lease"),
+                    .ingests = result.count("ingest")};
+  // Collections span namespaces, but an envelope needs one: containerd's
+  // default, where `ctr events` and subscribers without a filter see it.
+  if (Status st = events_->publish("default", events::kGcRunTopic, run); !st.ok())
+    log::warn("gc: publish {}: {}", events::kGcRunTopic, st.message());
+}
+
+}  // namespace berth::metadata

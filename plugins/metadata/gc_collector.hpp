@@ -1,0 +1,72 @@
+// berth::GarbageCollector over the metadata database and its backends: the
+// instance of io.containerd.service.v1.gc-service.
+//
+// A collection never holds the metadata writer lock while it marks:
+//  1. It starts noting which objects commits touch (RocksMetadata's commit
+//     observer), then marks everything reachable on a read-only snapshot.
+//  2. In one short update it marks again from the objects touched since the
+//     snapshot, reading their current state, and removes the records still
+//     unmarked. Anything a writer made reachable meanwhile was reached
+//     through an object it wrote (a new root, or a new label, resource or
+//     parent on an object), so it is kept; the next collection sees it anew.
+//     That update is the collection's only pause for API requests.
+//  3. The backends follow, outside that lock: blobs no namespace records
+//     (under RocksMetadata::sweep_blobs, so a blob committed but not yet
+//     recorded is never taken), snapshots no namespace records, leaf first,
+//     each in a short update that checks again the record is absent, then
+//     each snapshotter's cleanup; ingests removed get their backend data
+//     aborted.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "berth/content_store.hpp"
+#include "berth/events.hpp"
+#include "berth/gc.hpp"
+#include "berth/instance.hpp"
+#include "gc_refs.hpp"
+#include "namespaced_snapshots.hpp"
+#include "rocks_metadata.hpp"
+
+namespace berth::metadata {
+
+class MetadataCollector final : public Instance, public GarbageCollector {
+ public:
+  // `events` (may be null) hears of each run (/gc/run).
+  MetadataCollector(std::shared_ptr<RocksMetadata> md, std::shared_ptr<ContentStore> content,
+                    Snapshotters snapshotters, std::shared_ptr<EventPublisher> events = nullptr);
+  ~MetadataCollector() override;
+
+  Result<GcResult> collect(bool dry_run) override;
+  void on_mutation(std::function<void(bool deletion)> fn) override;
+  Status close() override;
+
+ private:
+  void observed(const std::vector<CommittedWrite>& writes);
+  // Steps 1 and 2; the records removed go to `out`, and, for the backends,
+  // the blobs and backend snapshot keys still recorded afterwards.
+  Status sweep_records(bool dry_run, GcResult& out, std::set<std::string>& kept_blobs,
+                       std::map<std::string, std::set<std::string>, std::less<>>& kept_snapshots,
+                       std::vector<std::string>& ingests_removed);
+  Status sweep_blobs(bool dry_run, const std::set<std::string>& kept_dry, GcResult& out);
+  Status sweep_snapshots(bool dry_run, const std::string& sn, Snapshotter& backend,
+                         const std::set<std::string>& kept_dry, GcResult& out);
+  void publish(const GcResult& result);
+
+  const std::shared_ptr<RocksMetadata> md_;
+  const std::shared_ptr<ContentStore> content_;
+  const Snapshotters snapshotters_;
+  const std::shared_ptr<EventPublisher> events_;
+
+  std::mutex run_mu_;  // one collection at a time
+
+  std::mutex observe_mu_;  // guards the members below
+  std::function<void(bool)> on_mutation_;
+  bool tracking_ = false;
+  std::set<gc::Node> touched_;
+};
+
+}  // namespace berth::metadata
