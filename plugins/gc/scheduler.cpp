@@ -100,7 +100,14 @@ void Scheduler::run() {
     auto result = collector_->collect(false);
     lock.lock();
     collected_once_ = true;
+    ++figures_.runs;
+    if (!result.ok()) ++figures_.failures;
     if (result.ok()) {
+      figures_.last_seconds = static_cast<double>(result->duration_ns) / 1e9;
+      figures_.last_pause_seconds = static_cast<double>(result->pause_ns) / 1e9;
+      figures_.seconds += figures_.last_seconds;
+      figures_.pause_seconds += figures_.last_pause_seconds;
+      for (const auto& r : result->removed) ++figures_.removed[r.kind];
       gc_time_ += std::chrono::nanoseconds(result->duration_ns);
       ++collections_;
       if (config_.pause_threshold > 0.0) {

@@ -13,19 +13,22 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "berth/gc.hpp"
 #include "berth/instance.hpp"
+#include "berth/metrics.hpp"
 #include "scheduler_config.hpp"
 
 namespace berth::gc_plugin {
 
-class Scheduler final : public Instance, public GcScheduler {
+class Scheduler final : public Instance, public GcScheduler, public MetricsSource {
  public:
   // Starts the collection thread; `collector` must outlive close().
   Scheduler(std::shared_ptr<GarbageCollector> collector, SchedulerConfig config);
@@ -35,6 +38,9 @@ class Scheduler final : public Instance, public GcScheduler {
   Result<GcResult> dry_run() override;
   // Stops the thread; waiters get Unavailable. Idempotent.
   Status close() override;
+  // Collections so far, their time and pauses, what they removed
+  // (gc_figures.cpp). containerd has no GC metrics: the names are Berth's.
+  std::vector<metrics::Family> collect() override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -63,6 +69,16 @@ class Scheduler final : public Instance, public GcScheduler {
   Clock::duration interval_ = std::chrono::seconds(1);
   Clock::duration gc_time_{};
   int64_t collections_ = 0;
+  // For collect(), under mu_: totals over the collections (not dry runs).
+  struct Figures {
+    int64_t runs = 0;
+    int64_t failures = 0;
+    double seconds = 0;
+    double pause_seconds = 0;
+    double last_seconds = 0;
+    double last_pause_seconds = 0;
+    std::map<std::string, int64_t> removed;  // by GcRemoved::kind
+  } figures_;
   std::vector<std::shared_ptr<Waiter>> waiters_;
   std::thread thread_;
 };

@@ -141,6 +141,16 @@ OUT=$(value 1 berth_transfer_pulled_bytes_total 2>&1)
 if [ "$OUT" = 0 ]; then pass "berth_transfer_pulled_bytes_total = 0 (ctr imports on the client side)"; else fail "nothing pulled"; fi
 OUT=$(value 1 berth_plugin_status type=io.containerd.runtime.v2 id=task state=ok 2>&1)
 if [ "$OUT" = 1 ]; then pass "berth_plugin_status shows the runtime plugin ok"; else fail "plugin status of the runtime"; fi
+# The garbage collector's figures: a collection with sync, counted.
+runs_before=$(value 1 berth_gc_runs_total 2>/dev/null || echo missing)
+OUT=$(c leases create --id metrics-gc 2>&1 && c leases rm --sync metrics-gc 2>&1 && scrape gc 2>&1 && value gc berth_gc_runs_total 2>&1)
+if [ "$runs_before" != missing ] && [ "${OUT##*$'\n'}" -gt "$runs_before" ] 2>/dev/null; then
+  pass "berth_gc_runs_total rises with a collection (${runs_before} -> ${OUT##*$'\n'})"
+else
+  fail "berth_gc_runs_total rises after leases rm --sync (before: $runs_before)"
+fi
+OUT=$(value gc berth_gc_last_seconds 2>&1)
+if [ $? -eq 0 ]; then pass "berth_gc_last_seconds = $OUT"; else fail "berth_gc_last_seconds"; fi
 
 # The figures move as the task works: scrape until CPU time and memory
 # have both changed (each scrape a moment after the last; no time is
