@@ -1,0 +1,242 @@
+// bench/gc_load: garbage collection under load, against any daemon that
+// speaks containerd's API, for bench/gc.sh.
+//
+//   gc_load SOCKET populate N     in namespace gcbench: N/4 each of unreferenced
+//                                 blobs, expired leases, unreferenced snapshots
+//                                 (native) and images (each with a blob of its
+//                                 own): N objects for a collection to walk, 3N/4
+//                                 of them garbage
+//   gc_load SOCKET load SECONDS CLIENTS COLLECT
+//                                 CLIENTS clients, each alternating Images.List
+//                                 and Leases.Create in namespace gcload, for
+//                                 SECONDS; with COLLECT=1 a collection is
+//                                 triggered a third of the way in (Leases.Delete
+//                                 with sync in gcbench, which returns when it is
+//                                 done)
+//
+// load prints one line of key=value: requests, p99_ms and max_ms over all
+// requests; with COLLECT=1 also gc_ms (the synchronous delete's time) and
+// during_p99_ms, during_max_ms, during_requests over the requests that
+// overlapped the collection.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/leases/v1/leases.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
+#include "openssl/sha.h"
+
+namespace {
+
+namespace content_v1 = containerd::services::content::v1;
+namespace images_v1 = containerd::services::images::v1;
+namespace leases_v1 = containerd::services::leases::v1;
+namespace snapshots_v1 = containerd::services::snapshots::v1;
+using Clock = std::chrono::steady_clock;
+
+std::shared_ptr<grpc::Channel> channel_to(const std::string& socket) {
+  return grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+}
+
+void in_ns(grpc::ClientContext& ctx, const std::string& ns) { ctx.AddMetadata("containerd-namespace", ns); }
+
+std::string sha256_digest(const std::string& data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "sha256:";
+  for (unsigned char c : md) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+void check(const grpc::Status& st, const char* what) {
+  if (st.ok() || st.error_code() == grpc::StatusCode::ALREADY_EXISTS) return;
+  std::fprintf(stderr, "gc_load: %s: %s\n", what, st.error_message().c_str());
+  std::exit(1);
+}
+
+std::string write_blob(content_v1::Content::Stub& content, const std::string& ns, const std::string& data) {
+  const std::string digest = sha256_digest(data);
+  grpc::ClientContext ctx;
+  in_ns(ctx, ns);
+  auto stream = content.Write(&ctx);
+  content_v1::WriteContentRequest req;
+  req.set_action(content_v1::COMMIT);
+  req.set_ref("gc-load-" + digest);
+  req.set_total(static_cast<int64_t>(data.size()));
+  req.set_data(data);
+  req.set_expected(digest);
+  content_v1::WriteContentResponse resp;
+  if (stream->Write(req)) stream->Read(&resp);
+  stream->WritesDone();
+  while (stream->Read(&resp)) {
+  }
+  check(stream->Finish(), "content write");
+  return digest;
+}
+
+int populate(const std::string& socket, int n) {
+  auto ch = channel_to(socket);
+  const int quarter = n / 4;
+  std::vector<std::thread> threads;
+  std::atomic<int> next{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      auto content = content_v1::Content::NewStub(ch);
+      auto images = images_v1::Images::NewStub(ch);
+      auto leases = leases_v1::Leases::NewStub(ch);
+      auto snapshots = snapshots_v1::Snapshots::NewStub(ch);
+      for (int i = next++; i < quarter; i = next++) {
+        const std::string id = std::to_string(i);
+        write_blob(*content, "gcbench", "garbage blob " + id);
+        {
+          grpc::ClientContext ctx;
+          in_ns(ctx, "gcbench");
+          leases_v1::CreateRequest req;
+          req.set_id("expired-" + id);
+          (*req.mutable_labels())["containerd.io/gc.expire"] = "2000-01-01T00:00:00Z";
+          leases_v1::CreateResponse resp;
+          check(leases->Create(&ctx, req, &resp), "lease create");
+        }
+        {
+          grpc::ClientContext ctx;
+          in_ns(ctx, "gcbench");
+          snapshots_v1::PrepareSnapshotRequest req;
+          req.set_snapshotter("native");
+          req.set_key("garbage-" + id);
+          snapshots_v1::PrepareSnapshotResponse resp;
+          check(snapshots->Prepare(&ctx, req, &resp), "snapshot prepare");
+        }
+        {
+          const std::string target = write_blob(*content, "gcbench", "image blob " + id);
+          grpc::ClientContext ctx;
+          in_ns(ctx, "gcbench");
+          images_v1::CreateImageRequest req;
+          req.mutable_image()->set_name("bench.example/image:" + id);
+          auto* desc = req.mutable_image()->mutable_target();
+          desc->set_media_type("application/vnd.oci.image.manifest.v1+json");
+          desc->set_digest(target);
+          desc->set_size(static_cast<int64_t>(("image blob " + id).size()));
+          images_v1::CreateImageResponse resp;
+          check(images->Create(&ctx, req, &resp), "image create");
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::printf("populated %d objects\n", 5 * quarter);
+  return 0;
+}
+
+struct Sample {
+  Clock::time_point start, end;
+};
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+void stats(const char* prefix, std::vector<double> v) {
+  if (v.empty()) {
+    std::printf(" %srequests=0", prefix);
+    return;
+  }
+  std::sort(v.begin(), v.end());
+  const double p99 =
+      v[std::min(v.size() - 1, static_cast<std::size_t>(static_cast<double>(v.size()) * 0.99))];
+  std::printf(" %srequests=%zu %sp99_ms=%.3f %smax_ms=%.3f", prefix, v.size(), prefix, p99, prefix, v.back());
+}
+
+int load(const std::string& socket, double seconds, int clients, bool collect) {
+  auto ch = channel_to(socket);
+  if (collect) {
+    grpc::ClientContext ctx;
+    in_ns(ctx, "gcbench");
+    leases_v1::CreateRequest req;
+    req.set_id("trigger");
+    leases_v1::CreateResponse resp;
+    check(leases_v1::Leases::NewStub(ch)->Create(&ctx, req, &resp), "trigger lease");
+  }
+  const auto begin = Clock::now();
+  const auto until =
+      begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  std::mutex mu;
+  std::vector<Sample> samples;
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      auto images = images_v1::Images::NewStub(ch);
+      auto leases = leases_v1::Leases::NewStub(ch);
+      std::vector<Sample> mine;
+      for (int i = 0; Clock::now() < until; ++i) {
+        grpc::ClientContext ctx;
+        in_ns(ctx, "gcload");
+        const auto start = Clock::now();
+        if (i % 2 == 0) {
+          images_v1::ListImagesRequest req;
+          images_v1::ListImagesResponse resp;
+          check(images->List(&ctx, req, &resp), "images list");
+        } else {
+          leases_v1::CreateRequest req;
+          req.set_id("c" + std::to_string(c) + "-" + std::to_string(i) + "-" +
+                     std::to_string(start.time_since_epoch().count()));
+          leases_v1::CreateResponse resp;
+          check(leases->Create(&ctx, req, &resp), "lease create");
+        }
+        mine.push_back({start, Clock::now()});
+      }
+      std::lock_guard lock(mu);
+      samples.insert(samples.end(), mine.begin(), mine.end());
+    });
+  }
+  Clock::time_point gc_start{}, gc_end{};
+  if (collect) {
+    std::this_thread::sleep_until(begin + (until - begin) / 3);
+    grpc::ClientContext ctx;
+    in_ns(ctx, "gcbench");
+    leases_v1::DeleteRequest req;
+    req.set_id("trigger");
+    req.set_sync(true);
+    google::protobuf::Empty resp;
+    gc_start = Clock::now();
+    check(leases_v1::Leases::NewStub(ch)->Delete(&ctx, req, &resp), "sync delete");
+    gc_end = Clock::now();
+  }
+  for (auto& t : threads) t.join();
+  std::vector<double> all, during;
+  for (const auto& s : samples) {
+    all.push_back(ms(s.end - s.start));
+    if (collect && s.start < gc_end && s.end > gc_start) during.push_back(ms(s.end - s.start));
+  }
+  std::printf("clients=%d seconds=%.1f", clients, seconds);
+  stats("", all);
+  if (collect) {
+    std::printf(" gc_ms=%.3f", ms(gc_end - gc_start));
+    stats("during_", during);
+  }
+  std::printf("\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[2]) == "populate") return populate(argv[1], std::atoi(argv[3]));
+  if (argc == 6 && std::string(argv[2]) == "load")
+    return load(argv[1], std::atof(argv[3]), std::atoi(argv[4]), std::string(argv[5]) == "1");
+  std::fprintf(stderr,
+               "usage: gc_load SOCKET populate N\n"
+               "       gc_load SOCKET load SECONDS CLIENTS COLLECT(0|1)\n");
+  return 2;
+}
