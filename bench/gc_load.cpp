@@ -1,23 +1,23 @@
-// bench/gc_load: a garbage collection under load, against any daemon that
-// speaks containerd's API (for bench/gc.sh).
+// bench/gc_load: garbage collection under load, against any daemon that
+// speaks containerd's API, for bench/gc.sh.
 //
-//   gc_load SOCKET populate BLOBS IMAGES SNAPSHOTS LEASES
-//       In namespace gc-bench: BLOBS small blobs and SNAPSHOTS committed
-//       snapshots (overlayfs), all held by lease "gc-bench-hold" only;
-//       IMAGES images, each the root of one of those blobs; LEASES leases
-//       that expired an hour ago. Prints the seconds it took.
-//   gc_load SOCKET run CLIENTS
-//       CLIENTS threads issue Leases/Create and Containers/List in turn, one
-//       call at a time each; after 2 s the lease "gc-bench-hold" is deleted
-//       with sync, which makes every blob no image holds, every snapshot and
-//       every expired lease garbage, and waits for the collection that takes
-//       them; 1 s after it returns the clients stop. Prints one JSON object:
-//       the collection's seconds and, for the calls made before it ("idle")
-//       and those in flight during it ("collecting"), their count, median,
-//       p99 and longest latency in ms.
+//   gc_load SOCKET populate N     in namespace gcbench: N/4 each of unreferenced
+//                                 blobs, expired leases, unreferenced snapshots
+//                                 (native) and images (each with a blob of its
+//                                 own): N objects for a collection to walk, 3N/4
+//                                 of them garbage
+//   gc_load SOCKET load SECONDS CLIENTS COLLECT
+//                                 CLIENTS clients, each alternating Images.List
+//                                 and Leases.Create in namespace gcload, for
+//                                 SECONDS; with COLLECT=1 a collection is
+//                                 triggered a third of the way in (Leases.Delete
+//                                 with sync in gcbench, which returns when it is
+//                                 done)
 //
-// Exit 0 when every call succeeded; 1 with the first error on stderr.
-#include <google/protobuf/empty.pb.h>
+// load prints one line of key=value: requests, p99_ms and max_ms over all
+// requests; with COLLECT=1 also gc_ms (the synchronous delete's time) and
+// during_p99_ms, during_max_ms, during_requests over the requests that
+// overlapped the collection.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -30,284 +30,213 @@
 #include <thread>
 #include <vector>
 
-#include "digest/sha256.hpp"
-#include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/leases/v1/leases.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
+#include "openssl/sha.h"
 
 namespace {
 
-namespace containers_v1 = containerd::services::containers::v1;
 namespace content_v1 = containerd::services::content::v1;
 namespace images_v1 = containerd::services::images::v1;
 namespace leases_v1 = containerd::services::leases::v1;
 namespace snapshots_v1 = containerd::services::snapshots::v1;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kNamespace = "gc-bench";
-constexpr const char* kHold = "gc-bench-hold";
-constexpr const char* kSnapshotter = "overlayfs";
+std::shared_ptr<grpc::Channel> channel_to(const std::string& socket) {
+  return grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+}
 
-[[noreturn]] void die(const std::string& what, const grpc::Status& st) {
-  std::fprintf(stderr, "gc_load: %s: %s (code %d)\n", what.c_str(), st.error_message().c_str(),
-               static_cast<int>(st.error_code()));
+void in_ns(grpc::ClientContext& ctx, const std::string& ns) { ctx.AddMetadata("containerd-namespace", ns); }
+
+std::string sha256_digest(const std::string& data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "sha256:";
+  for (unsigned char c : md) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+void check(const grpc::Status& st, const char* what) {
+  if (st.ok() || st.error_code() == grpc::StatusCode::ALREADY_EXISTS) return;
+  std::fprintf(stderr, "gc_load: %s: %s\n", what, st.error_message().c_str());
   std::exit(1);
 }
 
-void check(const std::string& what, const grpc::Status& st) {
-  if (!st.ok()) die(what, st);
-}
-
-void scope(grpc::ClientContext& ctx, bool in_lease) {
-  ctx.AddMetadata("containerd-namespace", kNamespace);
-  if (in_lease) ctx.AddMetadata("containerd-lease", kHold);
-}
-
-std::string sha256_digest(const std::string& data) {
-  auto hex = berth::digest::sha256_hex(data);
-  if (!hex.ok()) {
-    std::fprintf(stderr, "gc_load: sha256: %s\n", hex.status().message().c_str());
-    std::exit(1);
-  }
-  return "sha256:" + *hex;
-}
-
-struct Stubs {
-  explicit Stubs(const std::shared_ptr<grpc::Channel>& ch)
-      : content(content_v1::Content::NewStub(ch)),
-        images(images_v1::Images::NewStub(ch)),
-        leases(leases_v1::Leases::NewStub(ch)),
-        snapshots(snapshots_v1::Snapshots::NewStub(ch)),
-        containers(containers_v1::Containers::NewStub(ch)) {}
-  std::unique_ptr<content_v1::Content::Stub> content;
-  std::unique_ptr<images_v1::Images::Stub> images;
-  std::unique_ptr<leases_v1::Leases::Stub> leases;
-  std::unique_ptr<snapshots_v1::Snapshots::Stub> snapshots;
-  std::unique_ptr<containers_v1::Containers::Stub> containers;
-};
-
-void write_blob(Stubs& s, const std::string& data, const std::string& digest) {
+std::string write_blob(content_v1::Content::Stub& content, const std::string& ns, const std::string& data) {
+  const std::string digest = sha256_digest(data);
   grpc::ClientContext ctx;
-  scope(ctx, true);
-  auto stream = s.content->Write(&ctx);
+  in_ns(ctx, ns);
+  auto stream = content.Write(&ctx);
   content_v1::WriteContentRequest req;
-  req.set_action(content_v1::WriteAction::WRITE);
-  req.set_ref("gc-bench-" + digest);
+  req.set_action(content_v1::COMMIT);
+  req.set_ref("gc-load-" + digest);
   req.set_total(static_cast<int64_t>(data.size()));
-  req.set_expected(digest);
   req.set_data(data);
-  content_v1::WriteContentResponse resp;
-  if (!stream->Write(req) || !stream->Read(&resp)) die("write " + digest, stream->Finish());
-  req.Clear();
-  req.set_action(content_v1::WriteAction::COMMIT);
-  req.set_ref("gc-bench-" + digest);
-  req.set_offset(static_cast<int64_t>(data.size()));
-  req.set_total(static_cast<int64_t>(data.size()));
   req.set_expected(digest);
-  if (!stream->Write(req) || !stream->Read(&resp)) die("commit " + digest, stream->Finish());
-  // Committed. containerd's Write handler does not end on a half-close, so
-  // hang up as its own client does.
-  ctx.TryCancel();
-  (void)stream->Finish();
+  content_v1::WriteContentResponse resp;
+  if (stream->Write(req)) stream->Read(&resp);
+  stream->WritesDone();
+  while (stream->Read(&resp)) {
+  }
+  check(stream->Finish(), "content write");
+  return digest;
 }
 
-// fn(i) for every i in [0, n), on four threads: a daemon's commits are
-// fsync-bound, and filling 10,000 objects one at a time takes minutes.
-template <typename Fn>
-void parallel_for(int n, Fn fn) {
-  constexpr int kThreads = 4;
+int populate(const std::string& socket, int n) {
+  auto ch = channel_to(socket);
+  const int quarter = n / 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = t; i < n; i += kThreads) fn(i);
+  std::atomic<int> next{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      auto content = content_v1::Content::NewStub(ch);
+      auto images = images_v1::Images::NewStub(ch);
+      auto leases = leases_v1::Leases::NewStub(ch);
+      auto snapshots = snapshots_v1::Snapshots::NewStub(ch);
+      for (int i = next++; i < quarter; i = next++) {
+        const std::string id = std::to_string(i);
+        write_blob(*content, "gcbench", "garbage blob " + id);
+        {
+          grpc::ClientContext ctx;
+          in_ns(ctx, "gcbench");
+          leases_v1::CreateRequest req;
+          req.set_id("expired-" + id);
+          (*req.mutable_labels())["containerd.io/gc.expire"] = "2000-01-01T00:00:00Z";
+          leases_v1::CreateResponse resp;
+          check(leases->Create(&ctx, req, &resp), "lease create");
+        }
+        {
+          grpc::ClientContext ctx;
+          in_ns(ctx, "gcbench");
+          snapshots_v1::PrepareSnapshotRequest req;
+          req.set_snapshotter("native");
+          req.set_key("garbage-" + id);
+          snapshots_v1::PrepareSnapshotResponse resp;
+          check(snapshots->Prepare(&ctx, req, &resp), "snapshot prepare");
+        }
+        {
+          const std::string target = write_blob(*content, "gcbench", "image blob " + id);
+          grpc::ClientContext ctx;
+          in_ns(ctx, "gcbench");
+          images_v1::CreateImageRequest req;
+          req.mutable_image()->set_name("bench.example/image:" + id);
+          auto* desc = req.mutable_image()->mutable_target();
+          desc->set_media_type("application/vnd.oci.image.manifest.v1+json");
+          desc->set_digest(target);
+          desc->set_size(static_cast<int64_t>(("image blob " + id).size()));
+          images_v1::CreateImageResponse resp;
+          check(images->Create(&ctx, req, &resp), "image create");
+        }
+      }
     });
   }
   for (auto& t : threads) t.join();
-}
-
-int populate(Stubs& s, int blobs, int images, int snaps, int leases) {
-  const auto t0 = Clock::now();
-  {
-    grpc::ClientContext ctx;
-    scope(ctx, false);
-    leases_v1::CreateRequest req;
-    req.set_id(kHold);
-    leases_v1::CreateResponse resp;
-    check("create lease", s.leases->Create(&ctx, req, &resp));
-  }
-  auto blob_data = [](int i) { return "gc-bench blob " + std::to_string(i) + "\n"; };
-  std::vector<std::string> digests;
-  for (int i = 0; i < blobs; ++i) digests.push_back(sha256_digest(blob_data(i)));
-  parallel_for(blobs, [&](int i) { write_blob(s, blob_data(i), digests[static_cast<size_t>(i)]); });
-  parallel_for(std::min(images, blobs), [&](int i) {
-    grpc::ClientContext ctx;
-    scope(ctx, false);
-    images_v1::CreateImageRequest req;
-    req.mutable_image()->set_name("gc-bench.local/image:" + std::to_string(i));
-    auto* target = req.mutable_image()->mutable_target();
-    target->set_media_type("application/vnd.oci.image.manifest.v1+json");
-    target->set_digest(digests[static_cast<size_t>(i)]);
-    target->set_size(static_cast<int64_t>(blob_data(i).size()));
-    images_v1::CreateImageResponse resp;
-    check("create image", s.images->Create(&ctx, req, &resp));
-  });
-  parallel_for(snaps, [&](int i) {
-    const std::string key = "gc-bench-active-" + std::to_string(i);
-    {
-      grpc::ClientContext ctx;
-      scope(ctx, true);
-      snapshots_v1::PrepareSnapshotRequest req;
-      req.set_snapshotter(kSnapshotter);
-      req.set_key(key);
-      snapshots_v1::PrepareSnapshotResponse resp;
-      check("prepare " + key, s.snapshots->Prepare(&ctx, req, &resp));
-    }
-    grpc::ClientContext ctx;
-    scope(ctx, true);
-    snapshots_v1::CommitSnapshotRequest req;
-    req.set_snapshotter(kSnapshotter);
-    req.set_key(key);
-    req.set_name("gc-bench-" + std::to_string(i));
-    google::protobuf::Empty resp;
-    check("commit " + key, s.snapshots->Commit(&ctx, req, &resp));
-  });
-  // containerd.io/gc.expire an hour ago: the next collection takes them.
-  const auto expired =
-      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(1));
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&expired));
-  parallel_for(leases, [&](int i) {
-    grpc::ClientContext ctx;
-    scope(ctx, false);
-    leases_v1::CreateRequest req;
-    req.set_id("gc-bench-expired-" + std::to_string(i));
-    (*req.mutable_labels())["containerd.io/gc.expire"] = when;
-    leases_v1::CreateResponse resp;
-    check("create expired lease", s.leases->Create(&ctx, req, &resp));
-  });
-  std::printf("%.1f\n", std::chrono::duration<double>(Clock::now() - t0).count());
+  std::printf("populated %d objects\n", 5 * quarter);
   return 0;
 }
 
-struct Call {
-  Clock::time_point start;
-  Clock::time_point end;
+struct Sample {
+  Clock::time_point start, end;
 };
 
-struct Window {
-  size_t count = 0;
-  double median_ms = 0, p99_ms = 0, max_ms = 0;
-};
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-Window summarize(std::vector<double> ms) {
-  Window w;
-  w.count = ms.size();
-  if (ms.empty()) return w;
-  std::sort(ms.begin(), ms.end());
-  w.median_ms = ms[ms.size() / 2];
-  w.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
-  w.max_ms = ms.back();
-  return w;
+void stats(const char* prefix, std::vector<double> v) {
+  if (v.empty()) {
+    std::printf(" %srequests=0", prefix);
+    return;
+  }
+  std::sort(v.begin(), v.end());
+  const double p99 =
+      v[std::min(v.size() - 1, static_cast<std::size_t>(static_cast<double>(v.size()) * 0.99))];
+  std::printf(" %srequests=%zu %sp99_ms=%.3f %smax_ms=%.3f", prefix, v.size(), prefix, p99, prefix, v.back());
 }
 
-std::string json(const Window& w) {
-  char b[160];
-  std::snprintf(b, sizeof b, "{\"calls\": %zu, \"median_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f}",
-                w.count, w.median_ms, w.p99_ms, w.max_ms);
-  return b;
-}
-
-int run(Stubs& s, int clients) {
-  std::atomic<bool> stop{false};
+int load(const std::string& socket, double seconds, int clients, bool collect) {
+  auto ch = channel_to(socket);
+  if (collect) {
+    grpc::ClientContext ctx;
+    in_ns(ctx, "gcbench");
+    leases_v1::CreateRequest req;
+    req.set_id("trigger");
+    leases_v1::CreateResponse resp;
+    check(leases_v1::Leases::NewStub(ch)->Create(&ctx, req, &resp), "trigger lease");
+  }
+  const auto begin = Clock::now();
+  const auto until =
+      begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::mutex mu;
-  std::vector<Call> calls;
-  std::atomic<int> failures{0};
+  std::vector<Sample> samples;
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      std::vector<Call> mine;
-      for (int n = 0; !stop.load(); ++n) {
+      auto images = images_v1::Images::NewStub(ch);
+      auto leases = leases_v1::Leases::NewStub(ch);
+      std::vector<Sample> mine;
+      for (int i = 0; Clock::now() < until; ++i) {
         grpc::ClientContext ctx;
-        scope(ctx, false);
-        grpc::Status st;
-        const auto t0 = Clock::now();
-        if (n % 2 == 0) {
-          leases_v1::CreateRequest req;
-          req.set_id("gc-bench-load-" + std::to_string(c) + "-" + std::to_string(n));
-          leases_v1::CreateResponse resp;
-          st = s.leases->Create(&ctx, req, &resp);
+        in_ns(ctx, "gcload");
+        const auto start = Clock::now();
+        if (i % 2 == 0) {
+          images_v1::ListImagesRequest req;
+          images_v1::ListImagesResponse resp;
+          check(images->List(&ctx, req, &resp), "images list");
         } else {
-          containers_v1::ListContainersRequest req;
-          containers_v1::ListContainersResponse resp;
-          st = s.containers->List(&ctx, req, &resp);
+          leases_v1::CreateRequest req;
+          req.set_id("c" + std::to_string(c) + "-" + std::to_string(i) + "-" +
+                     std::to_string(start.time_since_epoch().count()));
+          leases_v1::CreateResponse resp;
+          check(leases->Create(&ctx, req, &resp), "lease create");
         }
-        const auto t1 = Clock::now();
-        if (!st.ok()) {
-          if (failures++ == 0)
-            std::fprintf(stderr, "gc_load: a load call failed: %s\n", st.error_message().c_str());
-          continue;
-        }
-        mine.push_back({t0, t1});
+        mine.push_back({start, Clock::now()});
       }
       std::lock_guard lock(mu);
-      calls.insert(calls.end(), mine.begin(), mine.end());
+      samples.insert(samples.end(), mine.begin(), mine.end());
     });
   }
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  const auto c0 = Clock::now();
-  grpc::Status collected;
-  {
+  Clock::time_point gc_start{}, gc_end{};
+  if (collect) {
+    std::this_thread::sleep_until(begin + (until - begin) / 3);
     grpc::ClientContext ctx;
-    scope(ctx, false);
+    in_ns(ctx, "gcbench");
     leases_v1::DeleteRequest req;
-    req.set_id(kHold);
+    req.set_id("trigger");
     req.set_sync(true);
     google::protobuf::Empty resp;
-    collected = s.leases->Delete(&ctx, req, &resp);
+    gc_start = Clock::now();
+    check(leases_v1::Leases::NewStub(ch)->Delete(&ctx, req, &resp), "sync delete");
+    gc_end = Clock::now();
   }
-  const auto c1 = Clock::now();
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  stop = true;
   for (auto& t : threads) t.join();
-  check("delete lease with sync", collected);
-
-  std::vector<double> idle;
-  std::vector<double> collecting;
-  for (const auto& call : calls) {
-    const double ms = std::chrono::duration<double, std::milli>(call.end - call.start).count();
-    if (call.end <= c0) {
-      idle.push_back(ms);
-    } else if (call.start < c1) {
-      collecting.push_back(ms);
-    }
+  std::vector<double> all, during;
+  for (const auto& s : samples) {
+    all.push_back(ms(s.end - s.start));
+    if (collect && s.start < gc_end && s.end > gc_start) during.push_back(ms(s.end - s.start));
   }
-  std::printf("{\"collection_s\": %.3f, \"idle\": %s, \"collecting\": %s}\n",
-              std::chrono::duration<double>(c1 - c0).count(), json(summarize(idle)).c_str(),
-              json(summarize(collecting)).c_str());
-  return failures.load() == 0 ? 0 : 1;
-}
-
-int usage() {
-  std::fprintf(stderr,
-               "usage: gc_load SOCKET populate BLOBS IMAGES SNAPSHOTS LEASES\n"
-               "       gc_load SOCKET run CLIENTS\n");
-  return 2;
+  std::printf("clients=%d seconds=%.1f", clients, seconds);
+  stats("", all);
+  if (collect) {
+    std::printf(" gc_ms=%.3f", ms(gc_end - gc_start));
+    stats("during_", during);
+  }
+  std::printf("\n");
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) return usage();
-  const std::string mode = argv[2];
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel =
-      grpc::CreateCustomChannel(std::string("unix://") + argv[1], grpc::InsecureChannelCredentials(), args);
-  Stubs stubs(channel);
-  if (mode == "populate" && argc == 7)
-    return populate(stubs, std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]), std::atoi(argv[6]));
-  if (mode == "run" && argc == 4) return run(stubs, std::atoi(argv[3]));
-  return usage();
+  if (argc == 4 && std::string(argv[2]) == "populate") return populate(argv[1], std::atoi(argv[3]));
+  if (argc == 6 && std::string(argv[2]) == "load")
+    return load(argv[1], std::atof(argv[3]), std::atoi(argv[4]), std::string(argv[5]) == "1");
+  std::fprintf(stderr,
+               "usage: gc_load SOCKET populate N\n"
+               "       gc_load SOCKET load SECONDS CLIENTS COLLECT(0|1)\n");
+  return 2;
 }

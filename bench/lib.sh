@@ -100,7 +100,7 @@ snapshot_berthd() {
 }
 
 # ---- long-running daemons (ingest.sh, apply.sh) ---------------------------------
-# berthd with `version = 2` and BERTHD_TOML (default: nothing); containerd with the opt plugin's path moved
+# berthd with `version = 2` and BERTHD_TOML (default: nothing); containerd with CTRD_TOML after the opt plugin's path moved
 # into the temp dir and CRI disabled (no part of these benchmarks, and it keeps
 # containerd light on a small machine); NULL_SERVER is bench/null_content_server.
 
@@ -123,8 +123,8 @@ launch_daemon() {
       "$BERTHD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" \
         >"$dir/daemon.log" 2>&1 & ;;
     ctrd)
-      printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s"\n' \
-        "$dir/opt" >"$dir/config.toml"
+      printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s"\n%s\n' \
+        "$dir/opt" "${CTRD_TOML:-}" >"$dir/config.toml"
       "$CONTAINERD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" \
         >"$dir/daemon.log" 2>&1 & ;;
     null) "$NULL_SERVER" "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;

@@ -1,5 +1,6 @@
 #include "gc_collector.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <utility>
@@ -23,6 +24,10 @@ using gc::Node;
 // The flag is set around the whole update(), since the observer runs after
 // the update's function has returned.
 thread_local bool tl_collecting = false;
+
+// Records removed per update: enough to keep the number of commits low, few
+// enough that a writer waiting behind one barely notices.
+constexpr std::size_t kSweepChunk = 256;
 struct Collecting {
   Collecting() { tl_collecting = true; }
   ~Collecting() { tl_collecting = false; }
@@ -175,6 +180,30 @@ Status MetadataCollector::sweep_records(
     for (auto& n : inv.collectable) {
       if (!marker.marked(n)) unreachable.push_back(std::move(n));
     }
+    // Snapshots last and children before parents, so that no chunk of the
+    // sweep leaves a record whose parent has gone.
+    std::map<Node, int> depth;
+    for (const auto& n : unreachable) {
+      if (n.kind != Kind::kSnapshot) continue;
+      const std::size_t slash = n.id.find('/');
+      const std::string sn = n.id.substr(0, slash);
+      std::string key = n.id.substr(slash + 1);
+      int d = 0;
+      for (int guard = 0; guard < 4096; ++guard) {
+        auto record = read_snapshot(tx, n.ns, sn, key);
+        if (!record.ok()) return record.status();
+        if (!record->has_value() || (*record)->info.parent.empty()) break;
+        key = (*record)->info.parent;
+        ++d;
+      }
+      depth[n] = d;
+    }
+    std::stable_sort(unreachable.begin(), unreachable.end(), [&](const Node& a, const Node& b) {
+      const int da = a.kind == Kind::kSnapshot ? depth[a] : -1;
+      const int db = b.kind == Kind::kSnapshot ? depth[b] : -1;
+      if ((da < 0) != (db < 0)) return da < 0;
+      return da > db;
+    });
     return Status();
   }));
 
@@ -182,31 +211,38 @@ Status MetadataCollector::sweep_records(
   if (dry_run) {
     removed.insert(unreachable.begin(), unreachable.end());
   } else {
-    // 2. Mark again from what changed since the snapshot, then sweep: the only pause.
+    // 2. Sweep in short updates, each marking again from everything writers
+    // touched since the snapshot (tracking stays on until the last one), so
+    // no write waits for more than one chunk: these are the only pauses.
     KvLeaseStore leases;
-    Collecting collecting;
-    BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) -> Status {
-      const auto start = std::chrono::steady_clock::now();
-      std::set<Node> touched;
-      {
-        std::lock_guard lock(observe_mu_);
-        touched = std::move(touched_);
-        touched_.clear();
-        tracking_ = false;
-      }
-      gc::Marker marker(tx, now);
-      for (const auto& n : touched) BERTH_RETURN_IF_ERROR(marker.mark(n));
-      for (const auto& n : unreachable) {
-        if (marker.marked(n)) continue;
-        bool gone = false;
-        std::optional<std::string> backend_ref;
-        BERTH_RETURN_IF_ERROR(remove_record(tx, leases, n, gone, backend_ref));
-        if (gone) removed.insert(n);
-        if (backend_ref) ingests_removed.push_back(std::move(*backend_ref));
-      }
-      out.pause_ns += since_ns(start);
-      return Status();
-    }));
+    std::set<Node> touched;
+    for (std::size_t from = 0; from < unreachable.size() || from == 0; from += kSweepChunk) {
+      const std::size_t to = std::min(unreachable.size(), from + kSweepChunk);
+      Collecting collecting;
+      BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) -> Status {
+        const auto start = std::chrono::steady_clock::now();
+        {
+          std::lock_guard lock(observe_mu_);
+          touched.insert(touched_.begin(), touched_.end());
+          touched_.clear();
+        }
+        gc::Marker marker(tx, now);
+        for (const auto& n : touched) BERTH_RETURN_IF_ERROR(marker.mark(n));
+        for (std::size_t i = from; i < to; ++i) {
+          const Node& n = unreachable[i];
+          if (marker.marked(n)) continue;
+          bool gone = false;
+          std::optional<std::string> backend_ref;
+          BERTH_RETURN_IF_ERROR(remove_record(tx, leases, n, gone, backend_ref));
+          if (gone) removed.insert(n);
+          if (backend_ref) ingests_removed.push_back(std::move(*backend_ref));
+        }
+        const int64_t took = since_ns(start);
+        out.pause_ns += took;
+        return Status();
+      }));
+      if (to == unreachable.size()) break;
+    }
   }
   for (const auto& n : removed) out.removed.push_back({std::string(kind_name(n.kind)), n.ns, n.id});
 

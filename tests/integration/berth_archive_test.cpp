@@ -103,7 +103,9 @@ TEST_F(BerthArchiveTest, ImportIsCompleteUnpackedAndReadyToRun) {
       << check;
   // containerd's labels, from the index down to the snapshot.
   const std::string content = ok({"content", "ls"});
-  EXPECT_NE(content.find("containerd.io/gc.ref.content.m.0=" + manifest_), std::string::npos) << content;
+  // (The index names the manifest with gc.ref.content.m.0, but nothing
+  // references the index once the import's lease is gone: the collector may
+  // have taken it already, as containerd's does.)
   EXPECT_NE(content.find("containerd.io/gc.ref.content.config=sha256:"), std::string::npos) << content;
   EXPECT_NE(content.find("containerd.io/gc.ref.content.l.0=sha256:"), std::string::npos) << content;
   EXPECT_NE(content.find("containerd.io/uncompressed=sha256:"), std::string::npos) << content;

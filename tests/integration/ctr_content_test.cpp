@@ -157,7 +157,7 @@ TEST_F(CtrContentTest, ContentSurvivesARestart) {
   ok({"content", "label", digest, "keep=yes"});
   daemon_.stop(SIGTERM);
   std::string why;
-  ASSERT_TRUE(daemon_.start({}, why)) << why;
+  ASSERT_TRUE(daemon_.start(daemon_args(), why)) << why;
   EXPECT_NE(ok({"content", "ls"}).find("keep=yes"), std::string::npos);
   std::string got;
   ASSERT_EQ(get("default", digest, got), 0) << got;

@@ -32,18 +32,10 @@ class CtrFixture : public ::testing::Test {
   }
   // berthd's extra flags.
   virtual std::vector<std::string> daemon_args() { return {}; }
-  // A config whose garbage collector runs only when asked (a delete with
-  // --sync, `berth gc`), for tests of the API itself: their clients make
-  // content and snapshots nothing references (`ctr content ingest` and
-  // `ctr snapshots prepare` take no lease), which containerd's collector
-  // takes too, on the same schedule.
+  // berthd with its garbage collector running only when asked (kGcWhenAskedToml).
   std::vector<std::string> collect_only_when_asked() {
     const auto path = dir_.path() / "gc-when-asked.toml";
-    std::ofstream(path) << "version = 2\n"
-                           "[plugins.\"io.containerd.gc.v1.scheduler\"]\n"
-                           "  deletion_threshold = 1000000000\n"
-                           "  mutation_threshold = 0\n"
-                           "  startup_delay = \"0s\"\n";
+    std::ofstream(path) << "version = 2\n" << kGcWhenAskedToml;
     return {"--config", path.string()};
   }
   // ctr that must succeed; returns its output.

@@ -60,8 +60,11 @@ class DiffApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(dir_.path() / "daemon");
+    // Snapshots prepared without a lease: the collector must not take them.
+    const auto config = dir_.path() / "config.toml";
+    std::ofstream(config) << "version = 2\n" << kGcWhenAskedToml;
     std::string why;
-    ASSERT_TRUE(daemon_.start({}, why)) << why;
+    ASSERT_TRUE(daemon_.start({"--config", config.string()}, why)) << why;
     connect();
   }
 
@@ -75,7 +78,9 @@ class DiffApiTest : public ::testing::TestWithParam<std::string> {
   void restart_with_differ_config(const std::string& keys) {
     daemon_.stop();
     const auto config = dir_.path() / "config.toml";
-    std::ofstream(config) << "version = 2\n[plugins.\"io.containerd.differ.v1.walking\"]\n" << keys << "\n";
+    std::ofstream(config) << "version = 2\n"
+                          << kGcWhenAskedToml << "[plugins.\"io.containerd.differ.v1.walking\"]\n"
+                          << keys << "\n";
     std::string why;
     ASSERT_TRUE(daemon_.start({"--config", config.string()}, why)) << why;
     connect();

@@ -21,6 +21,17 @@ CommandResult run(const std::vector<std::string>& argv);
 
 // A berthd child process on a private root/state/socket, stopped (SIGTERM,
 // then SIGKILL) when the object dies.
+// A config section whose garbage collector runs only when asked (a delete
+// with --sync, `berth gc`), for tests of the API itself: their clients make
+// content and snapshots nothing references (`ctr content ingest`, a
+// Snapshots.Prepare without a lease), which containerd's collector takes
+// too, on the same schedule.
+inline constexpr const char* kGcWhenAskedToml =
+    "[plugins.\"io.containerd.gc.v1.scheduler\"]\n"
+    "  deletion_threshold = 1000000000\n"
+    "  mutation_threshold = 0\n"
+    "  startup_delay = \"0s\"\n";
+
 class Berthd {
  public:
   // `dir` holds root/, state/, the socket and the log.

@@ -432,6 +432,27 @@ TEST_F(GcTest, CollectionsRacingWritersNeverTakeWhatTheWritersReference) {
   collector.join();
 }
 
+// More garbage than one sweep update takes: every chunk goes, children of a
+// chain before their parents, and what is referenced stays.
+TEST_F(GcTest, MoreGarbageThanOneSweepChunkAllGoesChildrenFirst) {
+  std::vector<std::string> junk;
+  for (int i = 0; i < 600; ++i) junk.push_back(blob("ns", "junk " + std::to_string(i)));
+  std::string parent;
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "chain-" + std::to_string(i);
+    committed("ns", name, parent);
+    parent = name;
+  }
+  const std::string kept = blob("ns", "kept", {{"containerd.io/gc.root", "1"}});
+  GcResult r = collect();
+  EXPECT_EQ(r.count("content"), 600);
+  EXPECT_EQ(r.count("snapshot"), 5);
+  EXPECT_EQ(r.count("backend-snapshot"), 5);
+  for (const auto& d : junk) EXPECT_FALSE(on_disk(d));
+  EXPECT_TRUE(on_disk(kept));
+  EXPECT_EQ(backend_snapshots(), 0u);
+}
+
 TEST(GcRefsTest, KeysMapToTheirObjects) {
   using gc::Kind;
   auto n = gc::object_of_key(std::string("v1/ns/a/snapshots/native/k/x\0labels\0l", 38));
