@@ -435,11 +435,15 @@ TEST(TtrpcLoopServer, ServesABoundSocketOnTheLoopThreadWithLateReplies) {
   Server server({.allowed_uid = std::nullopt, .loop = loop->get()});
   std::thread::id loop_thread;
   std::vector<Reply> parked;  // touched on the loop thread only
+  std::atomic<int> parked_calls{0};
   server.handle("s", "Echo", [&](const Call& call) -> Result<std::string> {
     EXPECT_EQ(std::this_thread::get_id(), loop_thread);
     return call.payload;
   });
-  server.handle_async("s", "Park", [&](const Call&, const Reply& reply) { parked.push_back(reply); });
+  server.handle_async("s", "Park", [&](const Call&, const Reply& reply) {
+    parked.push_back(reply);
+    ++parked_calls;
+  });
   server.handle("s", "Release", [&](const Call& call) -> Result<std::string> {
     for (auto& reply : parked) reply("released:" + call.payload);
     parked.clear();
@@ -458,6 +462,10 @@ TEST(TtrpcLoopServer, ServesABoundSocketOnTheLoopThreadWithLateReplies) {
   auto client = Client::dial(path);
   ASSERT_OK(test::status_of(client));
   auto parked_call = std::async(std::launch::async, [&] { return (*client)->call("s", "Park", "", 10s); });
+  // Park must have reached the server before Release is sent, or Release
+  // finds nothing to release and Park waits out its deadline.
+  for (int i = 0; i < 1000 && parked_calls.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(parked_calls.load(), 1);
   // Echo answers while Park waits: the loop is not held by it.
   auto echo = (*client)->call("s", "Echo", "hi", 10s);
   ASSERT_OK(test::status_of(echo));
