@@ -18,6 +18,7 @@
 
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "ticket_mutex.hpp"
 
 namespace berth::metadata {
 
@@ -88,7 +89,7 @@ class RocksMetadata final : public Instance, public Metadata {
   int active_ = 0;
   bool closed_ = false;
 
-  std::mutex writer_mu_;
+  TicketMutex writer_mu_;  // first come, first served (ticket_mutex.hpp)
   std::atomic<std::thread::id> writer_thread_{};
   CommitObserver observer_;  // guarded by writer_mu_
 
