@@ -30,11 +30,11 @@
 #include <thread>
 #include <vector>
 
+#include "digest/sha256.hpp"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/leases/v1/leases.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
-#include "openssl/sha.h"
 
 namespace {
 
@@ -50,16 +50,14 @@ std::shared_ptr<grpc::Channel> channel_to(const std::string& socket) {
 
 void in_ns(grpc::ClientContext& ctx, const std::string& ns) { ctx.AddMetadata("containerd-namespace", ns); }
 
+// The project's digest helper (libs/digest), not a second SHA-256 here.
 std::string sha256_digest(const std::string& data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  static const char* hex = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned char c : md) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
+  auto hex = berth::digest::sha256_hex(data);
+  if (!hex.ok()) {
+    std::fprintf(stderr, "gc_load: sha256: %s\n", hex.status().message().c_str());
+    std::exit(1);
   }
-  return out;
+  return "sha256:" + *hex;
 }
 
 void check(const grpc::Status& st, const char* what) {
