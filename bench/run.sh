@@ -9,6 +9,9 @@
 # timed with hyperfine (median of RUNS, after a warm-up run); then
 #   parallel    PAR_CLIENTS clients at once, PAR_EACH `ctr run --rm` each:
 #               lifecycles per second (median of PAR_RUNS), both daemons
+#   par_floor   the same concurrency without any daemon or client: overlay
+#               mount, runc create, start, delete, unmount; its machine CPU
+#               per lifecycle plus ctr's own is the parallel floor
 #   restart     TASKS tasks running (`ctr run -d ... sleep`), the daemon
 #               stopped with SIGTERM and started again: seconds from the exec
 #               until `ctr t ls` lists all TASKS as RUNNING (median of
@@ -269,6 +272,61 @@ par() {
 par ctrd
 ((HAVE_BERTHD)) && par berthd
 
+# ---- the parallel floor -------------------------------------------------------------
+# What any daemon must have done for PAR_CLIENTS clients at once: per
+# lifecycle, an overlay rootfs over the image's layer (as a shim mounts it),
+# runc create, start and delete, the unmount and the removal of the upper and
+# work directories. Each client has a bundle of its own and its own cgroup. The
+# machine's CPU per lifecycle under that concurrency (contention included), plus
+# ctr's own CPU per lifecycle in the berthd runs, is the least CPU a lifecycle
+# can cost; with every CPU busy, nproc over it is the most lifecycles a second.
+par_floor() {
+  local client r busy0 lifecycles hz pids=()
+  hz=$(getconf CLK_TCK)
+  for ((client = 0; client < PAR_CLIENTS; client++)); do
+    mkdir -p "$WORK/pf/$client/rootfs"
+    python3 -c '
+import json, sys
+spec = json.load(open(sys.argv[1]))
+spec["root"] = {"path": "rootfs"}
+spec["linux"]["cgroupsPath"] = "/bench-bare/floor-" + sys.argv[3]
+json.dump(spec, open(sys.argv[2], "w"))' "$WORK/bundle/config.json" "$WORK/pf/$client/config.json" "$client"
+  done
+  cat >"$WORK/pf/loop.sh" <<EOT
+#!/bin/sh
+# loop.sh CLIENT COUNT
+b=$WORK/pf/\$1
+i=0
+while [ \$i -lt \$2 ]; do
+  mkdir \$b/upper \$b/work || exit 1
+  mount -t overlay overlay -o lowerdir=$WORK/bundle/rootfs,upperdir=\$b/upper,workdir=\$b/work \$b/rootfs || exit 1
+  $RUNC --root $WORK/runc create -b \$b floor-\$1-\$i </dev/null >/dev/null || exit 1
+  $RUNC --root $WORK/runc start floor-\$1-\$i || exit 1
+  $RUNC --root $WORK/runc delete --force floor-\$1-\$i || exit 1
+  umount \$b/rootfs || exit 1
+  rm -rf \$b/upper \$b/work
+  i=\$((i + 1))
+done
+EOT
+  busy0=$(busy_jiffies)
+  for ((r = 0; r < PAR_RUNS; r++)); do
+    local t0 t1 failed=0
+    pids=()
+    t0=$EPOCHREALTIME
+    for ((client = 0; client < PAR_CLIENTS; client++)); do
+      /bin/sh "$WORK/pf/loop.sh" "$client" "$PAR_EACH" 2>>"$WORK/pf.err" &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    t1=$EPOCHREALTIME
+    ((failed)) && { log "parallel floor failed: $(tail -3 "$WORK/pf.err")"; return 0; }
+    add par_floor.s "$(awk -v a="$t0" -v b="$t1" -v n=$((PAR_CLIENTS * PAR_EACH)) 'BEGIN { printf "%.2f", n / (b - a) }')"
+  done
+  lifecycles=$((PAR_RUNS * PAR_CLIENTS * PAR_EACH))
+  S[cpu_par_floor.s]=$(awk -v a="$busy0" -v b="$(busy_jiffies)" -v hz="$hz" -v n=$lifecycles 'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }')
+}
+par_floor
+
 # ---- restart with TASKS running ----------------------------------------------------
 running() { c "$1" tasks ls 2>/dev/null | grep -c ' RUNNING' || true; }
 restart() {
@@ -321,6 +379,8 @@ for kind in ctrd berthd; do
   echo "| CPU per lifecycle in the parallel runs, $kind: machine / ctr / daemon (ms) | ${S[cpu_total_$kind.s]} / ${S[cpu_ctr_$kind.s]} / ${S[cpu_daemon_$kind.s]} | |"
 done
 [[ -n ${S[shim_floor_cpu.s]:-} ]] && echo "| CPU of the shim v2 floor (ms) | ${S[shim_floor_cpu.s]} | |"
+row "parallel floor alone: $PAR_CLIENTS clients x $PAR_EACH overlay mount + runc create, start, delete + unmount (lifecycles/s)" par_floor 2
+[[ -n ${S[cpu_par_floor.s]:-} ]] && echo "| machine CPU per lifecycle of the parallel floor (ms) | ${S[cpu_par_floor.s]} | |"
 row "restart with $TASKS tasks: containerd, exec → ctr t ls lists all (s)" restart_ctrd
 row "restart with $TASKS tasks: berthd, exec → ctr t ls lists all (s)" restart_berthd
 echo
@@ -337,9 +397,9 @@ if [[ -n ${S[ctr_share.s]:-} && -n ${S[shim_floor.s]:-} && -n ${S[ctr_ctrd.s]:-}
 fi
 echo "parallel throughput: berthd / containerd: $(ratio_or_na par_berthd par_ctrd) (goal: at least 2)"
 PAR_FLOOR=
-if [[ -n ${S[cpu_ctr_berthd.s]:-} && -n ${S[shim_floor_cpu.s]:-} && -n ${S[par_ctrd.s]:-} ]]; then
-  PAR_FLOOR=$(awk -v n="$(nproc)" -v a="${S[cpu_ctr_berthd.s]}" -v b="${S[shim_floor_cpu.s]}" 'BEGIN { printf "%.2f", n * 1000 / (a + b) }')
-  echo "parallel floor ($(nproc) CPUs / (ctr's CPU + the shim v2 floor's CPU) per lifecycle): $PAR_FLOOR lifecycles/s = $(ratio "$PAR_FLOOR" "$(med par_ctrd 2)") x containerd's"
+if [[ -n ${S[cpu_ctr_berthd.s]:-} && -n ${S[cpu_par_floor.s]:-} && -n ${S[par_ctrd.s]:-} ]]; then
+  PAR_FLOOR=$(awk -v n="$(nproc)" -v a="${S[cpu_ctr_berthd.s]}" -v b="${S[cpu_par_floor.s]}" 'BEGIN { printf "%.2f", n * 1000 / (a + b) }')
+  echo "parallel floor ($(nproc) CPUs / (ctr's CPU + the parallel floor's machine CPU) per lifecycle): $PAR_FLOOR lifecycles/s = $(ratio "$PAR_FLOOR" "$(med par_ctrd 2)") x containerd's"
 fi
 echo "restart with $TASKS tasks: berthd / containerd: $(ratio_or_na restart_berthd restart_ctrd)"
 
@@ -352,8 +412,8 @@ jnum() { [[ -n ${S[$1.s]:-} ]] && median "${S[$1.s]}" 4 || echo null; }
   echo "  \"samples\": {"
   first=1
   echo "  \"floors\": {\"ctr_run_s\": ${RUN_FLOOR:-null}, \"parallel_per_s\": ${PAR_FLOOR:-null}},"
-  echo "  \"cpu_ms_per_lifecycle\": {\"shim_floor\": ${S[shim_floor_cpu.s]:-null}, \"ctrd\": {\"machine\": ${S[cpu_total_ctrd.s]:-null}, \"ctr\": ${S[cpu_ctr_ctrd.s]:-null}, \"daemon\": ${S[cpu_daemon_ctrd.s]:-null}}, \"berthd\": {\"machine\": ${S[cpu_total_berthd.s]:-null}, \"ctr\": ${S[cpu_ctr_berthd.s]:-null}, \"daemon\": ${S[cpu_daemon_berthd.s]:-null}}},"
-  for k in runc crun shim_floor ctr_ctrd ctr_berthd berth ctr_share par_ctrd par_berthd restart_ctrd restart_berthd; do
+  echo "  \"cpu_ms_per_lifecycle\": {\"shim_floor\": ${S[shim_floor_cpu.s]:-null}, \"parallel_floor\": ${S[cpu_par_floor.s]:-null}, \"ctrd\": {\"machine\": ${S[cpu_total_ctrd.s]:-null}, \"ctr\": ${S[cpu_ctr_ctrd.s]:-null}, \"daemon\": ${S[cpu_daemon_ctrd.s]:-null}}, \"berthd\": {\"machine\": ${S[cpu_total_berthd.s]:-null}, \"ctr\": ${S[cpu_ctr_berthd.s]:-null}, \"daemon\": ${S[cpu_daemon_berthd.s]:-null}}},"
+  for k in runc crun shim_floor ctr_ctrd ctr_berthd berth ctr_share par_ctrd par_berthd par_floor restart_ctrd restart_berthd; do
     ((first)) || echo ","
     first=0
     printf '    "%s": {"median": %s, "samples": %s}' "$k" "$(jnum "$k")" "$(jarray "${S[$k.s]:-}")"

@@ -1,4 +1,4 @@
-# berth_proto_library(<target> <SHARED|STATIC> PROTOS <import/path.proto=/file/on/disk> ...
+# berth_proto_library(<target> <SHARED|STATIC|OBJECT> PROTOS <import/path.proto=/file/on/disk> ...
 #                     [GRPC] [LITE])
 #
 # C++ generated at build time from .proto files on disk (Debian's, or
@@ -9,7 +9,10 @@
 # it must. GRPC adds the gRPC stubs; LITE links protobuf-lite instead of the
 # full runtime, and stages google/protobuf's own any/empty/timestamp too
 # (only the full runtime ships them compiled). Generated headers are in the
-# target's SYSTEM include path as "<import/path>.pb.h".
+# target's SYSTEM include path as "<import/path>.pb.h". OBJECT compiles the
+# code once, position-independent, and leaves the protobuf and gRPC runtimes
+# to whoever links the objects: a shared library with the shared runtimes, an
+# executable with static ones.
 set(BERTH_PROTOS_DIR "${CMAKE_CURRENT_LIST_DIR}/protos")
 
 function(berth_proto_library target kind)
@@ -84,12 +87,23 @@ function(berth_proto_library target kind)
   # Generated code is not ours to lint or warn about.
   target_compile_options(${target} PRIVATE -w)
   target_include_directories(${target} SYSTEM BEFORE PUBLIC "$<BUILD_INTERFACE:${gen}>")
+  set(runtimes protobuf::libprotobuf)
   if(P_LITE)
-    target_link_libraries(${target} PUBLIC protobuf::libprotobuf-lite)
-  else()
-    target_link_libraries(${target} PUBLIC protobuf::libprotobuf)
+    set(runtimes protobuf::libprotobuf-lite)
   endif()
   if(P_GRPC)
-    target_link_libraries(${target} PUBLIC PkgConfig::GRPCPP)
+    list(APPEND runtimes PkgConfig::GRPCPP)
+  endif()
+  if(kind STREQUAL "OBJECT")
+    # The runtimes' headers and flags only: linking them, even privately,
+    # would hand the shared libraries on to every target linking the objects.
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    foreach(rt IN LISTS runtimes)
+      target_include_directories(${target} SYSTEM PRIVATE $<TARGET_PROPERTY:${rt},INTERFACE_INCLUDE_DIRECTORIES>)
+      target_compile_definitions(${target} PRIVATE $<TARGET_PROPERTY:${rt},INTERFACE_COMPILE_DEFINITIONS>)
+      target_compile_options(${target} PRIVATE $<TARGET_PROPERTY:${rt},INTERFACE_COMPILE_OPTIONS>)
+    endforeach()
+  else()
+    target_link_libraries(${target} PUBLIC ${runtimes})
   endif()
 endfunction()
