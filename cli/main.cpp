@@ -11,6 +11,7 @@
 #include "command.hpp"
 #include "command_table.hpp"
 #include "globals.hpp"
+#include "grpc-process/process_setup.hpp"
 
 namespace berth::cli {
 namespace {
@@ -82,6 +83,7 @@ int run(std::vector<std::string> words) {
 }  // namespace berth::cli
 
 int main(int argc, char** argv) {
+  berth::grpc_process::setup();
   int code = berth::cli::kExitFailure;
   try {
     code = berth::cli::run(std::vector<std::string>(argv + 1, argv + argc));

@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "config_commands.hpp"
 #include "daemon.hpp"
+#include "grpc-process/process_setup.hpp"
 #include "heap_trim.hpp"
 #include "options.hpp"
 #include "systemd_notify.hpp"
@@ -107,6 +108,7 @@ int run_daemon(berth::host::DaemonConfig cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  berth::grpc_process::setup();
   berth::host::limit_malloc_arenas();
   auto opts = berth::host::parse_options(argc, argv);
   if (!opts.ok()) {
