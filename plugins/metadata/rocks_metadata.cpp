@@ -133,6 +133,21 @@ RocksMetadata::~RocksMetadata() {
 }
 
 Status RocksMetadata::update(const std::function<Status(Transaction&)>& fn) {
+  return update_with(fn, options_.sync_writes);
+}
+
+Status RocksMetadata::update_unsynced(const std::function<Status(Transaction&)>& fn) {
+  return update_with(fn, false);
+}
+
+Status RocksMetadata::sync() {
+  if (!options_.sync_writes) return {};  // durability was not asked for
+  Active active(*this);
+  BERTH_RETURN_IF_ERROR(active.status());
+  return from_rocks(db_->FlushWAL(/*sync=*/true), "sync WAL of " + path_string_);
+}
+
+Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn, bool sync) {
   if (writer_thread_.load() == std::this_thread::get_id()) {
     return failed_precondition("metadata update started inside another update on the same thread");
   }
@@ -155,7 +170,7 @@ Status RocksMetadata::update(const std::function<Status(Transaction&)>& fn) {
     BERTH_RETURN_IF_ERROR(fn(tx));
     if (batch.GetWriteBatch()->Count() > 0) {
       rocksdb::WriteOptions wo;
-      wo.sync = options_.sync_writes;
+      wo.sync = sync;
       BERTH_RETURN_IF_ERROR(from_rocks(db_->Write(wo, batch.GetWriteBatch()),
                                        "commit metadata transaction to " + path_string_));
       if (observer_) {

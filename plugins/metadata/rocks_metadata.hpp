@@ -53,6 +53,14 @@ class RocksMetadata final : public Instance, public Metadata {
   // FailedPrecondition instead of deadlocking.
   Status update(const std::function<Status(Transaction&)>& fn) override;
   Status view(const std::function<Status(Transaction&)>& fn) override;
+  // update() whose commit is written but not flushed: it survives a crash of
+  // the process, and one of the machine only once sync() or a later durable
+  // commit has returned. For the collector's removals, which a crash may undo
+  // harmlessly as long as nothing outside the database follows them before
+  // sync(); a flush per update would hold every writer queued behind it.
+  Status update_unsynced(const std::function<Status(Transaction&)>& fn);
+  // Flushes every commit so far to disk.
+  Status sync();
 
   // Waits for running transactions, then flushes and closes the database.
   // Idempotent; update and view fail with FailedPrecondition afterwards.
@@ -73,6 +81,8 @@ class RocksMetadata final : public Instance, public Metadata {
 
  private:
   class Active;
+
+  Status update_with(const std::function<Status(Transaction&)>& fn, bool sync);
 
   RocksMetadata(std::filesystem::path path, MetadataOptions options, std::unique_ptr<rocksdb::DB> db);
 
