@@ -25,12 +25,6 @@ using gc::Node;
 // the update's function has returned.
 thread_local bool tl_collecting = false;
 
-// How long one of the sweep's updates may work before it commits and lets
-// the writers queued behind it through (at least one record each): its
-// length is the longest a writer waits for the collector. A count does not
-// bound it: 64 records took 1-10 ms on two cores with clients running, as
-// the re-mark and the records' sizes vary.
-constexpr std::chrono::microseconds kSweepBudget{1000};
 struct Collecting {
   Collecting() { tl_collecting = true; }
   ~Collecting() { tl_collecting = false; }
@@ -119,11 +113,13 @@ Status remove_record(Transaction& tx, KvLeaseStore& leases, const Node& n, bool&
 }  // namespace
 
 MetadataCollector::MetadataCollector(std::shared_ptr<RocksMetadata> md, std::shared_ptr<ContentStore> content,
-                                     Snapshotters snapshotters, std::shared_ptr<EventPublisher> events)
+                                     Snapshotters snapshotters, std::shared_ptr<EventPublisher> events,
+                                     SweepOptions sweep)
     : md_(std::move(md)),
       content_(std::move(content)),
       snapshotters_(std::move(snapshotters)),
-      events_(std::move(events)) {
+      events_(std::move(events)),
+      sweep_(std::move(sweep)) {
   md_->observe_commits([this](const std::vector<CommittedWrite>& writes) { observed(writes); });
 }
 
@@ -219,19 +215,23 @@ Status MetadataCollector::sweep_records(
   if (dry_run) {
     removed.insert(unreachable.begin(), unreachable.end());
   } else {
-    // 2. Sweep in short updates (kSweepBudget of work each), each first
+    // 2. Sweep in short updates (sweep_.budget of work each, 1 ms in the
+    // daemon: a count does not bound them, as 64 records took 1-10 ms on two
+    // cores with clients running, the records' sizes and the re-marking
+    // varying), each first
     // marking again from what writers touched since the one before (tracking
     // stays on until the last), so no write waits for more than one of them:
     // these are the only pauses. They are not flushed one by one: a crash
     // may bring records back, which the next collection takes again, and
     // the flush below comes before the backends lose anything.
     KvLeaseStore leases;
-    auto remark_touched = [&](Transaction& tx) -> Status {
+    auto take_touched = [&] {
       std::set<Node> touched;
-      {
-        std::lock_guard lock(observe_mu_);
-        touched.swap(touched_);
-      }
+      std::lock_guard lock(observe_mu_);
+      touched.swap(touched_);
+      return touched;
+    };
+    auto remark = [&](Transaction& tx, const std::set<Node>& touched) -> Status {
       marker->rebind(tx);
       for (const auto& n : touched) BERTH_RETURN_IF_ERROR(marker->remark(n));
       figures.remarked += touched.size();
@@ -239,31 +239,39 @@ Status MetadataCollector::sweep_records(
     };
     std::size_t next = 0;
     while (next < unreachable.size()) {
-      // Most of the re-marking, outside the writer lock: on a snapshot taken
-      // after the touched objects were handed over, so a write it misses is
-      // touched again, for the update below. Under the lock there is left
-      // only what was written meanwhile (the marking above takes long enough
-      // for hundreds of writes; re-marked under the lock they cost 13 ms).
-      BERTH_RETURN_IF_ERROR(md_->view(remark_touched));
-      Collecting collecting;
-      BERTH_RETURN_IF_ERROR(md_->update_unsynced([&](Transaction& tx) -> Status {
-        const auto start = std::chrono::steady_clock::now();
-        BERTH_RETURN_IF_ERROR(remark_touched(tx));
-        do {
-          const Node& n = unreachable[next++];
-          if (marker->marked(n)) continue;
-          bool gone = false;
-          std::optional<std::string> backend_ref;
-          BERTH_RETURN_IF_ERROR(remove_record(tx, leases, n, gone, backend_ref));
-          if (gone) removed.insert(n);
-          if (backend_ref) ingests_removed.push_back(std::move(*backend_ref));
-        } while (next < unreachable.size() && std::chrono::steady_clock::now() - start < kSweepBudget);
-        const int64_t took = since_ns(start);
-        out.pause_ns += took;
-        figures.longest_ns = std::max(figures.longest_ns, took);
-        ++figures.updates;
-        return Status();
-      }));
+      // Most of the re-marking, outside the writer lock, on a snapshot taken
+      // after the touched objects were handed over (not before: a write
+      // between the two would be neither seen nor touched again). What is
+      // written meanwhile is touched again, for the update below, which is
+      // left with only that: the marking above takes long enough for
+      // hundreds of writes, and re-marked under the lock they took 13 ms.
+      const std::set<Node> early = take_touched();
+      BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) { return remark(tx, early); }));
+      Status swept;
+      {
+        Collecting collecting;
+        swept = md_->update_unsynced([&](Transaction& tx) -> Status {
+          const auto start = std::chrono::steady_clock::now();
+          // Under the writer lock every commit so far has been observed.
+          BERTH_RETURN_IF_ERROR(remark(tx, take_touched()));
+          do {
+            const Node& n = unreachable[next++];
+            if (marker->marked(n)) continue;
+            bool gone = false;
+            std::optional<std::string> backend_ref;
+            BERTH_RETURN_IF_ERROR(remove_record(tx, leases, n, gone, backend_ref));
+            if (gone) removed.insert(n);
+            if (backend_ref) ingests_removed.push_back(std::move(*backend_ref));
+          } while (next < unreachable.size() && std::chrono::steady_clock::now() - start < sweep_.budget);
+          const int64_t took = since_ns(start);
+          out.pause_ns += took;
+          figures.longest_ns = std::max(figures.longest_ns, took);
+          ++figures.updates;
+          return Status();
+        });
+      }
+      BERTH_RETURN_IF_ERROR(swept);
+      if (sweep_.after_update) sweep_.after_update(next, unreachable.size());
     }
     BERTH_RETURN_IF_ERROR(md_->sync());
     log::debug("gc: records swept at {:.3f} ms", since_ns(begun) / 1e6);

@@ -4,7 +4,7 @@
 // A collection never holds the metadata writer lock while it marks:
 //  1. It starts noting which objects commits touch (RocksMetadata's commit
 //     observer), then marks everything reachable on a read-only snapshot.
-//  2. In short updates (about a millisecond of work each, kSweepBudget) it
+//  2. In short updates (about a millisecond of work each, SweepOptions) it
 //     marks again from the objects touched since the update before, reading
 //     their current state, and removes records still unmarked. Anything a
 //     writer made reachable meanwhile was reached through an object it wrote
@@ -22,6 +22,7 @@
 //     data aborted.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,11 +38,22 @@
 
 namespace berth::metadata {
 
+// How the sweep goes (the defaults are the daemon's).
+struct SweepOptions {
+  // Work per update before it commits (at least one record each): the
+  // longest a writer waits for the collector.
+  std::chrono::nanoseconds budget = std::chrono::milliseconds(1);
+  // Called after each of the sweep's updates, outside the writer lock, with
+  // the number of unreachable records looked at so far and their total.
+  std::function<void(std::size_t done, std::size_t total)> after_update;
+};
+
 class MetadataCollector final : public Instance, public GarbageCollector {
  public:
   // `events` (may be null) hears of each run (/gc/run).
   MetadataCollector(std::shared_ptr<RocksMetadata> md, std::shared_ptr<ContentStore> content,
-                    Snapshotters snapshotters, std::shared_ptr<EventPublisher> events = nullptr);
+                    Snapshotters snapshotters, std::shared_ptr<EventPublisher> events = nullptr,
+                    SweepOptions sweep = {});
   ~MetadataCollector() override;
 
   Result<GcResult> collect(bool dry_run) override;
@@ -71,6 +83,7 @@ class MetadataCollector final : public Instance, public GarbageCollector {
   const std::shared_ptr<ContentStore> content_;
   const Snapshotters snapshotters_;
   const std::shared_ptr<EventPublisher> events_;
+  const SweepOptions sweep_;
 
   std::mutex run_mu_;  // one collection at a time
 
