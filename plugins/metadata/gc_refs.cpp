@@ -277,24 +277,34 @@ Status Marker::refs(const Node& n, bool flat, const std::function<void(Node, boo
       return {};
     }
     case Kind::kLease: {
-      auto labels = read_labels(*tx_, keys::lease_labels_prefix(n.ns, n.id));
-      if (!labels.ok()) return labels.status();
-      if (lease_expired(*labels, now_ns_)) return {};
-      const bool lease_flat = labels->contains(std::string(kFlatLabel));
-      const std::string prefix = keys::lease_resources_prefix(n.ns, n.id);
-      return tx_->scan(prefix, [&](std::string_view key, std::string_view) {
-        const std::string_view rest = key.substr(prefix.size());
-        const std::size_t end = rest.find(keys::kIdTerminator);
-        if (end == std::string_view::npos) return true;
-        const std::string_view type = rest.substr(0, end);
-        const std::string_view id = rest.substr(end + 1);
-        if (type == kContentResource) {
-          emit(Node{Kind::kContent, n.ns, std::string(id)}, lease_flat);
-        } else if (type == kIngestsResource) {
-          emit(Node{Kind::kIngest, n.ns, std::string(id)}, lease_flat);
-        } else if (type.starts_with(kSnapshotsResourcePrefix)) {
-          emit(Node{Kind::kSnapshot, n.ns, snapshot_id(type.substr(kSnapshotsResourcePrefix.size()), id)},
-               lease_flat);
+      // One pass over the lease (collections mark every live lease, and
+      // clients may keep thousands): its labels sort before its resources,
+      // so by the first resource it is known whether it has expired and
+      // whether it is flat.
+      const std::string prefix = keys::object_prefix(keys::kind_prefix(n.ns, keys::kLeases), n.id);
+      Labels labels;
+      std::optional<bool> lease_flat;  // set at the first resource of a lease not expired
+      return tx_->scan(prefix, [&](std::string_view key, std::string_view value) {
+        const std::string_view field = key.substr(prefix.size());
+        if (auto label = keys::parse_lease_label_field(field)) {
+          labels.emplace(*label, value);
+          return true;
+        }
+        auto resource = keys::parse_lease_resource_field(field);
+        if (!resource) return true;
+        if (!lease_flat) {
+          if (lease_expired(labels, now_ns_)) return false;
+          lease_flat = labels.contains(std::string(kFlatLabel));
+        }
+        const std::string id(resource->resource);
+        if (resource->type == kContentResource) {
+          emit(Node{Kind::kContent, n.ns, id}, *lease_flat);
+        } else if (resource->type == kIngestsResource) {
+          emit(Node{Kind::kIngest, n.ns, id}, *lease_flat);
+        } else if (resource->type.starts_with(kSnapshotsResourcePrefix)) {
+          emit(Node{Kind::kSnapshot, n.ns,
+                    snapshot_id(resource->type.substr(kSnapshotsResourcePrefix.size()), id)},
+               *lease_flat);
         }
         return true;
       });
