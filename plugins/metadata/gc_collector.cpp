@@ -25,10 +25,6 @@ using gc::Node;
 // the update's function has returned.
 thread_local bool tl_collecting = false;
 
-// Records removed per update: enough to keep the number of commits low, few
-// enough that a writer waiting behind one barely notices (256 took 17-28 ms
-// on two cores with 10,000 objects; 64 takes a quarter of that).
-constexpr std::size_t kSweepChunk = 64;
 struct Collecting {
   Collecting() { tl_collecting = true; }
   ~Collecting() { tl_collecting = false; }
@@ -117,11 +113,13 @@ Status remove_record(Transaction& tx, KvLeaseStore& leases, const Node& n, bool&
 }  // namespace
 
 MetadataCollector::MetadataCollector(std::shared_ptr<RocksMetadata> md, std::shared_ptr<ContentStore> content,
-                                     Snapshotters snapshotters, std::shared_ptr<EventPublisher> events)
+                                     Snapshotters snapshotters, std::shared_ptr<EventPublisher> events,
+                                     SweepOptions sweep)
     : md_(std::move(md)),
       content_(std::move(content)),
       snapshotters_(std::move(snapshotters)),
-      events_(std::move(events)) {
+      events_(std::move(events)),
+      sweep_(std::move(sweep)) {
   md_->observe_commits([this](const std::vector<CommittedWrite>& writes) { observed(writes); });
 }
 
@@ -151,7 +149,7 @@ void MetadataCollector::observed(const std::vector<CommittedWrite>& writes) {
 }
 
 Status MetadataCollector::sweep_records(
-    bool dry_run, GcResult& out, std::set<std::string>& kept_blobs,
+    bool dry_run, GcResult& out, SweepFigures& figures, std::set<std::string>& kept_blobs,
     std::map<std::string, std::set<std::string>, std::less<>>& kept_snapshots,
     std::vector<std::string>& ingests_removed) {
   {
@@ -168,18 +166,21 @@ Status MetadataCollector::sweep_records(
     }
   } stop{*this};
 
-  // 1. Mark on a snapshot; writers go on meanwhile.
+  // 1. Mark on a snapshot; writers go on meanwhile. The marks are kept for
+  // the sweep, which adds to them what writers change.
+  const auto begun = std::chrono::steady_clock::now();
   const int64_t now = clock::now_ns();
   gc::Inventory inv;
   std::vector<Node> unreachable;
+  std::optional<gc::Marker> marker;
   BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
     auto scanned = gc::scan(tx, now);
     if (!scanned.ok()) return scanned.status();
     inv = std::move(*scanned);
-    gc::Marker marker(tx, now);
-    for (const auto& root : inv.roots) BERTH_RETURN_IF_ERROR(marker.mark(root));
+    marker.emplace(tx, now);
+    for (const auto& root : inv.roots) BERTH_RETURN_IF_ERROR(marker->mark(root));
     for (auto& n : inv.collectable) {
-      if (!marker.marked(n)) unreachable.push_back(std::move(n));
+      if (!marker->marked(n)) unreachable.push_back(std::move(n));
     }
     // Snapshots last and children before parents, so that no chunk of the
     // sweep leaves a record whose parent has gone.
@@ -208,42 +209,72 @@ Status MetadataCollector::sweep_records(
     return Status();
   }));
 
+  log::debug("gc: marked in {:.3f} ms: {} of {} collectable objects unreachable", since_ns(begun) / 1e6,
+             unreachable.size(), inv.collectable.size());
   std::set<Node> removed;
   if (dry_run) {
     removed.insert(unreachable.begin(), unreachable.end());
   } else {
-    // 2. Sweep in short updates, each marking again from everything writers
-    // touched since the snapshot (tracking stays on until the last one), so
-    // no write waits for more than one chunk: these are the only pauses.
+    // 2. Sweep in short updates (sweep_.budget of work each, 1 ms in the
+    // daemon: a count does not bound them, as 64 records took 1-10 ms on two
+    // cores with clients running, the records' sizes and the re-marking
+    // varying), each first
+    // marking again from what writers touched since the one before (tracking
+    // stays on until the last), so no write waits for more than one of them:
+    // these are the only pauses. They are not flushed one by one: a crash
+    // may bring records back, which the next collection takes again, and
+    // the flush below comes before the backends lose anything.
     KvLeaseStore leases;
-    std::set<Node> touched;
-    for (std::size_t from = 0; from < unreachable.size() || from == 0; from += kSweepChunk) {
-      const std::size_t to = std::min(unreachable.size(), from + kSweepChunk);
-      Collecting collecting;
-      BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) -> Status {
-        const auto start = std::chrono::steady_clock::now();
-        {
-          std::lock_guard lock(observe_mu_);
-          touched.insert(touched_.begin(), touched_.end());
-          touched_.clear();
-        }
-        gc::Marker marker(tx, now);
-        for (const auto& n : touched) BERTH_RETURN_IF_ERROR(marker.mark(n));
-        for (std::size_t i = from; i < to; ++i) {
-          const Node& n = unreachable[i];
-          if (marker.marked(n)) continue;
-          bool gone = false;
-          std::optional<std::string> backend_ref;
-          BERTH_RETURN_IF_ERROR(remove_record(tx, leases, n, gone, backend_ref));
-          if (gone) removed.insert(n);
-          if (backend_ref) ingests_removed.push_back(std::move(*backend_ref));
-        }
-        const int64_t took = since_ns(start);
-        out.pause_ns += took;
-        return Status();
-      }));
-      if (to == unreachable.size()) break;
+    auto take_touched = [&] {
+      std::set<Node> touched;
+      std::lock_guard lock(observe_mu_);
+      touched.swap(touched_);
+      return touched;
+    };
+    auto remark = [&](Transaction& tx, const std::set<Node>& touched) -> Status {
+      marker->rebind(tx);
+      for (const auto& n : touched) BERTH_RETURN_IF_ERROR(marker->remark(n));
+      figures.remarked += touched.size();
+      return Status();
+    };
+    std::size_t next = 0;
+    while (next < unreachable.size()) {
+      // Most of the re-marking, outside the writer lock, on a snapshot taken
+      // after the touched objects were handed over (not before: a write
+      // between the two would be neither seen nor touched again). What is
+      // written meanwhile is touched again, for the update below, which is
+      // left with only that: the marking above takes long enough for
+      // hundreds of writes, and re-marked under the lock they took 13 ms.
+      const std::set<Node> early = take_touched();
+      BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) { return remark(tx, early); }));
+      Status swept;
+      {
+        Collecting collecting;
+        swept = md_->update_unsynced([&](Transaction& tx) -> Status {
+          const auto start = std::chrono::steady_clock::now();
+          // Under the writer lock every commit so far has been observed.
+          BERTH_RETURN_IF_ERROR(remark(tx, take_touched()));
+          do {
+            const Node& n = unreachable[next++];
+            if (marker->marked(n)) continue;
+            bool gone = false;
+            std::optional<std::string> backend_ref;
+            BERTH_RETURN_IF_ERROR(remove_record(tx, leases, n, gone, backend_ref));
+            if (gone) removed.insert(n);
+            if (backend_ref) ingests_removed.push_back(std::move(*backend_ref));
+          } while (next < unreachable.size() && std::chrono::steady_clock::now() - start < sweep_.budget);
+          const int64_t took = since_ns(start);
+          out.pause_ns += took;
+          figures.longest_ns = std::max(figures.longest_ns, took);
+          ++figures.updates;
+          return Status();
+        });
+      }
+      BERTH_RETURN_IF_ERROR(swept);
+      if (sweep_.after_update) sweep_.after_update(next, unreachable.size());
     }
+    BERTH_RETURN_IF_ERROR(md_->sync());
+    log::debug("gc: records swept at {:.3f} ms", since_ns(begun) / 1e6);
   }
   for (const auto& n : removed) out.removed.push_back({std::string(kind_name(n.kind)), n.ns, n.id});
 
@@ -266,13 +297,10 @@ Status MetadataCollector::sweep_records(
 }
 
 Status MetadataCollector::sweep_blobs(bool dry_run, const std::set<std::string>& kept_dry, GcResult& out) {
-  std::unique_lock<std::shared_mutex> lock;
-  std::set<std::string> kept;
-  if (dry_run) {
-    kept = kept_dry;
-  } else {
-    // No commit is between its backend commit and its record while this is held.
-    lock = md_->sweep_blobs();
+  // The backend's blobs no namespace records: candidates, looked at again
+  // below before each goes (a dry run goes by the records' sweep).
+  std::set<std::string> kept = kept_dry;
+  if (!dry_run) {
     BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
       auto names = gc::namespaces(tx);
       if (!names.ok()) return names.status();
@@ -292,15 +320,43 @@ Status MetadataCollector::sweep_blobs(bool dry_run, const std::set<std::string>&
     if (!kept.contains(info.digest)) orphans.push_back(info.digest);
     return true;
   }));
-  for (auto& digest : orphans) {
-    if (!dry_run) {
-      Status st = content_->remove(digest);
-      if (!st.ok() && st.code() != Code::kNotFound) {
-        log::warn("gc: remove blob {}: {}", digest, st.to_string());
-        continue;
-      }
-    }
-    out.removed.push_back({"blob", "", std::move(digest)});
+  if (dry_run) {
+    for (auto& digest : orphans) out.removed.push_back({"blob", "", std::move(digest)});
+    return {};
+  }
+  // Removed in short turns (sweep_.budget each) under RocksMetadata::
+  // sweep_blobs, each blob looked up again in every namespace first: while
+  // that is held no commit is between its backend commit and its record, so
+  // one recorded since the walk is seen and kept. A content commit then
+  // waits for one turn, not for every removal (2,500 took 2 s on a busy disk).
+  std::size_t next = 0;
+  while (next < orphans.size()) {
+    const auto lock = md_->sweep_blobs();
+    BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
+      const auto start = std::chrono::steady_clock::now();
+      auto names = gc::namespaces(tx);
+      if (!names.ok()) return names.status();
+      do {
+        std::string& digest = orphans[next++];
+        bool recorded = false;
+        for (const auto& ns : *names) {
+          auto size = tx.get(keys::blob_key(ns, digest, keys::kBlobSize));
+          if (!size.ok()) return size.status();
+          if (size->has_value()) {
+            recorded = true;
+            break;
+          }
+        }
+        if (recorded) continue;
+        Status st = content_->remove(digest);
+        if (!st.ok() && st.code() != Code::kNotFound) {
+          log::warn("gc: remove blob {}: {}", digest, st.to_string());
+          continue;
+        }
+        out.removed.push_back({"blob", "", std::move(digest)});
+      } while (next < orphans.size() && std::chrono::steady_clock::now() - start < sweep_.budget);
+      return Status();
+    }));
   }
   return {};
 }
@@ -320,6 +376,12 @@ Status MetadataCollector::sweep_snapshots(bool dry_run, const std::string& sn, S
       if (!kept_dry.contains(bkey)) candidates.insert(bkey);
     }
   } else {
+    // A snapshot is made in the backend and recorded in one update, so once
+    // every update that was running has finished (an empty one has had the
+    // writer lock), a backend snapshot walked above without a record has
+    // none for good: its key, with a sequence number never used again, is
+    // one no later record names. It can go without holding up writers.
+    BERTH_RETURN_IF_ERROR(md_->update([](Transaction&) { return Status(); }));
     BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
       for (const auto& [bkey, parent] : parent_of) {
         auto parsed = parse_backend_key(bkey);
@@ -353,28 +415,14 @@ Status MetadataCollector::sweep_snapshots(bool dry_run, const std::string& sn, S
 
   for (auto& bkey : order) {
     if (!dry_run) {
-      bool gone = false;
-      // A short update each: a create records its snapshot in the same
-      // update that makes it in the backend, so under the writer lock a
-      // snapshot without a record really has none.
-      Collecting collecting;
-      Status st = md_->update([&](Transaction& tx) -> Status {
-        const auto start = std::chrono::steady_clock::now();
-        auto parsed = parse_backend_key(bkey);
-        auto recorded =
-            tx.get(keys::snapshot_key(parsed->first, sn, parsed->second, keys::kSnapshotBackendKey));
-        if (!recorded.ok()) return recorded.status();
-        if (*recorded == bkey) return Status();
-        Status removed = backend.remove(bkey);
-        gone = removed.ok() || removed.code() == Code::kNotFound;
-        out.pause_ns += since_ns(start);
-        return removed.code() == Code::kNotFound ? Status() : removed;
-      });
+      // NotFound: gone meanwhile (committed into another key, or a failed
+      // create taking back what it made).
+      Status st = backend.remove(bkey);
+      if (st.code() == Code::kNotFound) continue;
       if (!st.ok()) {
         log::warn("gc: remove snapshot {} from {}: {}", bkey, sn, st.to_string());
         continue;
       }
-      if (!gone) continue;
     }
     out.removed.push_back({"backend-snapshot", "", sn + "/" + bkey});
   }
@@ -393,13 +441,15 @@ Result<GcResult> MetadataCollector::collect(bool dry_run) {
   std::set<std::string> kept_blobs;
   std::map<std::string, std::set<std::string>, std::less<>> kept_snapshots;
   std::vector<std::string> ingests_removed;
-  BERTH_RETURN_IF_ERROR(sweep_records(dry_run, out, kept_blobs, kept_snapshots, ingests_removed));
+  SweepFigures figures;
+  BERTH_RETURN_IF_ERROR(sweep_records(dry_run, out, figures, kept_blobs, kept_snapshots, ingests_removed));
   for (const auto& bref : ingests_removed) {
     // A writer still open keeps its data (Unavailable); it fails at commit.
     if (Status st = content_->abort(bref); !st.ok() && st.code() != Code::kNotFound)
       log::warn("gc: abort ingest {}: {}", bref, st.to_string());
   }
   BERTH_RETURN_IF_ERROR(sweep_blobs(dry_run, kept_blobs, out));
+  log::debug("gc: blobs swept at {:.3f} ms", since_ns(start) / 1e6);
   for (const auto& [sn, backend] : snapshotters_) {
     static const std::set<std::string> kNone;
     auto kept = kept_snapshots.find(sn);
@@ -410,11 +460,14 @@ Result<GcResult> MetadataCollector::collect(bool dry_run) {
   if (!dry_run) {
     // containerd logs each run at debug; one that removed something is worth more.
     const auto level = out.removed.empty() ? log::Level::kDebug : log::Level::kInfo;
-    log::write(level, fmt::format("gc: collected in {:.3f} ms (paused {:.3f} ms): {} blobs, {} snapshots, {} "
-                                  "leases, {} ingests removed",
-                                  static_cast<double>(out.duration_ns) / 1e6,
-                                  static_cast<double>(out.pause_ns) / 1e6, out.count("blob"),
-                                  out.count("backend-snapshot"), out.count("lease"), out.count("ingest")));
+    log::write(level,
+               fmt::format("gc: collected in {:.3f} ms (paused {:.3f} ms in {} updates, the longest "
+                           "{:.3f} ms; {} objects re-marked): {} blobs, {} snapshots, {} "
+                           "leases, {} ingests removed",
+                           static_cast<double>(out.duration_ns) / 1e6,
+                           static_cast<double>(out.pause_ns) / 1e6, figures.updates,
+                           static_cast<double>(figures.longest_ns) / 1e6, figures.remarked, out.count("blob"),
+                           out.count("backend-snapshot"), out.count("lease"), out.count("ingest")));
     publish(out);
   }
   return out;

@@ -237,14 +237,19 @@ Result<Inventory> scan(Transaction& tx, int64_t now_ns) {
   return inv;
 }
 
-Status Marker::mark(const Node& start, bool start_flat) {
+Status Marker::mark(const Node& start, bool start_flat) { return walk(start, start_flat, false); }
+
+Status Marker::remark(const Node& n) { return walk(n, false, true); }
+
+Status Marker::walk(const Node& start, bool start_flat, bool force) {
   std::deque<std::pair<Node, bool>> queue{{start, start_flat}};
-  while (!queue.empty()) {
+  for (bool first = true; !queue.empty(); first = false) {
     auto [n, flat] = std::move(queue.front());
     queue.pop_front();
     auto it = seen_.find(n);
-    if (it != seen_.end() && (it->second || flat)) continue;  // nothing new to follow
-    seen_[n] = !flat;
+    // Nothing new to follow, unless the start was written since it was followed.
+    if (it != seen_.end() && (it->second || flat) && !(first && force)) continue;
+    seen_[n] = it != seen_.end() ? (it->second || !flat) : !flat;
     BERTH_RETURN_IF_ERROR(
         refs(n, flat, [&](Node next, bool next_flat) { queue.emplace_back(std::move(next), next_flat); }));
   }
@@ -256,14 +261,14 @@ Status Marker::refs(const Node& n, bool flat, const std::function<void(Node, boo
   switch (n.kind) {
     case Kind::kContent: {
       if (flat) return {};
-      auto labels = read_labels(tx_, keys::blob_labels_prefix(n.ns, n.id));
+      auto labels = read_labels(*tx_, keys::blob_labels_prefix(n.ns, n.id));
       if (!labels.ok()) return labels.status();
       label_refs(n.ns, *labels, full);
       return {};
     }
     case Kind::kSnapshot: {
       auto [sn, key] = split_snapshot_id(n.id);
-      auto record = read_snapshot(tx_, n.ns, sn, key);
+      auto record = read_snapshot(*tx_, n.ns, sn, key);
       if (!record.ok()) return record.status();
       if (!record->has_value()) return {};  // a dead edge
       const SnapshotInfo& info = (*record)->info;
@@ -272,24 +277,34 @@ Status Marker::refs(const Node& n, bool flat, const std::function<void(Node, boo
       return {};
     }
     case Kind::kLease: {
-      auto labels = read_labels(tx_, keys::lease_labels_prefix(n.ns, n.id));
-      if (!labels.ok()) return labels.status();
-      if (lease_expired(*labels, now_ns_)) return {};
-      const bool lease_flat = labels->contains(std::string(kFlatLabel));
-      const std::string prefix = keys::lease_resources_prefix(n.ns, n.id);
-      return tx_.scan(prefix, [&](std::string_view key, std::string_view) {
-        const std::string_view rest = key.substr(prefix.size());
-        const std::size_t end = rest.find(keys::kIdTerminator);
-        if (end == std::string_view::npos) return true;
-        const std::string_view type = rest.substr(0, end);
-        const std::string_view id = rest.substr(end + 1);
-        if (type == kContentResource) {
-          emit(Node{Kind::kContent, n.ns, std::string(id)}, lease_flat);
-        } else if (type == kIngestsResource) {
-          emit(Node{Kind::kIngest, n.ns, std::string(id)}, lease_flat);
-        } else if (type.starts_with(kSnapshotsResourcePrefix)) {
-          emit(Node{Kind::kSnapshot, n.ns, snapshot_id(type.substr(kSnapshotsResourcePrefix.size()), id)},
-               lease_flat);
+      // One pass over the lease (collections mark every live lease, and
+      // clients may keep thousands): its labels sort before its resources,
+      // so by the first resource it is known whether it has expired and
+      // whether it is flat.
+      const std::string prefix = keys::object_prefix(keys::kind_prefix(n.ns, keys::kLeases), n.id);
+      Labels labels;
+      std::optional<bool> lease_flat;  // set at the first resource of a lease not expired
+      return tx_->scan(prefix, [&](std::string_view key, std::string_view value) {
+        const std::string_view field = key.substr(prefix.size());
+        if (auto label = keys::parse_lease_label_field(field)) {
+          labels.emplace(*label, value);
+          return true;
+        }
+        auto resource = keys::parse_lease_resource_field(field);
+        if (!resource) return true;
+        if (!lease_flat) {
+          if (lease_expired(labels, now_ns_)) return false;
+          lease_flat = labels.contains(std::string(kFlatLabel));
+        }
+        const std::string id(resource->resource);
+        if (resource->type == kContentResource) {
+          emit(Node{Kind::kContent, n.ns, id}, *lease_flat);
+        } else if (resource->type == kIngestsResource) {
+          emit(Node{Kind::kIngest, n.ns, id}, *lease_flat);
+        } else if (resource->type.starts_with(kSnapshotsResourcePrefix)) {
+          emit(Node{Kind::kSnapshot, n.ns,
+                    snapshot_id(resource->type.substr(kSnapshotsResourcePrefix.size()), id)},
+               *lease_flat);
         }
         return true;
       });
@@ -297,7 +312,7 @@ Status Marker::refs(const Node& n, bool flat, const std::function<void(Node, boo
     case Kind::kIngest:
       return {};
     case Kind::kImage: {
-      auto value = tx_.get(keys::image_key(n.ns, n.id));
+      auto value = tx_->get(keys::image_key(n.ns, n.id));
       if (!value.ok()) return value.status();
       if (!value->has_value()) return {};
       auto image = decode_image(n.id, **value);
@@ -307,7 +322,7 @@ Status Marker::refs(const Node& n, bool flat, const std::function<void(Node, boo
       return {};
     }
     case Kind::kContainer: {
-      auto value = tx_.get(keys::container_key(n.ns, n.id));
+      auto value = tx_->get(keys::container_key(n.ns, n.id));
       if (!value.ok()) return value.status();
       if (!value->has_value()) return {};
       auto container = decode_container(n.id, **value);

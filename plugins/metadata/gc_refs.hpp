@@ -70,18 +70,30 @@ struct Inventory {
 Result<Inventory> scan(Transaction& tx, int64_t now_ns);
 
 // Marks what is reachable, reading each object's references from `tx`.
+// The marks outlive the transaction: rebind() moves the marker to a later
+// one, and remark() follows again the objects writers changed meanwhile, so
+// a collection re-marks only what changed instead of everything again.
 class Marker {
  public:
-  Marker(Transaction& tx, int64_t now_ns) : tx_(tx), now_ns_(now_ns) {}
+  Marker(Transaction& tx, int64_t now_ns) : tx_(&tx), now_ns_(now_ns) {}
+  // Reads from `tx` from now on; the marks made so far stay.
+  void rebind(Transaction& tx) { tx_ = &tx; }
   // Marks `n` and everything it references. `flat` (reached through a flat
   // lease) follows a snapshot's parents only, and no labels.
   Status mark(const Node& n, bool flat = false);
+  // Marks `n` as mark() does, but reads its references again even if it was
+  // marked already: for an object written since. Only a written object can
+  // have gained a reference, so remarking each of them keeps every mark
+  // true of the current state (objects no longer reachable may stay
+  // marked: they are kept for the next collection).
+  Status remark(const Node& n);
   [[nodiscard]] bool marked(const Node& n) const { return seen_.contains(n); }
 
  private:
+  Status walk(const Node& n, bool flat, bool force);
   Status refs(const Node& n, bool flat, const std::function<void(Node, bool)>& emit);
 
-  Transaction& tx_;
+  Transaction* tx_;
   const int64_t now_ns_;
   std::map<Node, bool> seen_;  // node -> reached other than flat
 };

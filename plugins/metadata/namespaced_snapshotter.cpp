@@ -263,9 +263,10 @@ Result<std::vector<Mount>> NamespacedSnapshotter::create(SnapshotKind kind, std:
     return Status();
   });
   if (!st.ok()) {
-    // The records were not written: the backend's snapshot must go too.
+    // The records were not written: the backend's snapshot must go too
+    // (unless a collection, finding it without a record, took it first).
     if (!made.empty()) {
-      if (Status undo = backend_->remove(made); !undo.ok())
+      if (Status undo = backend_->remove(made); !undo.ok() && undo.code() != Code::kNotFound)
         log::warn("snapshotter {}: cannot remove {} after a failed record: {}", sn_, made, undo.to_string());
     }
     return st;

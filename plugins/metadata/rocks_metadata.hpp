@@ -50,9 +50,20 @@ class RocksMetadata final : public Instance, public Metadata {
   ~RocksMetadata() override;
 
   // A nested update() from inside `fn` on the same thread fails with
-  // FailedPrecondition instead of deadlocking.
+  // FailedPrecondition instead of deadlocking. With sync_writes the commit
+  // is on disk when it returns, flushed after the writer lock is released
+  // (so writers share flushes rather than queue behind each one); readers
+  // may see it for the length of that flush before.
   Status update(const std::function<Status(Transaction&)>& fn) override;
   Status view(const std::function<Status(Transaction&)>& fn) override;
+  // update() whose commit is written but not flushed: it survives a crash of
+  // the process, and one of the machine only once sync() or a later durable
+  // commit has returned. For the collector's removals, which a crash may undo
+  // harmlessly as long as nothing outside the database follows them before
+  // sync(); a flush per update would cost the disk hundreds of flushes.
+  Status update_unsynced(const std::function<Status(Transaction&)>& fn);
+  // Flushes every commit so far to disk.
+  Status sync();
 
   // Waits for running transactions, then flushes and closes the database.
   // Idempotent; update and view fail with FailedPrecondition afterwards.
@@ -73,6 +84,9 @@ class RocksMetadata final : public Instance, public Metadata {
 
  private:
   class Active;
+
+  Status update_with(const std::function<Status(Transaction&)>& fn, bool sync);
+  Status flush_wal();  // inside an Active
 
   RocksMetadata(std::filesystem::path path, MetadataOptions options, std::unique_ptr<rocksdb::DB> db);
 

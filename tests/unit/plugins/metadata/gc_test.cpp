@@ -4,6 +4,7 @@
 // first, blobs shared by namespaces, dry runs, and writes racing collections.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -54,6 +55,22 @@ class GcTest : public ::testing::Test {
     gc_ = std::make_shared<MetadataCollector>(md_, blobs_, Snapshotters{{"native", native_}});
   }
   void TearDown() override { gc_.reset(); }
+
+  // A thread collecting again and again until `stop`.
+  std::thread collecting_until(std::atomic<bool>& stop) {
+    return std::thread([this, &stop] {
+      while (!stop) {
+        auto r = gc_->collect(false);
+        EXPECT_TRUE(r.ok()) << r.status().to_string();
+      }
+    });
+  }
+  // Replaces the collector with one sweeping as `sweep` says.
+  void sweeping(SweepOptions sweep) {
+    gc_.reset();  // first: it would take the commit observer from the new one when it goes
+    gc_ = std::make_shared<MetadataCollector>(md_, blobs_, Snapshotters{{"native", native_}}, nullptr,
+                                              std::move(sweep));
+  }
 
   // Commits `data` in `ns` (under `lease`) with `labels`; its digest.
   std::string blob(const std::string& ns, const std::string& data, const Labels& labels = {},
@@ -396,12 +413,7 @@ TEST_F(GcTest, TheMutationListenerHearsOfDeletionsButNotOfTheCollectorsOwn) {
 // collection may take a blob an image points to.
 TEST_F(GcTest, CollectionsRacingWritersNeverTakeWhatTheWritersReference) {
   std::atomic<bool> stop{false};
-  std::thread collector([&] {
-    while (!stop) {
-      auto r = gc_->collect(false);
-      EXPECT_TRUE(r.ok()) << r.status().to_string();
-    }
-  });
+  std::thread collector = collecting_until(stop);
   for (int i = 0; i < 200; ++i) {
     const std::string data = "blob " + std::to_string(i);
     const ContentScope scope{"ns", std::nullopt};
@@ -451,6 +463,141 @@ TEST_F(GcTest, MoreGarbageThanOneSweepChunkAllGoesChildrenFirst) {
   for (const auto& d : junk) EXPECT_FALSE(on_disk(d));
   EXPECT_TRUE(on_disk(kept));
   EXPECT_EQ(backend_snapshots(), 0u);
+}
+
+// With no time for more, each of the sweep's updates takes one record, and
+// the sweep still goes through all of them.
+TEST_F(GcTest, ATimeBoxedSweepGoesThroughEveryRecordWhateverItsBudget) {
+  std::vector<std::size_t> done;
+  sweeping({.budget = std::chrono::nanoseconds(0),
+            .after_update = [&](std::size_t d, std::size_t) { done.push_back(d); }});
+  std::vector<std::string> junk;
+  for (int i = 0; i < 150; ++i) junk.push_back(blob("ns", "junk " + std::to_string(i)));
+  for (int i = 0; i < 50; ++i)
+    ASSERT_OK(lease("ns", "old-" + std::to_string(i), {{"containerd.io/gc.expire", "2000-01-01T00:00:00Z"}}));
+  committed("ns", "stray-1");
+  committed("ns", "stray-2", "stray-1");
+  const std::string kept = blob("ns", "kept", {{"containerd.io/gc.root", "1"}});
+  GcResult r = collect();
+  EXPECT_EQ(r.count("content"), 150);
+  EXPECT_EQ(r.count("lease"), 50);
+  EXPECT_EQ(r.count("snapshot"), 2);
+  EXPECT_EQ(r.count("backend-snapshot"), 2);
+  ASSERT_EQ(done.size(), 202u);
+  for (std::size_t i = 0; i < done.size(); ++i) EXPECT_EQ(done[i], i + 1);
+  for (const auto& d : junk) EXPECT_FALSE(on_disk(d));
+  EXPECT_TRUE(on_disk(kept));
+  EXPECT_EQ(backend_snapshots(), 0u);
+
+  // The daemon's budget ends where the records do, too.
+  done.clear();
+  sweeping({.after_update = [&](std::size_t d, std::size_t) { done.push_back(d); }});
+  for (int i = 0; i < 150; ++i) blob("ns", "junk " + std::to_string(i));
+  EXPECT_EQ(collect().count("content"), 150);
+  ASSERT_FALSE(done.empty());
+  EXPECT_EQ(done.back(), 150u);
+}
+
+// Writes made between two of the sweep's updates that reach objects the
+// mark found unreachable and the sweep has not come to yet: a new image,
+// a new lease's resource, a new label on a root; the objects stay, with
+// everything they reference, and the rest goes.
+TEST_F(GcTest, WritesDuringTheSweepThatReachAnObjectKeepIt) {
+  std::vector<std::string> junk;
+  for (int i = 0; i < 40; ++i) junk.push_back(blob("ns", "junk " + std::to_string(i)));
+  std::sort(junk.begin(), junk.end());  // the sweep's order: by digest
+  const std::string root = blob("ns", "root", {{"containerd.io/gc.root", "1"}});
+  committed("ns", "base");
+  committed("ns", "top", "base");
+  // Swept last (by digest, snapshots after blobs): still there after the first update.
+  const std::string by_image = junk[39];
+  const std::string by_lease = junk[38];
+  const std::string by_label = junk[37];
+  bool wrote = false;
+  sweeping({.budget = std::chrono::nanoseconds(0), .after_update = [&](std::size_t done, std::size_t) {
+              if (done != 1) return;
+              ASSERT_TRUE(has_blob("ns", by_image));
+              ASSERT_OK(image("ns", "late", by_image));
+              ASSERT_OK(lease("ns", "late"));
+              ASSERT_OK(md_->update([&](Transaction& tx) {
+                return leases_.add_resource(tx, "ns", "late", {by_lease, "content"});
+              }));
+              ASSERT_OK(content_
+                            ->update({"ns", {}},
+                                     ContentInfo{.digest = root,
+                                                 .labels = {{"containerd.io/gc.root", "1"},
+                                                            {std::string(kContentRef), by_label},
+                                                            {std::string(kSnapRef), "top"}}},
+                                     {"labels"})
+                            .status());
+              wrote = true;
+            }});
+  GcResult r = collect();
+  ASSERT_TRUE(wrote);
+  for (const auto& d : {by_image, by_lease, by_label, root}) {
+    EXPECT_TRUE(has_blob("ns", d)) << d;
+    EXPECT_TRUE(on_disk(d)) << d;
+  }
+  EXPECT_TRUE(has_snapshot("ns", "top"));
+  EXPECT_TRUE(has_snapshot("ns", "base"));
+  EXPECT_EQ(backend_snapshots(), 2u);
+  EXPECT_EQ(r.count("content"), 37);
+  for (int i = 0; i < 37; ++i) EXPECT_FALSE(on_disk(junk[i])) << i;
+}
+
+// Snapshots made while collections run, each a root from its first update:
+// the backend sweep, outside the writer lock, never takes one.
+TEST_F(GcTest, SnapshotsMadeWhileCollectionsRunKeepTheirBackendSnapshots) {
+  std::atomic<bool> stop{false};
+  std::thread collector = collecting_until(stop);
+  auto s = sn("ns");
+  for (int i = 0; i < 100; ++i) {
+    const std::string key = "root-" + std::to_string(i);
+    ASSERT_OK(s->prepare(key, "", {{"containerd.io/gc.root", "1"}}).status());
+    ASSERT_OK(s->prepare("junk-" + std::to_string(i), "", {}).status());  // garbage for them to take
+  }
+  stop = true;
+  collector.join();
+  collect();
+  EXPECT_EQ(backend_snapshots(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(s->mounts("root-" + std::to_string(i)).ok()) << i;
+}
+
+// The marker keeps its marks from one transaction to the next: mark() does
+// not read a marked object again, remark() does, and finds what it gained.
+TEST_F(GcTest, AMarkerRemarksWhatAWriterChangedAndOnlyThat) {
+  const std::string first = blob("ns", "first");
+  const std::string second = blob("ns", "second");
+  ASSERT_OK(image("ns", "img", first));
+  const gc::Node img{gc::Kind::kImage, "ns", "img"};
+  const gc::Node second_node{gc::Kind::kContent, "ns", second};
+  std::optional<gc::Marker> marker;
+  ASSERT_OK(md_->view([&](Transaction& tx) {
+    marker.emplace(tx, clock::now_ns());
+    return marker->mark(img);
+  }));
+  EXPECT_TRUE(marker->marked(gc::Node{gc::Kind::kContent, "ns", first}));
+  EXPECT_FALSE(marker->marked(second_node));
+  ASSERT_OK(image("ns", "img2", first));  // unrelated
+  ASSERT_OK(md_->update([&](Transaction& tx) {
+    Image changed{"img",
+                  Descriptor{"application/vnd.oci.image.manifest.v1+json", first, 1, {}},
+                  {{std::string(kContentRef), second}},
+                  0,
+                  0};
+    return images_.update(tx, "ns", changed, {"labels"}).status();
+  }));
+  ASSERT_OK(md_->view([&](Transaction& tx) {
+    marker->rebind(tx);
+    return marker->mark(img);
+  }));
+  EXPECT_FALSE(marker->marked(second_node));
+  ASSERT_OK(md_->view([&](Transaction& tx) {
+    marker->rebind(tx);
+    return marker->remark(img);
+  }));
+  EXPECT_TRUE(marker->marked(second_node));
+  EXPECT_TRUE(marker->marked(gc::Node{gc::Kind::kContent, "ns", first}));
 }
 
 TEST(GcRefsTest, KeysMapToTheirObjects) {
