@@ -144,10 +144,6 @@ Status RocksMetadata::sync() {
   if (!options_.sync_writes) return {};  // durability was not asked for
   Active active(*this);
   BERTH_RETURN_IF_ERROR(active.status());
-  return flush_wal();
-}
-
-Status RocksMetadata::flush_wal() {
   return from_rocks(db_->FlushWAL(/*sync=*/true), "sync WAL of " + path_string_);
 }
 
@@ -158,7 +154,6 @@ Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn,
   Active active(*this);
   BERTH_RETURN_IF_ERROR(active.status());
   std::vector<std::function<void()>> hooks;
-  bool flush = false;
   {
     std::lock_guard lock(writer_mu_);
     writer_thread_.store(std::this_thread::get_id());
@@ -174,10 +169,10 @@ Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn,
     RocksTransaction tx(db_.get(), snapshot.snapshot(), &batch, path_string_);
     BERTH_RETURN_IF_ERROR(fn(tx));
     if (batch.GetWriteBatch()->Count() > 0) {
-      // Flushed below, after the writer lock: see update().
-      BERTH_RETURN_IF_ERROR(from_rocks(db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
+      rocksdb::WriteOptions wo;
+      wo.sync = sync;
+      BERTH_RETURN_IF_ERROR(from_rocks(db_->Write(wo, batch.GetWriteBatch()),
                                        "commit metadata transaction to " + path_string_));
-      flush = sync;
       if (observer_) {
         std::vector<CommittedWrite> writes;
         WriteCollector collect(writes);
@@ -190,15 +185,6 @@ Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn,
     }
     hooks = tx.take_commit_hooks();
   }
-  // The flush, outside the writer lock: writers queue for the lock only as
-  // long as each takes to write its batch, and the flushes of those that
-  // queued meanwhile overlap (fsyncs of the one log) instead of running one
-  // after another under it. Before it returns the caller has not been told
-  // of the commit; a later writer that read it is told only after a flush
-  // that covers both (the log is one sequence). Readers may see it for the
-  // length of a flush before it is on disk, as a crash of the machine (not
-  // of the process: the log is written) then loses it.
-  if (flush) BERTH_RETURN_IF_ERROR(flush_wal().with_context("commit metadata transaction"));
   // Outside the writer lock: a hook (an event's delivery) never holds up the
   // next writer, and may itself open transactions.
   for (auto& hook : hooks) hook();

@@ -50,17 +50,14 @@ class RocksMetadata final : public Instance, public Metadata {
   ~RocksMetadata() override;
 
   // A nested update() from inside `fn` on the same thread fails with
-  // FailedPrecondition instead of deadlocking. With sync_writes the commit
-  // is on disk when it returns, flushed after the writer lock is released
-  // (so writers share flushes rather than queue behind each one); readers
-  // may see it for the length of that flush before.
+  // FailedPrecondition instead of deadlocking.
   Status update(const std::function<Status(Transaction&)>& fn) override;
   Status view(const std::function<Status(Transaction&)>& fn) override;
   // update() whose commit is written but not flushed: it survives a crash of
   // the process, and one of the machine only once sync() or a later durable
   // commit has returned. For the collector's removals, which a crash may undo
   // harmlessly as long as nothing outside the database follows them before
-  // sync(); a flush per update would cost the disk hundreds of flushes.
+  // sync(); a flush per update would hold every writer queued behind it.
   Status update_unsynced(const std::function<Status(Transaction&)>& fn);
   // Flushes every commit so far to disk.
   Status sync();
@@ -86,7 +83,6 @@ class RocksMetadata final : public Instance, public Metadata {
   class Active;
 
   Status update_with(const std::function<Status(Transaction&)>& fn, bool sync);
-  Status flush_wal();  // inside an Active
 
   RocksMetadata(std::filesystem::path path, MetadataOptions options, std::unique_ptr<rocksdb::DB> db);
 

@@ -292,40 +292,6 @@ TEST_F(MetadataTransaction, ConcurrentWritersAreSerialised) {
   EXPECT_EQ(read("counter"), std::to_string(kThreads * kIncrements));
 }
 
-// Durable commits are flushed after the writer lock is released: writers
-// racing each other and readers still all commit, each sees the others'
-// commits, and all of them are there after a reopen.
-TEST_F(MetadataTransaction, SyncedWritersFlushingOutsideTheLockAllCommit) {
-  md_.reset();
-  md_ = open(/*sync=*/true);
-  constexpr int kThreads = 4;
-  constexpr int kEach = 25;
-  std::atomic<bool> done{false};
-  std::thread reader([&] {
-    while (!done) {
-      EXPECT_OK(md_->view([](Transaction& tx) { return tx.get("w/0/0").status(); }));
-    }
-  });
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kEach; ++i) {
-        const std::string key = "w/" + std::to_string(t) + "/" + std::to_string(i);
-        EXPECT_OK(md_->update([&](Transaction& tx) { return tx.put(key, "v"); }));
-        EXPECT_EQ(read(key), "v");  // visible to later transactions once update() returns
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  done = true;
-  reader.join();
-  md_.reset();
-  md_ = open(/*sync=*/true);
-  for (int t = 0; t < kThreads; ++t) {
-    for (int i = 0; i < kEach; ++i) EXPECT_EQ(read("w/" + std::to_string(t) + "/" + std::to_string(i)), "v");
-  }
-}
-
 // ---------------------------------------------------------------- namespaces
 
 TEST_F(MetadataNamespaces, CreateGetList) {
