@@ -218,8 +218,8 @@ Status MetadataCollector::sweep_records(
     // 2. Sweep in short updates (sweep_.budget of work each, 1 ms in the
     // daemon: a count does not bound them, as 64 records took 1-10 ms on two
     // cores with clients running, the records' sizes and the re-marking
-    // varying), each first
-    // marking again from what writers touched since the one before (tracking
+    // varying), each first marking again from what writers touched since the
+    // one before (tracking
     // stays on until the last), so no write waits for more than one of them:
     // these are the only pauses. They are not flushed one by one: a crash
     // may bring records back, which the next collection takes again, and
@@ -340,12 +340,10 @@ Status MetadataCollector::sweep_blobs(bool dry_run, const std::set<std::string>&
         std::string& digest = orphans[next++];
         bool recorded = false;
         for (const auto& ns : *names) {
-          auto size = tx.get(keys::blob_key(ns, digest, keys::kBlobSize));
-          if (!size.ok()) return size.status();
-          if (size->has_value()) {
-            recorded = true;
-            break;
-          }
+          auto held = has_blob(tx, ns, digest);
+          if (!held.ok()) return held.status();
+          recorded = *held;
+          if (recorded) break;
         }
         if (recorded) continue;
         Status st = content_->remove(digest);
