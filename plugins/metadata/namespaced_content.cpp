@@ -139,15 +139,32 @@ Result<std::unique_ptr<NamespacedWriter>> MetadataContent::writer(const ContentS
   if (total < 0) return invalid_argument(quote_ref(ref) + ": negative total " + std::to_string(total));
   if (!expected.empty()) BERTH_RETURN_IF_ERROR(validate_digest(expected));
 
+  bool recorded = false;
   BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) {
     if (!expected.empty()) {
       auto held = has_blob(tx, scope.ns, expected);
       if (!held.ok()) return held.status();
-      if (*held) return already_exists_digest(expected);
+      recorded = *held;
+      if (recorded && !scope.lease) return already_exists_digest(expected);
     }
     if (scope.lease) return leases_.get(tx, scope.ns, *scope.lease).status();
     return Status();
   }));
+  if (recorded) {
+    // The caller skips a blob its namespace has, so its lease must hold it
+    // (as containerd's writer does): the record may otherwise be collected
+    // before the caller's image names it, e.g. one left unreferenced by an
+    // earlier transfer that failed.
+    BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) -> Status {
+      auto held = has_blob(tx, scope.ns, expected);
+      if (!held.ok()) return held.status();
+      recorded = *held;
+      if (!recorded) return Status();  // removed since: it is written below
+      return leases_.add_resource(tx, scope.ns, *scope.lease,
+                                  {std::string(expected), std::string(kContentResource)});
+    }));
+    if (recorded) return already_exists_digest(expected);
+  }
 
   auto complete = [&](ContentInfo existing) -> std::unique_ptr<NamespacedWriter> {
     return std::make_unique<RecordingWriter>(*this, scope, std::string(ref), std::move(existing),
@@ -222,13 +239,20 @@ Result<std::string> MetadataContent::record_commit(const ContentScope& scope, st
     return present.status();
   }
   const int64_t now = clock::now_ns();
+  bool exists = false;
   Status st = md_->update([&](Transaction& tx) {
     auto held = has_blob(tx, scope.ns, digest);
     if (!held.ok()) return held.status();
-    if (*held) return already_exists_digest(digest);
     if (scope.lease) {
+      // Even when the namespace has it already: the caller goes on as if it
+      // had committed it, so the lease must keep it (containerd does too).
       BERTH_RETURN_IF_ERROR(
           leases_.add_resource(tx, scope.ns, *scope.lease, {digest, std::string(kContentResource)}));
+    }
+    if (*held) {
+      exists = true;
+      if (had_ingest) BERTH_RETURN_IF_ERROR(delete_ingest(tx, leases_, scope.ns, ref));
+      return Status();
     }
     BERTH_RETURN_IF_ERROR(ensure_namespace(tx, scope.ns));
     BERTH_RETURN_IF_ERROR(put_blob(tx, scope.ns, digest, present->size, now, labels));
@@ -236,10 +260,9 @@ Result<std::string> MetadataContent::record_commit(const ContentScope& scope, st
     return Status();
   });
   if (!st.ok()) {
-    // AlreadyExists, or the lease was removed since commit_labeled checked
-    // it (the blob is then unreferenced until the garbage collector comes).
-    // Either way the backend ingest was consumed by its commit, so its
-    // record goes too.
+    // The lease was removed since commit_labeled checked it (the blob is
+    // then unreferenced until the garbage collector comes). The backend
+    // ingest was consumed by its commit all the same, so its record goes too.
     if (had_ingest) {
       Status cleanup =
           md_->update([&](Transaction& tx) { return delete_ingest(tx, leases_, scope.ns, ref); });
@@ -247,6 +270,7 @@ Result<std::string> MetadataContent::record_commit(const ContentScope& scope, st
     }
     return st;
   }
+  if (exists) return already_exists_digest(digest);
   return digest;
 }
 

@@ -414,6 +414,34 @@ TEST_F(NamespacedContentTest, ContentWrittenUnderALeaseIsHeldByIt) {
   EXPECT_EQ(resources("a", "pull"), (std::vector<LeaseResource>{{d, "content"}}));
 }
 
+TEST_F(NamespacedContentTest, ABlobTheNamespaceHasAlreadyIsHeldByTheLeaseThatAsksForIt) {
+  // Recorded with no lease, as an earlier transfer that failed leaves it:
+  // the garbage collector would take it before a second transfer's image
+  // names it unless that transfer's lease holds it.
+  const std::string data = "left by an earlier transfer";
+  const std::string d = sha256_of(data);
+  ASSERT_OK(put(kA, data).status());
+  ASSERT_OK(create_lease("a", "retry"));
+  const ContentScope leased{"a", "retry"};
+
+  auto skipped = cs().writer(leased, "by-digest", 0, d);
+  ASSERT_FALSE(skipped.ok());
+  EXPECT_EQ(skipped.status().code(), Code::kAlreadyExists) << skipped.status().to_string();
+  EXPECT_EQ(resources("a", "retry"), (std::vector<LeaseResource>{{d, "content"}}));
+
+  // The same when the digest is known only at commit.
+  ASSERT_OK(create_lease("a", "late"));
+  auto w = cs().writer({"a", "late"}, "no-expected", 0, "");
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  ASSERT_OK((*w)->write(data));
+  EXPECT_CODE((*w)->commit(0, ""), Code::kAlreadyExists);
+  EXPECT_EQ(resources("a", "late"), (std::vector<LeaseResource>{{d, "content"}}));
+  EXPECT_CODE(cs().status(kA, "no-expected"), Code::kNotFound);
+
+  // An unknown lease is still NotFound, and holds nothing.
+  EXPECT_CODE(cs().writer({"a", "no-such-lease"}, "r", 0, d), Code::kNotFound);
+}
+
 TEST_F(NamespacedContentTest, AnUnknownLeaseIsNotFoundAndNothingIsCommitted) {
   const ContentScope leased{"a", "no-such-lease"};
   EXPECT_CODE(cs().writer(leased, "r", 0, ""), Code::kNotFound);
