@@ -1,5 +1,7 @@
 #include "blobs.hpp"
 
+#include <fmt/format.h>
+
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 
 namespace berth::cli {
@@ -15,9 +17,12 @@ grpc::Status blob_info(Client& client, std::string_view digest, int64_t* size) {
   return status;
 }
 
-grpc::Status read_blob(Client& client, std::string_view digest, std::size_t limit, std::string& out) {
-  int64_t size = 0;
-  if (auto status = blob_info(client, digest, &size); !status.ok()) return status;
+grpc::Status read_blob(Client& client, std::string_view digest, int64_t size, std::size_t limit,
+                       std::string& out) {
+  // A descriptor's size spares a round trip: Read alone says NotFound too.
+  if (size < 0) {
+    if (auto status = blob_info(client, digest, &size); !status.ok()) return status;
+  }
   if (size < 0 || static_cast<uint64_t>(size) > limit) {
     return {grpc::StatusCode::OUT_OF_RANGE, std::string(digest) + " is " + std::to_string(size) +
                                                 " bytes, more than the " + std::to_string(limit) +
@@ -40,7 +45,12 @@ grpc::Status read_blob(Client& client, std::string_view digest, std::size_t limi
     }
     out += response.data();
   }
-  return reader->Finish();
+  if (auto status = reader->Finish(); !status.ok()) return status;
+  if (out.size() != static_cast<uint64_t>(size)) {
+    return {grpc::StatusCode::DATA_LOSS,
+            fmt::format("{} is {} bytes, where its descriptor says {}", digest, out.size(), size)};
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace berth::cli

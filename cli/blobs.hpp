@@ -14,7 +14,10 @@ namespace berth::cli {
 
 // The blob `digest`, whole, into `out`; OUT_OF_RANGE (naming the blob) when
 // it is longer than `limit`, so a huge "manifest" is not read into memory.
-grpc::Status read_blob(Client& client, std::string_view digest, std::size_t limit, std::string& out);
+// `size` is the one its descriptor names (< 0: not known, asked with Info
+// first); a blob of another length is DATA_LOSS.
+grpc::Status read_blob(Client& client, std::string_view digest, int64_t size, std::size_t limit,
+                       std::string& out);
 
 // Whether the store has the blob: OK, NOT_FOUND, or the error.
 grpc::Status blob_info(Client& client, std::string_view digest, int64_t* size);

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace berth::cli {
 
@@ -48,6 +50,23 @@ class Client {
     return (stub.*method)(&context, request, response);
   }
 
+  // A unary RPC whose answer nobody waits for (deleting a lease whose work
+  // is done): it runs on a thread of its own with the metadata of this
+  // moment, and is joined when the client goes, so it is answered before the
+  // command exits. Its outcome is not reported.
+  template <typename Stub, typename Request, typename Response>
+  void call_in_background(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                          Request request) {
+    if (!connect().ok()) return;
+    auto context = std::make_shared<grpc::ClientContext>();
+    prepare(*context);
+    background_.emplace_back([channel = channel_, context, method, request = std::move(request)] {
+      Stub stub(channel);
+      Response response;
+      (void)(stub.*method)(context.get(), request, &response);
+    });
+  }
+
   // For streaming RPCs, which need a context that outlives the call: connect
   // first, then build the stub from this channel and the context with Prepare.
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
@@ -65,6 +84,8 @@ class Client {
   std::chrono::milliseconds connect_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::optional<grpc::Status> connected_;
+  // Last, so they are joined before the channel they use goes.
+  std::vector<std::jthread> background_;
 };
 
 }  // namespace berth::cli

@@ -98,6 +98,19 @@ grpc::Status interrupted_status() {
   return {grpc::StatusCode::CANCELLED, "interrupted by a signal before the container was created"};
 }
 
+// ALREADY_EXISTS when the namespace has a container `id`. Asked only where
+// it matters (before a pull, and when Prepare finds the snapshot key taken:
+// the other container's), not on every run.
+grpc::Status refuse_existing(Client& client, const std::string& id) {
+  containers::GetContainerRequest get;
+  get.set_id(id);
+  containers::GetContainerResponse existing;
+  auto st = client.call(&containers::Containers::Stub::Get, get, &existing);
+  if (st.ok()) return {grpc::StatusCode::ALREADY_EXISTS, fmt::format("container {:?} already exists", id)};
+  if (st.error_code() != grpc::StatusCode::NOT_FOUND) return st;
+  return grpc::Status::OK;
+}
+
 // The image, pulled (and unpacked into the snapshotter) when the namespace
 // has no image of that name, as ctr run pulls.
 grpc::Status find_or_pull(Client& client, const ContainerOptions& o, ResolvedImage& image,
@@ -108,18 +121,23 @@ grpc::Status find_or_pull(Client& client, const ContainerOptions& o, ResolvedIma
   images::GetImageResponse found;
   auto st = client.call(&images::Images::Stub::Get, get, &found);
   if (st.error_code() == grpc::StatusCode::NOT_FOUND) {
+    // Not pulled for a container that cannot be made.
+    if (auto taken = refuse_existing(client, o.id); !taken.ok()) {
+      what = "create container " + o.id;
+      return taken;
+    }
     transfer::PullRequest pull_request;
     pull_request.set_reference(o.image);
     pull_request.set_snapshotter(o.snapshotter);
-    containerd::services::images::v1::Image pulled;
-    if (auto pulled_st = pull(client, pull_request, ::isatty(STDERR_FILENO) != 0, pulled); !pulled_st.ok()) {
+    if (auto pulled_st = pull(client, pull_request, ::isatty(STDERR_FILENO) != 0, *found.mutable_image());
+        !pulled_st.ok()) {
       return {pulled_st.error_code(),
               fmt::format("not in the namespace, and pulling it failed: {}", pulled_st.error_message())};
     }
   } else if (!st.ok()) {
     return st;
   }
-  return resolve_image(client, o.image, platforms::host(), image);
+  return resolve_target(client, from_pb(found.image().target()), platforms::host(), image);
 }
 
 // The spec, with the image's users looked up in the snapshot, mounted
@@ -238,18 +256,6 @@ grpc::Status create_container(Client& client, const std::string& ns, const Conta
                               const std::function<bool()>& interrupted, UndoStack& undo,
                               CreatedContainer& out, std::string& what) {
   UndoStack local;
-  // An existing id is refused before anything is made: Prepare would
-  // otherwise fail on the snapshot, which is the other container's.
-  what = "create container " + o.id;
-  containers::GetContainerRequest get;
-  get.set_id(o.id);
-  containers::GetContainerResponse existing;
-  if (auto st = client.call(&containers::Containers::Stub::Get, get, &existing); st.ok()) {
-    return {grpc::StatusCode::ALREADY_EXISTS, fmt::format("container {:?} already exists", o.id)};
-  } else if (st.error_code() != grpc::StatusCode::NOT_FOUND) {
-    return st;
-  }
-
   ResolvedImage image;
   if (auto st = find_or_pull(client, o, image, what); !st.ok()) return st;
   if (image.chain.empty())
@@ -266,6 +272,8 @@ grpc::Status create_container(Client& client, const std::string& ns, const Conta
   leases::CreateResponse lease;
   if (auto st = client.call(&leases::Leases::Stub::Create, lease_request, &lease); !st.ok()) return st;
   // Always deleted, also on success: the container holds its snapshot then.
+  // Nothing waits for its answer (the container record holds the snapshot
+  // by then, or nothing is left to hold), so it goes beside the next calls.
   struct LeaseEnd {
     Client& client;
     std::string id;
@@ -273,8 +281,7 @@ grpc::Status create_container(Client& client, const std::string& ns, const Conta
       client.set_lease("");
       leases::DeleteRequest del;
       del.set_id(id);
-      google::protobuf::Empty empty;
-      (void)client.call(&leases::Leases::Stub::Delete, del, &empty);
+      client.call_in_background(&leases::Leases::Stub::Delete, std::move(del));
     }
   } lease_end{client, lease.lease().id()};
   client.set_lease(lease.lease().id());
@@ -285,6 +292,9 @@ grpc::Status create_container(Client& client, const std::string& ns, const Conta
   prepare.set_parent(chain);
   snapshots::PrepareSnapshotResponse prepared;
   if (auto st = client.call(&snapshots::Snapshots::Stub::Prepare, prepare, &prepared); !st.ok()) {
+    if (st.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+      if (auto taken = refuse_existing(client, o.id); !taken.ok()) return taken;
+    }
     what = fmt::format("prepare snapshot {} in {}", o.id, o.snapshotter);
     if (st.error_code() == grpc::StatusCode::NOT_FOUND)
       return {grpc::StatusCode::FAILED_PRECONDITION,

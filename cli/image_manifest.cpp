@@ -21,7 +21,7 @@ grpc::Status platform_manifest(Client& client, const Descriptor& target, const p
   Descriptor desc = target;
   std::string json;
   if (oci::is_index(desc.media_type)) {
-    if (auto st = read_blob(client, desc.digest, oci::kMaxManifestBytes, json); !st.ok())
+    if (auto st = read_blob(client, desc.digest, desc.size, oci::kMaxManifestBytes, json); !st.ok())
       return {st.error_code(), "index missing: " + st.error_message()};
     auto index = oci::parse_index(json, desc);
     if (!index.ok()) return invalid(index.status());
@@ -30,7 +30,7 @@ grpc::Status platform_manifest(Client& client, const Descriptor& target, const p
       return {grpc::StatusCode::NOT_FOUND, "no manifest for " + platforms::format(platform)};
     desc = chosen.front().descriptor;
   }
-  if (auto st = read_blob(client, desc.digest, oci::kMaxManifestBytes, json); !st.ok())
+  if (auto st = read_blob(client, desc.digest, desc.size, oci::kMaxManifestBytes, json); !st.ok())
     return {st.error_code(), "manifest missing: " + st.error_message()};
   auto manifest = oci::parse_manifest(json, desc);
   if (!manifest.ok()) return invalid(manifest.status());
@@ -40,7 +40,8 @@ grpc::Status platform_manifest(Client& client, const Descriptor& target, const p
 
 grpc::Status image_config(Client& client, const oci::Manifest& manifest, oci::ImageConfig& out) {
   std::string json;
-  if (auto st = read_blob(client, manifest.config.digest, oci::kMaxConfigBytes, json); !st.ok())
+  if (auto st = read_blob(client, manifest.config.digest, manifest.config.size, oci::kMaxConfigBytes, json);
+      !st.ok())
     return {st.error_code(), "config missing: " + st.error_message()};
   auto config = oci::parse_config(json, manifest.config);
   if (!config.ok()) return invalid(config.status());
@@ -62,8 +63,12 @@ grpc::Status resolve_image(Client& client, const std::string& name, const platfo
   get.set_name(name);
   images::GetImageResponse found;
   if (auto st = client.call(&images::Images::Stub::Get, get, &found); !st.ok()) return st;
-  if (auto st = platform_manifest(client, from_pb(found.image().target()), platform, out.manifest); !st.ok())
-    return st;
+  return resolve_target(client, from_pb(found.image().target()), platform, out);
+}
+
+grpc::Status resolve_target(Client& client, const Descriptor& target, const platforms::Platform& platform,
+                            ResolvedImage& out) {
+  if (auto st = platform_manifest(client, target, platform, out.manifest); !st.ok()) return st;
   if (auto st = image_config(client, out.manifest.manifest, out.config); !st.ok()) return st;
   if (!out.config.platform.os.empty() && !platforms::matches(platform, out.config.platform)) {
     return {grpc::StatusCode::NOT_FOUND,

@@ -51,5 +51,8 @@ struct ResolvedImage {
 // image from a broken one.
 grpc::Status resolve_image(Client& client, const std::string& name, const platforms::Platform& platform,
                            ResolvedImage& out);
+// The same from the image record's target, for a caller that has the record.
+grpc::Status resolve_target(Client& client, const Descriptor& target, const platforms::Platform& platform,
+                            ResolvedImage& out);
 
 }  // namespace berth::cli

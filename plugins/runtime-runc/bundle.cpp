@@ -56,6 +56,13 @@ Result<Bundle> Bundle::create(const fs::path& state, const fs::path& root, std::
 }
 
 Status Bundle::remove() const {
+  auto hidden = hide();
+  if (!hidden.ok()) return hidden.status();
+  for (const fs::path& tree : *hidden) BERTH_RETURN_IF_ERROR(files::remove_tree(tree));
+  return {};
+}
+
+Result<std::vector<fs::path>> Bundle::hide() const {
   // A shim that died (or was never told to) may have left the rootfs
   // mounted; removing the tree under a mount would empty the snapshot.
   for (;;) {
@@ -66,14 +73,17 @@ Status Bundle::remove() const {
     }
     return errno_status("unmount " + rootfs().string(), errno);
   }
-  BERTH_RETURN_IF_ERROR(files::remove_tree(work_));
-  std::error_code ec;
-  if (!fs::exists(fs::symlink_status(path_, ec))) return {};
-  // Out of sight first, then gone.
-  const fs::path hidden =
-      path_.parent_path() / ("." + id_ + ".deleting-" + std::to_string(std::random_device{}()));
-  if (::rename(path_.c_str(), hidden.c_str()) != 0) return errno_status("rename " + path_.string(), errno);
-  return files::remove_tree(hidden);
+  // Out of sight first, then gone: the work directory, then the bundle, so
+  // a crash between the two leaves a bundle the restart finds and removes.
+  std::vector<fs::path> hidden;
+  for (const fs::path& dir : {work_, path_}) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(dir, ec))) continue;
+    fs::path to = dir.parent_path() / ("." + id_ + ".deleting-" + std::to_string(std::random_device{}()));
+    if (::rename(dir.c_str(), to.c_str()) != 0) return errno_status("rename " + dir.string(), errno);
+    hidden.push_back(std::move(to));
+  }
+  return hidden;
 }
 
 }  // namespace berth::runtime_runc

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "berth/status.hpp"
 
@@ -39,6 +40,10 @@ class Bundle {
   // Unmounts whatever is still mounted on rootfs/ (the shim normally has),
   // then removes the work directory and the bundle. Absent parts are fine.
   Status remove() const;
+  // The same up to the removal: what is left is renamed to hidden names
+  // (".<id>.deleting-N" beside where it was), which it returns for the
+  // caller to remove. The bundle's path and id are free once it returns.
+  Result<std::vector<std::filesystem::path>> hide() const;
 
  private:
   std::filesystem::path path_;

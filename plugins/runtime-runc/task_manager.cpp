@@ -106,8 +106,12 @@ void TaskManager::reaper_loop() {
 
 void TaskManager::release(const Task& task) {
   logs_.remove(who(task.bundle));
-  if (auto st = task.bundle.remove(); !st.ok())
-    log::warn("task {}: cannot remove its bundle: {}", who(task.bundle), st.message());
+  auto hidden = task.bundle.hide();
+  if (!hidden.ok()) {
+    log::warn("task {}: cannot remove its bundle: {}", who(task.bundle), hidden.status().message());
+    return;
+  }
+  for (auto& tree : *hidden) remover_.remove_later(std::move(tree));
 }
 
 void TaskManager::bury(const Key& key, const std::shared_ptr<Task>& task) {
@@ -438,6 +442,13 @@ Status TaskManager::restore() {
   BERTH_RETURN_IF_ERROR(files::make_dirs(options_.state));
   BERTH_RETURN_IF_ERROR(files::make_dirs(options_.root));
   std::vector<std::pair<Key, std::shared_ptr<Task>>> found;
+  // Work directories whose removal was cut short (Bundle::hide).
+  for (const auto& ns : entries(options_.root)) {
+    if (!check_path_component("namespace", ns).ok()) continue;
+    for (const auto& id : entries(options_.root / ns)) {
+      if (id.front() == '.') (void)files::remove_tree(options_.root / ns / id);
+    }
+  }
   for (const auto& ns : entries(options_.state)) {
     const fs::path ns_dir = options_.state / ns;
     if (!is_dir(ns_dir) || !check_path_component("namespace", ns).ok()) continue;

@@ -34,6 +34,7 @@
 #include "shim_binary.hpp"
 #include "shim_logs.hpp"
 #include "shim_task.hpp"
+#include "tree_remover.hpp"
 
 namespace berth::runtime_runc {
 
@@ -117,6 +118,7 @@ class TaskManager final : public Instance, public TaskRuntime, public MetricsSou
 
   ManagerOptions options_;
   ShimLogs logs_;
+  TreeRemover remover_;  // bundles deleted tasks leave, removed off the caller's path
 
   std::mutex mu_;
   std::condition_variable buried_;  // a tombstone was set

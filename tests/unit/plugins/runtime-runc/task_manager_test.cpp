@@ -198,6 +198,14 @@ TEST_F(TaskManagerTest, RunsATaskToItsExitAndCleansUp) {
   for (int i = 0; i < 250 && !shims_for("lifecycle").empty(); ++i) std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(shims_for("lifecycle").empty());
   EXPECT_EQ(manager_->state(kNs, "lifecycle", "").status().code(), Code::kNotFound);
+
+  // What the bundle held goes off Delete's path, under hidden names, and
+  // is gone once the manager has closed.
+  manager_.reset();
+  for (const fs::path& dir : {state_ / kNs, dir_ / "root" / kNs}) {
+    for (const auto& entry : fs::directory_iterator(dir))
+      ADD_FAILURE() << entry.path() << " is left after the manager closed";
+  }
 }
 
 TEST_F(TaskManagerTest, RefusesARunningTasksDeleteAndASecondCreate) {
@@ -235,9 +243,18 @@ TEST_F(TaskManagerTest, TasksSurviveARestartAndExitsWhileAwayAreReported) {
 
   ASSERT_OK(test::status_of(manager_->close()));
   manager_.reset();
-  // While no manager runs: one container ends.
+  // While no manager runs: one container ends, and a deleted task's hidden
+  // bundle and work directory are left as a crash leaves them.
   ASSERT_EQ(::kill(static_cast<pid_t>(dies->pid), SIGKILL), 0);
+  const fs::path hidden_bundle = state_ / kNs / ".gone.deleting-1";
+  const fs::path hidden_work = dir_ / "root" / kNs / ".gone.deleting-2";
+  for (const fs::path& dir : {hidden_bundle, hidden_work}) {
+    fs::create_directories(dir / "rootfs");
+    std::ofstream(dir / "config.json") << "{}";
+  }
   open_manager();
+  EXPECT_FALSE(fs::exists(hidden_bundle));
+  EXPECT_FALSE(fs::exists(hidden_work));
 
   auto listed = manager_->list(kNs);
   ASSERT_TRUE(listed.ok());
