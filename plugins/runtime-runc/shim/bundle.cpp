@@ -71,9 +71,12 @@ RuntimeOptions read_runtime_options(const std::string& bundle, const std::string
 Status write_exit_record(const std::string& bundle, const ExitRecord& r) {
   const std::string text = "pid=" + std::to_string(r.pid) + "\nstatus=" + std::to_string(r.status) +
                            "\nexited_at_ns=" + std::to_string(r.exited_at_ns) + "\n";
-  // Durable: it is what `delete` reports after this shim is gone, maybe
-  // after a crash of the whole machine's daemon.
-  return files::replace_file(bundle + "/exit-status", text, files::Durability::kDurable, 0600);
+  // What `delete` reports after this shim is gone: atomic, so it is read
+  // whole or not at all, but not synced. A dead shim or daemon leaves it in
+  // the page cache; only a crash of the machine loses it, and that ends the
+  // container too (its bundle is under /run, normally tmpfs). An fsync here
+  // sat between every task's exit and its Wait's answer.
+  return files::replace_file(bundle + "/exit-status", text, files::Durability::kAtomicOnly, 0600);
 }
 
 std::optional<ExitRecord> read_exit_record(const std::string& bundle) {
