@@ -16,6 +16,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
 BUILD=${BUILD:-$REPO/build}
 RUNS=${RUNS:-5}
+RESULTS=${RESULTS:-$HERE/results/apply.json}
 TOOL=${TOOL:-$BUILD/bin/berth-apply-layer}
 CLIENT=${CLIENT:-$BUILD/bench/diff_apply_client}
 BERTHD=${BERTHD:-$BUILD/bin/berthd}
@@ -118,6 +119,7 @@ daemon_apply() {
 
 # One discarded round first: the first writes after start are slower for
 # every contender on this VM (fresh page-cache pages).
+LOAD_BEFORE=$(loadavg)
 run_once tar warmup tar_apply
 run_once engine warmup berth_apply
 for kind in "${KINDS[@]}"; do daemon_apply "$kind" warmup; done
@@ -142,4 +144,16 @@ awk -v a="$(med berthd)" -v b="$(med tar)" 'BEGIN {printf "berthd / tar: %.2f (g
 awk -v a="$(med engine)" -v b="$(med tar)" 'BEGIN {printf "engine / tar: %.2f\n", a / b}'
 awk -v a="$(cmed berthd)" -v b="$(cmed tar)" 'BEGIN {printf "CPU: berthd / tar: %.2f\n", a / b}'
 [[ -n ${S[ctrd.s]:-} ]] && awk -v a="$(med berthd)" -v b="$(med ctrd)" 'BEGIN {printf "berthd / containerd: %.2f\n", a / b}'
+
+mkdir -p "$(dirname "$RESULTS")"
+LOAD_AFTER=$(loadavg)
+{
+  json_head apply
+  echo "  \"runs\": $RUNS,"
+  echo "  \"seconds\": {\"tar\": $(jarray "${S[tar.s]}"), \"engine\": $(jarray "${S[engine.s]}"), \"berthd\": $(jarray "${S[berthd.s]}"), \"containerd\": $(jarray "${S[ctrd.s]:-}")},"
+  echo "  \"cpu_seconds\": {\"tar\": $(jarray "${S[tar.cpu]}"), \"engine\": $(jarray "${S[engine.cpu]}"), \"berthd\": $(jarray "${S[berthd.cpu]}"), \"containerd\": $(jarray "${S[ctrd.cpu]:-}")},"
+  echo "  \"median\": {\"tar\": $(med tar), \"engine\": $(med engine), \"berthd\": $(med berthd), \"containerd\": $([[ -n ${S[ctrd.s]:-} ]] && med ctrd || echo null)}"
+  echo "}"
+} >"$RESULTS"
+echo "results in $RESULTS" >&2
 exit 0

@@ -41,6 +41,7 @@ for n in "$STREAMS" "$BYTES" "$IDLE_STREAMS"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || die "STREAMS, BYTES, IDLE_STREAMS must be positive integers"
 done
 source "$HERE/lib.sh"
+LOAD_BEFORE=$(loadavg)
 bench_init burst "$CLIENT"
 snapshot_berthd
 ulimit -n 65536 2>/dev/null || true
@@ -107,6 +108,7 @@ LAST=${AFTER##* }
 }
 
 mkdir -p "$(dirname "$RESULTS")"
+LOAD_AFTER=$(loadavg)
 {
   json_head burst
   toml=${BERTHD_TOML:-}

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""bench/RESULTS.md from the JSON files the benchmarks write (bench/results/).
+
+One table row a figure: berthd, containerd and the floor where there is one,
+the ratio the goal is set on, the goal, and whether it is met. A goal below a
+floor measured in the same run says so: no daemon can meet it there.
+
+  bench/results.py [RESULTS_DIR] [OUT]   (defaults: bench/results, bench/RESULTS.md)
+
+Each benchmark is read on its own; one that did not run (no JSON, or JSON
+older than the run that bench/all started, which it passes in BENCH_SINCE)
+shows as not run rather than with stale figures.
+"""
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+
+
+class Row:
+    def __init__(self, figure, unit, berthd=None, containerd=None, floor=None, ratio=None, basis="",
+                 goal=None, goal_text="", lower_is_better=True, floor_ratio=None, runs=None):
+        self.figure = figure
+        self.unit = unit
+        self.berthd = berthd
+        self.containerd = containerd
+        self.floor = floor
+        self.ratio = ratio            # the number the goal is set on
+        self.basis = basis            # what the ratio is: "berthd / containerd"
+        self.goal = goal              # the bound on the ratio
+        self.goal_text = goal_text
+        self.lower_is_better = lower_is_better
+        self.floor_ratio = floor_ratio  # the floor on the same scale as the ratio
+        self.runs = runs
+
+    def verdict(self):
+        if self.goal is None:
+            return ""
+        if self.ratio is None:
+            return "not measured"
+        met = self.ratio <= self.goal if self.lower_is_better else self.ratio >= self.goal
+        if met:
+            return "**met**"
+        if self.floor_ratio is not None:
+            capped = self.floor_ratio > self.goal if self.lower_is_better else self.floor_ratio < self.goal
+            if capped:
+                return f"not met: below the floor ({fmt(self.floor_ratio)}), out of reach in this run"
+        return "**not met**"
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:#.3g}"  # 3 significant digits, trailing zeros kept: 1.00, 0.0729
+
+
+def div(a, b):
+    return a / b if a is not None and b else None
+
+
+def med(values):
+    values = [v for v in (values or []) if v is not None]
+    return statistics.median(values) if values else None
+
+
+# ---- one reader a benchmark ------------------------------------------------------
+
+def startup(d):
+    daemons = d.get("daemons", {})
+    b, c = daemons.get("berthd", {}), daemons.get("ctrd", {})
+    runs = d.get("config", {}).get("runs")
+
+    def m(daemon, key):
+        return (daemon.get(key) or {}).get("median")
+
+    rows = []
+    for key, what in (("cold_listen", "start on an empty root: exec to the socket accepting"),
+                      ("warm_listen", "restart on an existing root: exec to the socket accepting"),
+                      ("cold_answer", "start on an empty root: exec to the first `ctr version` answer")):
+        bv, cv = m(b, key), m(c, key)
+        goal = 0.5 if key.endswith("listen") else None
+        rows.append(Row(what, "ms", bv, cv, ratio=div(bv, cv), basis="berthd / containerd", goal=goal,
+                        goal_text="≤ 0.5" if goal else "", runs=runs))
+    bv, cv = m(b, "cold_rss"), m(c, "cold_rss")
+    rows.append(Row("idle RSS", "kB", bv, cv, ratio=div(bv, cv), basis="berthd / containerd", goal=0.5,
+                    goal_text="≤ 0.5", runs=runs))
+    bv, cv = m(b, "cold_pss"), m(c, "cold_pss")
+    rows.append(Row("idle PSS", "kB", bv, cv, ratio=div(bv, cv), basis="berthd / containerd", runs=runs))
+    return rows
+
+
+def ingest(d):
+    steps = d.get("steps", {})
+    runs = d.get("config", {}).get("runs")
+    size = d.get("config", {}).get("size_bytes")
+
+    def s(name):
+        return (steps.get(name) or {}).get("median_s")
+
+    def cpu(name):
+        return med((steps.get(name) or {}).get("daemon_cpu_s"))
+
+    floor = max(v for v in (s("dd"), s("openssl"), 0) if v is not None) or None
+    null = s("null")
+    rows = [Row("`ctr content ingest` of %s" % gib(size), "s", s("berthd"), s("ctrd"), null,
+                ratio=div(s("berthd"), null), basis="berthd / transport floor (null server)", goal=1.25,
+                goal_text="≤ 1.25", runs=runs),
+            Row("server CPU for that ingest", "s", cpu("berthd"), cpu("ctrd"), runs=runs)]
+    berth = s("berth") or s("berth_berthd")
+    if berth is not None:
+        rows.append(Row("`berth content ingest` of %s" % gib(size), "s", berth, None, floor,
+                        ratio=div(berth, floor), basis="berth / larger of dd conv=fsync and openssl dgst",
+                        goal=1.5, goal_text="≤ 1.5", runs=runs))
+        c = cpu("berth") or cpu("berth_berthd")
+        if c is not None:
+            rows.append(Row("server CPU for that ingest", "s", c, None, runs=runs))
+    return rows
+
+
+def gib(size):
+    return f"{size / (1 << 30):g} GiB" if size else "the file"
+
+
+def apply(d):
+    m = d.get("median", {})
+    runs = d.get("runs")
+    return [Row("apply of a 64 MiB gzip layer into an overlayfs snapshot", "s", m.get("berthd"),
+                m.get("containerd"), m.get("tar"), ratio=div(m.get("berthd"), m.get("tar")),
+                basis="berthd / `tar -xzf`", goal=1.0, goal_text="≤ 1", runs=runs)]
+
+
+def pull(d):
+    m = d.get("median", {})
+    runs = d.get("runs")
+    berth, ctrd, floor = m.get("berth"), m.get("ctr_containerd"), m.get("floor")
+    return [
+        Row("pull and unpack: `berth images pull` vs `ctr images pull`", "s", berth, ctrd, floor,
+            ratio=div(berth, ctrd), basis="berthd / containerd", goal=1 / 3, goal_text="≤ 0.33", runs=runs),
+        Row("the same against its floor (curl, openssl, igzip, tar)", "s", berth, None, floor,
+            ratio=div(berth, floor), basis="berthd / floor", goal=1.3, goal_text="≤ 1.3", runs=runs),
+        Row("`ctr images pull` against berthd vs containerd", "s", m.get("ctr_berthd"), ctrd,
+            m.get("ctr_cap"), ratio=div(m.get("ctr_berthd"), ctrd), basis="berthd / containerd", goal=1.0,
+            goal_text="< 1", runs=runs),
+    ]
+
+
+def run(d):
+    samples = d.get("samples", {})
+    runs = d.get("knobs", {}).get("runs")
+
+    def m(key):
+        return (samples.get(key) or {}).get("median")
+
+    floors = samples.get("floors", {})
+    rows = []
+    ctr_floor = floors.get("ctr_run_s")
+    rows.append(Row("`ctr run --rm` lifecycle", "s", m("ctr_berthd"), m("ctr_ctrd"), ctr_floor,
+                    ratio=div(m("ctr_berthd"), m("ctr_ctrd")), basis="berthd / containerd", goal=0.5,
+                    goal_text="≤ 0.5", floor_ratio=div(ctr_floor, m("ctr_ctrd")), runs=runs))
+    runc, shim_floor = m("runc"), m("shim_floor")
+    rows.append(Row("`berth run --rm` lifecycle vs bare `runc run`", "s", m("berth"), None, shim_floor,
+                    ratio=div(m("berth"), runc), basis="berth / `runc run` (%s s)" % fmt(runc), goal=1.3,
+                    goal_text="≤ 1.3", floor_ratio=div(shim_floor, runc), runs=runs))
+    par_floor = floors.get("parallel_per_s")
+    rows.append(Row("4 clients × 10 `ctr run --rm`", "lifecycles/s", m("par_berthd"), m("par_ctrd"), par_floor,
+                    ratio=div(m("par_berthd"), m("par_ctrd")), basis="berthd / containerd", goal=2.0,
+                    goal_text="≥ 2", lower_is_better=False, floor_ratio=div(par_floor, m("par_ctrd")),
+                    runs=d.get("knobs", {}).get("par_runs")))
+    rows.append(Row("restart with %s running tasks until `ctr t ls` lists them" % d.get("knobs", {}).get("tasks", ""),
+                    "s", m("restart_berthd"), m("restart_ctrd"), ratio=div(m("restart_berthd"), m("restart_ctrd")),
+                    basis="berthd / containerd", runs=d.get("knobs", {}).get("restart_runs")))
+    cpu = samples.get("cpu_ms_per_lifecycle", {})
+    bd, cd = (cpu.get("berthd") or {}).get("daemon"), (cpu.get("ctrd") or {}).get("daemon")
+    rows.append(Row("daemon CPU per lifecycle (parallel runs)", "ms", bd, cd, ratio=div(bd, cd),
+                    basis="berthd / containerd"))
+    return rows
+
+
+def shim_memory(d):
+    b = d.get("berth", {}) or {}
+    c = d.get("containerd_shim", d.get("runc", {})) or {}
+    goal_kib = d.get("goal_rss_kib", 2048)
+    rss = b.get("rss_kib_median")
+    return [Row("shim RSS, %s running containers" % d.get("containers", ""), "KiB", rss,
+                c.get("rss_kib_median"), ratio=div(rss, goal_kib), basis="berth's shim / 2 MiB", goal=1.0,
+                goal_text="≤ 2 MiB"),
+            Row("shim PSS", "KiB", b.get("pss_kib_median"), c.get("pss_kib_median"))]
+
+
+def gc(d):
+    r = d.get("results_ms", {})
+    b, c = r.get("berthd", {}), r.get("ctrd", {})
+    runs = d.get("params", {}).get("runs")
+    return [Row("longest API call during a collection of %s objects" % fmt(d.get("params", {}).get("objects")),
+                "ms", b.get("during_gc_max"), c.get("during_gc_max"), ratio=b.get("during_gc_max"),
+                basis="berthd's, in ms", goal=10.0, goal_text="< 10 ms", runs=runs),
+            Row("longest API call in the same runs with no collection", "ms", b.get("baseline_max"),
+                c.get("baseline_max"), runs=runs),
+            Row("p99 call during that collection", "ms", b.get("during_gc_p99"), c.get("during_gc_p99"), runs=runs),
+            Row("collection time", "ms", b.get("gc"), c.get("gc"), ratio=div(b.get("gc"), c.get("gc")),
+                basis="berthd / containerd", runs=runs)]
+
+
+def burst(d):
+    b, c = d.get("berthd", {}), d.get("ctrd", {})
+    after = d.get("config", {}).get("after_s", "").split()
+    last = after[-1] if after else None
+
+    def late(x):
+        return (x.get("rss_after_kb") or {}).get(last) if last else None
+
+    return [Row("RSS at the peak of %s concurrent Content.Write streams" % d.get("config", {}).get("streams", ""),
+                "kB", b.get("hwm_kb"), c.get("hwm_kb"), ratio=div(b.get("hwm_kb"), c.get("hwm_kb")),
+                basis="berthd / containerd"),
+            Row("RSS %s s after the burst" % last, "kB", late(b), late(c), ratio=div(late(b), late(c)),
+                basis="berthd / containerd"),
+            Row("threads with %s idle streams held" % d.get("config", {}).get("idle_streams", ""), "",
+                b.get("threads_idle_streams"), c.get("threads_idle_streams"))]
+
+
+READERS = [("startup", "Start-up and idle memory (`bench/startup.sh`)", startup),
+           ("ingest", "Content write path (`bench/ingest.sh`)", ingest),
+           ("apply", "Layer apply (`bench/apply.sh`)", apply),
+           ("pull", "Pull (`bench/pull.sh`)", pull),
+           ("run", "Container lifecycles (`bench/run.sh`)", run),
+           ("shim_memory", "Shim memory (`bench/shim_memory.sh`)", shim_memory),
+           ("gc", "Garbage collection pause (`bench/gc.sh`)", gc),
+           ("burst", "A burst of clients (`bench/burst.sh`)", burst)]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    results = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "results")
+    out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "RESULTS.md")
+    since = float(os.environ.get("BENCH_SINCE", "0"))
+    failed = set(os.environ.get("BENCH_FAILED", "").split())
+
+    lines = ["# Benchmark results", ""]
+    uname = platform.uname()
+    lines += [f"Written by `bench/all` on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: "
+              f"{os.cpu_count()} CPUs, {mem_gib()} GiB memory, kernel {uname.release}. "
+              "Berth against Debian's containerd 1.6 in the same run; medians of the runs given. "
+              "Each benchmark's own JSON (bench/results/) has every sample.", ""]
+    summary = []
+    for name, title, reader in READERS:
+        path = os.path.join(results, name + ".json")
+        lines += [f"## {title}", ""]
+        if name in failed:
+            lines += ["Failed in this run: see `bench/results/%s.log`." % name, ""]
+            summary.append((title, "failed"))
+            continue
+        if not os.path.exists(path) or os.path.getmtime(path) < since:
+            lines += ["Not run.", ""]
+            summary.append((title, "not run"))
+            continue
+        with open(path) as f:
+            d = json.load(f)
+        rows = reader(d)
+        host = d.get("host", {})
+        lines += [f"Run {d.get('date', '?')}, load average {host.get('loadavg_before', '?')} before, "
+                  f"{host.get('loadavg_after', '?')} after.", ""]
+        lines += ["| figure | unit | berthd | containerd | floor | ratio | goal | verdict | runs |",
+                  "| --- | --- | ---: | ---: | ---: | --- | --- | --- | ---: |"]
+        for r in rows:
+            ratio = f"{r.ratio:.2f} ({r.basis})" if r.ratio is not None else ""
+            lines.append(f"| {r.figure} | {r.unit} | {fmt(r.berthd)} | {fmt(r.containerd)} | {fmt(r.floor)} | "
+                         f"{ratio} | {r.goal_text} | {r.verdict()} | {r.runs or ''} |")
+            if r.goal is not None:
+                summary.append((f"{title}: {r.figure}", r.verdict() or ""))
+        lines.append("")
+    lines += ["## Goals at a glance", "", "| goal | verdict |", "| --- | --- |"]
+    lines += [f"| {t} | {v} |" for t, v in summary]
+    lines.append("")
+    with open(out_path, "w") as f:
+        f.write("\n".join(lines))
+    print(out_path)
+
+
+def mem_gib():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / (1 << 20):.1f}"
+    return "?"
+
+
+if __name__ == "__main__":
+    main()
