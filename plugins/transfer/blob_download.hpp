@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "berth/descriptor.hpp"
@@ -26,6 +27,9 @@ struct PullTarget {
   std::string source_key;          // containerd.io/distribution.source.<host>; "" for none
   std::string repo;                // "library/busybox"
   PullJournal* journal = nullptr;  // records what this pull commits (null: nothing recorded)
+  // Adds a snapshot found unpacked already to the transfer's lease, so the
+  // collector leaves it until the image's labels name it (empty: no lease).
+  std::function<Status(std::string_view key)> hold_snapshot;
 };
 
 // containerd's ingest ref for a blob: "layer-sha256:...", "manifest-sha256:...".

@@ -139,7 +139,10 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
                           .stop = stop,
                           .source_key = source_label((*session)->source_host()),
                           .repo = (*session)->repo(),
-                          .journal = &journal};
+                          .journal = &journal,
+                          .hold_snapshot = [&deps, &work, &snapshotter_name](std::string_view key) {
+                            return hold_snapshot(*deps.metadata, *deps.leases, work, snapshotter_name, key);
+                          }};
   // The caller's check, on this thread only; a failed download stops the rest.
   auto check = [&]() -> Status {
     if (cancelled) {

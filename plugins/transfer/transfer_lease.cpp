@@ -29,4 +29,12 @@ Status TransferLease::remove(Metadata& metadata, LeaseStore& leases, const std::
   return metadata.update([&](Transaction& tx) { return leases.remove(tx, ns, id_); });
 }
 
+Status hold_snapshot(Metadata& metadata, LeaseStore& leases, const ContentScope& scope,
+                     std::string_view snapshotter, std::string_view key) {
+  if (!scope.lease) return {};
+  const LeaseResource resource{std::string(key), "snapshots/" + std::string(snapshotter)};
+  return metadata.update(
+      [&](Transaction& tx) { return leases.add_resource(tx, scope.ns, *scope.lease, resource); });
+}
+
 }  // namespace berth::transfer

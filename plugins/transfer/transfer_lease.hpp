@@ -10,6 +10,7 @@
 
 #include "berth/leases.hpp"
 #include "berth/metadata.hpp"
+#include "berth/namespaced_content.hpp"
 #include "berth/status.hpp"
 
 namespace berth::transfer {
@@ -26,5 +27,11 @@ class TransferLease {
   explicit TransferLease(std::string id) : id_(std::move(id)) {}
   std::string id_;
 };
+
+// Adds snapshot `key` of `snapshotter` in `scope`'s namespace to its lease
+// (nothing without one), as the content store adds a blob the namespace has
+// already to the lease that asks for it.
+Status hold_snapshot(Metadata& metadata, LeaseStore& leases, const ContentScope& scope,
+                     std::string_view snapshotter, std::string_view key);
 
 }  // namespace berth::transfer

@@ -93,6 +93,13 @@ Status unpack(const PullTarget& target, Snapshotter& snapshotter, Differ& differ
   for (const UnpackLayer& layer : layers) {
     if (cancelled) BERTH_RETURN_IF_ERROR(cancelled());
     auto existing = snapshotter.stat(layer.chain_id);
+    if (existing.ok() && existing->kind == SnapshotKind::kCommitted && target.hold_snapshot) {
+      // Another image's, or one a failed transfer left unreferenced: held
+      // first, then looked at again (the collector may have taken it
+      // between the two; it is unpacked afresh then).
+      BERTH_RETURN_IF_ERROR(target.hold_snapshot(layer.chain_id));
+      existing = snapshotter.stat(layer.chain_id);
+    }
     if (existing.ok() && existing->kind == SnapshotKind::kCommitted) {
       // Unpacked before; the blob must still be fetched for the image to be
       // complete, which the pull waits for.
