@@ -6,7 +6,9 @@
 #   ctr_ctrd    `ctr run --rm IMAGE id /bin/busybox true` against containerd
 #   ctr_berthd  the same ctr against berthd
 #   berth       `berth run --rm IMAGE id /bin/busybox true` against berthd
-# timed with hyperfine (median of RUNS, after a warm-up run); then
+# timed with hyperfine (median of RUNS, after a warm-up run), but for runc,
+# the shim v2 floor, `berth version` and berth, which run interleaved (one of
+# each a round, RUNS rounds after a warm-up one) as their ratio is the goal; then
 #   parallel    PAR_CLIENTS clients at once, PAR_EACH `ctr run --rm` each:
 #               lifecycles per second (median of PAR_RUNS), both daemons
 #   par_floor   the same concurrency without any daemon or client: overlay
@@ -179,7 +181,6 @@ hyper() {
     { log "$name failed: $(tail -3 "$WORK/$name.err")"; return 0; }
   S[$name.s]=$(python3 -c 'import json,sys; print(" ".join("%.4f" % t for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' "$WORK/$name.json")
 }
-hyper runc "$RUNC --root $WORK/runc run -b $WORK/bundle bench-runc"
 # The OCI runtime calls a shim v2 makes for one task: create, start, delete.
 # Its exit is not awaited: busybox true has exited before runc delete, a Go
 # program, has started (--force only covers the odd slow run).
@@ -189,13 +190,50 @@ $RUNC --root $WORK/runc create -b $WORK/bundle bench-floor </dev/null >/dev/null
 $RUNC --root $WORK/runc start bench-floor || exit 1
 exec $RUNC --root $WORK/runc delete --force bench-floor
 EOT
-hyper shim_floor "/bin/sh $WORK/shim_floor.sh"
-# Its CPU (user + system of sh and the three runc processes), mean of the runs, in ms.
-[[ -f $WORK/shim_floor.json ]] && S[shim_floor_cpu.s]=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % ((r["user"] + r["system"]) * 1000))' "$WORK/shim_floor.json")
+
+# ---- berth run against bare runc, interleaved -------------------------------------
+# Bare `runc run`, the shim v2 floor, `berth version` and `berth run --rm`, one
+# after the other in each of RUNS rounds (after a warm-up round), so the four
+# of a round see the same machine: timed one command at a time, each drifts
+# with the load of its minute, and the ratio of two such medians with it.
+# `berth version` (exec, connect, one call, exit) is what any berth command
+# costs; with the shim v2 floor it is the least `berth run --rm` can take.
+# The shim v2 floor's CPU (sh and its three runc processes) from `times`.
+# `times` runs in this shell (a $(...) subshell has no children of its own).
+children_ms() {
+  times >"$WORK/times"
+  awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$WORK/times"
+}
+timed() {  # NAME COMMAND...: one run, its seconds added to S[NAME.s] (unless NAME is -)
+  local name=$1 t0 t1
+  shift
+  t0=$EPOCHREALTIME
+  "$@" >/dev/null 2>>"$WORK/interleaved.err" || { log "$name failed: $(tail -3 "$WORK/interleaved.err")"; return 1; }
+  t1=$EPOCHREALTIME
+  [[ $name == - ]] || add "$name.s" "$(secs "$t0" "$t1")"
+}
+# round_name NAME: NAME, or - (not kept) in the warm-up round.
+round_name() { if ((round < 0)); then echo -; else echo "$1"; fi; }
+interleaved() {
+  local round floor_ms=0
+  for ((round = -1; round < RUNS; round++)); do
+    timed "$(round_name runc)" "$RUNC" --root "$WORK/runc" run -b "$WORK/bundle" bench-runc || return 0
+    children_ms >"$WORK/c0"
+    timed "$(round_name shim_floor)" /bin/sh "$WORK/shim_floor.sh" || return 0
+    children_ms >"$WORK/c1"
+    ((round < 0)) || floor_ms=$((floor_ms + $(<"$WORK/c1") - $(<"$WORK/c0")))
+    if ((HAVE_BERTH)); then
+      timed "$(round_name berth_version)" "$BERTH" -a "$(sock berthd)" version || return 0
+      timed "$(round_name berth)" "$BERTH" -a "$(sock berthd)" -n "$NS" run --rm "$IMAGE" bench-berth \
+        /bin/busybox true || return 0
+    fi
+  done
+  S[shim_floor_cpu.s]=$(awk -v t="$floor_ms" -v n="$RUNS" 'BEGIN { printf "%.1f", t / n }')
+}
+interleaved
 [[ -n $CRUN_CMD ]] && hyper crun "$CRUN_CMD"
 hyper ctr_ctrd "$CTR -a $(sock ctrd) -n $NS run --rm $IMAGE bench-ctr /bin/busybox true"
 ((HAVE_BERTHD)) && hyper ctr_berthd "$CTR -a $(sock berthd) -n $NS run --rm $IMAGE bench-ctr /bin/busybox true"
-((HAVE_BERTH)) && hyper berth "$BERTH -a $(sock berthd) -n $NS run --rm $IMAGE bench-berth /bin/busybox true"
 
 # ---- ctr's own share of its run --rm ----------------------------------------------
 # berthd, restarted at debug level, logs each call's time on the server; what
@@ -231,11 +269,6 @@ client_share() {
 # the ctr processes' (this shell's children) and the daemon's own.
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 proc_jiffies() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# `times` runs in this shell (a $(...) subshell has no children of its own).
-children_ms() {
-  times >"$WORK/times"
-  awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$WORK/times"
-}
 par() {
   local kind=$1 r t0 t1 client failed busy0 ctr0 daemon0 lifecycles
   local hz
@@ -371,6 +404,7 @@ row "shim v2 floor: runc create, start, delete --force (s)" shim_floor
 row "ctr run --rm → containerd (s)" ctr_ctrd
 row "ctr run --rm → berthd (s)" ctr_berthd
 row "berth run --rm → berthd (s)" berth
+row "berth version → berthd: the client floor (s)" berth_version
 row "ctr's own share of ctr run --rm → berthd (s)" ctr_share
 row "$PAR_CLIENTS clients x $PAR_EACH ctr run --rm → containerd (lifecycles/s)" par_ctrd 2
 row "$PAR_CLIENTS clients x $PAR_EACH ctr run --rm → berthd (lifecycles/s)" par_berthd 2
@@ -388,6 +422,11 @@ ratio_or_na() { [[ -n ${S[$1.s]:-} && -n ${S[$2.s]:-} ]] && ratio "$(med "$1")" 
 echo "containerd's ctr run / bare runc: $(ratio_or_na ctr_ctrd runc)"
 echo "crun / runc: $(ratio_or_na crun runc n/a)"
 echo "berth run / bare runc: $(ratio_or_na berth runc) (goal: at most 1.3)"
+BERTH_FLOOR=
+if [[ -n ${S[berth_version.s]:-} && -n ${S[shim_floor.s]:-} && -n ${S[runc.s]:-} ]]; then
+  BERTH_FLOOR=$(awk -v a="$(med berth_version 4)" -v b="$(med shim_floor 4)" 'BEGIN { printf "%.4f", a + b }')
+  echo "berth run floor (the shim v2 floor + berth version): ${BERTH_FLOOR} s = $(ratio "$BERTH_FLOOR" "$(med runc)") x bare runc"
+fi
 echo "ctr run: berthd / containerd: $(ratio_or_na ctr_berthd ctr_ctrd) (goal: at most 0.5)"
 # Floors: what no daemon can go below, given ctr and runc as they are.
 RUN_FLOOR=
@@ -411,9 +450,9 @@ jnum() { [[ -n ${S[$1.s]:-} ]] && median "${S[$1.s]}" 4 || echo null; }
   echo "  \"knobs\": {\"runs\": $RUNS, \"par_clients\": $PAR_CLIENTS, \"par_each\": $PAR_EACH, \"par_runs\": $PAR_RUNS, \"tasks\": $TASKS, \"restart_runs\": $RESTART_RUNS},"
   echo "  \"samples\": {"
   first=1
-  echo "  \"floors\": {\"ctr_run_s\": ${RUN_FLOOR:-null}, \"parallel_per_s\": ${PAR_FLOOR:-null}},"
+  echo "  \"floors\": {\"ctr_run_s\": ${RUN_FLOOR:-null}, \"berth_run_s\": ${BERTH_FLOOR:-null}, \"parallel_per_s\": ${PAR_FLOOR:-null}},"
   echo "  \"cpu_ms_per_lifecycle\": {\"shim_floor\": ${S[shim_floor_cpu.s]:-null}, \"parallel_floor\": ${S[cpu_par_floor.s]:-null}, \"ctrd\": {\"machine\": ${S[cpu_total_ctrd.s]:-null}, \"ctr\": ${S[cpu_ctr_ctrd.s]:-null}, \"daemon\": ${S[cpu_daemon_ctrd.s]:-null}}, \"berthd\": {\"machine\": ${S[cpu_total_berthd.s]:-null}, \"ctr\": ${S[cpu_ctr_berthd.s]:-null}, \"daemon\": ${S[cpu_daemon_berthd.s]:-null}}},"
-  for k in runc crun shim_floor ctr_ctrd ctr_berthd berth ctr_share par_ctrd par_berthd par_floor restart_ctrd restart_berthd; do
+  for k in runc crun shim_floor ctr_ctrd ctr_berthd berth berth_version ctr_share par_ctrd par_berthd par_floor restart_ctrd restart_berthd; do
     ((first)) || echo ","
     first=0
     printf '    "%s": {"median": %s, "samples": %s}' "$k" "$(jnum "$k")" "$(jarray "${S[$k.s]:-}")"
