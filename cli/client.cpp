@@ -70,8 +70,11 @@ std::string_view code_name(grpc::StatusCode code) {
   return index < kNames.size() ? kNames[index] : "Unknown";
 }
 
-Client::Client(std::string socket_path, std::string ns, std::chrono::milliseconds connect_timeout)
-    : socket_path_(std::move(socket_path)), namespace_(std::move(ns)), connect_timeout_(connect_timeout) {
+Client::Client(std::string socket_path, std::string ns, std::chrono::milliseconds connect_timeout, bool debug)
+    : socket_path_(std::move(socket_path)),
+      namespace_(std::move(ns)),
+      connect_timeout_(connect_timeout),
+      debug_(debug) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -88,6 +91,17 @@ grpc::Status Client::connect() {
 void Client::prepare(grpc::ClientContext& context) const {
   context.AddMetadata("containerd-namespace", namespace_);
   if (!lease_.empty()) context.AddMetadata("containerd-lease", lease_);
+}
+
+void Client::print_call(const std::string& what, const grpc::Status& status,
+                        std::chrono::steady_clock::time_point started) const {
+  using ms = std::chrono::duration<double, std::milli>;
+  const auto now = std::chrono::steady_clock::now();
+  // One write a line: calls in the background print beside the others.
+  const std::string line =
+      fmt::format("berth: debug: {:8.3f} ms  {}: {} in {:.3f} ms\n", ms(now - made_).count(), what,
+                  code_name(status.error_code()), ms(now - started).count());
+  std::fputs(line.c_str(), stderr);
 }
 
 grpc::Status Client::wait_until_ready() {

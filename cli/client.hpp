@@ -23,7 +23,11 @@ std::string_view code_name(grpc::StatusCode code);
 
 class Client {
  public:
-  Client(std::string socket_path, std::string ns, std::chrono::milliseconds connect_timeout);
+  // With `debug`, every unary call is printed on stderr once it returns:
+  // milliseconds since the client was made, the request's type, the code
+  // and the call's own milliseconds (`berth --debug run ...`).
+  Client(std::string socket_path, std::string ns, std::chrono::milliseconds connect_timeout,
+         bool debug = false);
 
   // Waits for the daemon on the first call; later calls return that outcome.
   // Errors the user has to fix (no socket, nothing listening, no permission)
@@ -47,7 +51,10 @@ class Client {
     grpc::ClientContext context;
     prepare(context);
     Stub stub(channel_);
-    return (stub.*method)(&context, request, response);
+    const auto started = std::chrono::steady_clock::now();
+    grpc::Status status = (stub.*method)(&context, request, response);
+    if (debug_) print_call(request.GetTypeName(), status, started);
+    return status;
   }
 
   // A unary RPC whose answer nobody waits for (deleting a lease whose work
@@ -60,10 +67,12 @@ class Client {
     if (!connect().ok()) return;
     auto context = std::make_shared<grpc::ClientContext>();
     prepare(*context);
-    background_.emplace_back([channel = channel_, context, method, request = std::move(request)] {
+    background_.emplace_back([this, channel = channel_, context, method, request = std::move(request)] {
       Stub stub(channel);
       Response response;
-      (void)(stub.*method)(context.get(), request, &response);
+      const auto started = std::chrono::steady_clock::now();
+      grpc::Status status = (stub.*method)(context.get(), request, &response);
+      if (debug_) print_call(request.GetTypeName() + " (in the background)", status, started);
     });
   }
 
@@ -76,6 +85,8 @@ class Client {
 
  private:
   grpc::Status wait_until_ready();
+  void print_call(const std::string& what, const grpc::Status& status,
+                  std::chrono::steady_clock::time_point started) const;
   grpc::Status unreachable(std::string_view why) const;
 
   std::string socket_path_;
@@ -84,6 +95,8 @@ class Client {
   std::chrono::milliseconds connect_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::optional<grpc::Status> connected_;
+  bool debug_;
+  std::chrono::steady_clock::time_point made_ = std::chrono::steady_clock::now();
   // Last, so they are joined before the channel they use goes.
   std::vector<std::jthread> background_;
 };

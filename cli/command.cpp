@@ -28,7 +28,7 @@ Invocation::Invocation(const Command& command, std::string path, GlobalOptions g
     : command_(command), path_(std::move(path)), globals_(std::move(globals)), args_(std::move(args)) {}
 
 Client& Invocation::client() {
-  if (!client_) client_.emplace(globals_.socket_path, globals_.ns, globals_.connect_timeout);
+  if (!client_) client_.emplace(globals_.socket_path, globals_.ns, globals_.connect_timeout, globals_.debug);
   return *client_;
 }
 

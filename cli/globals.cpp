@@ -19,9 +19,10 @@ const OptionSpec kNamespace{'n', "namespace", "NS",
                             "namespace to work in (default: $BERTH_NAMESPACE or default)"};
 const OptionSpec kFormat{'\0', "format", "FORMAT", "output format: table or json (default: table)"};
 const OptionSpec kTimeout{'\0', "timeout", "SECONDS", "how long to wait for the connection (default: 10)"};
+const OptionSpec kDebug{'\0', "debug", "", "print each call to the daemon on stderr: when, what, how long"};
 const OptionSpec kHelp{'h', "help", "", "show help"};
 
-const OptionSpec* const kSpecs[] = {&kAddress, &kNamespace, &kFormat, &kTimeout, &kHelp};
+const OptionSpec* const kSpecs[] = {&kAddress, &kNamespace, &kFormat, &kTimeout, &kDebug, &kHelp};
 
 std::string from_env(const char* name, std::string_view fallback) {
   const char* value = std::getenv(name);
@@ -70,6 +71,7 @@ std::string resolve_globals(const ParsedArgs& args, GlobalOptions& out) {
     }
     out.connect_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
   }
+  out.debug = args.has("debug");
   return {};
 }
 

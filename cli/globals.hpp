@@ -20,6 +20,7 @@ struct GlobalOptions {
   std::string ns;
   Format format = Format::kTable;
   std::chrono::milliseconds connect_timeout{10'000};
+  bool debug = false;  // each call to the daemon on stderr, timed
 };
 
 std::span<const OptionSpec* const> global_option_specs();

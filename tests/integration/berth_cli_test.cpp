@@ -27,6 +27,16 @@ TEST_F(BerthCliTest, VersionNamespacesPluginsAndErrors) {
   auto rm = berth({"namespaces", "rm", "nope"});
   EXPECT_EQ(rm.exit_code, 1) << rm.output;
   EXPECT_NE(rm.output.find("NotFound"), std::string::npos) << rm.output;
+
+  // --debug: each call on stderr, with its code and time; the output is the same.
+  auto debug = berth({"--debug", "namespaces", "rm", "nope"});
+  EXPECT_EQ(debug.exit_code, 1) << debug.output;
+  EXPECT_TRUE(std::regex_search(
+      debug.output,
+      std::regex(
+          R"(berth: debug: +[0-9.]+ ms  containerd\.services\.namespaces\.v1\.DeleteNamespaceRequest: NotFound in [0-9.]+ ms)")))
+      << debug.output;
+  EXPECT_EQ(berth({"namespaces", "ls"}).output.find("debug"), std::string::npos);
 }
 
 }  // namespace
