@@ -169,7 +169,9 @@ def run(d):
                     ratio=div(m("berth"), runc), basis="berth / `runc run` (%s s)" % fmt(runc), goal=1.3,
                     goal_text="≤ 1.3", floor_ratio=div(berth_floor, runc), runs=runs))
     par_floor = floors.get("parallel_per_s")
-    rows.append(Row("4 clients × 10 `ctr run --rm`", "lifecycles/s", m("par_berthd"), m("par_ctrd"), par_floor,
+    knobs = d.get("knobs", {})
+    rows.append(Row("%s clients × %s `ctr run --rm`" % (knobs.get("par_clients", "?"), knobs.get("par_each", "?")),
+                    "lifecycles/s", m("par_berthd"), m("par_ctrd"), par_floor,
                     ratio=div(m("par_berthd"), m("par_ctrd")), basis="berthd / containerd", goal=2.0,
                     goal_text="≥ 2", lower_is_better=False, floor_ratio=div(par_floor, m("par_ctrd")),
                     runs=d.get("knobs", {}).get("par_runs")))
