@@ -70,9 +70,9 @@ children_cpu() {  # VAR
   printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.3f", s }' "$WORK/times.txt")"
 }
 
-# With SNAPSHOT=1, copies berthd, its libberth-*.so and its plugins into
-# $WORK/prefix laid out as berthd expects (<prefix>/bin with Berth's shim, <prefix>/lib,
-# <prefix>/lib/berth/plugins), so a rebuild of the tree during the run cannot
+# With SNAPSHOT=1, copies berthd, its libberth-*.so, its plugins and their
+# engines into $WORK/prefix laid out as berthd expects (<prefix>/bin with
+# Berth's shim, <prefix>/lib, <prefix>/lib/berth/plugins and engines), so a rebuild of the tree during the run cannot
 # mix binaries. Sets BERTHD_SRC (what was asked for), BERTHD (what runs) and
 # BERTHD_PLUGINS (the plugin files it will load).
 snapshot_berthd() {
@@ -91,6 +91,11 @@ snapshot_berthd() {
       cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
     else
       log "warning: no plugin directory $src_prefix/lib/berth/plugins; berthd starts without plugins"
+    fi
+    # The plugins' engines, which the transfer and differ plugins load on
+    # first use (libs/plugin-engine).
+    if [[ -d $src_prefix/lib/berth/engines ]]; then
+      cp -a "$src_prefix/lib/berth/engines" "$WORK/prefix/lib/berth/engines"
     fi
     BERTHD=$WORK/prefix/bin/berthd
   fi
