@@ -51,8 +51,9 @@ json_subjects() {
 declare -A S=()
 add() { S[$1]="${S[$1]:-}${S[$1]:+ }$2"; }
 median() {  # LIST [DECIMALS]
-  tr ' ' '\n' <<<"$1" | grep . | sort -g | awk -v p="${2:-3}" '{v[NR] = $1}
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
+  tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk -v p="${2:-3}" '{v[NR] = $1}
+    END { if (NR == 0) { printf "n/a"; exit }
+          m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }

@@ -21,7 +21,10 @@
 #               temp dir first, so a rebuild of the tree during the run cannot
 #               mix binaries; 0: run in place
 #   RESULTS     JSON output (default bench/results/startup.json)
-#   CC          C compiler for the probe (default cc)
+#   CC          C compiler for the probe and the floor (default cc)
+#   FLOOR       1 (default): also time the floors, bench/startup_floor.c
+#               loading the shared objects a started berthd maps (all of them;
+#               and the third-party ones only) and listening; 0: not
 #   TMPDIR      where the daemons' root/state/socket go (default /tmp); the
 #               file system matters: RocksDB and bolt fsync on open, so
 #               TMPDIR=/dev/shm (tmpfs) measures start-up without disk flushes
@@ -95,6 +98,11 @@ trap 'exit 143' TERM
 
 PROBE=$WORK/startup_probe
 "$CC" -O2 -o "$PROBE" "$HERE/startup_probe.c" || die "cannot build the probe with $CC"
+FLOOR=${FLOOR:-1}
+FLOOR_BIN=$WORK/startup_floor
+if [[ $FLOOR == 1 ]]; then
+  "$CC" -O2 -o "$FLOOR_BIN" "$HERE/startup_floor.c" -ldl || die "cannot build the floor with $CC"
+fi
 
 snapshot_berthd
 
@@ -121,7 +129,11 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 EOF
 
 KINDS=(berthd ctrd ctrd_nocri)
-declare -A LABEL=([berthd]="berthd" [ctrd]="containerd (default)" [ctrd_nocri]="containerd (no CRI)")
+DAEMONS=(berthd ctrd ctrd_nocri)
+[[ $FLOOR == 1 ]] && KINDS+=(floor_all floor_libs)
+declare -A LABEL=([berthd]="berthd" [ctrd]="containerd (default)" [ctrd_nocri]="containerd (no CRI)"
+  [floor_all]="floor: berthd's shared objects" [floor_libs]="floor: third-party libraries only")
+is_floor() { [[ $1 == floor_* ]]; }
 
 daemon_argv() {  # kind dir -> sets ARGV
   local kind=$1 dir=$2
@@ -129,6 +141,8 @@ daemon_argv() {  # kind dir -> sets ARGV
     berthd) ARGV=("$BERTHD" --config "$WORK/berthd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock") ;;
     ctrd) ARGV=("$CONTAINERD" --config "$WORK/containerd.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock") ;;
     ctrd_nocri) ARGV=("$CONTAINERD" --config "$WORK/containerd-nocri.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock") ;;
+    floor_all) ARGV=("$FLOOR_BIN" "$WORK/floor-all.txt" "$dir/sock") ;;
+    floor_libs) ARGV=("$FLOOR_BIN" "$WORK/floor-libs.txt" "$dir/sock") ;;
   esac
 }
 
@@ -138,7 +152,10 @@ start_daemon() {
   mkdir -p "$dir"
   rm -f "$res" "$dir/sock"
   daemon_argv "$kind" "$dir"
-  "$PROBE" "$res" "$dir/sock" "$dir/daemon.log" "$POLL_US" "$TIMEOUT_MS" "$CTR" -- "${ARGV[@]}" &
+  # A floor answers no `ctr version`: its "answer" is its listen.
+  local client=$CTR
+  is_floor "$kind" && client=/bin/true
+  "$PROBE" "$res" "$dir/sock" "$dir/daemon.log" "$POLL_US" "$TIMEOUT_MS" "$client" -- "${ARGV[@]}" &
   CUR_PROBE=$!
   DAEMON_OF_PROBE[$CUR_PROBE]=""
   for ((i = 0; i < TIMEOUT_MS / 5 + 1000; i++)); do
@@ -195,6 +212,21 @@ log "berthd: $BERTHD_SRC (plugins: ${BERTHD_PLUGINS:-none})"
 log "containerd: $("$CONTAINERD" --version)"
 log "RUNS=$RUNS WARMUP=$WARMUP RSS_WAIT=${RSS_WAIT}s POLL_US=$POLL_US, load average $LOAD_BEFORE"
 
+# The floors' libraries: every shared object a started, idle berthd maps
+# (its plugins, libberth-*, and what they and berthd link), and the
+# third-party ones alone (none under berthd's prefix).
+if [[ $FLOOR == 1 ]]; then
+  start_daemon berthd "$WORK/floor-probe"
+  sleep 1
+  prefix=$(dirname "$(dirname "$BERTHD")")
+  awk '$6 ~ /\.so(\.[0-9]+)*$/ {print $6}' "/proc/$CUR_PID/maps" | awk '!seen[$0]++' |
+    grep -v '/ld-linux' >"$WORK/floor-all.txt"
+  grep -v "^$prefix/" "$WORK/floor-all.txt" >"$WORK/floor-libs.txt" || true
+  stop_daemon
+  rm -rf "$WORK/floor-probe"
+  log "floors: $(wc -l <"$WORK/floor-all.txt") shared objects berthd maps, $(wc -l <"$WORK/floor-libs.txt") of them third-party"
+fi
+
 for ((w = 0; w < WARMUP; w++)); do
   for kind in "${KINDS[@]}"; do
     start_daemon "$kind" "$WORK/warmup-$kind"
@@ -205,7 +237,8 @@ done
 
 for ((r = 0; r < RUNS; r++)); do
   # Rotate the order so no daemon always runs right after the same one.
-  order=("${KINDS[@]:r%3}" "${KINDS[@]:0:r%3}")
+  n=${#KINDS[@]}
+  order=("${KINDS[@]:r%n}" "${KINDS[@]:0:r%n}")
   for kind in "${order[@]}"; do
     dir=$WORK/run-$kind
     rm -rf "$dir"
@@ -219,9 +252,9 @@ for ((r = 0; r < RUNS; r++)); do
     add "$kind.cold.rss" "$MEM_RSS"; add "$kind.cold.hwm" "$MEM_HWM"
     add "$kind.cold.pss" "$MEM_PSS"; add "$kind.cold.threads" "$MEM_THREADS"
     add "$kind.cold.anon" "$MEM_ANON"; add "$kind.cold.priv" "$MEM_PRIV"
-    for _ in 1 2 3; do ctr_version_ms "$dir/sock"; add "$kind.ctr" "$CTR_MS"; done
+    is_floor "$kind" || for _ in 1 2 3; do ctr_version_ms "$dir/sock"; add "$kind.ctr" "$CTR_MS"; done
     # Content for the restart: an image, its blobs and its unpacked layer.
-    "$CTR" -a "$dir/sock" images import "$WORK/image.tar" >/dev/null 2>&1 ||
+    is_floor "$kind" || "$CTR" -a "$dir/sock" images import "$WORK/image.tar" >/dev/null 2>&1 ||
       die "ctr images import into $kind failed"
     stop_daemon
     # Restart on an existing root: same root and state, as left by the clean
@@ -235,7 +268,8 @@ for ((r = 0; r < RUNS; r++)); do
     add "$kind.warm.rss" "$MEM_RSS"; add "$kind.warm.hwm" "$MEM_HWM"
     add "$kind.warm.pss" "$MEM_PSS"; add "$kind.warm.threads" "$MEM_THREADS"
     add "$kind.warm.anon" "$MEM_ANON"; add "$kind.warm.priv" "$MEM_PRIV"
-    "$CTR" -a "$dir/sock" images ls -q | grep -qx "$IMAGE" || die "$kind lost the image across its restart"
+    is_floor "$kind" || "$CTR" -a "$dir/sock" images ls -q | grep -qx "$IMAGE" ||
+      die "$kind lost the image across its restart"
     stop_daemon
     rm -rf "$dir"
   done
@@ -247,7 +281,7 @@ done
 LOAD_AFTER=$(loadavg)
 
 # ---- statistics -------------------------------------------------------------
-minimum() { tr ' ' '\n' <<<"$1" | sort -g | head -1 | awk -v p="${2:-1}" '{printf "%.*f", p, $1}'; }
+minimum() { tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | head -1 | awk -v p="${2:-1}" '{printf "%.*f", p, $1} END { if (NR == 0) printf "n/a" }'; }
 jnum() { [[ $1 == n/a ]] && echo null || echo "$1"; }
 
 # Rows: key | label | statistic | decimals
@@ -276,7 +310,7 @@ declare -A V=()
 for kind in "${KINDS[@]}"; do
   for row in "${ROWS[@]}"; do
     IFS='|' read -r key _ stat dec <<<"$row"
-    V[$kind.$key.$stat]=$($stat "${S[$kind.$key]}" "$dec")
+    V[$kind.$key.$stat]=$($stat "${S[$kind.$key]:-}" "$dec")
   done
 done
 
@@ -309,13 +343,33 @@ done
   echo "RUNS=$RUNS per daemon and variant, $(nproc) CPUs, root/state on $WORK_FS ($(dirname "$WORK")), load average before $LOAD_BEFORE, after $LOAD_AFTER."
   echo "berthd: \`$BERTHD_SRC\` (plugins: ${BERTHD_PLUGINS% }); containerd: $("$CONTAINERD" --version | awk '{print $3}')."
   echo
-  echo "| metric | berthd | containerd (default) | containerd (no CRI) | ratio vs default | ratio vs no CRI |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  floor_head="" floor_rule=""
+  if [[ $FLOOR == 1 ]]; then
+    floor_head=" ${LABEL[floor_all]} ($(wc -l <"$WORK/floor-all.txt")) | ${LABEL[floor_libs]} ($(wc -l <"$WORK/floor-libs.txt")) |"
+    floor_rule="---:|---:|"
+  fi
+  echo "| metric | berthd | containerd (default) | containerd (no CRI) | ratio vs default | ratio vs no CRI |$floor_head"
+  echo "|---|---:|---:|---:|---:|---:|$floor_rule"
   for row in "${ROWS[@]}"; do
     IFS='|' read -r key label stat _ <<<"$row"
     b=${V[berthd.$key.$stat]} d=${V[ctrd.$key.$stat]} n=${V[ctrd_nocri.$key.$stat]}
-    echo "| $label | $b | $d | $n | $(ratio "$b" "$d") | $(ratio "$b" "$n") |"
+    floors=""
+    [[ $FLOOR == 1 ]] && floors=" ${V[floor_all.$key.$stat]} | ${V[floor_libs.$key.$stat]} |"
+    echo "| $label | $b | $d | $n | $(ratio "$b" "$d") | $(ratio "$b" "$n") |$floors"
   done
+  if [[ $FLOOR == 1 ]]; then
+    echo
+    echo "What the floors leave for the goals (socket accepting, medians; a floor at or above 0.5 of containerd puts the goal out of reach with these libraries):"
+    echo
+    echo "| | empty root vs containerd (default) | existing root vs containerd (default) | empty root vs no CRI | existing root vs no CRI |"
+    echo "|---|---:|---:|---:|---:|"
+    for f in floor_all floor_libs berthd; do
+      echo "| ${LABEL[$f]} | $(ratio "${V[$f.cold.listen.median]}" "${V[ctrd.cold.listen.median]}") |" \
+        "$(ratio "${V[$f.warm.listen.median]}" "${V[ctrd.warm.listen.median]}") |" \
+        "$(ratio "${V[$f.cold.listen.median]}" "${V[ctrd_nocri.cold.listen.median]}") |" \
+        "$(ratio "${V[$f.warm.listen.median]}" "${V[ctrd_nocri.warm.listen.median]}") |"
+    done
+  fi
   echo
   echo "| goal | target | vs default | | vs no CRI | |"
   echo "|---|---:|---:|---|---:|---|"
@@ -343,7 +397,7 @@ mkdir -p "$(dirname "$RESULTS")"
       [[ $first == 1 ]] || echo ","
       first=0
       printf '      "%s": {"median": %s, "min": %s, "samples": %s}' "${key/./_}" \
-        "$(median "${S[$kind.$key]}" 3)" "$(minimum "${S[$kind.$key]}" 3)" "$(jarray "${S[$kind.$key]}")"
+        "$(jnum "$(median "${S[$kind.$key]:-}" 3)")" "$(jnum "$(minimum "${S[$kind.$key]:-}" 3)")" "$(jarray "${S[$kind.$key]:-}")"
     done
     echo
     printf '    }'
