@@ -51,8 +51,9 @@ json_subjects() {
 declare -A S=()
 add() { S[$1]="${S[$1]:-}${S[$1]:+ }$2"; }
 median() {  # LIST [DECIMALS]
-  tr ' ' '\n' <<<"$1" | grep . | sort -g | awk -v p="${2:-3}" '{v[NR] = $1}
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
+  tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk -v p="${2:-3}" '{v[NR] = $1}
+    END { if (NR == 0) { printf "n/a"; exit }
+          m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", p, m }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 jarray() { echo "[$(tr ' ' ',' <<<"$1")]"; }
@@ -70,9 +71,9 @@ children_cpu() {  # VAR
   printf -v "$1" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.3f", s }' "$WORK/times.txt")"
 }
 
-# With SNAPSHOT=1, copies berthd, its libberth-*.so and its plugins into
-# $WORK/prefix laid out as berthd expects (<prefix>/bin with Berth's shim, <prefix>/lib,
-# <prefix>/lib/berth/plugins), so a rebuild of the tree during the run cannot
+# With SNAPSHOT=1, copies berthd, its libberth-*.so, its plugins and their
+# engines into $WORK/prefix laid out as berthd expects (<prefix>/bin with
+# Berth's shim, <prefix>/lib, <prefix>/lib/berth/plugins and engines), so a rebuild of the tree during the run cannot
 # mix binaries. Sets BERTHD_SRC (what was asked for), BERTHD (what runs) and
 # BERTHD_PLUGINS (the plugin files it will load).
 snapshot_berthd() {
@@ -91,6 +92,11 @@ snapshot_berthd() {
       cp -a "$src_prefix/lib/berth/plugins" "$WORK/prefix/lib/berth/plugins"
     else
       log "warning: no plugin directory $src_prefix/lib/berth/plugins; berthd starts without plugins"
+    fi
+    # The plugins' engines, which the transfer and differ plugins load on
+    # first use (libs/plugin-engine).
+    if [[ -d $src_prefix/lib/berth/engines ]]; then
+      cp -a "$src_prefix/lib/berth/engines" "$WORK/prefix/lib/berth/engines"
     fi
     BERTHD=$WORK/prefix/bin/berthd
   fi

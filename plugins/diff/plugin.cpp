@@ -2,6 +2,7 @@
 // the content in the metadata plugin's namespaces, offered as berth::Differ.
 #include "berth/plugin.hpp"
 
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -11,7 +12,7 @@
 #include "berth/metadata.hpp"
 #include "berth/namespaced_content.hpp"
 #include "berth/services.hpp"
-#include "walking_differ.hpp"
+#include "differ_plugin.hpp"
 
 namespace {
 
@@ -63,8 +64,14 @@ berth::InitResult init(berth::InitContext& ctx) {
   auto content = ctx.first_of<berth::NamespacedContent>(berth::kServicePluginType);
   if (!content.ok()) return content.status().with_context("walking differ needs namespaced content");
   ctx.add_platform(berth::host_platform());
-  return std::shared_ptr<berth::Instance>(std::make_shared<berth::diff::WalkingDiffer>(
-      std::move(content).value(), ctx.root(), ctx.state(), *limits));
+  // The engine is loaded on the first apply or compare; a missing one is
+  // reported now, not by that request.
+  auto engine = berth::plugin_engine::beside_plugin("differ-walking-engine.so");
+  if (!engine.ok()) return engine.status();
+  return std::shared_ptr<berth::Instance>(std::make_shared<berth::diff::DifferPlugin>(
+      berth::diff::DifferEngineArgs{
+          .content = std::move(content).value(), .root = ctx.root(), .state = ctx.state(), .limits = *limits},
+      std::move(engine).value()));
 }
 
 }  // namespace

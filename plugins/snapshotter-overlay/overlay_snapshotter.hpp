@@ -13,6 +13,7 @@
 #include "berth/instance.hpp"
 #include "berth/metrics.hpp"
 #include "berth/snapshotter.hpp"
+#include "overlay_check.hpp"
 #include "snapshot-storage/meta_store.hpp"
 #include "snapshot-storage/snapshot_figures.hpp"
 
@@ -56,6 +57,10 @@ class OverlaySnapshotter final : public Instance, public Snapshotter, public Met
   [[nodiscard]] std::filesystem::path fs_dir(SnapshotId id) const { return store_->dir_of(id) / "fs"; }
   [[nodiscard]] std::filesystem::path work_dir(SnapshotId id) const { return store_->dir_of(id) / "work"; }
 
+  // Holds the check's cleanup (its unmount, still running on a thread)
+  // until this snapshotter closes.
+  void keep(OverlayCheckCleanup check) { check_cleanup_ = std::move(check); }
+
   // The metrics endpoint's figures: snapshots by kind and their disk usage.
   std::vector<metrics::Family> collect() override { return snapshot::snapshot_figures(*this, "overlayfs"); }
 
@@ -74,6 +79,8 @@ class OverlaySnapshotter final : public Instance, public Snapshotter, public Met
   std::unique_ptr<MetaStore> store_;
   const OverlayOptions options_;
   const bool index_off_;
+  // Last, so it is joined first when the snapshotter is destroyed.
+  OverlayCheckCleanup check_cleanup_;
 };
 
 }  // namespace berth::snapshot

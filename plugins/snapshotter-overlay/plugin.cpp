@@ -47,9 +47,11 @@ berth::Result<berth::snapshot::OverlayOptions> parse_options(const berth::InitCo
 berth::InitResult init(berth::InitContext& ctx) {
   auto options = parse_options(ctx);
   if (!options.ok()) return options.status();
-  BERTH_RETURN_IF_ERROR(berth::snapshot::check_overlay_support(ctx.root()));
-  return berth::snapshot::plugin_instance(
-      ctx, berth::snapshot::OverlaySnapshotter::open(ctx.root(), std::move(options).value()));
+  auto check = berth::snapshot::check_overlay_support(ctx.root());
+  if (!check.ok()) return check.status();
+  auto opened = berth::snapshot::OverlaySnapshotter::open(ctx.root(), std::move(options).value());
+  if (opened.ok()) (*opened)->keep(std::move(check).value());
+  return berth::snapshot::plugin_instance(ctx, std::move(opened));
 }
 
 }  // namespace

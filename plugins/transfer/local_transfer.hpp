@@ -1,8 +1,7 @@
-// berth::Transfer over the daemon's own stores: the plugin instance.
+// berth::Transfer over the daemon's own stores: the engine of the transfer
+// plugin (transfer_plugin.hpp loads it on first use).
 #pragma once
 
-#include "berth/instance.hpp"
-#include "berth/metrics.hpp"
 #include "berth/transfer.hpp"
 #include "exporter.hpp"
 #include "importer.hpp"
@@ -11,7 +10,7 @@
 
 namespace berth::transfer {
 
-class LocalTransfer final : public Instance, public Transfer, public MetricsSource {
+class LocalTransfer final : public Transfer {
  public:
   explicit LocalTransfer(TransferDeps deps) : deps_(std::move(deps)) {}
 
@@ -39,23 +38,6 @@ class LocalTransfer final : public Instance, public Transfer, public MetricsSour
                         const std::function<Status(std::string_view)>& sink, const ProgressFn& progress,
                         const CancelCheck& cancelled) override {
     return export_image_archive(deps_, scope, options, sink, progress, cancelled);
-  }
-
-  // The metrics endpoint's figures: bytes pulled and pushed, transfers done.
-  std::vector<metrics::Family> collect() override {
-    const TransferFigures& f = *deps_.figures;
-    const auto counter = [](const char* name, const char* help, uint64_t value) {
-      return metrics::Family{.name = name,
-                             .help = help,
-                             .kind = metrics::Kind::kCounter,
-                             .samples = {{.labels = {}, .value = static_cast<double>(value)}}};
-    };
-    return {counter("berth_transfer_pulled_bytes_total", "Bytes received from registries by pulls",
-                    f.pulled_bytes),
-            counter("berth_transfer_pushed_bytes_total", "Blob bytes sent to registries by pushes",
-                    f.pushed_bytes),
-            counter("berth_transfer_pulls_total", "Pulls finished, successful or not", f.pulls),
-            counter("berth_transfer_pushes_total", "Pushes finished, successful or not", f.pushes)};
   }
 
  private:

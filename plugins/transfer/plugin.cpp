@@ -9,6 +9,7 @@
 //   snapshotter = "overlayfs"         where pulls unpack unless told otherwise
 #include "berth/plugin.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -21,7 +22,7 @@
 #include "berth/namespaced_snapshots.hpp"
 #include "berth/services.hpp"
 #include "berth/transfer.hpp"
-#include "local_transfer.hpp"
+#include "transfer_plugin.hpp"
 
 namespace {
 
@@ -77,7 +78,12 @@ berth::InitResult init(berth::InitContext& ctx) {
   deps.leases = std::move(*leases);
   if (differ.ok()) deps.differ = std::move(*differ);
   if (!deps.hosts_dir.empty()) ctx.set_export("config_path", deps.hosts_dir.string());
-  return std::shared_ptr<berth::Instance>(std::make_shared<berth::transfer::LocalTransfer>(std::move(deps)));
+  // The engine is loaded on the first transfer; a missing one is reported
+  // now, not by that transfer.
+  auto engine = berth::plugin_engine::beside_plugin("transfer-local-engine.so");
+  if (!engine.ok()) return engine.status();
+  return std::shared_ptr<berth::Instance>(
+      std::make_shared<berth::transfer::TransferPlugin>(std::move(deps), std::move(engine).value()));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "overlay_check.hpp"
 #include "snapshotter_fixture.hpp"
 
 namespace berth::snapshot::test {
@@ -201,6 +202,37 @@ TEST_F(OverlaySnapshotter, InitSkipsWhereOverlayfsDoesNotWork) {
   // The check leaves nothing behind.
   EXPECT_TRUE(std::filesystem::is_empty(base / "merged" / "root"));
   ASSERT_EQ(::umount2((base / "merged").c_str(), 0), 0);
+}
+
+// The check mounts once per boot, kernel and file system: its unmount runs
+// after init returns, and what it found is kept in the root for a restart.
+TEST_F(OverlaySnapshotter, CheckIsRememberedAndItsMountCleanedUp) {
+  const auto root = dir_.path() / "checked";
+  auto first = check_overlay_support(root);
+  ASSERT_OK(first.status());
+  first->wait();
+  const std::string remembered = read_file(root / "overlay-check");
+  EXPECT_NE(remembered.find("boot "), std::string::npos) << remembered;
+  EXPECT_NE(remembered.find("kernel "), std::string::npos) << remembered;
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(root)) names.push_back(e.path().filename());
+  EXPECT_EQ(names, std::vector<std::string>{"overlay-check"});
+
+  EXPECT_TRUE(first->mounted());
+
+  // Remembered: no test mount this time.
+  auto second = check_overlay_support(root);
+  ASSERT_OK(second.status());
+  EXPECT_FALSE(second->mounted());
+
+  // A record of another boot or kernel is not trusted: the mount is done
+  // again and the record rewritten.
+  ASSERT_OK(write_file(root / "overlay-check", "boot another\nkernel 1.0\ndevice 1\n"));
+  auto third = check_overlay_support(root);
+  ASSERT_OK(third.status());
+  EXPECT_TRUE(third->mounted());
+  third->wait();
+  EXPECT_EQ(read_file(root / "overlay-check"), remembered);
 }
 
 TEST_F(OverlaySnapshotter, InitExportsItsRoot) {
