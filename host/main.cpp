@@ -1,4 +1,5 @@
 // berthd: the Berth daemon.
+#include <grpc/grpc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -93,6 +94,13 @@ int run_daemon(berth::host::DaemonConfig cfg) {
     (void)daemon.shutdown();
     return 1;
   }
+  // gRPC's global state is kept to the end (taken here, after the plugins'
+  // pre-flight forks, with the server's own): its global shutdown, when the
+  // server goes, joins gRPC's executor threads, and one polling out its
+  // 10 s timeout held a stop up by as much (after an Export whose client had
+  // gone). berthd ends with _Exit once every plugin has closed (main), so
+  // nothing of gRPC is torn down under its threads.
+  grpc_init();
   berth::host::systemd_notify("READY=1");
   const berth::host::HeapTrimmer trimmer;
   int sig = 0;
@@ -140,5 +148,10 @@ int main(int argc, char** argv) {
   }
   setup_logging(cfg->log_level);
   for (const auto& w : warnings) spdlog::warn("{}", w);
-  return run_daemon(std::move(*cfg));
+  const int code = run_daemon(std::move(*cfg));
+  // Every plugin has closed (its files synced, its threads joined) and the
+  // log says so; what is left is static destruction beside gRPC's threads.
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  std::_Exit(code);
 }

@@ -493,10 +493,14 @@ TEST_F(CtrTasksTest, EventsShowTheLifecycle) {
 class CtrTasksRestartTest : public CtrTasksTest {
  protected:
   void outlive(int sig) {
-    ok({"run", "-d", kImage, "r1", "/bin/sleep", "1000"});
-    ok({"run", "-d", kImage, "r2", "/bin/sleep", "1000"});
-    auto r1 = task_row("r1");
-    auto r2 = task_row("r2");
+    // Ids of their own: ctr's specs put a task in the cgroup /<namespace>/<id>,
+    // and the SIGTERM and kill -9 cases run at once under ctest -j.
+    const std::string one = "outlive-" + std::to_string(sig) + "-1";
+    const std::string two = "outlive-" + std::to_string(sig) + "-2";
+    ok({"run", "-d", kImage, one, "/bin/sleep", "1000"});
+    ok({"run", "-d", kImage, two, "/bin/sleep", "1000"});
+    auto r1 = task_row(one);
+    auto r2 = task_row(two);
     ASSERT_TRUE(r1 && r2) << ok({"tasks", "ls"});
     const auto shims_before = shims();
 
@@ -504,11 +508,11 @@ class CtrTasksRestartTest : public CtrTasksTest {
     // the task does not.
     tasks_v1::WaitResponse waited;
     grpc::Status pending;
-    std::thread waiter([&] { pending = wait("r1", waited); });
+    std::thread waiter([&] { pending = wait(one, waited); });
     // The Wait must be in the daemon before it stops: Get goes after it
     // on the same channel, and the Wait blocks (it never answers first).
     tasks_v1::GetRequest get;
-    get.set_container_id("r1");
+    get.set_container_id(one);
     tasks_v1::GetResponse got;
     ASSERT_TRUE(tasks_->Get(ctx().get(), get, &got).ok());
 
@@ -527,26 +531,26 @@ class CtrTasksRestartTest : public CtrTasksTest {
     std::string why;
     ASSERT_TRUE(daemon_.start({}, why)) << why;
     connect();
-    auto r1_after = task_row("r1");
+    auto r1_after = task_row(one);
     ASSERT_TRUE(r1_after.has_value());
     EXPECT_EQ(r1_after->status, "RUNNING");
     EXPECT_EQ(r1_after->pid, r1->pid);
-    EXPECT_EQ(status_of("r2"), "STOPPED") << "the exit while berthd was away is known";
+    EXPECT_EQ(status_of(two), "STOPPED") << "the exit while berthd was away is known";
 
     // Wait on r2 answers at once with the exit that happened meanwhile.
-    ASSERT_TRUE(wait("r2", waited).ok());
+    ASSERT_TRUE(wait(two, waited).ok());
     EXPECT_EQ(waited.exit_status(), 137U);
     EXPECT_GT(waited.exited_at().seconds(), 0);
 
     // Wait and Kill on r1 work.
-    std::thread waiter2([&] { pending = wait("r1", waited); });
+    std::thread waiter2([&] { pending = wait(one, waited); });
     ASSERT_TRUE(tasks_->Get(ctx().get(), get, &got).ok());
-    ok({"tasks", "kill", "-s", "SIGKILL", "r1"});
+    ok({"tasks", "kill", "-s", "SIGKILL", one});
     waiter2.join();
     ASSERT_TRUE(pending.ok()) << pending.error_message();
     EXPECT_EQ(waited.exit_status(), 137U);
 
-    for (const char* id : {"r1", "r2"}) {
+    for (const std::string& id : {one, two}) {
       expect_deleted_with_status(id, 137);
       ok({"containers", "rm", id});
       expect_nothing_left(id);
