@@ -227,34 +227,48 @@ Result<IngestStatus> IngestWriter::status() {
   return s;
 }
 
-Status IngestWriter::write(std::string_view data) {
+Status IngestWriter::write(std::string_view data) { return write_pieces({&data, 1}); }
+
+Status IngestWriter::write_pieces(std::span<const std::string_view> pieces) {
   BERTH_RETURN_IF_ERROR(usable());
-  if (data.empty()) return {};
-  // The caller's buffer goes straight to pwrite (the kernel's copy into the
-  // page cache is the only one) and is hashed as it arrives, so commit never
-  // reads the data back.
+  std::size_t size = 0;
+  for (std::string_view piece : pieces) size += piece.size();
+  if (size == 0) return {};
+  // The caller's buffers go straight to pwritev (the kernel's copy into the
+  // page cache is the only one) and are hashed as they arrive, so commit
+  // never reads the data back.
   std::size_t written = 0;
   Status st;
   Status hashed;
+  // Hashes the first `n` bytes of `pieces` into hash_.
+  auto hash_prefix = [&](std::size_t n) {
+    Status h;
+    for (std::size_t i = 0; i < pieces.size() && n > 0 && h.ok(); ++i) {
+      const std::size_t take = std::min(n, pieces[i].size());
+      h = hash_.update(pieces[i].data(), take);
+      n -= take;
+    }
+    return h;
+  };
   std::optional<HashPool::Lease> worker;
-  if (data.size() >= kParallelHashMin && hashers_) worker = hashers_->try_acquire();
+  if (size >= kParallelHashMin && hashers_) worker = hashers_->try_acquire();
   if (worker) {
     hashed = snapshot_.copy_from(hash_);
     if (hashed.ok()) {
-      (*worker)->submit(hash_, data.data(), data.size());
-      st = files::pwrite_all(data_.get(), data, offset_, data_path_, &written);
+      (*worker)->submit(hash_, pieces);
+      st = files::pwritev_all(data_.get(), pieces, offset_, data_path_, &written);
       hashed = (*worker)->wait();
-      // The worker hashed all of `data`; if only part reached the file, hash
+      // The worker hashed all of `pieces`; if only part reached the file, hash
       // that part again from the state before, so the digest always covers
       // exactly the bytes on disk.
-      if (hashed.ok() && written < data.size()) {
+      if (hashed.ok() && written < size) {
         hashed = hash_.copy_from(snapshot_);
-        if (hashed.ok()) hashed = hash_.update(data.data(), written);
+        if (hashed.ok()) hashed = hash_prefix(written);
       }
     }
   } else {
-    st = files::pwrite_all(data_.get(), data, offset_, data_path_, &written);
-    hashed = hash_.update(data.data(), written);
+    st = files::pwritev_all(data_.get(), pieces, offset_, data_path_, &written);
+    hashed = hash_prefix(written);
   }
   offset_ += static_cast<int64_t>(written);
   if (written > 0) updated_at_ = clock::now_ns();

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,7 @@ class IngestWriter final : public ContentWriter {
 
   Result<IngestStatus> status() override;
   Status write(std::string_view data) override;
+  Status write_pieces(std::span<const std::string_view> pieces) override;
   Status truncate(int64_t size) override;
   Result<std::string> commit(int64_t size, std::string_view expected) override;
   std::string digest() override;
