@@ -12,6 +12,7 @@
 #include "hash_pool.hpp"
 #include "paths.hpp"
 #include "ref_lock.hpp"
+#include "staging_pool.hpp"
 
 namespace berth::content {
 
@@ -47,6 +48,8 @@ class LocalStore final : public Instance, public ContentStore, public MetricsSou
   std::shared_ptr<RefLockTable> locks_ = std::make_shared<RefLockTable>();
   // Hashing threads for all writers: at most one per CPU (see hash_pool.hpp).
   std::shared_ptr<HashPool> hashers_ = HashPool::create(HashPool::default_size());
+  // Buffers for writing around the page cache (see staging_pool.hpp).
+  std::shared_ptr<StagingPool> staging_ = StagingPool::create(HashPool::default_size() + 1);
 };
 
 }  // namespace berth::content
