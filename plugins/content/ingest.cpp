@@ -298,7 +298,7 @@ Status IngestWriter::store(std::span<const std::string_view> pieces, std::size_t
           direct_refused_ = true;
         }
       }
-      if (direct_) return store_direct(pieces, size, stage->data(), written);
+      if (direct_) return store_direct(pieces, size, (*stage)->data(), written);
     }
   }
   return files::pwritev_all(data_.get(), pieces, offset_, data_path_, written);
@@ -306,7 +306,7 @@ Status IngestWriter::store(std::span<const std::string_view> pieces, std::size_t
 
 Status IngestWriter::store_direct(std::span<const std::string_view> pieces, std::size_t size, char* stage,
                                   std::size_t* written) {
-  constexpr std::size_t kAlign = StagingPool::kAlign;
+  constexpr std::size_t kAlign = StagingBuffer::kAlign;
   std::size_t piece = 0;  // copies the pieces out in order
   std::size_t into = 0;
   auto copy_out = [&](char* to, std::size_t n) {
@@ -332,7 +332,7 @@ Status IngestWriter::store_direct(std::span<const std::string_view> pieces, std:
     if (misaligned != 0 || left < kAlign || direct_refused_) {
       // Up to the next aligned offset, a tail shorter than a block, or all of
       // it once O_DIRECT was refused: through the page cache.
-      n = direct_refused_ ? std::min(left, StagingPool::kBufferBytes)
+      n = direct_refused_ ? std::min(left, StagingBuffer::kBytes)
                           : std::min(left, misaligned != 0 ? kAlign - misaligned : left);
       copy_out(stage, n);
       std::size_t w = 0;
@@ -340,7 +340,7 @@ Status IngestWriter::store_direct(std::span<const std::string_view> pieces, std:
       done += w;
       continue;
     }
-    n = std::min(StagingPool::kBufferBytes, left - left % kAlign);
+    n = std::min(StagingBuffer::kBytes, left - left % kAlign);
     copy_out(stage, n);
     ssize_t w;
     do {

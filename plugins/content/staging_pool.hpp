@@ -16,56 +16,32 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <vector>
+
+#include "lending_pool.hpp"
 
 namespace berth::content {
 
-class StagingPool : public std::enable_shared_from_this<StagingPool> {
+// One buffer of kBytes, aligned to kAlign (a multiple of every logical block
+// size Linux's O_DIRECT asks for).
+class StagingBuffer {
  public:
-  // Buffers of kBufferBytes, aligned to kAlign (a multiple of every logical
-  // block size Linux's O_DIRECT asks for).
   static constexpr std::size_t kAlign = 4096;
-  static constexpr std::size_t kBufferBytes = 1 << 20;
-
-  // At most `max_buffers`, allocated on first use and kept.
-  static std::shared_ptr<StagingPool> create(std::size_t max_buffers);
-
-  struct FreeBuffer {
-    void operator()(char* p) const;
-  };
-  using Buffer = std::unique_ptr<char, FreeBuffer>;
-
-  // A borrowed buffer, given back when the lease ends. It keeps the pool
-  // alive, so a writer may outlive its store.
-  class Lease {
-   public:
-    Lease(std::shared_ptr<StagingPool> pool, Buffer buffer)
-        : pool_(std::move(pool)), buffer_(std::move(buffer)) {}
-    Lease(Lease&&) noexcept = default;
-    Lease& operator=(Lease&&) noexcept = default;
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ~Lease();
-    [[nodiscard]] char* data() const { return buffer_.get(); }
-
-   private:
-    std::shared_ptr<StagingPool> pool_;
-    Buffer buffer_;
-  };
-
-  // A free buffer, or none when all are lent (or memory is short).
-  std::optional<Lease> try_acquire();
+  static constexpr std::size_t kBytes = 1 << 20;
+  // nullptr when memory is short.
+  static std::unique_ptr<StagingBuffer> allocate();
+  StagingBuffer(const StagingBuffer&) = delete;
+  StagingBuffer& operator=(const StagingBuffer&) = delete;
+  ~StagingBuffer();
+  [[nodiscard]] char* data() const { return data_; }
 
  private:
-  explicit StagingPool(std::size_t max_buffers) : max_buffers_(max_buffers) {}
-  void give_back(Buffer buffer);
-
-  const std::size_t max_buffers_;
-  std::mutex mu_;
-  std::vector<Buffer> idle_;
-  std::size_t allocated_ = 0;
+  explicit StagingBuffer(char* data) : data_(data) {}
+  char* data_;
 };
+
+using StagingPool = LendingPool<StagingBuffer>;
+
+// At most `max_buffers`, allocated on first use and kept.
+std::shared_ptr<StagingPool> make_staging_pool(std::size_t max_buffers);
 
 }  // namespace berth::content
