@@ -233,9 +233,15 @@ Result<IngestStatus> IngestWriter::status() {
   return s;
 }
 
-Status IngestWriter::write(std::string_view data) { return write_pieces({&data, 1}); }
+// A pull writes through write() and its unpacker reads the ingest back while
+// it downloads: that data had better stay in the page cache. Content.Write's
+// data comes through write_pieces() and is not read back until after the
+// commit, if at all: it may go around the page cache (see staging_pool.hpp).
+Status IngestWriter::write(std::string_view data) { return append({&data, 1}, false); }
 
-Status IngestWriter::write_pieces(std::span<const std::string_view> pieces) {
+Status IngestWriter::write_pieces(std::span<const std::string_view> pieces) { return append(pieces, true); }
+
+Status IngestWriter::append(std::span<const std::string_view> pieces, bool may_bypass_cache) {
   BERTH_RETURN_IF_ERROR(usable());
   std::size_t size = 0;
   for (std::string_view piece : pieces) size += piece.size();
@@ -262,7 +268,7 @@ Status IngestWriter::write_pieces(std::span<const std::string_view> pieces) {
     hashed = snapshot_.copy_from(hash_);
     if (hashed.ok()) {
       (*worker)->submit(hash_, pieces);
-      st = store(pieces, size, &written);
+      st = store(pieces, size, may_bypass_cache, &written);
       hashed = (*worker)->wait();
       // The worker hashed all of `pieces`; if only part reached the file, hash
       // that part again from the state before, so the digest always covers
@@ -273,7 +279,7 @@ Status IngestWriter::write_pieces(std::span<const std::string_view> pieces) {
       }
     }
   } else {
-    st = store(pieces, size, &written);
+    st = store(pieces, size, may_bypass_cache, &written);
     hashed = hash_prefix(written);
   }
   offset_ += static_cast<int64_t>(written);
@@ -287,8 +293,9 @@ Status IngestWriter::write_pieces(std::span<const std::string_view> pieces) {
   return st;
 }
 
-Status IngestWriter::store(std::span<const std::string_view> pieces, std::size_t size, std::size_t* written) {
-  if (size >= kDirectMin && staging_ && !direct_refused_) {
+Status IngestWriter::store(std::span<const std::string_view> pieces, std::size_t size, bool may_bypass_cache,
+                           std::size_t* written) {
+  if (may_bypass_cache && size >= kDirectMin && staging_ && !direct_refused_) {
     if (auto stage = staging_->try_acquire()) {
       if (!direct_) {
         auto fd = files::open_file(data_path_, O_WRONLY | O_DIRECT);

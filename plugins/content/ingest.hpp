@@ -56,10 +56,13 @@ class IngestWriter final : public ContentWriter {
   Status usable() const;
   Status rehash(int64_t size);
   void start_writeback();
+  // write() and write_pieces(): appends `pieces`, hashing them as they go.
+  Status append(std::span<const std::string_view> pieces, bool may_bypass_cache);
   // Writes `size` bytes of `pieces` at offset_: through the page cache, or
-  // with O_DIRECT through a staging buffer when one is free and the file
-  // allows it. `written` as files::pwritev_all.
-  Status store(std::span<const std::string_view> pieces, std::size_t size, std::size_t* written);
+  // (when `may_bypass_cache`) with O_DIRECT through a staging buffer when one
+  // is free and the file allows it. `written` as files::pwritev_all.
+  Status store(std::span<const std::string_view> pieces, std::size_t size, bool may_bypass_cache,
+               std::size_t* written);
   Status store_direct(std::span<const std::string_view> pieces, std::size_t size, char* stage,
                       std::size_t* written);
   // Drops the ingest directory, the data file and the lock: the writer is done.
