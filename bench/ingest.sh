@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/ingest.sh: ingest of one large file through Debian's `ctr content
-# ingest`, berthd beside Debian's containerd (CRI disabled) in one run, and
-# beside two floors for the same file read from page cache: writing it durably
-# (`dd bs=1M conv=fsync`) and hashing it (`openssl dgst -sha256`).
+# ingest` and Berth's own `berth content ingest`, berthd beside Debian's
+# containerd (CRI disabled) in one run, and beside two floors for the same file
+# read from page cache: writing it durably (`dd bs=1M conv=fsync`) and hashing
+# it (`openssl dgst -sha256`), and ctr's transport floor (a server that
+# discards the bytes).
 #
 #   bench/ingest.sh                   # RUNS=3, a 1 GiB file, roots on /tmp
 #   RUNS=5 SIZE_MB=512 bench/ingest.sh
@@ -12,6 +14,8 @@
 #               found as berthd does, at <bin>/../lib/berth/plugins
 #   CONTAINERD  containerd binary (default /usr/bin/containerd)
 #   CTR         ctr binary (default /usr/bin/ctr)
+#   BERTH       berth CLI (default: <repo>/build/bin/berth); its step is
+#               skipped without it
 #   OPENSSL     openssl binary (default: openssl on PATH)
 #   NULL_SERVER bench/null_content_server binary (default: <repo>/build/bench/
 #               null_content_server); the transport floor is skipped without it
@@ -30,6 +34,7 @@
 # once into page cache. Each run then times, in turn and each after an untimed
 # `sync` so no step pays for the previous one's dirty pages:
 #   berthd      ctr -a SOCK content ingest REF < FILE   (fresh REF every run)
+#   berth       berth -a SOCK content ingest REF < FILE, against berthd
 #   containerd  the same, against containerd
 #   dd          dd if=FILE of=OUT bs=1M conv=fsync
 #   openssl     openssl dgst -sha256 FILE
@@ -48,6 +53,7 @@ SIZE_MB=${SIZE_MB:-1024}
 DIGEST_ARG=${DIGEST_ARG:-1}
 RESULTS=${RESULTS:-$HERE/results/ingest.json}
 NULL_SERVER=${NULL_SERVER:-$REPO/build/bench/null_content_server}
+BERTH=${BERTH:-$REPO/build/bin/berth}
 
 die() { echo "ingest.sh: $*" >&2; exit 1; }
 log() { echo "ingest.sh: $*" >&2; }
@@ -104,23 +110,27 @@ wait_blob_gone() {  # kind
   log "warning: $1 still holds a file named $HEX after 30 s; the next run may not write"
 }
 
-ingest() {  # kind run
-  local kind=$1 run=$2 sock=$WORK/$1/sock pid=${PID_OF[$1]} t0 t1 c0 c1 k0 k1
+# ingest STEP RUN: one ingest of FILE. STEP is the daemon's kind (berthd,
+# ctrd, null) with ctr as the client, or `berth`: Berth's CLI against berthd.
+ingest() {  # step run
+  local step=$1 run=$2 kind=$1 client=("$CTR") t0 t1 c0 c1 k0 k1
+  [[ $step == berth ]] && { kind=berthd; client=("$BERTH"); }
+  local sock=$WORK/$kind/sock pid=${PID_OF[$kind]}
   c0=$(cpu_ticks "$pid")
   children_cpu k0
   t0=$EPOCHREALTIME
-  "$CTR" -a "$sock" content ingest "${INGEST_ARGS[@]}" "bench-ingest-$run-$RANDOM" <"$FILE" >"$WORK/$kind/ctr.out" 2>&1 \
-    || { cat "$WORK/$kind/ctr.out" >&2; die "ctr content ingest failed on $kind"; }
+  "${client[@]}" -a "$sock" content ingest "${INGEST_ARGS[@]}" "bench-ingest-$run-$RANDOM" <"$FILE" >"$WORK/$kind/client.out" 2>&1 \
+    || { cat "$WORK/$kind/client.out" >&2; die "$(basename "${client[0]}") content ingest failed on $kind"; }
   t1=$EPOCHREALTIME
   children_cpu k1
   c1=$(cpu_ticks "$pid")
-  add "$kind.s" "$(secs "$t0" "$t1")"
-  add "$kind.cpu" "$(ticks_to_s "$c0" "$c1")"
-  add "$kind.ctrcpu" "$(secs "$k0" "$k1")"
+  add "$step.s" "$(secs "$t0" "$t1")"
+  add "$step.cpu" "$(ticks_to_s "$c0" "$c1")"
+  add "$step.ctrcpu" "$(secs "$k0" "$k1")"
   [[ $kind == null ]] && return 0  # it keeps nothing to check or remove
   # The blob must be there, with the right size.
-  "$CTR" -a "$sock" content ls -q 2>/dev/null | grep -qx "$DIGEST" || die "$kind: $DIGEST not listed after ingest"
-  "$CTR" -a "$sock" content rm "$DIGEST" >/dev/null 2>&1 || die "$kind: ctr content rm $DIGEST failed"
+  "$CTR" -a "$sock" content ls -q 2>/dev/null | grep -qx "$DIGEST" || die "$step: $DIGEST not listed after ingest"
+  "$CTR" -a "$sock" content rm "$DIGEST" >/dev/null 2>&1 || die "$step: ctr content rm $DIGEST failed"
   wait_blob_gone "$kind"
 }
 
@@ -141,13 +151,21 @@ run_openssl() {
   add openssl.s "$(secs "$t0" "$t1")"
 }
 
+HAVE_BERTH=0
+if [[ -x $BERTH ]]; then
+  HAVE_BERTH=1
+else
+  log "warning: no $BERTH (build the tree); berth's own client is skipped"
+fi
+
 for ((r = 1; r <= RUNS; r++)); do
   sync; ingest berthd "$r"
+  [[ $HAVE_BERTH == 1 ]] && { sync; ingest berth "$r"; }
   sync; ingest ctrd "$r"
   sync; run_dd
   sync; run_openssl
   [[ $HAVE_NULL == 1 ]] && { sync; ingest null "$r"; }
-  log "run $r/$RUNS: berthd $(awk '{print $NF}' <<<"${S[berthd.s]}") s, containerd $(awk '{print $NF}' <<<"${S[ctrd.s]}") s," \
+  log "run $r/$RUNS: berthd $(awk '{print $NF}' <<<"${S[berthd.s]}") s, berth $(awk '{print $NF}' <<<"${S[berth.s]:-–}") s, containerd $(awk '{print $NF}' <<<"${S[ctrd.s]}") s," \
     "dd $(awk '{print $NF}' <<<"${S[dd.s]}") s, openssl $(awk '{print $NF}' <<<"${S[openssl.s]}") s," \
     "null server $(awk '{print $NF}' <<<"${S[null.s]:-–}") s; load $(loadavg)"
 done
@@ -159,9 +177,11 @@ LOAD_AFTER=$(loadavg)
 minimum() { tr ' ' '\n' <<<"$1" | sort -g | head -1; }
 mbs() { awk -v s="$1" -v n="$SIZE" 'BEGIN { if (s > 0) printf "%.0f", n / 1e6 / s; else print "n/a" }'; }
 
-STEPS=(berthd ctrd dd openssl)
+STEPS=(berthd)
+[[ $HAVE_BERTH == 1 ]] && STEPS+=(berth)
+STEPS+=(ctrd dd openssl)
 [[ $HAVE_NULL == 1 ]] && STEPS+=(null)
-declare -A LABEL=([berthd]="berthd: \`ctr content ingest\`" [ctrd]="containerd $("$CONTAINERD" --version | awk '{print $3}') (no CRI): \`ctr content ingest\`"
+declare -A LABEL=([berthd]="berthd: \`ctr content ingest\`" [berth]="berthd: \`berth content ingest\`" [ctrd]="containerd $("$CONTAINERD" --version | awk '{print $3}') (no CRI): \`ctr content ingest\`"
   [dd]="floor: \`dd bs=1M conv=fsync\` (durable write)" [openssl]="floor: \`openssl dgst -sha256\` (hash)"
   [null]="transport floor: \`ctr content ingest\` into a server that discards the bytes")
 declare -A MED=()
@@ -176,8 +196,17 @@ if [[ $HAVE_NULL == 1 ]]; then
   R_NULL=$(ratio "${MED[berthd]}" "${MED[null]}")
   R_NULL_FLOOR=$(ratio "${MED[null]}" "$FLOOR")
 fi
-GOAL=1.25
-GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g) ? "met" : "NOT met" }')
+R_BERTH=n/a
+[[ $HAVE_BERTH == 1 ]] && R_BERTH=$(ratio "${MED[berth]}" "$FLOOR")
+met() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "n/a" && r <= g) ? "met" : "NOT met" }'; }
+# Issue #11: ctr against berthd within 1.25 x ctr's transport floor; berth's
+# own client within 1.5 x the larger of the durable-write and hash floors.
+GOAL_CTR=1.25
+GOAL_CTR_MET=$(met "$R_NULL" "$GOAL_CTR")
+GOAL_BERTH=1.5
+GOAL_BERTH_MET=$(met "$R_BERTH" "$GOAL_BERTH")
+# Server CPU seconds per GiB ingested, on the median of the samples.
+cpu_per_gib() { awk -v c="$(median "$1" 3)" -v n="$SIZE" 'BEGIN { printf "%.2f", c * 1073741824 / n }'; }
 
 # ---- Markdown ------------------------------------------------------------------
 {
@@ -187,12 +216,13 @@ GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g
   echo "berthd: \`$BERTHD_SRC\` (plugins: ${BERTHD_PLUGINS% }); containerd: $("$CONTAINERD" --version | awk '{print $3}'), CRI disabled."
   echo "File: $SIZE bytes of random data, from page cache; ingest $([[ $DIGEST_ARG == 1 ]] && echo "with \`--expected-digest\` and \`--expected-size\`" || echo "without an expected digest")."
   echo
-  echo "| step | median (s) | min (s) | MB/s (median) | server CPU (s, median) | ctr CPU (s, median) | samples (s) |"
-  echo "|---|---:|---:|---:|---:|---:|---|"
+  echo "| step | median (s) | min (s) | MB/s (median) | server CPU (s, median) | server CPU per GiB (s) | client CPU (s, median) | samples (s) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
   for k in "${STEPS[@]}"; do
-    cpu="–"; [[ -n ${S[$k.cpu]:-} ]] && cpu=$(median "${S[$k.cpu]}" 2)
+    cpu="–"; gib="–"
+    [[ -n ${S[$k.cpu]:-} ]] && { cpu=$(median "${S[$k.cpu]}" 2); gib=$(cpu_per_gib "${S[$k.cpu]}"); }
     ccpu="–"; [[ -n ${S[$k.ctrcpu]:-} ]] && ccpu=$(median "${S[$k.ctrcpu]}" 2)
-    echo "| ${LABEL[$k]} | ${MED[$k]} | $(minimum "${S[$k.s]}") | $(mbs "${MED[$k]}") | $cpu | $ccpu | ${S[$k.s]} |"
+    echo "| ${LABEL[$k]} | ${MED[$k]} | $(minimum "${S[$k.s]}") | $(mbs "${MED[$k]}") | $cpu | $gib | $ccpu | ${S[$k.s]} |"
   done
   echo
   echo "| ratio (on medians) | value |"
@@ -202,8 +232,10 @@ GOAL_MET=$(awk -v r="$R_FLOOR" -v g="$GOAL" 'BEGIN { print (r != "n/a" && r <= g
   echo "| containerd / larger floor | $R_CTRD_FLOOR |"
   echo "| transport floor / larger floor | $R_NULL_FLOOR |"
   echo "| berthd / transport floor | $R_NULL |"
+  echo "| berth's client / larger floor | $R_BERTH |"
   echo
-  echo "Goal: berthd ≤ $GOAL × the larger floor: **$GOAL_MET** ($R_FLOOR)."
+  echo "Goal: ctr against berthd ≤ $GOAL_CTR × the transport floor: **$GOAL_CTR_MET** ($R_NULL)."
+  echo "Goal: \`berth content ingest\` ≤ $GOAL_BERTH × the larger floor ($FLOOR_NAME): **$GOAL_BERTH_MET** ($R_BERTH)."
   [[ $HAVE_NULL == 1 ]] && echo "No server can beat the transport floor: ctr and gRPC alone, with every byte thrown away, take $R_NULL_FLOOR × the larger floor."
   echo "Peak RSS (VmHWM) over the whole run: berthd $HWM_BERTHD kB, containerd $HWM_CTRD kB."
 }
@@ -214,7 +246,7 @@ mkdir -p "$(dirname "$RESULTS")"
   json_head ingest
   echo "  \"config\": {\"runs\": $RUNS, \"size_bytes\": $SIZE, \"digest\": \"$DIGEST\", \"expected_digest_passed\": $([[ $DIGEST_ARG == 1 ]] && echo true || echo false),"
   echo "             $(json_subjects), \"containerd_cri\": false, \"openssl\": \"$("$OPENSSL" version)\"},"
-  echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE', then (if built) the same ingest into bench/null_content_server, which discards the bytes (the transport floor). Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat; ctr_cpu_s = ctr's own user+system time (bash times). floor = the larger of the dd and openssl medians.\","
+  echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then (if built) 'berth -a SOCK content ingest REF < FILE' against berthd, then ctr against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE', then (if built) the same ingest into bench/null_content_server, which discards the bytes (the transport floor). Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat (daemon_cpu_s_per_gib: its median per GiB); ctr_cpu_s = the client's own user+system time (bash times). floor = the larger of the dd and openssl medians.\","
   echo "  \"steps\": {"
   first=1
   for k in "${STEPS[@]}"; do
@@ -222,15 +254,17 @@ mkdir -p "$(dirname "$RESULTS")"
     first=0
     cpu=null; [[ -n ${S[$k.cpu]:-} ]] && cpu=$(jarray "${S[$k.cpu]}")
     ccpu=null; [[ -n ${S[$k.ctrcpu]:-} ]] && ccpu=$(jarray "${S[$k.ctrcpu]}")
-    printf '    "%s": {"median_s": %s, "min_s": %s, "mb_per_s": %s, "samples_s": %s, "daemon_cpu_s": %s, "ctr_cpu_s": %s}' \
-      "$k" "${MED[$k]}" "$(minimum "${S[$k.s]}")" "$(mbs "${MED[$k]}")" "$(jarray "${S[$k.s]}")" "$cpu" "$ccpu"
+    gib=null; [[ -n ${S[$k.cpu]:-} ]] && gib=$(cpu_per_gib "${S[$k.cpu]}")
+    printf '    "%s": {"median_s": %s, "min_s": %s, "mb_per_s": %s, "samples_s": %s, "daemon_cpu_s": %s, "daemon_cpu_s_per_gib": %s, "ctr_cpu_s": %s}' \
+      "$k" "${MED[$k]}" "$(minimum "${S[$k.s]}")" "$(mbs "${MED[$k]}")" "$(jarray "${S[$k.s]}")" "$cpu" "$gib" "$ccpu"
   done
   echo
   echo "  },"
   echo "  \"peak_rss_kb\": {\"berthd\": $HWM_BERTHD, \"ctrd\": $HWM_CTRD},"
   echo "  \"floor\": {\"step\": \"$FLOOR_NAME\", \"median_s\": $FLOOR},"
-  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR, \"transport_floor_vs_floor\": \"$R_NULL_FLOOR\", \"berthd_vs_transport_floor\": \"$R_NULL\"},"
-  echo "  \"goals\": {\"ingest_le_1_25_floor\": {\"target\": $GOAL, \"value\": $R_FLOOR, \"result\": \"$GOAL_MET\"}}"
+  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR, \"transport_floor_vs_floor\": \"$R_NULL_FLOOR\", \"berthd_vs_transport_floor\": \"$R_NULL\", \"berth_client_vs_floor\": \"$R_BERTH\"},"
+  echo "  \"goals\": {\"ctr_le_1_25_transport_floor\": {\"target\": $GOAL_CTR, \"value\": \"$R_NULL\", \"result\": \"$GOAL_CTR_MET\"},"
+  echo "            \"berth_le_1_5_floor\": {\"target\": $GOAL_BERTH, \"value\": \"$R_BERTH\", \"result\": \"$GOAL_BERTH_MET\"}}"
   echo "}"
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"

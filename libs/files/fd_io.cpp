@@ -2,7 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <array>
 
 namespace berth::files {
 namespace {
@@ -67,6 +71,52 @@ Status pwrite_all(int fd, std::string_view data, int64_t offset, const std::file
       break;
     }
     done += static_cast<std::size_t>(n);
+  }
+  if (written != nullptr) *written = done;
+  return st;
+}
+
+Status pwritev_all(int fd, std::span<const std::string_view> pieces, int64_t offset,
+                   const std::filesystem::path& path, std::size_t* written) {
+  constexpr std::size_t kMaxIov = IOV_MAX;
+  std::array<iovec, kMaxIov> iov{};
+  std::size_t done = 0;   // bytes written, in all
+  std::size_t piece = 0;  // the first piece not yet written in full
+  std::size_t into = 0;   // bytes of that piece already written
+  Status st;
+  while (piece < pieces.size()) {
+    std::size_t count = 0;
+    for (std::size_t i = piece; i < pieces.size() && count < kMaxIov; ++i) {
+      const std::size_t skip = i == piece ? into : 0;
+      if (pieces[i].size() == skip) continue;
+      iov[count].iov_base = const_cast<char*>(pieces[i].data() + skip);
+      iov[count].iov_len = pieces[i].size() - skip;
+      ++count;
+    }
+    if (count == 0) break;  // only empty pieces left
+    const ssize_t n = ::pwritev(fd, iov.data(), static_cast<int>(count),
+                                static_cast<off_t>(offset + static_cast<int64_t>(done)));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      st = errno_status("write " + path.string(), errno);
+      break;
+    }
+    if (n == 0) {  // no progress on a non-empty write: never loop on it
+      st = errno_status("write " + path.string(), EIO);
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+    // Step over what this call wrote, piece by piece.
+    for (auto left = static_cast<std::size_t>(n); piece < pieces.size();) {
+      const std::size_t rest = pieces[piece].size() - into;
+      if (left < rest) {
+        into += left;
+        break;
+      }
+      left -= rest;
+      ++piece;
+      into = 0;
+    }
   }
   if (written != nullptr) *written = done;
   return st;

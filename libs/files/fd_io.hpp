@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ Status write_all(int fd, std::string_view data, const std::filesystem::path& pat
 // reached the file, also when it fails part way.
 Status pwrite_all(int fd, std::string_view data, int64_t offset, const std::filesystem::path& path,
                   std::size_t* written = nullptr);
+// Writes all of `pieces`, one after the other, at `offset` with as few
+// pwritev(2) calls as the kernel allows (IOV_MAX pieces each): data received
+// in several buffers reaches the file without being joined first. `written`
+// as for pwrite_all.
+Status pwritev_all(int fd, std::span<const std::string_view> pieces, int64_t offset,
+                   const std::filesystem::path& path, std::size_t* written = nullptr);
 // Reads up to `len` bytes from the fd's position (a pipe, say): fewer only
 // at the end of input.
 Result<std::size_t> read_full(int fd, char* buf, std::size_t len, const std::filesystem::path& path);

@@ -23,12 +23,11 @@ HashWorker::~HashWorker() {
   if (thread_.joinable()) thread_.join();
 }
 
-void HashWorker::submit(digest::Sha256& hash, const char* data, std::size_t len) {
+void HashWorker::submit(digest::Sha256& hash, std::span<const std::string_view> pieces) {
   {
     std::lock_guard lock(mu_);
     hash_ = &hash;
-    data_ = data;
-    len_ = len;
+    pieces_ = pieces;
     state_ = State::kPending;
   }
   job_cv_.notify_one();
@@ -47,10 +46,13 @@ void HashWorker::run() {
     job_cv_.wait(lock, [&] { return stop_ || state_ == State::kPending; });
     if (stop_) return;
     digest::Sha256* hash = hash_;
-    const char* data = data_;
-    const std::size_t len = len_;
+    const std::span<const std::string_view> pieces = pieces_;
     lock.unlock();
-    Status st = hash->update(data, len);
+    Status st;
+    for (std::string_view piece : pieces) {
+      st = hash->update(piece);
+      if (!st.ok()) break;
+    }
     lock.lock();
     result_ = std::move(st);
     state_ = State::kDone;

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <string_view>
 #include <thread>
 
 #include "berth/status.hpp"
@@ -26,9 +28,10 @@ class HashWorker {
   HashWorker& operator=(const HashWorker&) = delete;
   ~HashWorker();  // joins the thread
 
-  // Starts hashing `len` bytes at `data` into `hash`. Both must stay untouched
-  // by the caller until wait() returns. One job at a time.
-  void submit(digest::Sha256& hash, const char* data, std::size_t len);
+  // Starts hashing `pieces`, in order, into `hash`. The hash, the span and
+  // the bytes it points to must stay untouched by the caller until wait()
+  // returns. One job at a time.
+  void submit(digest::Sha256& hash, std::span<const std::string_view> pieces);
   // Blocks until the submitted job is done; its update's status.
   Status wait();
 
@@ -44,8 +47,7 @@ class HashWorker {
   State state_ = State::kIdle;
   bool stop_ = false;
   digest::Sha256* hash_ = nullptr;
-  const char* data_ = nullptr;
-  std::size_t len_ = 0;
+  std::span<const std::string_view> pieces_;
   Status result_;
   std::thread thread_;
 };

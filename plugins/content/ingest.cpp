@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,8 @@ namespace {
 // Writes at least this large are hashed on the worker thread while they are
 // written; below it, handing over costs more than it saves.
 constexpr std::size_t kParallelHashMin = 128 * 1024;
+// Writes at least this large go around the page cache (see staging_pool.hpp).
+constexpr std::size_t kDirectMin = 256 * 1024;
 // How much written data to gather before asking the kernel to start writing
 // it back (see start_writeback).
 constexpr int64_t kWritebackChunk = 8 * 1024 * 1024;
@@ -96,24 +99,27 @@ Result<IngestStatus> read_ingest_status(const std::filesystem::path& dir) {
 }
 
 IngestWriter::IngestWriter(Layout layout, RefLock lock, std::shared_ptr<HashPool> hashers,
-                           digest::Sha256 hash, digest::Sha256 snapshot)
+                           std::shared_ptr<StagingPool> staging, digest::Sha256 hash, digest::Sha256 snapshot)
     : layout_(std::move(layout)),
       lock_(std::move(lock)),
       dir_(lock_.dir()),
       data_path_(dir_ / kDataFile),
       hash_(std::move(hash)),
       snapshot_(std::move(snapshot)),
-      hashers_(std::move(hashers)) {}
+      hashers_(std::move(hashers)),
+      staging_(std::move(staging)) {}
 
 Result<std::unique_ptr<ContentWriter>> IngestWriter::open(Layout layout, RefLock lock,
-                                                          std::shared_ptr<HashPool> hashers, int64_t total,
+                                                          std::shared_ptr<HashPool> hashers,
+                                                          std::shared_ptr<StagingPool> staging, int64_t total,
                                                           std::string expected) {
   auto hash = digest::Sha256::create();
   if (!hash.ok()) return hash.status();
   auto snapshot = digest::Sha256::create();
   if (!snapshot.ok()) return snapshot.status();
   std::unique_ptr<IngestWriter> w(new IngestWriter(std::move(layout), std::move(lock), std::move(hashers),
-                                                   std::move(*hash), std::move(*snapshot)));
+                                                   std::move(staging), std::move(*hash),
+                                                   std::move(*snapshot)));
 
   auto recorded = read_ingest_status(w->dir_);
   Status st;
@@ -227,34 +233,54 @@ Result<IngestStatus> IngestWriter::status() {
   return s;
 }
 
-Status IngestWriter::write(std::string_view data) {
+// A pull writes through write() and its unpacker reads the ingest back while
+// it downloads: that data had better stay in the page cache. Content.Write's
+// data comes through write_pieces() and is not read back until after the
+// commit, if at all: it may go around the page cache (see staging_pool.hpp).
+Status IngestWriter::write(std::string_view data) { return append({&data, 1}, false); }
+
+Status IngestWriter::write_pieces(std::span<const std::string_view> pieces) { return append(pieces, true); }
+
+Status IngestWriter::append(std::span<const std::string_view> pieces, bool may_bypass_cache) {
   BERTH_RETURN_IF_ERROR(usable());
-  if (data.empty()) return {};
-  // The caller's buffer goes straight to pwrite (the kernel's copy into the
-  // page cache is the only one) and is hashed as it arrives, so commit never
-  // reads the data back.
+  std::size_t size = 0;
+  for (std::string_view piece : pieces) size += piece.size();
+  if (size == 0) return {};
+  // The caller's buffers go straight to pwritev (the kernel's copy into the
+  // page cache is the only one) and are hashed as they arrive, so commit
+  // never reads the data back.
   std::size_t written = 0;
   Status st;
   Status hashed;
+  // Hashes the first `n` bytes of `pieces` into hash_.
+  auto hash_prefix = [&](std::size_t n) {
+    Status h;
+    for (std::size_t i = 0; i < pieces.size() && n > 0 && h.ok(); ++i) {
+      const std::size_t take = std::min(n, pieces[i].size());
+      h = hash_.update(pieces[i].data(), take);
+      n -= take;
+    }
+    return h;
+  };
   std::optional<HashPool::Lease> worker;
-  if (data.size() >= kParallelHashMin && hashers_) worker = hashers_->try_acquire();
+  if (size >= kParallelHashMin && hashers_) worker = hashers_->try_acquire();
   if (worker) {
     hashed = snapshot_.copy_from(hash_);
     if (hashed.ok()) {
-      (*worker)->submit(hash_, data.data(), data.size());
-      st = files::pwrite_all(data_.get(), data, offset_, data_path_, &written);
+      (*worker)->submit(hash_, pieces);
+      st = store(pieces, size, may_bypass_cache, &written);
       hashed = (*worker)->wait();
-      // The worker hashed all of `data`; if only part reached the file, hash
+      // The worker hashed all of `pieces`; if only part reached the file, hash
       // that part again from the state before, so the digest always covers
       // exactly the bytes on disk.
-      if (hashed.ok() && written < data.size()) {
+      if (hashed.ok() && written < size) {
         hashed = hash_.copy_from(snapshot_);
-        if (hashed.ok()) hashed = hash_.update(data.data(), written);
+        if (hashed.ok()) hashed = hash_prefix(written);
       }
     }
   } else {
-    st = files::pwrite_all(data_.get(), data, offset_, data_path_, &written);
-    hashed = hash_.update(data.data(), written);
+    st = store(pieces, size, may_bypass_cache, &written);
+    hashed = hash_prefix(written);
   }
   offset_ += static_cast<int64_t>(written);
   if (written > 0) updated_at_ = clock::now_ns();
@@ -264,6 +290,88 @@ Status IngestWriter::write(std::string_view data) {
     return broken_;
   }
   start_writeback();
+  return st;
+}
+
+Status IngestWriter::store(std::span<const std::string_view> pieces, std::size_t size, bool may_bypass_cache,
+                           std::size_t* written) {
+  if (may_bypass_cache && size >= kDirectMin && staging_ && !direct_refused_) {
+    if (auto stage = staging_->try_acquire()) {
+      if (!direct_) {
+        auto fd = files::open_file(data_path_, O_WRONLY | O_DIRECT);
+        if (fd.ok()) {
+          direct_ = std::move(*fd);
+        } else {
+          direct_refused_ = true;
+        }
+      }
+      if (direct_) return store_direct(pieces, size, (*stage)->data(), written);
+    }
+  }
+  return files::pwritev_all(data_.get(), pieces, offset_, data_path_, written);
+}
+
+Status IngestWriter::store_direct(std::span<const std::string_view> pieces, std::size_t size, char* stage,
+                                  std::size_t* written) {
+  constexpr std::size_t kAlign = StagingBuffer::kAlign;
+  std::size_t piece = 0;  // copies the pieces out in order
+  std::size_t into = 0;
+  auto copy_out = [&](char* to, std::size_t n) {
+    while (n > 0) {
+      const std::size_t here = std::min(n, pieces[piece].size() - into);
+      std::memcpy(to, pieces[piece].data() + into, here);
+      to += here;
+      n -= here;
+      into += here;
+      if (into == pieces[piece].size()) {
+        ++piece;
+        into = 0;
+      }
+    }
+  };
+  std::size_t done = 0;
+  Status st;
+  while (done < size && st.ok()) {
+    const int64_t at = offset_ + static_cast<int64_t>(done);
+    const std::size_t left = size - done;
+    const auto misaligned = static_cast<std::size_t>(at % static_cast<int64_t>(kAlign));
+    std::size_t n = 0;
+    if (misaligned != 0 || left < kAlign || direct_refused_) {
+      // Up to the next aligned offset, a tail shorter than a block, or all of
+      // it once O_DIRECT was refused: through the page cache.
+      n = direct_refused_ ? std::min(left, StagingBuffer::kBytes)
+                          : std::min(left, misaligned != 0 ? kAlign - misaligned : left);
+      copy_out(stage, n);
+      std::size_t w = 0;
+      st = files::pwrite_all(data_.get(), std::string_view(stage, n), at, data_path_, &w);
+      done += w;
+      continue;
+    }
+    n = std::min(StagingBuffer::kBytes, left - left % kAlign);
+    copy_out(stage, n);
+    ssize_t w;
+    do {
+      w = ::pwrite(direct_.get(), stage, n, static_cast<off_t>(at));
+    } while (w < 0 && errno == EINTR);
+    if (w == static_cast<ssize_t>(n)) {
+      done += n;
+      continue;
+    }
+    if (w < 0 && errno != EINVAL) {
+      st = errno_status("write " + data_path_.string(), errno);
+      break;
+    }
+    // Refused (EINVAL: the file system or device wants another alignment) or
+    // cut short: keep what reached the file if it ends on a block, and write
+    // the rest of these bytes through the page cache.
+    direct_refused_ = true;
+    const std::size_t kept = w > 0 ? static_cast<std::size_t>(w) - static_cast<std::size_t>(w) % kAlign : 0;
+    std::size_t w2 = 0;
+    st = files::pwrite_all(data_.get(), std::string_view(stage + kept, n - kept),
+                           at + static_cast<int64_t>(kept), data_path_, &w2);
+    done += kept + w2;
+  }
+  *written = done;
   return st;
 }
 

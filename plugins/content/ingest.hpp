@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,7 @@
 #include "hash_pool.hpp"
 #include "paths.hpp"
 #include "ref_lock.hpp"
+#include "staging_pool.hpp"
 
 namespace berth::content {
 
@@ -27,9 +29,11 @@ class IngestWriter final : public ContentWriter {
  public:
   // Starts the ingest held by `lock`, or resumes it. FailedPrecondition when
   // `total` or `expected` contradict what the ingest was started with.
-  // Large writes borrow a thread from `hashers` to hash while they write.
+  // Large writes borrow a thread from `hashers` to hash while they write,
+  // and a buffer from `staging` (may be null) to write with O_DIRECT.
   static Result<std::unique_ptr<ContentWriter>> open(Layout layout, RefLock lock,
-                                                     std::shared_ptr<HashPool> hashers, int64_t total,
+                                                     std::shared_ptr<HashPool> hashers,
+                                                     std::shared_ptr<StagingPool> staging, int64_t total,
                                                      std::string expected);
 
   IngestWriter(const IngestWriter&) = delete;
@@ -38,19 +42,29 @@ class IngestWriter final : public ContentWriter {
 
   Result<IngestStatus> status() override;
   Status write(std::string_view data) override;
+  Status write_pieces(std::span<const std::string_view> pieces) override;
   Status truncate(int64_t size) override;
   Result<std::string> commit(int64_t size, std::string_view expected) override;
   std::string digest() override;
 
  private:
-  IngestWriter(Layout layout, RefLock lock, std::shared_ptr<HashPool> hashers, digest::Sha256 hash,
-               digest::Sha256 snapshot);
+  IngestWriter(Layout layout, RefLock lock, std::shared_ptr<HashPool> hashers,
+               std::shared_ptr<StagingPool> staging, digest::Sha256 hash, digest::Sha256 snapshot);
 
   Status start(int64_t total, std::string expected);
   Status resume(const IngestStatus& recorded, int64_t total, std::string expected);
   Status usable() const;
   Status rehash(int64_t size);
   void start_writeback();
+  // write() and write_pieces(): appends `pieces`, hashing them as they go.
+  Status append(std::span<const std::string_view> pieces, bool may_bypass_cache);
+  // Writes `size` bytes of `pieces` at offset_: through the page cache, or
+  // (when `may_bypass_cache`) with O_DIRECT through a staging buffer when one
+  // is free and the file allows it. `written` as files::pwritev_all.
+  Status store(std::span<const std::string_view> pieces, std::size_t size, bool may_bypass_cache,
+               std::size_t* written);
+  Status store_direct(std::span<const std::string_view> pieces, std::size_t size, char* stage,
+                      std::size_t* written);
   // Drops the ingest directory, the data file and the lock: the writer is done.
   void finish();
 
@@ -62,6 +76,9 @@ class IngestWriter final : public ContentWriter {
   digest::Sha256 hash_;      // of data_[0, offset_)
   digest::Sha256 snapshot_;  // hash_ before a write hashed in parallel, to undo a failed one
   std::shared_ptr<HashPool> hashers_;
+  std::shared_ptr<StagingPool> staging_;
+  UniqueFd direct_;              // data_ opened again with O_DIRECT, on first use
+  bool direct_refused_ = false;  // the file system (tmpfs, say) will not do O_DIRECT
   int64_t offset_ = 0;
   int64_t writeback_from_ = 0;  // data before this offset has been handed to writeback
   int64_t total_ = 0;

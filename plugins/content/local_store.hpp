@@ -12,6 +12,7 @@
 #include "hash_pool.hpp"
 #include "paths.hpp"
 #include "ref_lock.hpp"
+#include "staging_pool.hpp"
 
 namespace berth::content {
 
@@ -46,7 +47,9 @@ class LocalStore final : public Instance, public ContentStore, public MetricsSou
   // if the store is dropped first.
   std::shared_ptr<RefLockTable> locks_ = std::make_shared<RefLockTable>();
   // Hashing threads for all writers: at most one per CPU (see hash_pool.hpp).
-  std::shared_ptr<HashPool> hashers_ = HashPool::create(HashPool::default_size());
+  std::shared_ptr<HashPool> hashers_ = make_hash_pool(usable_cpus());
+  // Buffers for writing around the page cache (see staging_pool.hpp).
+  std::shared_ptr<StagingPool> staging_ = make_staging_pool(usable_cpus() + 1);
 };
 
 }  // namespace berth::content

@@ -1,17 +1,30 @@
 #include "content_service.hpp"
 
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/support/method_handler.h>
+
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "grpc_status.hpp"
 #include "pb_convert.hpp"
+#include "write_request.hpp"
 
 namespace berth::api {
 namespace {
 
 constexpr std::size_t kListBatch = 100;
 constexpr int64_t kReadChunk = 1 << 20;
+
+// The index of Write among the service's methods: gRPC's generated service
+// adds them in the order the descriptor lists them.
+int write_method_index() {
+  const auto* service = content_v1::WriteContentRequest::descriptor()->file()->FindServiceByName("Content");
+  const auto* method = service != nullptr ? service->FindMethodByName("Write") : nullptr;
+  return method != nullptr ? method->index() : -1;
+}
 
 void to_pb(const ContentInfo& info, content_v1::Info* pb) {
   pb->set_digest(info.digest);
@@ -44,6 +57,17 @@ std::vector<std::string> filters_of(const google::protobuf::RepeatedPtrField<std
 }
 
 }  // namespace
+
+ContentService::ContentService(std::shared_ptr<NamespacedContent> content) : content_(std::move(content)) {
+  const int index = write_method_index();
+  if (index < 0) throw std::logic_error("containerd.services.content.v1.Content has no Write method");
+  MarkMethodStreamed(index, new grpc::internal::BidiStreamingHandler<ContentService, grpc::ByteBuffer,
+                                                                     content_v1::WriteContentResponse>(
+                                [](ContentService* self, grpc::ServerContext* ctx, WriteStream* stream) {
+                                  return self->write(ctx, stream);
+                                },
+                                this));
+}
 
 grpc::Status ContentService::Info(grpc::ServerContext* ctx, const content_v1::InfoRequest* req,
                                   content_v1::InfoResponse* out) {
@@ -175,14 +199,16 @@ grpc::Status ContentService::ListStatuses(grpc::ServerContext* ctx,
 // (and may predeclare total/expected); every request gets a response echoing
 // its action; COMMIT ends the stream. As containerd, the last response is
 // sent once more when the stream ends without error.
-grpc::Status ContentService::Write(
-    grpc::ServerContext* ctx,
-    grpc::ServerReaderWriter<content_v1::WriteContentResponse, content_v1::WriteContentRequest>* stream) {
+grpc::Status ContentService::write(grpc::ServerContext* ctx, WriteStream* stream) {
   auto scope = request_scope(*ctx);
   if (!scope.ok()) return to_grpc(scope.status());
 
-  content_v1::WriteContentRequest req;
-  if (!stream->Read(&req)) return {grpc::StatusCode::INVALID_ARGUMENT, "first message must have a reference"};
+  grpc::ByteBuffer received;
+  WriteRequest request;
+  const content_v1::WriteContentRequest& req = request.fields();
+  if (!stream->Read(&received))
+    return {grpc::StatusCode::INVALID_ARGUMENT, "first message must have a reference"};
+  if (auto p = request.parse(received); !p.ok()) return to_grpc(p);
   const std::string ref = req.ref();
   if (ref.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "first message must have a reference"};
   if (req.total() < 0) return {grpc::StatusCode::INVALID_ARGUMENT, "total must not be negative"};
@@ -231,9 +257,9 @@ grpc::Status ContentService::Write(
           if (auto t = w->truncate(0); !t.ok()) return to_grpc(t.with_context("truncate failed"));
           msg.set_offset(0);
         }
-        if (!req.data().empty()) {
-          if (auto wr = w->write(req.data()); !wr.ok()) return to_grpc(wr);
-          msg.set_offset(msg.offset() + static_cast<int64_t>(req.data().size()));
+        if (request.data_size() > 0) {
+          if (auto wr = w->write_pieces(request.data()); !wr.ok()) return to_grpc(wr);
+          msg.set_offset(msg.offset() + static_cast<int64_t>(request.data_size()));
         }
         if (req.action() == content_v1::COMMIT) {
           Labels labels(req.labels().begin(), req.labels().end());
@@ -260,7 +286,8 @@ grpc::Status ContentService::Write(
     }
     // The client half-closed without a commit: the ingest stays for a later
     // writer. Nothing more to send (as containerd).
-    if (!stream->Read(&req)) return grpc::Status::OK;
+    if (!stream->Read(&received)) return grpc::Status::OK;
+    if (auto p = request.parse(received); !p.ok()) return to_grpc(p);
   }
 }
 

@@ -18,7 +18,7 @@ namespace content_v1 = containerd::services::content::v1;
 
 class ContentService final : public Instance, public GrpcService, public content_v1::Content::Service {
  public:
-  explicit ContentService(std::shared_ptr<NamespacedContent> content) : content_(std::move(content)) {}
+  explicit ContentService(std::shared_ptr<NamespacedContent> content);
 
   void register_services(grpc::ServerBuilder& builder) override { builder.RegisterService(this); }
 
@@ -36,9 +36,11 @@ class ContentService final : public Instance, public GrpcService, public content
                       content_v1::StatusResponse* out) override;
   grpc::Status ListStatuses(grpc::ServerContext*, const content_v1::ListStatusesRequest* req,
                             content_v1::ListStatusesResponse* out) override;
-  grpc::Status Write(grpc::ServerContext*,
-                     grpc::ServerReaderWriter<content_v1::WriteContentResponse,
-                                              content_v1::WriteContentRequest>* stream) override;
+  // Write takes its requests as received (see write_request.hpp), not as
+  // parsed messages: the constructor installs it in place of the generated
+  // handler.
+  using WriteStream = grpc::ServerReaderWriter<content_v1::WriteContentResponse, grpc::ByteBuffer>;
+  grpc::Status write(grpc::ServerContext* ctx, WriteStream* stream);
   grpc::Status Abort(grpc::ServerContext*, const content_v1::AbortRequest* req,
                      google::protobuf::Empty* out) override;
 

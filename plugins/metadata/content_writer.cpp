@@ -42,6 +42,17 @@ Status RecordingWriter::write(std::string_view data) {
   return w_->write(data);
 }
 
+Status RecordingWriter::write_pieces(std::span<const std::string_view> pieces) {
+  BERTH_RETURN_IF_ERROR(check_open());
+  if (existing_) {
+    for (std::string_view piece : pieces) {
+      if (!piece.empty()) return complete_error();
+    }
+    return {};
+  }
+  return w_->write_pieces(pieces);
+}
+
 Status RecordingWriter::truncate(int64_t size) {
   BERTH_RETURN_IF_ERROR(check_open());
   if (existing_) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,7 @@ class RecordingWriter final : public NamespacedWriter {
 
   Result<IngestStatus> status() override;
   Status write(std::string_view data) override;
+  Status write_pieces(std::span<const std::string_view> pieces) override;
   Status truncate(int64_t size) override;
   std::string digest() override;
   Result<std::string> commit(int64_t size, std::string_view expected) override;

@@ -42,6 +42,10 @@ TtrpcRegistry::~TtrpcRegistry() = default;
 TtrpcService::~TtrpcService() = default;
 ContentReader::~ContentReader() = default;
 ContentWriter::~ContentWriter() = default;
+Status ContentWriter::write_pieces(std::span<const std::string_view> pieces) {
+  for (std::string_view piece : pieces) BERTH_RETURN_IF_ERROR(write(piece));
+  return {};
+}
 ContentStore::~ContentStore() = default;
 NamespacedContent::~NamespacedContent() = default;
 NamespacedWriter::~NamespacedWriter() = default;

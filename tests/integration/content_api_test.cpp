@@ -167,6 +167,80 @@ TEST_F(ContentApiTest, WriteResumesAtTheRecordedOffsetAfterTheStreamCloses) {
   EXPECT_EQ(status("resume").error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// A client may keep several WRITEs unanswered (berth content ingest does):
+// they are stored in order, and STAT, the Status call and COMMIT report what
+// was stored.
+TEST_F(ContentApiTest, UnansweredWritesAreStoredInOrderBeforeStatAndCommitAnswer) {
+  constexpr std::size_t kChunk = 200'000;
+  const std::string data = pattern_bytes(5 * kChunk, 11);
+  const std::string digest = sha256_of(data);
+  {
+    auto c = ctx();
+    auto s = content_->Write(c.get());
+    content_v1::WriteContentResponse resp;
+    ASSERT_TRUE(exchange(*s, stat("piped"), resp).ok());
+    // Four writes sent before any answer is read.
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(s->Write(write(i * kChunk, data.substr(i * kChunk, kChunk))));
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(s->Read(&resp));
+      EXPECT_EQ(resp.action(), content_v1::WRITE);
+      EXPECT_EQ(resp.offset(), static_cast<int64_t>((i + 1) * kChunk));
+    }
+    ASSERT_TRUE(exchange(*s, stat("piped"), resp).ok());
+    EXPECT_EQ(resp.offset(), static_cast<int64_t>(4 * kChunk));
+    EXPECT_EQ(resp.digest(), sha256_of(data.substr(0, 4 * kChunk)));
+    // Half-closed right after a write: it is stored all the same.
+    ASSERT_TRUE(exchange(*s, write(4 * kChunk, data.substr(4 * kChunk)), resp).ok());
+    EXPECT_TRUE(finish(*s).ok());
+  }
+  content_v1::Status st;
+  ASSERT_TRUE(status("piped", &st).ok());
+  EXPECT_EQ(st.offset(), static_cast<int64_t>(data.size()));
+
+  auto c = ctx();
+  auto s = content_->Write(c.get());
+  content_v1::WriteContentResponse resp;
+  ASSERT_TRUE(exchange(*s, stat("piped"), resp).ok());
+  EXPECT_EQ(resp.offset(), static_cast<int64_t>(data.size()));
+  // A write at the wrong offset is refused.
+  ASSERT_TRUE(exchange(*s, write(data.size(), std::string(kChunk, 'x')), resp).ok());
+  auto wrong = exchange(*s, write(data.size(), std::string(kChunk, 'y')), resp);
+  EXPECT_EQ(wrong.error_code(), grpc::StatusCode::OUT_OF_RANGE) << wrong.error_message();
+
+  auto c2 = ctx();
+  auto s2 = content_->Write(c2.get());
+  ASSERT_TRUE(exchange(*s2, stat("piped"), resp).ok());
+  ASSERT_EQ(resp.offset(), static_cast<int64_t>(data.size() + kChunk));
+  // Restart at 0 (truncate), write the rest, then commit.
+  ASSERT_TRUE(exchange(*s2, write(0, data.substr(0, kChunk)), resp).ok());
+  EXPECT_EQ(resp.offset(), static_cast<int64_t>(kChunk));
+  for (std::size_t at = kChunk; at < data.size(); at += kChunk) {
+    ASSERT_TRUE(exchange(*s2, write(at, data.substr(at, kChunk)), resp).ok());
+    EXPECT_EQ(resp.offset(), static_cast<int64_t>(at + kChunk));
+  }
+  auto done = exchange(*s2, commit(data.size(), digest), resp);
+  ASSERT_TRUE(done.ok()) << done.error_message();
+  EXPECT_EQ(resp.digest(), digest);
+  (void)finish(*s2);
+  content_v1::Info got;
+  ASSERT_TRUE(info(digest, &got).ok());
+  EXPECT_EQ(got.size(), static_cast<int64_t>(data.size()));
+}
+
+// The daemon parses Write requests itself (write_request.hpp): a message
+// protobuf cannot parse ends the stream with InvalidArgument, and the daemon
+// serves on.
+TEST_F(ContentApiTest, AMalformedWriteRequestIsInvalidArgument) {
+  auto c = ctx();
+  auto s = content_->Write(c.get());
+  content_v1::WriteContentRequest bad = stat("malformed");
+  bad.set_expected(std::string("\xff\xfe", 2));  // not UTF-8: protobuf refuses to parse it
+  content_v1::WriteContentResponse resp;
+  auto st = exchange(*s, bad, resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+  put("after-malformed", "still serving");
+}
+
 TEST_F(ContentApiTest, WriteAtOffsetZeroRestartsTheIngest) {
   const std::string data = pattern_bytes(10'000, 2);
   auto c = ctx();

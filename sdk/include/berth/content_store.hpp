@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,11 @@ class ContentWriter {
   virtual Result<IngestStatus> status() = 0;
   // Appends at the current offset.
   virtual Status write(std::string_view data) = 0;
+  // Appends `pieces`, in order, as one write: a transport that receives a
+  // message in several buffers hands them over without joining them first.
+  // The default writes each piece in turn; on an error, what reached the
+  // ingest is what status().offset says.
+  virtual Status write_pieces(std::span<const std::string_view> pieces);
   // Cuts (or, with 0, restarts) the ingest at `size` bytes.
   virtual Status truncate(int64_t size) = 0;
   // Verifies size (if > 0) and digest (if not empty), makes the blob visible

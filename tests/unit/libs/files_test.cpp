@@ -5,6 +5,8 @@
 
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "files/atomic_file.hpp"
 #include "files/dir_stream.hpp"
@@ -76,6 +78,37 @@ TEST(Files, PwriteAllReportsWhatReachedTheFileOnFailure) {
   ASSERT_OK(fd.status());
   std::size_t written = 99;
   EXPECT_CODE(pwrite_all(fd->get(), "data", 0, dir / "ro", &written), Code::kInternal);
+  EXPECT_EQ(written, 0u);
+}
+
+TEST(Files, PwritevAllWritesPiecesInOrderPastIovMax) {
+  TempDir dir;
+  const auto path = dir / "v";
+  auto fd = open_file(path, O_RDWR | O_CREAT, 0600);
+  ASSERT_OK(fd.status());
+  // More pieces than one pwritev may take (IOV_MAX, 1024 on Linux), with
+  // empty ones among them.
+  std::vector<std::string> owned;
+  std::string expected;
+  for (int i = 0; i < 2500; ++i) {
+    owned.push_back(i % 5 == 0
+                        ? std::string()
+                        : std::string(static_cast<std::size_t>(i % 7 + 1), static_cast<char>('a' + i % 26)));
+    expected += owned.back();
+  }
+  std::vector<std::string_view> pieces(owned.begin(), owned.end());
+  std::size_t written = 0;
+  ASSERT_OK(pwritev_all(fd->get(), pieces, 3, path, &written));
+  EXPECT_EQ(written, expected.size());
+  std::string back(expected.size(), '\0');
+  auto n = pread_full(fd->get(), back.data(), back.size(), 3, path);
+  ASSERT_OK(n.status());
+  EXPECT_EQ(back, expected);
+
+  auto ro = open_file(dir / "ro", O_RDONLY | O_CREAT, 0600);
+  ASSERT_OK(ro.status());
+  written = 99;
+  EXPECT_CODE(pwritev_all(ro->get(), pieces, 0, dir / "ro", &written), Code::kInternal);
   EXPECT_EQ(written, 0u);
 }
 

@@ -28,7 +28,7 @@ std::size_t threads_of_this_process() {
 }
 
 TEST(HashPool, LendsAtMostItsSizeAndTakesLeasesBack) {
-  auto pool = HashPool::create(2);
+  auto pool = make_hash_pool(2);
   auto a = pool->try_acquire();
   auto b = pool->try_acquire();
   ASSERT_TRUE(a.has_value());
@@ -42,14 +42,17 @@ TEST(HashPool, LendsAtMostItsSizeAndTakesLeasesBack) {
 }
 
 TEST(HashPool, ALeaseOutlivingItsPoolIsSafe) {
-  auto pool = HashPool::create(1);
+  auto pool = make_hash_pool(1);
   auto lease = pool->try_acquire();
   ASSERT_TRUE(lease.has_value());
   pool.reset();
   auto hash = digest::Sha256::create();
   ASSERT_TRUE(hash.ok());
   const std::string data(1 << 20, 'x');
-  (*lease)->submit(*hash, data.data(), data.size());
+  // In two pieces: the worker hashes them in order, as one stream.
+  const std::string_view pieces[] = {std::string_view(data).substr(0, 1000),
+                                     std::string_view(data).substr(1000)};
+  (*lease)->submit(*hash, pieces);
   EXPECT_TRUE((*lease)->wait().ok());
   EXPECT_EQ(*hash->digest(), sha256_of(data));
 }
@@ -78,7 +81,7 @@ TEST(HashPool, ManyWritersShareThePoolAndGetTheirOwnDigests) {
   }
   for (auto& t : threads) t.join();
   // The pool's threads at most, while every writer is still open.
-  EXPECT_LE(threads_of_this_process(), before + HashPool::default_size());
+  EXPECT_LE(threads_of_this_process(), before + usable_cpus());
   for (int i = 0; i < kWriters; ++i) {
     auto d = writers[i]->commit(static_cast<int64_t>(data[i].size()), sha256_of(data[i]));
     ASSERT_TRUE(d.ok()) << d.status().to_string();
