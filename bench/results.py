@@ -107,15 +107,16 @@ def ingest(d):
     def s(name):
         return (steps.get(name) or {}).get("median_s")
 
-    def cpu(name):
-        return med((steps.get(name) or {}).get("daemon_cpu_s"))
+    def cpu(name):  # the daemon's CPU seconds per GiB
+        step = steps.get(name) or {}
+        return step.get("daemon_cpu_s_per_gib")
 
     floor = max(v for v in (s("dd"), s("openssl"), 0) if v is not None) or None
     null = s("null")
     rows = [Row("`ctr content ingest` of %s" % gib(size), "s", s("berthd"), s("ctrd"), null,
                 ratio=div(s("berthd"), null), basis="berthd / transport floor (null server)", goal=1.25,
                 goal_text="≤ 1.25", runs=runs),
-            Row("server CPU for that ingest", "s", cpu("berthd"), cpu("ctrd"), runs=runs)]
+            Row("server CPU per GiB for that ingest", "s", cpu("berthd"), cpu("ctrd"), runs=runs)]
     berth = s("berth") or s("berth_berthd")
     if berth is not None:
         rows.append(Row("`berth content ingest` of %s" % gib(size), "s", berth, None, floor,
@@ -123,7 +124,7 @@ def ingest(d):
                         goal=1.5, goal_text="≤ 1.5", runs=runs))
         c = cpu("berth") or cpu("berth_berthd")
         if c is not None:
-            rows.append(Row("server CPU for that ingest", "s", c, None, runs=runs))
+            rows.append(Row("server CPU per GiB for that ingest", "s", c, None, runs=runs))
     return rows
 
 
