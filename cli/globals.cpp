@@ -19,7 +19,8 @@ const OptionSpec kNamespace{'n', "namespace", "NS",
                             "namespace to work in (default: $BERTH_NAMESPACE or default)"};
 const OptionSpec kFormat{'\0', "format", "FORMAT", "output format: table or json (default: table)"};
 const OptionSpec kTimeout{'\0', "timeout", "SECONDS", "how long to wait for the connection (default: 10)"};
-const OptionSpec kDebug{'\0', "debug", "", "print each call to the daemon on stderr: when, what, how long"};
+const OptionSpec kDebug{'\0', "debug", "",
+                        "print each unary call to the daemon on stderr: when, what, how long"};
 const OptionSpec kHelp{'h', "help", "", "show help"};
 
 const OptionSpec* const kSpecs[] = {&kAddress, &kNamespace, &kFormat, &kTimeout, &kDebug, &kHelp};
