@@ -15,7 +15,6 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import sys
 
 
@@ -62,11 +61,6 @@ def fmt(v):
 
 def div(a, b):
     return a / b if a is not None and b else None
-
-
-def med(values):
-    values = [v for v in (values or []) if v is not None]
-    return statistics.median(values) if values else None
 
 
 # ---- one reader a benchmark ------------------------------------------------------

@@ -294,13 +294,12 @@ Result<std::vector<Image>> import_image_archive(const TransferDeps& deps, const 
 
   ProgressReporter reporter(progress);
   std::atomic<bool> stop{false};
-  const PullTarget target{.content = *deps.content,
-                          .scope = work,
-                          .progress = reporter,
-                          .stop = stop,
-                          .hold_snapshot = [&deps, &work, &snapshotter_name](std::string_view key) {
-                            return hold_snapshot(*deps.metadata, *deps.leases, work, snapshotter_name, key);
-                          }};
+  const PullTarget target{
+      .content = *deps.content,
+      .scope = work,
+      .progress = reporter,
+      .stop = stop,
+      .hold_snapshot = snapshot_holder(*deps.metadata, *deps.leases, work, snapshotter_name)};
   const std::function<Status()> check = [&]() -> Status {
     if (cancelled) return cancelled();
     return {};

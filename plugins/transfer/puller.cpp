@@ -133,16 +133,15 @@ Result<Image> pull_into(const TransferDeps& deps, const ContentScope& work, cons
 
   ProgressReporter reporter(progress);
   std::atomic<bool> stop{false};
-  const PullTarget target{.content = *deps.content,
-                          .scope = work,
-                          .progress = reporter,
-                          .stop = stop,
-                          .source_key = source_label((*session)->source_host()),
-                          .repo = (*session)->repo(),
-                          .journal = &journal,
-                          .hold_snapshot = [&deps, &work, &snapshotter_name](std::string_view key) {
-                            return hold_snapshot(*deps.metadata, *deps.leases, work, snapshotter_name, key);
-                          }};
+  const PullTarget target{
+      .content = *deps.content,
+      .scope = work,
+      .progress = reporter,
+      .stop = stop,
+      .source_key = source_label((*session)->source_host()),
+      .repo = (*session)->repo(),
+      .journal = &journal,
+      .hold_snapshot = snapshot_holder(*deps.metadata, *deps.leases, work, snapshotter_name)};
   // The caller's check, on this thread only; a failed download stops the rest.
   auto check = [&]() -> Status {
     if (cancelled) {

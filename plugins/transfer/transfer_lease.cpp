@@ -29,12 +29,15 @@ Status TransferLease::remove(Metadata& metadata, LeaseStore& leases, const std::
   return metadata.update([&](Transaction& tx) { return leases.remove(tx, ns, id_); });
 }
 
-Status hold_snapshot(Metadata& metadata, LeaseStore& leases, const ContentScope& scope,
-                     std::string_view snapshotter, std::string_view key) {
+std::function<Status(std::string_view key)> snapshot_holder(Metadata& metadata, LeaseStore& leases,
+                                                            const ContentScope& scope,
+                                                            const std::string& snapshotter) {
   if (!scope.lease) return {};
-  const LeaseResource resource{std::string(key), "snapshots/" + std::string(snapshotter)};
-  return metadata.update(
-      [&](Transaction& tx) { return leases.add_resource(tx, scope.ns, *scope.lease, resource); });
+  return [&metadata, &leases, ns = scope.ns, lease = *scope.lease,
+          type = "snapshots/" + snapshotter](std::string_view key) {
+    const LeaseResource resource{std::string(key), type};
+    return metadata.update([&](Transaction& tx) { return leases.add_resource(tx, ns, lease, resource); });
+  };
 }
 
 }  // namespace berth::transfer

@@ -5,6 +5,7 @@
 // kept; an import removes it either way, as an archive is read again whole.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -28,10 +29,11 @@ class TransferLease {
   std::string id_;
 };
 
-// Adds snapshot `key` of `snapshotter` in `scope`'s namespace to its lease
-// (nothing without one), as the content store adds a blob the namespace has
-// already to the lease that asks for it.
-Status hold_snapshot(Metadata& metadata, LeaseStore& leases, const ContentScope& scope,
-                     std::string_view snapshotter, std::string_view key);
+// What a transfer calls to add snapshot `key` of `snapshotter` to `scope`'s
+// lease, as the content store adds a blob the namespace has already to the
+// lease that asks for it (PullTarget::hold_snapshot). Empty without a lease.
+std::function<Status(std::string_view key)> snapshot_holder(Metadata& metadata, LeaseStore& leases,
+                                                            const ContentScope& scope,
+                                                            const std::string& snapshotter);
 
 }  // namespace berth::transfer
