@@ -10,8 +10,11 @@
 # Each run, per daemon: a fresh root, populated with bench/gc_load; then a
 # load phase with no collection (the baseline) and one with a collection a
 # third of the way in. Reported per daemon (median over RUNS): the
-# collection's time, the longest request and the p99 while it ran, and the
-# baseline's longest request and p99.
+# collection's time, the longest request and the p99 while it ran (and the
+# longest of each kind: Images.List, Leases.Create), and the baseline's
+# longest request and p99. Beside each phase a prober appends and fdatasync()s
+# 100 bytes every 2 ms on the daemon's filesystem: its longest sync is the
+# floor under a durable Leases.Create, whatever the collector does.
 # Goal (issue 10): the longest request during a collection under 10 ms.
 #
 # Environment: BERTHD, CONTAINERD, CTR, SNAPSHOT as in bench/lib.sh;
@@ -40,8 +43,24 @@ GC_TOML='[plugins."io.containerd.gc.v1.scheduler"]
   mutation_threshold = 0
   startup_delay = "0s"'
 BERTHD_TOML=$GC_TOML
-CTRD_TOML=$GC_TOML
+# containerd logs its collections ("garbage collected", d=) at debug only.
+CTRD_TOML="$GC_TOML
+[debug]
+  level = \"debug\""
 LOAD_BEFORE=$(loadavg)
+
+# longest_pause KIND LOG: the longest the collector held writers up, in ms,
+# as the daemon logs it. berthd: its longest sweep update ("the longest X
+# ms"); containerd holds its database's write lock for the whole metadata
+# pass ("garbage collected" d=, a Go duration).
+longest_pause() {
+  case $1 in
+    berthd) grep -o 'the longest [0-9.]* ms' "$2" | awk '{ if ($3 > m) m = $3 } END { print m + 0 }' ;;
+    ctrd) grep 'garbage collected' "$2" | grep -o 'd="\?[0-9.]*[µu]\?m\?s' | tr -d 'd="' |
+      awk '{ v = $0 + 0; if ($0 ~ /[µu]s$/) v /= 1000; else if ($0 ~ /ms$/) v += 0; else v *= 1000; if (v > m) m = v }
+           END { print m + 0 }' ;;
+  esac
+}
 
 # value KEY LINE: the number after KEY= in a gc_load line.
 value() { grep -o "\b$1=[0-9.]*" <<<"$2" | head -1 | cut -d= -f2; }
@@ -52,8 +71,9 @@ for ((run = 1; run <= RUNS; run++)); do
     start_daemon "$kind"
     sock=$WORK/$kind/sock
     "$GC_LOAD" "$sock" populate "$OBJECTS" >/dev/null
-    base=$("$GC_LOAD" "$sock" load "$SECONDS_EACH" "$CLIENTS" 0)
-    with=$("$GC_LOAD" "$sock" load "$SECONDS_EACH" "$CLIENTS" 1)
+    # The sync prober writes beside the daemon's root: the same filesystem.
+    base=$("$GC_LOAD" "$sock" load "$SECONDS_EACH" "$CLIENTS" 0 "$WORK/$kind")
+    with=$("$GC_LOAD" "$sock" load "$SECONDS_EACH" "$CLIENTS" 1 "$WORK/$kind")
     log "$kind run $run: baseline: $base"
     log "$kind run $run: with gc:  $with"
     add "$kind.base_p99" "$(value p99_ms "$base")"
@@ -61,7 +81,12 @@ for ((run = 1; run <= RUNS; run++)); do
     add "$kind.gc_ms" "$(value gc_ms "$with")"
     add "$kind.during_p99" "$(value during_p99_ms "$with")"
     add "$kind.during_max" "$(value during_max_ms "$with")"
+    add "$kind.during_list_max" "$(value during_list_max_ms "$with")"
+    add "$kind.during_create_max" "$(value during_create_max_ms "$with")"
+    add "$kind.during_sync_max" "$(value during_sync_max_ms "$with")"
+    add "$kind.base_sync_max" "$(value sync_max_ms "$base")"
     stop_daemons
+    add "$kind.pause_max" "$(longest_pause "$kind" "$WORK/$kind/daemon.log")"
   done
 done
 LOAD_AFTER=$(loadavg)
@@ -79,8 +104,13 @@ mkdir -p "$(dirname "$RESULTS")"
     printf '    "%s": {"gc": %s, "during_gc_max": %s, "during_gc_p99": %s, "baseline_max": %s, "baseline_p99": %s,\n' \
       "$kind" "$(median "${S[$kind.gc_ms]}")" "$(median "${S[$kind.during_max]}")" "$(median "${S[$kind.during_p99]}")" \
       "$(median "${S[$kind.base_max]}")" "$(median "${S[$kind.base_p99]}")"
-    printf '      "samples": {"gc": %s, "during_gc_max": %s, "baseline_max": %s}}' \
-      "$(jarray "${S[$kind.gc_ms]}")" "$(jarray "${S[$kind.during_max]}")" "$(jarray "${S[$kind.base_max]}")"
+    printf '      "during_gc_list_max": %s, "during_gc_create_max": %s, "during_gc_sync_max": %s, "baseline_sync_max": %s,\n' \
+      "$(median "${S[$kind.during_list_max]}")" "$(median "${S[$kind.during_create_max]}")" \
+      "$(median "${S[$kind.during_sync_max]}")" "$(median "${S[$kind.base_sync_max]}")"
+    printf '      "pause_max": %s,\n' "$(median "${S[$kind.pause_max]}")"
+    printf '      "samples": {"gc": %s, "during_gc_max": %s, "during_gc_sync_max": %s, "baseline_max": %s}}' \
+      "$(jarray "${S[$kind.gc_ms]}")" "$(jarray "${S[$kind.during_max]}")" "$(jarray "${S[$kind.during_sync_max]}")" \
+      "$(jarray "${S[$kind.base_max]}")"
   done
   echo
   echo "  }"

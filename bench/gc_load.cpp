@@ -6,7 +6,7 @@
 //                                 (native) and images (each with a blob of its
 //                                 own): N objects for a collection to walk, 3N/4
 //                                 of them garbage
-//   gc_load SOCKET load SECONDS CLIENTS COLLECT
+//   gc_load SOCKET load SECONDS CLIENTS COLLECT [PROBE_DIR]
 //                                 CLIENTS clients, each alternating Images.List
 //                                 and Leases.Create in namespace gcload, for
 //                                 SECONDS; with COLLECT=1 a collection is
@@ -15,10 +15,18 @@
 //                                 done)
 //
 // load prints one line of key=value: requests, p99_ms and max_ms over all
-// requests; with COLLECT=1 also gc_ms (the synchronous delete's time) and
-// during_p99_ms, during_max_ms, during_requests over the requests that
-// overlapped the collection.
+// requests, list_max_ms and create_max_ms per kind; with COLLECT=1 also gc_ms
+// (the synchronous delete's time) and the same figures prefixed during_ over
+// the requests that overlapped the collection.
+//
+// With PROBE_DIR (a directory on the daemon's filesystem), a prober appends
+// 100 bytes and fdatasync()s them every 2 ms in the same window and reports
+// its longest sync as sync_max_ms (during_sync_max_ms). That is the floor of a
+// durable Leases.Create: a daemon that syncs its commit can answer no sooner
+// than the disk syncs, whatever its collector does.
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -30,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "berth/unique_fd.hpp"
 #include "digest/sha256.hpp"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
@@ -139,24 +148,76 @@ int populate(const std::string& socket, int n) {
   return 0;
 }
 
+enum class Kind { kList, kCreate, kSync };
+
 struct Sample {
   Clock::time_point start, end;
+  Kind kind;
 };
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-void stats(const char* prefix, std::vector<double> v) {
-  if (v.empty()) {
+// Prints the figures of the samples that pass `keep`: requests, p99 and
+// longest over the API calls, the longest of each kind, the longest sync.
+template <typename Keep>
+void stats(const char* prefix, const std::vector<Sample>& samples, Keep keep) {
+  std::vector<double> calls;
+  double list_max = 0, create_max = 0, sync_max = 0;
+  for (const auto& s : samples) {
+    if (!keep(s)) continue;
+    const double took = ms(s.end - s.start);
+    switch (s.kind) {
+      case Kind::kList:
+        list_max = std::max(list_max, took);
+        break;
+      case Kind::kCreate:
+        create_max = std::max(create_max, took);
+        break;
+      case Kind::kSync:
+        sync_max = std::max(sync_max, took);
+        continue;
+    }
+    calls.push_back(took);
+  }
+  if (calls.empty()) {
     std::printf(" %srequests=0", prefix);
     return;
   }
-  std::sort(v.begin(), v.end());
+  std::sort(calls.begin(), calls.end());
   const double p99 =
-      v[std::min(v.size() - 1, static_cast<std::size_t>(static_cast<double>(v.size()) * 0.99))];
-  std::printf(" %srequests=%zu %sp99_ms=%.3f %smax_ms=%.3f", prefix, v.size(), prefix, p99, prefix, v.back());
+      calls[std::min(calls.size() - 1, static_cast<std::size_t>(static_cast<double>(calls.size()) * 0.99))];
+  std::printf(" %srequests=%zu %sp99_ms=%.3f %smax_ms=%.3f %slist_max_ms=%.3f %screate_max_ms=%.3f", prefix,
+              calls.size(), prefix, p99, prefix, calls.back(), prefix, list_max, prefix, create_max);
+  if (sync_max > 0) std::printf(" %ssync_max_ms=%.3f", prefix, sync_max);
 }
 
-int load(const std::string& socket, double seconds, int clients, bool collect) {
+// Appends 100 bytes and syncs them every 2 ms until `until`: the disk's own
+// latency for a durable commit, measured beside the daemon's.
+std::vector<Sample> probe_syncs(const std::string& dir, Clock::time_point until) {
+  const std::string path = dir + "/gc_load.sync-probe";
+  berth::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
+  if (!fd) {
+    std::perror(("gc_load: " + path).c_str());
+    std::exit(1);
+  }
+  const std::string record(100, 'p');
+  std::vector<Sample> out;
+  while (Clock::now() < until) {
+    const auto start = Clock::now();
+    if (::write(fd.get(), record.data(), record.size()) != static_cast<ssize_t>(record.size()) ||
+        ::fdatasync(fd.get()) != 0) {
+      std::perror("gc_load: sync probe");
+      std::exit(1);
+    }
+    out.push_back({start, Clock::now(), Kind::kSync});
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  fd.reset();
+  ::unlink(path.c_str());
+  return out;
+}
+
+int load(const std::string& socket, double seconds, int clients, bool collect, const std::string& probe_dir) {
   auto ch = channel_to(socket);
   if (collect) {
     grpc::ClientContext ctx;
@@ -172,6 +233,13 @@ int load(const std::string& socket, double seconds, int clients, bool collect) {
   std::mutex mu;
   std::vector<Sample> samples;
   std::vector<std::thread> threads;
+  if (!probe_dir.empty()) {
+    threads.emplace_back([&] {
+      auto mine = probe_syncs(probe_dir, until);
+      std::lock_guard lock(mu);
+      samples.insert(samples.end(), mine.begin(), mine.end());
+    });
+  }
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       auto images = images_v1::Images::NewStub(ch);
@@ -181,7 +249,8 @@ int load(const std::string& socket, double seconds, int clients, bool collect) {
         grpc::ClientContext ctx;
         in_ns(ctx, "gcload");
         const auto start = Clock::now();
-        if (i % 2 == 0) {
+        const Kind kind = i % 2 == 0 ? Kind::kList : Kind::kCreate;
+        if (kind == Kind::kList) {
           images_v1::ListImagesRequest req;
           images_v1::ListImagesResponse resp;
           check(images->List(&ctx, req, &resp), "images list");
@@ -192,7 +261,7 @@ int load(const std::string& socket, double seconds, int clients, bool collect) {
           leases_v1::CreateResponse resp;
           check(leases->Create(&ctx, req, &resp), "lease create");
         }
-        mine.push_back({start, Clock::now()});
+        mine.push_back({start, Clock::now(), kind});
       }
       std::lock_guard lock(mu);
       samples.insert(samples.end(), mine.begin(), mine.end());
@@ -212,16 +281,11 @@ int load(const std::string& socket, double seconds, int clients, bool collect) {
     gc_end = Clock::now();
   }
   for (auto& t : threads) t.join();
-  std::vector<double> all, during;
-  for (const auto& s : samples) {
-    all.push_back(ms(s.end - s.start));
-    if (collect && s.start < gc_end && s.end > gc_start) during.push_back(ms(s.end - s.start));
-  }
   std::printf("clients=%d seconds=%.1f", clients, seconds);
-  stats("", all);
+  stats("", samples, [](const Sample&) { return true; });
   if (collect) {
     std::printf(" gc_ms=%.3f", ms(gc_end - gc_start));
-    stats("during_", during);
+    stats("during_", samples, [&](const Sample& s) { return s.start < gc_end && s.end > gc_start; });
   }
   std::printf("\n");
   return 0;
@@ -231,10 +295,11 @@ int load(const std::string& socket, double seconds, int clients, bool collect) {
 
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[2]) == "populate") return populate(argv[1], std::atoi(argv[3]));
-  if (argc == 6 && std::string(argv[2]) == "load")
-    return load(argv[1], std::atof(argv[3]), std::atoi(argv[4]), std::string(argv[5]) == "1");
+  if ((argc == 6 || argc == 7) && std::string(argv[2]) == "load")
+    return load(argv[1], std::atof(argv[3]), std::atoi(argv[4]), std::string(argv[5]) == "1",
+                argc == 7 ? argv[6] : "");
   std::fprintf(stderr,
                "usage: gc_load SOCKET populate N\n"
-               "       gc_load SOCKET load SECONDS CLIENTS COLLECT(0|1)\n");
+               "       gc_load SOCKET load SECONDS CLIENTS COLLECT(0|1) [PROBE_DIR]\n");
   return 2;
 }

@@ -249,6 +249,7 @@ Status MetadataCollector::sweep_records(
       BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) { return remark(tx, early); }));
       Status swept;
       {
+        const auto up = raised();
         Collecting collecting;
         swept = md_->update_unsynced([&](Transaction& tx) -> Status {
           const auto start = std::chrono::steady_clock::now();
@@ -331,6 +332,7 @@ Status MetadataCollector::sweep_blobs(bool dry_run, const std::set<std::string>&
   // waits for one turn, not for every removal (2,500 took 2 s on a busy disk).
   std::size_t next = 0;
   while (next < orphans.size()) {
+    const auto up = raised();  // content commits wait for the lock
     const auto lock = md_->sweep_blobs();
     BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
       const auto start = std::chrono::steady_clock::now();
@@ -379,7 +381,10 @@ Status MetadataCollector::sweep_snapshots(bool dry_run, const std::string& sn, S
     // writer lock), a backend snapshot walked above without a record has
     // none for good: its key, with a sequence number never used again, is
     // one no later record names. It can go without holding up writers.
-    BERTH_RETURN_IF_ERROR(md_->update([](Transaction&) { return Status(); }));
+    {
+      const auto up = raised();
+      BERTH_RETURN_IF_ERROR(md_->update([](Transaction&) { return Status(); }));
+    }
     BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) -> Status {
       for (const auto& [bkey, parent] : parent_of) {
         auto parsed = parse_backend_key(bkey);
@@ -415,7 +420,10 @@ Status MetadataCollector::sweep_snapshots(bool dry_run, const std::string& sn, S
     if (!dry_run) {
       // NotFound: gone meanwhile (committed into another key, or a failed
       // create taking back what it made).
-      Status st = backend.remove(bkey);
+      Status st = [&] {
+        const auto up = raised();  // under the snapshotter's own lock
+        return backend.remove(bkey);
+      }();
       if (st.code() == Code::kNotFound) continue;
       if (!st.ok()) {
         log::warn("gc: remove snapshot {} from {}: {}", bkey, sn, st.to_string());
@@ -433,6 +441,12 @@ Status MetadataCollector::sweep_snapshots(bool dry_run, const std::string& sn, S
 
 Result<GcResult> MetadataCollector::collect(bool dry_run) {
   std::lock_guard run(run_mu_);
+  const ThreadPriority low(sweep_.nice);
+  priority_ = &low;
+  struct Forget {
+    const ThreadPriority*& p;
+    ~Forget() { p = nullptr; }
+  } forget{priority_};
   const auto start = std::chrono::steady_clock::now();
   GcResult out;
   out.dry_run = dry_run;

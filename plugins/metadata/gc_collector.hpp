@@ -35,6 +35,7 @@
 #include "gc_refs.hpp"
 #include "namespaced_snapshots.hpp"
 #include "rocks_metadata.hpp"
+#include "thread_priority.hpp"
 
 namespace berth::metadata {
 
@@ -46,6 +47,9 @@ struct SweepOptions {
   // Called after each of the sweep's updates, outside the writer lock, with
   // the number of unreachable records looked at so far and their total.
   std::function<void(std::size_t done, std::size_t total)> after_update;
+  // The collecting thread's nice value outside the writer lock (see
+  // thread_priority.hpp); 0 leaves it as it is.
+  int nice = 10;
 };
 
 class MetadataCollector final : public Instance, public GarbageCollector {
@@ -86,6 +90,10 @@ class MetadataCollector final : public Instance, public GarbageCollector {
   const SweepOptions sweep_;
 
   std::mutex run_mu_;  // one collection at a time
+  // The running collection's priority (null between runs), under run_mu_;
+  // raised() around whatever holds up API calls while the collector has it.
+  const ThreadPriority* priority_ = nullptr;
+  [[nodiscard]] ThreadPriority::Raised raised() const { return ThreadPriority::Raised(priority_); }
 
   std::mutex observe_mu_;  // guards the members below
   std::function<void(bool)> on_mutation_;

@@ -126,7 +126,11 @@ Result<std::shared_ptr<RocksMetadata>> RocksMetadata::open(const std::filesystem
 
 RocksMetadata::RocksMetadata(std::filesystem::path path, MetadataOptions options,
                              std::unique_ptr<rocksdb::DB> db)
-    : path_(std::move(path)), path_string_(path_.string()), options_(options), db_(std::move(db)) {}
+    : path_(std::move(path)),
+      path_string_(path_.string()),
+      options_(options),
+      db_(std::move(db)),
+      synced_([this] { return from_rocks(db_->SyncWAL(), "sync WAL of " + path_string_); }) {}
 
 RocksMetadata::~RocksMetadata() {
   if (Status st = close(); !st.ok()) log::error("metadata: {}", st.message());
@@ -144,7 +148,7 @@ Status RocksMetadata::sync() {
   if (!options_.sync_writes) return {};  // durability was not asked for
   Active active(*this);
   BERTH_RETURN_IF_ERROR(active.status());
-  return from_rocks(db_->FlushWAL(/*sync=*/true), "sync WAL of " + path_string_);
+  return synced_.wait(synced_.latest());
 }
 
 Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn, bool sync) {
@@ -154,6 +158,7 @@ Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn,
   Active active(*this);
   BERTH_RETURN_IF_ERROR(active.status());
   std::vector<std::function<void()>> hooks;
+  GroupSync::Ticket ticket = 0;  // none: nothing written
   {
     std::lock_guard lock(writer_mu_);
     writer_thread_.store(std::this_thread::get_id());
@@ -169,10 +174,10 @@ Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn,
     RocksTransaction tx(db_.get(), snapshot.snapshot(), &batch, path_string_);
     BERTH_RETURN_IF_ERROR(fn(tx));
     if (batch.GetWriteBatch()->Count() > 0) {
-      rocksdb::WriteOptions wo;
-      wo.sync = sync;
-      BERTH_RETURN_IF_ERROR(from_rocks(db_->Write(wo, batch.GetWriteBatch()),
+      // Written, not flushed: the flush comes after the lock (group_sync.hpp).
+      BERTH_RETURN_IF_ERROR(from_rocks(db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
                                        "commit metadata transaction to " + path_string_));
+      ticket = synced_.written();
       if (observer_) {
         std::vector<CommittedWrite> writes;
         WriteCollector collect(writes);
@@ -185,8 +190,13 @@ Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn,
     }
     hooks = tx.take_commit_hooks();
   }
+  if (sync && ticket != 0) {
+    BERTH_RETURN_IF_ERROR(
+        synced_.wait(ticket).with_context("commit metadata transaction to " + path_string_ + ": sync WAL"));
+  }
   // Outside the writer lock: a hook (an event's delivery) never holds up the
-  // next writer, and may itself open transactions.
+  // next writer, and may itself open transactions. After the flush: nothing
+  // is announced that a crash could take back.
   for (auto& hook : hooks) hook();
   return {};
 }

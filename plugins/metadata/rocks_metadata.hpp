@@ -18,6 +18,7 @@
 
 #include "berth/instance.hpp"
 #include "berth/metadata.hpp"
+#include "group_sync.hpp"
 #include "ticket_mutex.hpp"
 
 namespace berth::metadata {
@@ -50,7 +51,10 @@ class RocksMetadata final : public Instance, public Metadata {
   ~RocksMetadata() override;
 
   // A nested update() from inside `fn` on the same thread fails with
-  // FailedPrecondition instead of deadlocking.
+  // FailedPrecondition instead of deadlocking. The commit is flushed after
+  // the writer lock is left, with those of other updates waiting then
+  // (group_sync.hpp): readers see it from its write, the caller once it is
+  // on disk.
   Status update(const std::function<Status(Transaction&)>& fn) override;
   Status view(const std::function<Status(Transaction&)>& fn) override;
   // update() whose commit is written but not flushed: it survives a crash of
@@ -100,6 +104,7 @@ class RocksMetadata final : public Instance, public Metadata {
   bool closed_ = false;
 
   TicketMutex writer_mu_;  // first come, first served (ticket_mutex.hpp)
+  GroupSync synced_;       // durable updates flush after leaving writer_mu_
   std::atomic<std::thread::id> writer_thread_{};
   CommitObserver observer_;  // guarded by writer_mu_
 
