@@ -40,6 +40,12 @@
 #   openssl     openssl dgst -sha256 FILE
 #   null        ctr content ingest into null_content_server, which discards the
 #               bytes: what ctr and gRPC over the socket cost with no store at all
+#   nullhash    the same into null_content_server --hash, which SHA-256es each
+#               message before answering with the digest so far, as containerd's
+#               server (and berthd) answer a WRITE: ctr waits for each answer,
+#               so no server answering so can beat it
+#   berth_null  berth content ingest into the plain null server: berth's own
+#               client and the transport, with no store
 # Between runs `ctr content rm DIGEST` deletes the blob, and the script waits
 # until no file named by the digest is left under the daemon's root
 # (containerd removes it in its asynchronous GC), so every run writes.
@@ -92,6 +98,7 @@ start_daemon ctrd
 HAVE_NULL=0
 if [[ -x $NULL_SERVER ]]; then
   start_daemon null
+  start_daemon nullhash
   HAVE_NULL=1
 else
   log "warning: no $NULL_SERVER (build the tree); the transport floor is skipped"
@@ -115,6 +122,7 @@ wait_blob_gone() {  # kind
 ingest() {  # step run
   local step=$1 run=$2 kind=$1 client=("$CTR") t0 t1 c0 c1 k0 k1
   [[ $step == berth ]] && { kind=berthd; client=("$BERTH"); }
+  [[ $step == berth_null ]] && { kind=null; client=("$BERTH"); }
   local sock=$WORK/$kind/sock pid=${PID_OF[$kind]}
   c0=$(cpu_ticks "$pid")
   children_cpu k0
@@ -127,7 +135,7 @@ ingest() {  # step run
   add "$step.s" "$(secs "$t0" "$t1")"
   add "$step.cpu" "$(ticks_to_s "$c0" "$c1")"
   add "$step.ctrcpu" "$(secs "$k0" "$k1")"
-  [[ $kind == null ]] && return 0  # it keeps nothing to check or remove
+  [[ $kind == null* ]] && return 0  # it keeps nothing to check or remove
   # The blob must be there, with the right size.
   "$CTR" -a "$sock" content ls -q 2>/dev/null | grep -qx "$DIGEST" || die "$step: $DIGEST not listed after ingest"
   "$CTR" -a "$sock" content rm "$DIGEST" >/dev/null 2>&1 || die "$step: ctr content rm $DIGEST failed"
@@ -164,10 +172,15 @@ for ((r = 1; r <= RUNS; r++)); do
   sync; ingest ctrd "$r"
   sync; run_dd
   sync; run_openssl
-  [[ $HAVE_NULL == 1 ]] && { sync; ingest null "$r"; }
+  if [[ $HAVE_NULL == 1 ]]; then
+    sync; ingest null "$r"
+    sync; ingest nullhash "$r"
+    [[ $HAVE_BERTH == 1 ]] && { sync; ingest berth_null "$r"; }
+  fi
   log "run $r/$RUNS: berthd $(awk '{print $NF}' <<<"${S[berthd.s]}") s, berth $(awk '{print $NF}' <<<"${S[berth.s]:-–}") s, containerd $(awk '{print $NF}' <<<"${S[ctrd.s]}") s," \
     "dd $(awk '{print $NF}' <<<"${S[dd.s]}") s, openssl $(awk '{print $NF}' <<<"${S[openssl.s]}") s," \
-    "null server $(awk '{print $NF}' <<<"${S[null.s]:-–}") s; load $(loadavg)"
+    "null server $(awk '{print $NF}' <<<"${S[null.s]:-–}") s, hashing $(awk '{print $NF}' <<<"${S[nullhash.s]:-–}") s," \
+    "berth into null $(awk '{print $NF}' <<<"${S[berth_null.s]:-–}") s; load $(loadavg)"
 done
 HWM_BERTHD=$(hwm_kb "${PID_OF[berthd]}")
 HWM_CTRD=$(hwm_kb "${PID_OF[ctrd]}")
@@ -180,10 +193,13 @@ mbs() { awk -v s="$1" -v n="$SIZE" 'BEGIN { if (s > 0) printf "%.0f", n / 1e6 / 
 STEPS=(berthd)
 [[ $HAVE_BERTH == 1 ]] && STEPS+=(berth)
 STEPS+=(ctrd dd openssl)
-[[ $HAVE_NULL == 1 ]] && STEPS+=(null)
+[[ $HAVE_NULL == 1 ]] && STEPS+=(null nullhash)
+[[ $HAVE_NULL == 1 && $HAVE_BERTH == 1 ]] && STEPS+=(berth_null)
 declare -A LABEL=([berthd]="berthd: \`ctr content ingest\`" [berth]="berthd: \`berth content ingest\`" [ctrd]="containerd $("$CONTAINERD" --version | awk '{print $3}') (no CRI): \`ctr content ingest\`"
   [dd]="floor: \`dd bs=1M conv=fsync\` (durable write)" [openssl]="floor: \`openssl dgst -sha256\` (hash)"
-  [null]="transport floor: \`ctr content ingest\` into a server that discards the bytes")
+  [null]="transport floor: \`ctr content ingest\` into a server that discards the bytes"
+  [nullhash]="answer floor: \`ctr content ingest\` into that server hashing each message before its answer, as containerd's server answers"
+  [berth_null]="transport floor of berth's client: \`berth content ingest\` into the server that discards the bytes")
 declare -A MED=()
 for k in "${STEPS[@]}"; do MED[$k]=$(median "${S[$k.s]}"); done
 FLOOR=$(awk -v a="${MED[dd]}" -v b="${MED[openssl]}" 'BEGIN { print (a > b) ? a : b }')

@@ -112,7 +112,7 @@ snapshot_berthd() {
 
 declare -A PID_OF=()  # kind -> pid of a daemon this script started
 
-start_daemon() {  # kind: berthd | ctrd | null
+start_daemon() {  # kind: berthd | ctrd | null | nullhash
   launch_daemon "$1"
   wait_daemon "$1"
 }
@@ -134,6 +134,7 @@ launch_daemon() {
       "$CONTAINERD" --config "$dir/config.toml" --root "$dir/root" --state "$dir/state" --address "$dir/sock" \
         >"$dir/daemon.log" 2>&1 & ;;
     null) "$NULL_SERVER" "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
+    nullhash) "$NULL_SERVER" "$dir/sock" --hash >"$dir/daemon.log" 2>&1 & ;;
     *) die "unknown daemon kind $kind" ;;
   esac
   PID_OF[$kind]=$!
@@ -144,7 +145,7 @@ wait_daemon() {
   for ((i = 0; i < 300; i++)); do
     kill -0 "${PID_OF[$kind]}" 2>/dev/null || { tail -20 "$dir/daemon.log" >&2; die "$kind exited at start"; }
     # The null server has no Version service for ctr to ask.
-    [[ $kind == null && -S $dir/sock ]] && return 0
+    [[ $kind == null* && -S $dir/sock ]] && return 0
     [[ -S $dir/sock ]] && "$CTR" -a "$dir/sock" version >/dev/null 2>&1 && return 0
     sleep 0.1
   done

@@ -5,7 +5,13 @@
 // bench/ingest.sh can say how much of berthd's time is the store's. It
 // verifies nothing and keeps nothing: a benchmark tool, never a content store.
 //
-//   null_content_server SOCKET_PATH
+//   null_content_server SOCKET_PATH [--hash]
+//
+// With --hash it SHA-256es each message's data before answering and puts the
+// digest so far in the answer, as containerd's server does (and berthd): the
+// floor of any server that answers a WRITE as containerd's does, whatever it
+// does with the bytes, since the hash of a message is on the client's path
+// when the client waits for each answer.
 //
 // Serves until SIGTERM or SIGINT.
 #include <grpcpp/grpcpp.h>
@@ -15,6 +21,7 @@
 #include <cstdio>
 #include <string>
 
+#include "digest/sha256.hpp"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 
 namespace {
@@ -22,6 +29,12 @@ namespace {
 namespace content_v1 = containerd::services::content::v1;
 
 class NullContent final : public content_v1::Content::Service {
+ public:
+  explicit NullContent(bool hash) : hash_(hash) {}
+
+ private:
+  const bool hash_;
+
   grpc::Status Write(grpc::ServerContext* /*ctx*/,
                      grpc::ServerReaderWriter<content_v1::WriteContentResponse,
                                               content_v1::WriteContentRequest>* stream) override {
@@ -30,6 +43,8 @@ class NullContent final : public content_v1::Content::Service {
     int64_t offset = 0;
     int64_t total = 0;
     std::string expected;
+    auto hasher = berth::digest::Sha256::create();
+    if (!hasher.ok()) return {grpc::StatusCode::INTERNAL, hasher.status().message()};
     while (stream->Read(&req)) {
       if (req.total() > 0) total = req.total();
       if (!req.expected().empty()) expected = req.expected();
@@ -38,6 +53,11 @@ class NullContent final : public content_v1::Content::Service {
       resp.set_action(req.action());
       resp.set_offset(offset);
       resp.set_total(total);
+      if (hash_) {
+        auto digest = hasher->update(req.data()).ok() ? hasher->digest() : berth::Result<std::string>(berth::internal("sha256"));
+        if (!digest.ok()) return {grpc::StatusCode::INTERNAL, digest.status().message()};
+        resp.set_digest(*digest);
+      }
       // A commit "succeeds" with the digest the client expects; without one
       // there is nothing to answer with, so the commit fails as it should.
       if (req.action() == content_v1::COMMIT) {
@@ -55,8 +75,9 @@ class NullContent final : public content_v1::Content::Service {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s SOCKET_PATH\n", argv[0]);
+  const bool hash = argc == 3 && std::string(argv[2]) == "--hash";
+  if (argc != 2 && !hash) {
+    std::fprintf(stderr, "usage: %s SOCKET_PATH [--hash]\n", argv[0]);
     return 2;
   }
   sigset_t stop;
@@ -66,7 +87,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before gRPC starts its threads
 
   ::unlink(argv[1]);
-  NullContent service;
+  NullContent service(hash);
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(16 << 20);  // containerd's default
   builder.AddListeningPort(std::string("unix:") + argv[1], grpc::InsecureServerCredentials());

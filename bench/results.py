@@ -107,15 +107,25 @@ def ingest(d):
 
     floor = max(v for v in (s("dd"), s("openssl"), 0) if v is not None) or None
     null = s("null")
-    rows = [Row("`ctr content ingest` of %s" % gib(size), "s", s("berthd"), s("ctrd"), null,
-                ratio=div(s("berthd"), null), basis="berthd / transport floor (null server)", goal=1.25,
-                goal_text="≤ 1.25", runs=runs),
-            Row("server CPU per GiB for that ingest", "s", cpu("berthd"), cpu("ctrd"), runs=runs)]
+    # The goal is on the transport floor; what caps it is the answer floor:
+    # the null server hashing each message before it answers with the digest
+    # so far, as containerd's server does. ctr waits for every answer.
+    answer = s("nullhash")
+    rows = [Row("`ctr content ingest` of %s" % gib(size), "s", s("berthd"), s("ctrd"), answer,
+                ratio=div(s("berthd"), null), basis="berthd / transport floor (null server, %s s)" % fmt(null),
+                goal=1.25, goal_text="≤ 1.25", floor_ratio=div(answer, null), runs=runs),
+            Row("server CPU per GiB for that ingest", "s", cpu("berthd"), cpu("ctrd"), runs=runs),
+            Row("the same against the answer floor (null server hashing)", "s", s("berthd"), None, answer,
+                ratio=div(s("berthd"), answer), basis="berthd / answer floor", runs=runs)]
     berth = s("berth") or s("berth_berthd")
     if berth is not None:
         rows.append(Row("`berth content ingest` of %s" % gib(size), "s", berth, None, floor,
                         ratio=div(berth, floor), basis="berth / larger of dd conv=fsync and openssl dgst",
                         goal=1.5, goal_text="≤ 1.5", runs=runs))
+        if s("berth_null") is not None:
+            rows.append(Row("`berth content ingest` into the null server (berth's transport)", "s",
+                            s("berth_null"), None, floor, ratio=div(s("berth_null"), floor),
+                            basis="berth into null / larger floor", runs=runs))
         c = cpu("berth") or cpu("berth_berthd")
         if c is not None:
             rows.append(Row("server CPU per GiB for that ingest", "s", c, None, runs=runs))
