@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace berth::metadata {
@@ -24,10 +25,13 @@ class ThreadPriority {
     const int was = ::getpriority(PRIO_PROCESS, tid_);
     if (errno != 0) return;
     normal_ = was;
-    if (::setpriority(PRIO_PROCESS, tid_, nice) != 0) return;
+    // Never above where the daemon runs: a daemon started niced stays so.
+    const int low = std::max(was, nice);
+    if (low == was) return;
+    if (::setpriority(PRIO_PROCESS, tid_, low) != 0) return;
     if (::setpriority(PRIO_PROCESS, tid_, normal_) != 0) return;  // cannot come back up
-    if (::setpriority(PRIO_PROCESS, tid_, nice) != 0) return;
-    low_ = nice;
+    if (::setpriority(PRIO_PROCESS, tid_, low) != 0) return;
+    low_ = low;
     lowered_ = true;
   }
   ~ThreadPriority() {
