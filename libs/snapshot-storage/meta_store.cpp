@@ -118,13 +118,14 @@ Status MetaStore::save(Change change) {
   return {};
 }
 
-bool MetaStore::has_children(std::string_view key) const {
+std::map<std::string, std::size_t, std::less<>> MetaStore::child_counts() const {
+  std::map<std::string, std::size_t, std::less<>> counts;
   for (const auto* m : {&state_.records, &pending_}) {
     for (const auto& [k, r] : *m) {
-      if (r.info.parent == key) return true;
+      if (!r.info.parent.empty()) ++counts[r.info.parent];
     }
   }
-  return false;
+  return counts;
 }
 
 std::vector<SnapshotId> MetaStore::ancestors(std::string_view parent) const {
@@ -222,15 +223,44 @@ Status MetaStore::commit(std::string_view name, std::string_view key, const Labe
 }
 
 Result<Record> MetaStore::remove(std::string_view key) {
+  return std::move(remove_all({std::string(key)}).front());
+}
+
+std::vector<Result<Record>> MetaStore::remove_all(const std::vector<std::string>& keys) {
+  std::vector<Result<Record>> out;
+  out.reserve(keys.size());
   std::lock_guard lock(mu_);
-  auto it = state_.records.find(key);
-  if (it == state_.records.end()) return not_found("snapshot " + text::quote(key) + " does not exist");
-  if (has_children(key)) return failed_precondition("cannot remove snapshot with child: " + text::quote(key));
-  Record removed = it->second;
+  // Counted once for the whole call, and lowered as children go, so a batch
+  // costs one pass over the records rather than one per key.
+  auto children = child_counts();
+  std::set<std::string, std::less<>> gone;
   Change change;
-  change.removed.emplace_back(key);
-  BERTH_RETURN_IF_ERROR(save(std::move(change)).with_context("remove snapshot " + text::quote(key)));
-  return removed;
+  for (const auto& key : keys) {
+    auto it = state_.records.find(key);
+    if (it == state_.records.end() || gone.contains(key)) {
+      out.emplace_back(not_found("snapshot " + text::quote(key) + " does not exist"));
+      continue;
+    }
+    if (auto c = children.find(key); c != children.end() && c->second > 0) {
+      out.emplace_back(failed_precondition("cannot remove snapshot with child: " + text::quote(key)));
+      continue;
+    }
+    const Record& r = it->second;
+    if (!r.info.parent.empty()) --children[r.info.parent];
+    gone.insert(key);
+    change.removed.push_back(key);
+    out.emplace_back(r);
+  }
+  if (change.removed.empty()) return out;
+  const std::string what = change.removed.size() == 1
+                               ? "remove snapshot " + text::quote(change.removed.front())
+                               : "remove " + std::to_string(change.removed.size()) + " snapshots";
+  if (Status st = save(std::move(change)).with_context(what); !st.ok()) {
+    for (auto& r : out) {
+      if (r.ok()) r = st;
+    }
+  }
+  return out;
 }
 
 Result<SnapshotInfo> MetaStore::update(const SnapshotInfo& info, const std::vector<std::string>& paths) {
@@ -317,6 +347,17 @@ Status MetaStore::commit_measured(std::string_view name, std::string_view key, c
     used = *u;
   }
   return commit(name, key, labels, used);
+}
+
+std::vector<Status> remove_all_then(MetaStore& store, const std::vector<std::string>& keys,
+                                    const std::function<Status(const Record&, std::string_view key)>& after) {
+  auto removed = store.remove_all(keys);
+  std::vector<Status> out;
+  out.reserve(removed.size());
+  for (std::size_t i = 0; i < removed.size(); ++i) {
+    out.push_back(removed[i].ok() ? after(*removed[i], keys[i]) : removed[i].status());
+  }
+  return out;
 }
 
 }  // namespace berth::snapshot

@@ -100,6 +100,13 @@ class MetaStore {
   // Forgets `key`, returning what it was (its directory is the caller's to
   // remove). NotFound without it; FailedPrecondition if it has children.
   Result<Record> remove(std::string_view key);
+  // remove() of each of `keys` in order, as one change: one journal line
+  // and one flush for the lot, which is what makes the GC's sweep of
+  // thousands of snapshots cheap. A key's children removed earlier in the
+  // same call count as gone. Returns, per key in order, its record or why
+  // it stays. Should the change fail to save, every key that would have
+  // gone fails with that error and nothing changes.
+  std::vector<Result<Record>> remove_all(const std::vector<std::string>& keys);
 
   // The Snapshotter::update contract, over labels only.
   Result<SnapshotInfo> update(const SnapshotInfo& info, const std::vector<std::string>& paths);
@@ -118,7 +125,8 @@ class MetaStore {
   // Makes `change` durable in the journal, then applies it to the state.
   // Lock held.
   Status save(Change change);
-  [[nodiscard]] bool has_children(std::string_view key) const;                     // lock held
+  // How many records and reservations name each key as their parent. Lock held.
+  [[nodiscard]] std::map<std::string, std::size_t, std::less<>> child_counts() const;
   [[nodiscard]] std::vector<SnapshotId> ancestors(std::string_view parent) const;  // lock held
 
   const std::filesystem::path root_;
@@ -128,5 +136,11 @@ class MetaStore {
   std::unique_ptr<Journal> journal_;
   const std::size_t fold_after_;
 };
+
+// A snapshotter's remove_all: store.remove_all(keys), then, outside the
+// store's lock, `after` with each removed record (to take its directory,
+// whose failure cleanup() mends); one Status per key, in order.
+std::vector<Status> remove_all_then(MetaStore& store, const std::vector<std::string>& keys,
+                                    const std::function<Status(const Record&, std::string_view key)>& after);
 
 }  // namespace berth::snapshot

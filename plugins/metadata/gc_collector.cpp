@@ -19,6 +19,10 @@ namespace {
 using gc::Kind;
 using gc::Node;
 
+// Backend snapshots removed per Snapshotter::remove_all call: one flush for
+// each chunk, and the snapshotter's lock held for no more than that many.
+constexpr std::size_t kSnapshotsPerRemove = 256;
+
 // Set on the thread running the collector's own update, whose commit is not
 // a mutation the scheduler should hear of, nor a write to re-mark from.
 // The flag is set around the whole update(), since the observer runs after
@@ -416,26 +420,34 @@ Status MetadataCollector::sweep_snapshots(bool dry_run, const std::string& sn, S
     order.push_back(std::move(c));
   }
 
-  for (auto& bkey : order) {
-    if (!dry_run) {
+  if (dry_run) {
+    for (const auto& bkey : order) out.removed.push_back({"backend-snapshot", "", sn + "/" + bkey});
+    return {};
+  }
+  // In chunks, each one durable change in the backend (one flush, not one
+  // per snapshot), yet few enough that its lock is not held for long.
+  for (std::size_t begin = 0; begin < order.size(); begin += kSnapshotsPerRemove) {
+    const std::vector<std::string> chunk(
+        order.begin() + static_cast<std::ptrdiff_t>(begin),
+        order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), begin + kSnapshotsPerRemove)));
+    std::vector<Status> done = [&] {
+      const auto up = raised();  // under the snapshotter's own lock
+      return backend.remove_all(chunk);
+    }();
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      const Status st = i < done.size() ? done[i] : internal("the snapshotter returned too few results");
       // NotFound: gone meanwhile (committed into another key, or a failed
       // create taking back what it made).
-      Status st = [&] {
-        const auto up = raised();  // under the snapshotter's own lock
-        return backend.remove(bkey);
-      }();
       if (st.code() == Code::kNotFound) continue;
       if (!st.ok()) {
-        log::warn("gc: remove snapshot {} from {}: {}", bkey, sn, st.to_string());
+        log::warn("gc: remove snapshot {} from {}: {}", chunk[i], sn, st.to_string());
         continue;
       }
+      out.removed.push_back({"backend-snapshot", "", sn + "/" + chunk[i]});
     }
-    out.removed.push_back({"backend-snapshot", "", sn + "/" + bkey});
   }
-  if (!dry_run) {
-    // What the backend left for its cleanup (overlayfs without sync_remove).
-    if (Status st = backend.cleanup(); !st.ok()) log::warn("gc: cleanup of {}: {}", sn, st.to_string());
-  }
+  // What the backend left for its cleanup (overlayfs without sync_remove).
+  if (Status st = backend.cleanup(); !st.ok()) log::warn("gc: cleanup of {}: {}", sn, st.to_string());
   return {};
 }
 

@@ -5,6 +5,7 @@
 #include "copy_tree.hpp"
 #include "files/dirs.hpp"
 #include "snapshot-storage/disk_usage.hpp"
+#include "text/text.hpp"
 
 namespace berth::snapshot {
 
@@ -80,12 +81,14 @@ Status NativeSnapshotter::commit(std::string_view name, std::string_view key, co
   return store_->commit_measured(name, key, labels, [&](SnapshotId id) { return store_->dir_of(id); });
 }
 
-Status NativeSnapshotter::remove(std::string_view key) {
-  auto removed = store_->remove(key);
-  if (!removed.ok()) return removed.status();
-  // The record is gone first: should this fail, cleanup() finishes the job.
-  return files::remove_tree(store_->dir_of(removed->id))
-      .with_context("remove snapshot \"" + std::string(key) + "\"");
+Status NativeSnapshotter::remove(std::string_view key) { return remove_all({std::string(key)}).front(); }
+
+std::vector<Status> NativeSnapshotter::remove_all(const std::vector<std::string>& keys) {
+  // The record is gone first: should removing the directory fail, cleanup()
+  // finishes the job.
+  return remove_all_then(*store_, keys, [&](const Record& r, std::string_view key) {
+    return files::remove_tree(store_->dir_of(r.id)).with_context("remove snapshot " + text::quote(key));
+  });
 }
 
 Status NativeSnapshotter::walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) {

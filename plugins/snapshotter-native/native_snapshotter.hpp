@@ -32,6 +32,8 @@ class NativeSnapshotter final : public Instance, public Snapshotter, public Metr
   Status remove(std::string_view key) override;
   Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) override;
   Status cleanup() override;
+  // One durable change for the lot, then each removed snapshot's directory.
+  std::vector<Status> remove_all(const std::vector<std::string>& keys) override;
 
   // The metrics endpoint's figures: snapshots by kind and their disk usage.
   std::vector<metrics::Family> collect() override { return snapshot::snapshot_figures(*this, "native"); }

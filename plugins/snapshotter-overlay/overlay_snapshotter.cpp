@@ -131,11 +131,13 @@ Status OverlaySnapshotter::commit(std::string_view name, std::string_view key, c
   return store_->commit_measured(name, key, labels, [&](SnapshotId id) { return fs_dir(id); });
 }
 
-Status OverlaySnapshotter::remove(std::string_view key) {
-  auto removed = store_->remove(key);
-  if (!removed.ok()) return removed.status();
-  if (!options_.sync_remove) return {};  // cleanup() takes the directory
-  return files::remove_tree(store_->dir_of(removed->id)).with_context("remove snapshot " + text::quote(key));
+Status OverlaySnapshotter::remove(std::string_view key) { return remove_all({std::string(key)}).front(); }
+
+std::vector<Status> OverlaySnapshotter::remove_all(const std::vector<std::string>& keys) {
+  return remove_all_then(*store_, keys, [&](const Record& r, std::string_view key) -> Status {
+    if (!options_.sync_remove) return {};  // cleanup() takes the directory
+    return files::remove_tree(store_->dir_of(r.id)).with_context("remove snapshot " + text::quote(key));
+  });
 }
 
 Status OverlaySnapshotter::walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) {

@@ -53,6 +53,8 @@ class OverlaySnapshotter final : public Instance, public Snapshotter, public Met
   Status remove(std::string_view key) override;
   Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) override;
   Status cleanup() override;
+  // One durable change for the lot; the directories go as remove()'s do.
+  std::vector<Status> remove_all(const std::vector<std::string>& keys) override;
 
   [[nodiscard]] std::filesystem::path fs_dir(SnapshotId id) const { return store_->dir_of(id) / "fs"; }
   [[nodiscard]] std::filesystem::path work_dir(SnapshotId id) const { return store_->dir_of(id) / "work"; }

@@ -50,6 +50,12 @@ ContentStore::~ContentStore() = default;
 NamespacedContent::~NamespacedContent() = default;
 NamespacedWriter::~NamespacedWriter() = default;
 Snapshotter::~Snapshotter() = default;
+std::vector<Status> Snapshotter::remove_all(const std::vector<std::string>& keys) {
+  std::vector<Status> out;
+  out.reserve(keys.size());
+  for (const auto& key : keys) out.push_back(remove(key));
+  return out;
+}
 NamespacedSnapshots::~NamespacedSnapshots() = default;
 Differ::~Differ() = default;
 LayerSource::~LayerSource() = default;

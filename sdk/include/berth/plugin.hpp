@@ -54,8 +54,8 @@
 // (berth/tasks.hpp); TaskExit and TaskDelete events; CancelCheck in berth/cancel.hpp.
 // 7: metrics (berth/metrics.hpp): MetricsSource, MetricsSink, Counter, Histogram;
 //    garbage collection (berth/gc.hpp); the GcRun event.
-// 8: ContentWriter::write_pieces.
-#define BERTH_PLUGIN_ABI_VERSION 8u
+// 8: ContentWriter::write_pieces. 9: Snapshotter::remove_all.
+#define BERTH_PLUGIN_ABI_VERSION 9u
 #define BERTH_PLUGIN_ENTRY_SYMBOL "berth_plugin_entry"
 #define BERTH_SDK_VERSION_STRING "0.1.0"
 // ELF sections berthd reads before dlopen().

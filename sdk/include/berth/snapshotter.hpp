@@ -87,6 +87,13 @@ class Snapshotter {
   virtual Status walk(const std::vector<std::string>& filters, const SnapshotWalkFn& fn) = 0;
   // Removes what removed snapshots left on disk (a backend may defer it).
   virtual Status cleanup() = 0;
+  // Removes `keys` in the order given, each as remove() would (NotFound,
+  // FailedPrecondition while it has children), and returns one Status per
+  // key, in order. A key whose children all come earlier in the same call
+  // is removable: callers list children before their parents. A backend
+  // makes the whole call one durable change (one flush instead of one per
+  // key); this default calls remove() for each key.
+  virtual std::vector<Status> remove_all(const std::vector<std::string>& keys);
 };
 
 }  // namespace berth

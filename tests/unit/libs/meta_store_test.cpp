@@ -2,8 +2,11 @@
 #include "snapshot-storage/meta_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -185,6 +188,125 @@ TEST_F(MetaStoreTest, TheJournalIsFoldedIntoTheRecordFileAndReplayingItAgainIsHa
   auto next = store->reserve(SnapshotKind::kActive, "c", "", {});
   ASSERT_OK(next.status());
   EXPECT_EQ(next->id, 3u);
+}
+
+// The GC's sweep: children then their parents in one call, one flush.
+TEST_F(MetaStoreTest, RemoveAllTakesChildrenThenParentsAsOneJournalLine) {
+  {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    add(*store, "a");
+    ASSERT_OK(store->commit("base", "a", {}, {}));
+    add(*store, "child", "base");
+    add(*store, "view", "base");
+    add(*store, "other");
+    add(*store, "kept");
+    const std::size_t before = count_lines(journal_text());
+    auto removed = store->remove_all({"child", "view", "base", "other"});
+    ASSERT_EQ(removed.size(), 4u);
+    for (const auto& r : removed) EXPECT_OK(r.status());
+    EXPECT_EQ(removed[0]->info.name, "child");
+    EXPECT_EQ(removed[2]->info.kind, SnapshotKind::kCommitted);
+    EXPECT_EQ(count_lines(journal_text()), before + 1);
+    for (const char* key : {"child", "view", "base", "other"}) {
+      SCOPED_TRACE(key);
+      EXPECT_CODE(store->get(key), Code::kNotFound);
+    }
+    EXPECT_OK(store->get("kept").status());
+  }
+  // The one line replays to the same state.
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  for (const char* key : {"child", "view", "base", "other"}) {
+    SCOPED_TRACE(key);
+    EXPECT_CODE(store->get(key), Code::kNotFound);
+  }
+  EXPECT_OK(store->get("kept").status());
+}
+
+TEST_F(MetaStoreTest, RemoveAllFailsAParentBeforeItsChildAndAMissingKeyButTakesTheRest) {
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  add(*store, "a");
+  ASSERT_OK(store->commit("base", "a", {}, {}));
+  add(*store, "child", "base");
+  add(*store, "other");
+  const std::size_t before = count_lines(journal_text());
+  auto removed = store->remove_all({"base", "missing", "child", "other", "other"});
+  ASSERT_EQ(removed.size(), 5u);
+  EXPECT_CODE(removed[0], Code::kFailedPrecondition);
+  EXPECT_NE(removed[0].status().message().find("cannot remove snapshot with child"), std::string::npos);
+  EXPECT_CODE(removed[1], Code::kNotFound);
+  EXPECT_OK(removed[2].status());
+  EXPECT_OK(removed[3].status());
+  EXPECT_CODE(removed[4], Code::kNotFound);  // gone earlier in the same call
+  EXPECT_EQ(count_lines(journal_text()), before + 1);
+  EXPECT_OK(store->get("base").status());
+  EXPECT_CODE(store->get("child"), Code::kNotFound);
+  EXPECT_CODE(store->get("other"), Code::kNotFound);
+  // A reserved child holds its parent as a recorded one does.
+  auto r = store->reserve(SnapshotKind::kView, "pending", "base", {});
+  ASSERT_OK(r.status());
+  EXPECT_CODE(store->remove_all({"base"}).front(), Code::kFailedPrecondition);
+  store->abandon(*r);
+  EXPECT_OK(store->remove_all({"base"}).front().status());
+  // Nothing to remove: nothing written.
+  const std::size_t after = count_lines(journal_text());
+  EXPECT_CODE(store->remove_all({"base", "child"}).front(), Code::kNotFound);
+  EXPECT_EQ(count_lines(journal_text()), after);
+  EXPECT_TRUE(store->remove_all({}).empty());
+}
+
+// A full disk: the journal line cannot be written, so every key that would
+// have gone fails with that error and the store is as it was.
+TEST_F(MetaStoreTest, RemoveAllThatCannotSaveRemovesNothing) {
+  const auto small = dir_.path() / "small";
+  std::filesystem::create_directories(small);
+  ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=64k"), 0) << std::strerror(errno);
+  struct Unmount {
+    std::filesystem::path dir;
+    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{small};
+  // The records in the record file and an empty journal, whose first line
+  // needs a page of a file system that has none left.
+  State state;
+  Record base;
+  base.id = 1;
+  base.info.name = "base";
+  base.info.kind = SnapshotKind::kCommitted;
+  Record child;
+  child.id = 2;
+  child.info.name = "child";
+  child.info.parent = "base";
+  child.info.kind = SnapshotKind::kActive;
+  state.records = {{"base", base}, {"child", child}};
+  state.next_id = 3;
+  const auto root = small / "root";
+  std::filesystem::create_directories(root);
+  std::ofstream(root / "metadata.json") << encode_state(state);
+  auto opened = MetaStore::open(root);
+  ASSERT_OK(opened.status());
+  auto& store = *opened;
+  {
+    std::ofstream filler(small / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) && filler.flush()) {
+    }
+  }
+  auto removed = store->remove_all({"child", "missing", "base"});
+  ASSERT_EQ(removed.size(), 3u);
+  EXPECT_FALSE(removed[0].ok());
+  EXPECT_NE(removed[0].status().code(), Code::kNotFound);
+  EXPECT_CODE(removed[1], Code::kNotFound);
+  EXPECT_EQ(removed[2].status().code(), removed[0].status().code());
+  EXPECT_EQ(removed[2].status().message(), removed[0].status().message());
+  EXPECT_NE(removed[0].status().message().find("remove 2 snapshots"), std::string::npos)
+      << removed[0].status().to_string();
+  EXPECT_OK(store->get("child").status());
+  EXPECT_OK(store->get("base").status());
+  // With room again, the same call goes through.
+  std::filesystem::remove(small / "filler");
+  for (const auto& r : store->remove_all({"child", "base"})) EXPECT_OK(r.status());
 }
 
 }  // namespace

@@ -168,6 +168,39 @@ TYPED_TEST(SnapshotterConformance, RemoveWithChildrenFails) {
   EXPECT_TRUE(std::filesystem::is_empty(this->root_ / "snapshots"));
 }
 
+// What the GC calls: children before parents, one durable change.
+TYPED_TEST(SnapshotterConformance, RemoveAllTakesChildrenThenParentsInOneChange) {
+  auto& sn = this->sn();
+  ASSERT_OK(this->layer("base", "", {{"f", "x"}}));
+  ASSERT_OK(this->layer("top", "base", {{"g", "y"}}));
+  ASSERT_OK(sn.prepare("child", "top", {}).status());
+  ASSERT_OK(sn.view("view", "base", {}).status());
+  ASSERT_OK(sn.prepare("kept", "", {}).status());
+  const auto journal = this->root_ / "metadata.journal";
+  const auto lines = [&] {
+    const std::string text = read_file(journal);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  const auto before = lines();
+  auto done = sn.remove_all({"base", "child", "missing", "top", "view"});
+  ASSERT_EQ(done.size(), 5u);
+  EXPECT_CODE(done[0], Code::kFailedPrecondition);  // its children come after it
+  EXPECT_OK(done[1]);
+  EXPECT_CODE(done[2], Code::kNotFound);
+  EXPECT_OK(done[3]);
+  EXPECT_OK(done[4]);
+  EXPECT_EQ(lines(), before + 1);
+  EXPECT_EQ(this->walk_names({}), (std::vector<std::string>{"base", "kept"}));
+  done = sn.remove_all({"base", "kept"});
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_OK(done[0]);
+  EXPECT_OK(done[1]);
+  ASSERT_OK(sn.cleanup());
+  EXPECT_TRUE(std::filesystem::is_empty(this->root_ / "snapshots"));
+  this->reopen();
+  EXPECT_TRUE(this->walk_names({}).empty());
+}
+
 TYPED_TEST(SnapshotterConformance, ViewMountsReadOnly) {
   auto& sn = this->sn();
   ASSERT_OK(this->layer("l1", "", {{"f", "1"}}));

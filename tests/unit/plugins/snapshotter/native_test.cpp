@@ -148,5 +148,19 @@ TEST_F(NativeSnapshotter, RemoveDeletesTheDirectoryAtOnce) {
   EXPECT_FALSE(std::filesystem::exists((*active)[0].source));
 }
 
+TEST_F(NativeSnapshotter, RemoveAllDeletesEachDirectoryAtOnce) {
+  ASSERT_OK(layer("base", "", {{"f", "x"}}));
+  auto child = sn().prepare("child", "base", {});
+  ASSERT_OK(child.status());
+  const std::filesystem::path child_dir = (*child)[0].source;
+  ASSERT_TRUE(std::filesystem::exists(child_dir / "f"));
+  auto done = sn().remove_all({"child", "base"});
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_OK(done[0]);
+  EXPECT_OK(done[1]);
+  EXPECT_FALSE(std::filesystem::exists(child_dir));
+  EXPECT_TRUE(std::filesystem::is_empty(root_ / "snapshots"));
+}
+
 }  // namespace
 }  // namespace berth::snapshot::test

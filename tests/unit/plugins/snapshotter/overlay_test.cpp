@@ -162,6 +162,30 @@ TEST_F(OverlaySnapshotter, SyncRemoveDeletesAtOnceOtherwiseCleanupDoes) {
   EXPECT_FALSE(std::filesystem::exists(dir_b));
 }
 
+TEST_F(OverlaySnapshotter, RemoveAllDefersDirectoriesAsRemoveDoesUnlessSyncRemove) {
+  const auto dirs_of = [&](const std::vector<std::string>& keys) {
+    std::vector<std::filesystem::path> dirs;
+    for (const auto& key : keys) {
+      auto m = sn().prepare(key, "", {});
+      EXPECT_OK(m.status());
+      if (m.ok()) dirs.push_back(std::filesystem::path((*m)[0].source).parent_path());
+    }
+    return dirs;
+  };
+  auto dirs = dirs_of({"a", "b"});
+  ASSERT_EQ(dirs.size(), 2u);
+  for (const auto& st : sn().remove_all({"a", "b"})) EXPECT_OK(st);
+  for (const auto& d : dirs) EXPECT_TRUE(std::filesystem::exists(d)) << d;  // deferred
+  ASSERT_OK(sn().cleanup());
+  for (const auto& d : dirs) EXPECT_FALSE(std::filesystem::exists(d)) << d;
+
+  reopen_with("sync_remove = true\n");
+  dirs = dirs_of({"c", "d"});
+  ASSERT_EQ(dirs.size(), 2u);
+  for (const auto& st : sn().remove_all({"c", "d"})) EXPECT_OK(st);
+  for (const auto& d : dirs) EXPECT_FALSE(std::filesystem::exists(d)) << d;
+}
+
 TEST_F(OverlaySnapshotter, MountOptionsAreAppendedToOverlayMounts) {
   reopen_with("mount_options = [\"volatile\"]\n");
   ASSERT_OK(layer("l1", "", {{"f", "1"}}));
