@@ -54,8 +54,9 @@ class NullContent final : public content_v1::Content::Service {
       resp.set_offset(offset);
       resp.set_total(total);
       if (hash_) {
-        auto digest = hasher->update(req.data()).ok() ? hasher->digest()
-                                                      : berth::Result<std::string>(berth::internal("sha256"));
+        if (auto hashed = hasher->update(req.data()); !hashed.ok())
+          return {grpc::StatusCode::INTERNAL, hashed.message()};
+        auto digest = hasher->digest();
         if (!digest.ok()) return {grpc::StatusCode::INTERNAL, digest.status().message()};
         resp.set_digest(*digest);
       }

@@ -191,8 +191,8 @@ Status RocksMetadata::update_with(const std::function<Status(Transaction&)>& fn,
     hooks = tx.take_commit_hooks();
   }
   if (sync && ticket != 0) {
-    BERTH_RETURN_IF_ERROR(
-        synced_.wait(ticket).with_context("commit metadata transaction to " + path_string_ + ": sync WAL"));
+    // The flush's own error names the WAL and the database.
+    BERTH_RETURN_IF_ERROR(synced_.wait(ticket).with_context("commit metadata transaction"));
   }
   // Outside the writer lock: a hook (an event's delivery) never holds up the
   // next writer, and may itself open transactions. After the flush: nothing
