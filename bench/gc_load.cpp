@@ -24,6 +24,11 @@
 // its longest sync as sync_max_ms (during_sync_max_ms). That is the floor of a
 // durable Leases.Create: a daemon that syncs its commit can answer no sooner
 // than the disk syncs, whatever its collector does.
+//
+// GC_LOAD_TRACE_MS=X (with COLLECT=1) lists on stderr every request and sync
+// that took X ms or more, with its start relative to the collection's: slow
+// calls that start together in all clients point at the daemon, a slow sync
+// beside them at the disk.
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -281,6 +286,16 @@ int load(const std::string& socket, double seconds, int clients, bool collect, c
     gc_end = Clock::now();
   }
   for (auto& t : threads) t.join();
+  if (const char* slow = std::getenv("GC_LOAD_TRACE_MS"); slow != nullptr && collect) {
+    for (const auto& s : samples)
+      if (ms(s.end - s.start) >= std::atof(slow))
+        std::fprintf(stderr, "slow %s at %+.1f ms took %.2f ms\n",
+                     s.kind == Kind::kList     ? "list"
+                     : s.kind == Kind::kCreate ? "create"
+                                               : "sync",
+                     ms(s.start - gc_start), ms(s.end - s.start));
+    std::fprintf(stderr, "gc from 0 to %.1f ms\n", ms(gc_end - gc_start));
+  }
   std::printf("clients=%d seconds=%.1f", clients, seconds);
   stats("", samples, [](const Sample&) { return true; });
   if (collect) {

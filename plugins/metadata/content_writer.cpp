@@ -9,8 +9,12 @@
 namespace berth::metadata {
 
 RecordingWriter::RecordingWriter(MetadataContent& owner, ContentScope scope, std::string ref,
-                                 std::unique_ptr<ContentWriter> backend_writer)
-    : owner_(owner), scope_(std::move(scope)), ref_(std::move(ref)), w_(std::move(backend_writer)) {}
+                                 std::unique_ptr<ContentWriter> backend_writer, std::string expected)
+    : owner_(owner),
+      scope_(std::move(scope)),
+      ref_(std::move(ref)),
+      w_(std::move(backend_writer)),
+      expected_(std::move(expected)) {}
 
 RecordingWriter::RecordingWriter(MetadataContent& owner, ContentScope scope, std::string ref,
                                  ContentInfo existing, TimestampNs started_at)
@@ -28,6 +32,7 @@ Result<IngestStatus> RecordingWriter::status() {
   auto s = w_->status();
   if (!s.ok()) return s.status();
   s->ref = ref_;
+  if (s->expected.empty()) s->expected = expected_;
   return s;
 }
 
@@ -101,10 +106,15 @@ Result<std::string> RecordingWriter::commit_labeled(int64_t size, std::string_vi
     }
     digest = existing_->digest;
   } else {
+    if (!expected.empty() && !expected_.empty() && expected != expected_) {
+      return failed_precondition(quote_ref(ref_) + ": unexpected commit digest " + std::string(expected) +
+                                 ", expected " + expected_ + " (the digest given when the ingest started)");
+    }
+    const std::string_view want = expected.empty() ? std::string_view(expected_) : expected;
     // The backend names the digest only on success; for AlreadyExists it
     // is the expected one or that of the data written.
-    std::string written = expected.empty() ? w_->digest() : std::string(expected);
-    auto committed = w_->commit(size, expected);
+    std::string written = want.empty() ? w_->digest() : std::string(want);
+    auto committed = w_->commit(size, want);
     if (committed.ok()) {
       digest = std::move(*committed);
     } else if (committed.status().code() == Code::kAlreadyExists) {

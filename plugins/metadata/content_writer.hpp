@@ -19,9 +19,11 @@ class MetadataContent;
 
 class RecordingWriter final : public NamespacedWriter {
  public:
-  // `owner` records the commit and must outlive the writer.
+  // `owner` records the commit and must outlive the writer. `expected`: a
+  // digest the commit must match that `backend_writer` was not given (the
+  // backend refuses one it holds a blob for, even one due to be collected).
   RecordingWriter(MetadataContent& owner, ContentScope scope, std::string ref,
-                  std::unique_ptr<ContentWriter> backend_writer);
+                  std::unique_ptr<ContentWriter> backend_writer, std::string expected = "");
   // Complete already: `existing` is the backend's blob, `started_at` now.
   RecordingWriter(MetadataContent& owner, ContentScope scope, std::string ref, ContentInfo existing,
                   TimestampNs started_at);
@@ -42,6 +44,7 @@ class RecordingWriter final : public NamespacedWriter {
   const ContentScope scope_;
   const std::string ref_;
   std::unique_ptr<ContentWriter> w_;
+  std::string expected_;
   std::optional<ContentInfo> existing_;
   TimestampNs started_at_ = 0;
   bool done_ = false;

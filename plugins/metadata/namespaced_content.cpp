@@ -140,12 +140,18 @@ Result<std::unique_ptr<NamespacedWriter>> MetadataContent::writer(const ContentS
   if (!expected.empty()) BERTH_RETURN_IF_ERROR(validate_digest(expected));
 
   bool recorded = false;
+  bool shared = false;  // another namespace records it
   BERTH_RETURN_IF_ERROR(md_->view([&](Transaction& tx) {
     if (!expected.empty()) {
       auto held = has_blob(tx, scope.ns, expected);
       if (!held.ok()) return held.status();
       recorded = *held;
       if (recorded && !scope.lease) return already_exists_digest(expected);
+      if (!recorded) {
+        auto elsewhere = held_elsewhere(tx, scope.ns, expected);
+        if (!elsewhere.ok()) return elsewhere.status();
+        shared = *elsewhere;
+      }
     }
     if (scope.lease) return leases_.get(tx, scope.ns, *scope.lease).status();
     return Status();
@@ -166,34 +172,37 @@ Result<std::unique_ptr<NamespacedWriter>> MetadataContent::writer(const ContentS
     if (recorded) return already_exists_digest(expected);
   }
 
-  auto complete = [&](ContentInfo existing) -> std::unique_ptr<NamespacedWriter> {
-    return std::make_unique<RecordingWriter>(*this, scope, std::string(ref), std::move(existing),
-                                             clock::now_ns());
-  };
-  if (!expected.empty()) {
+  if (shared) {
     // Another namespace has it: nothing to receive (ctr then skips writing).
     auto existing = backend_->info(expected);
-    if (existing.ok()) return complete(std::move(*existing));
+    if (existing.ok()) {
+      return std::unique_ptr<NamespacedWriter>(std::make_unique<RecordingWriter>(
+          *this, scope, std::string(ref), std::move(*existing), clock::now_ns()));
+    }
     if (existing.status().code() != Code::kNotFound) return existing.status();
   }
 
   const std::string bref = keys::content_backend_ref(scope.ns, ref);
+  std::string unchecked;  // `expected`, when the backend writer could not take it
   auto w = backend_->writer(bref, total, expected);
-  if (!w.ok()) {
-    if (w.status().code() == Code::kAlreadyExists && !expected.empty()) {
-      // Committed by another namespace since we looked.
-      auto existing = backend_->info(expected);
-      if (existing.ok()) return complete(std::move(*existing));
-    }
-    return w.status();
+  if (!w.ok() && w.status().code() == Code::kAlreadyExists && !expected.empty()) {
+    // The backend has the blob, but no namespace recorded it when we looked
+    // (an orphan: a collection may take it before this writer commits, as
+    // after `content rm` then an ingest of the same blob), or one did only
+    // since. Either way the data is received again, not counted on: the
+    // commit checks it against `expected` and keeps whichever copy the
+    // collector leaves, under hold_blobs().
+    w = backend_->writer(bref, total, "");
+    unchecked = expected;
   }
+  if (!w.ok()) return w.status();
 
   BERTH_RETURN_IF_ERROR(md_->update([&](Transaction& tx) {
     BERTH_RETURN_IF_ERROR(ensure_namespace(tx, scope.ns));
     return put_ingest(tx, leases_, scope.ns, ref, bref, scope.lease);
   }));
   return std::unique_ptr<NamespacedWriter>(
-      std::make_unique<RecordingWriter>(*this, scope, std::string(ref), std::move(*w)));
+      std::make_unique<RecordingWriter>(*this, scope, std::string(ref), std::move(*w), std::move(unchecked)));
 }
 
 Result<std::unique_ptr<ContentWriter>> MetadataContent::unshare(const ContentScope& scope,

@@ -168,6 +168,45 @@ TEST_F(NamespacedContentTest, AnotherNamespaceRecordsAnExistingBlobWithoutTheDat
   EXPECT_EQ(cs().info(kB, d)->labels, (Labels{{"who", "changed"}}));
 }
 
+// A blob the backend has but no namespace records (after `content rm`,
+// before a collection) is garbage a collection may take at any moment: an
+// ingest of it receives the data again, whether the blob goes meanwhile or
+// stays, and still holds the data to the digest it was opened with.
+TEST_F(NamespacedContentTest, AnIngestOfAnUnrecordedBlobReceivesItAgain) {
+  const std::string data = "removed, then pulled again";
+  const std::string d = sha256_of(data);
+  const auto size = static_cast<int64_t>(data.size());
+  for (const bool collected : {false, true}) {
+    SCOPED_TRACE(collected ? "collected before the commit" : "still there at the commit");
+    ASSERT_OK(put(kA, data).status());
+    ASSERT_OK(cs().remove(kA, d));
+    ASSERT_TRUE(backend_->info(d).ok());
+
+    auto w = cs().writer(kA, "again", size, d);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    auto st = (*w)->status();
+    ASSERT_TRUE(st.ok()) << st.status().to_string();
+    EXPECT_EQ(st->offset, 0);
+    EXPECT_EQ(st->expected, d);
+    ASSERT_OK((*w)->write(data));
+    if (collected) ASSERT_OK(backend_->remove(d));
+    auto committed = (*w)->commit_labeled(size, "", {});
+    ASSERT_TRUE(committed.ok()) << committed.status().to_string();
+    EXPECT_EQ(*committed, d);
+    EXPECT_EQ(read(kA, d).value(), data);
+    ASSERT_OK(cs().remove(kA, d));
+  }
+
+  // Other bytes are refused against the digest given at the start.
+  auto w = cs().writer(kA, "wrong", size, d);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  const std::string other(data.size(), 'x');
+  ASSERT_OK((*w)->write(other));
+  EXPECT_CODE((*w)->commit_labeled(size, "", {}), Code::kFailedPrecondition);
+  EXPECT_CODE((*w)->commit_labeled(size, sha256_of(other), {}), Code::kFailedPrecondition);
+  EXPECT_CODE(cs().info(kA, d), Code::kNotFound);
+}
+
 TEST_F(NamespacedContentTest, AWriterOfAnExistingBlobTakesWritesAfterATruncate) {
   // A client that writes anyway (truncate to 0 or to a prefix, then the
   // rest), as containerd's writer lets it.
