@@ -20,8 +20,10 @@
 #include "command_table.hpp"
 #include "files/fd_io.hpp"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
+#include "ingest_source.hpp"
 #include "labels.hpp"
 #include "output.hpp"
+#include "write_stream.hpp"
 
 namespace berth::cli {
 namespace {
@@ -132,11 +134,13 @@ int run_ingest(Invocation& inv) {
   std::string error;
   if (!parse_label_args(inv.args().values("label"), labels, error)) return inv.usage_error(error);
 
+  // Before the stream: its messages may point into the source's mapping.
+  auto source = IngestSource::open(STDIN_FILENO);
+  if (!source.ok()) return inv.fail(what, to_grpc(source.status()));
   if (auto status = inv.client().connect(); !status.ok()) return inv.fail(what, status);
   grpc::ClientContext context;
   inv.client().prepare(context);
-  Stub stub(inv.client().channel());
-  auto stream = stub.Write(&context);
+  auto stream = open_write_stream(*inv.client().channel(), context);
   content::WriteContentResponse response;
 
   // Closes the stream and reports its status (or `fallback` when it is OK).
@@ -159,7 +163,7 @@ int run_ingest(Invocation& inv) {
   stat.set_ref(ref);
   stat.set_total(expected_size);
   stat.set_expected(expected);
-  if (!stream->Write(stat) || !stream->Read(&response)) {
+  if (!stream->Write(write_request(stat, {})) || !stream->Read(&response)) {
     grpc::Status status = finish();
     // The blob is already there: nothing to write, as ctr does.
     if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS && !expected.empty()) {
@@ -170,24 +174,14 @@ int run_ingest(Invocation& inv) {
   }
 
   // An interrupted ingest of the same ref resumes where it stopped: skip
-  // what the daemon already has (stdin cannot seek).
+  // what the daemon already has.
   int64_t offset = response.offset();
+  if (auto skipped = (*source)->skip(offset); !skipped.ok()) {
+    return fail(to_grpc(skipped.with_context(fmt::format("ref {}", ref))));
+  }
   content::WriteContentRequest write;
   write.set_action(content::WRITE);
   write.set_ref(ref);
-  std::string& buf = *write.mutable_data();
-  buf.resize(kChunkBytes);
-  for (int64_t skipped = 0; skipped < offset;) {
-    auto n = berth::files::read_full(STDIN_FILENO, buf.data(),
-                                     static_cast<size_t>(std::min<int64_t>(offset - skipped, kChunkBytes)),
-                                     "stdin");
-    if (!n.ok() || *n == 0) {
-      return fail(
-          grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                       fmt::format("ref {} already holds {} bytes, more than stdin has", ref, offset)));
-    }
-    skipped += static_cast<int64_t>(*n);
-  }
   // The offsets the daemon must answer the writes in flight with, oldest first.
   std::deque<int64_t> in_flight;
   auto answered = [&]() -> std::optional<grpc::Status> {
@@ -201,15 +195,13 @@ int run_ingest(Invocation& inv) {
     return std::nullopt;
   };
   for (bool more = true; more;) {
-    buf.resize(kChunkBytes);  // no reallocation: the capacity stays
-    auto n = berth::files::read_full(STDIN_FILENO, buf.data(), buf.size(), "stdin");
-    if (!n.ok()) return fail(grpc::Status(grpc::StatusCode::UNKNOWN, n.status().message()));
-    if (*n == 0) break;
-    more = *n == kChunkBytes;
-    buf.resize(*n);
+    auto chunk = (*source)->next(kChunkBytes);
+    if (!chunk.ok()) return fail(to_grpc(chunk.status()));
+    if (chunk->size() == 0) break;
+    more = chunk->size() == kChunkBytes;
     write.set_offset(offset);
-    if (!stream->Write(write)) return fail(broken);
-    offset += static_cast<int64_t>(*n);
+    if (!stream->Write(write_request(write, *chunk))) return fail(broken);
+    offset += static_cast<int64_t>(chunk->size());
     in_flight.push_back(offset);
     if (in_flight.size() >= kWritesInFlight) {
       if (auto error = answered()) return fail(*error);
@@ -219,6 +211,8 @@ int run_ingest(Invocation& inv) {
     if (auto error = answered()) return fail(*error);
   }
 
+  // The digest of everything sent, as the last answer gave it.
+  const std::string sent = expected.empty() ? response.digest() : expected;
   content::WriteContentRequest commit;
   commit.set_action(content::COMMIT);
   commit.set_ref(ref);
@@ -226,12 +220,20 @@ int run_ingest(Invocation& inv) {
   commit.set_total(expected_size ? expected_size : offset);
   commit.set_expected(expected);
   commit.mutable_labels()->insert(labels.begin(), labels.end());
-  if (!stream->Write(commit) || !stream->Read(&response)) return fail(broken);
-  if (auto status = finish(); !status.ok()) return inv.fail(what, status);
+  std::string digest;
+  if (stream->Write(write_request(commit, {})) && stream->Read(&response)) digest = response.digest();
+  if (auto status = finish(); !status.ok()) {
+    // The store has the blob already: success, as for ctr.
+    if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS || sent.empty())
+      return inv.fail(what, status);
+    digest = sent;
+  } else if (digest.empty()) {
+    return inv.fail(what, broken);
+  }
   if (inv.json()) {
-    print_json({{"ref", ref}, {"digest", response.digest()}, {"size", offset}});
+    print_json({{"ref", ref}, {"digest", digest}, {"size", offset}});
   } else {
-    fmt::print("{}\n", response.digest());
+    fmt::print("{}\n", digest);
   }
   return kExitOk;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "berth/status.hpp"
 #include "client.hpp"
 #include "globals.hpp"
 
@@ -23,6 +24,11 @@ namespace berth::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+
+// berth::Code mirrors gRPC's codes number for number.
+inline grpc::Status to_grpc(const Status& st) {
+  return {static_cast<grpc::StatusCode>(st.code()), st.message()};
+}
 
 class Invocation;
 

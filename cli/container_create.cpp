@@ -179,9 +179,6 @@ Result<nlohmann::json> build_spec(
   return spec;
 }
 
-// berth::Code mirrors gRPC's codes number for number.
-grpc::Status to_grpc(const Status& st) { return {static_cast<grpc::StatusCode>(st.code()), st.message()}; }
-
 }  // namespace
 
 std::vector<OptionSpec> container_option_specs() {

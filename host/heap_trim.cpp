@@ -17,16 +17,25 @@ constexpr std::size_t kActivity = 1 << 20;
 constexpr std::size_t kWorthTrimming = 1 << 20;
 // The second trim comes this many quiet periods after the first.
 constexpr int kLateTrim = 10;
+// tune_malloc's thresholds.
+constexpr int kArenaBlocksUpTo = 32 << 20;
+constexpr int kTrimAbove = 64 << 20;
 
 std::size_t distance(std::size_t a, std::size_t b) { return a > b ? a - b : b - a; }
 
 }  // namespace
 
-void limit_malloc_arenas() {
+void tune_malloc() {
   cpu_set_t set;
   CPU_ZERO(&set);
   const int cpus = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
   ::mallopt(M_ARENA_MAX, std::max(cpus, 1));
+  // Setting either turns off glibc's sliding thresholds, so both are set:
+  // blocks up to 32 MiB (its sliding maximum) come from the arenas and are
+  // reused, not mapped and unmapped each time; and free memory stays until
+  // 64 MiB, a whole thread arena's heap, is free at its top.
+  ::mallopt(M_MMAP_THRESHOLD, kArenaBlocksUpTo);
+  ::mallopt(M_TRIM_THRESHOLD, kTrimAbove);
 }
 
 HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period) : period_(period) {

@@ -117,7 +117,7 @@ int run_daemon(berth::host::DaemonConfig cfg) {
 
 int main(int argc, char** argv) {
   berth::grpc_process::setup();
-  berth::host::limit_malloc_arenas();
+  berth::host::tune_malloc();
   auto opts = berth::host::parse_options(argc, argv);
   if (!opts.ok()) {
     std::cerr << "berthd: " << opts.status().message() << "\n\n" << berth::host::kUsage;

@@ -116,6 +116,39 @@ TEST_F(BerthCliContentTest, ListLabelGetRemove) {
   EXPECT_NE(get_missing.output.find("NotFound"), std::string::npos) << get_missing.output;
 }
 
+// A regular file is mapped and sent from where stdin stands; a pipe is read.
+TEST_F(BerthCliContentTest, IngestsFromAPipeAndFromWhereAFileStands) {
+  const std::string data = pattern_bytes(5 * 1024 * 1024 + 321, 11);
+  const std::string digest = make_blob("blob", data);
+  const std::string tail_digest = make_blob("tail", data.substr(1000));
+  const std::string berth = berth_prefix() + "content ingest ";
+  const std::string blob = quote((dir_ / "blob").string());
+
+  auto piped = run({"/bin/sh", "-c", "cat " + blob + " | " + berth + "piped"});
+  ASSERT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(piped.output, digest + "\n");
+
+  auto tail =
+      run({"/bin/sh", "-c", "{ dd bs=1000 count=1 of=/dev/null 2>/dev/null; " + berth + "tail; } < " + blob});
+  ASSERT_EQ(tail.exit_code, 0) << tail.output;
+  EXPECT_EQ(tail.output, tail_digest + "\n");
+
+  std::string got;
+  ASSERT_EQ(to_file(ctr_prefix() + "content get " + quote(tail_digest), got), 0) << got;
+  EXPECT_TRUE(got == data.substr(1000)) << "ctr content get returned " << got.size() << " bytes";
+
+  // An empty file and an empty pipe: the empty blob. The second finds it
+  // there at its commit (no digest was given ahead), which is success.
+  std::ofstream(dir_ / "empty", std::ios::binary).flush();
+  const std::string empty = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  auto from_file = run({"/bin/sh", "-c", berth + "empty-file < " + quote((dir_ / "empty").string())});
+  EXPECT_EQ(from_file.exit_code, 0) << from_file.output;
+  EXPECT_EQ(from_file.output, empty + "\n");
+  auto from_pipe = run({"/bin/sh", "-c", "true | " + berth + "empty-pipe"});
+  EXPECT_EQ(from_pipe.exit_code, 0) << from_pipe.output;
+  EXPECT_EQ(from_pipe.output, empty + "\n");
+}
+
 TEST_F(BerthCliContentTest, WrongExpectedDigestFails) {
   const std::string digest = make_blob("blob", pattern_bytes(100'000, 3));
   const std::string wrong = "sha256:" + std::string(64, '0');
