@@ -14,7 +14,9 @@
 # longest of each kind: Images.List, Leases.Create), and the baseline's
 # longest request and p99. Beside each phase a prober appends and fdatasync()s
 # 100 bytes every 2 ms on the daemon's filesystem: its longest sync is the
-# floor under a durable Leases.Create, whatever the collector does.
+# floor under a durable Leases.Create, whatever the collector does; and a
+# second sleeps 1 ms at a time: how late it wakes is the longest the machine
+# (a VM whose host takes its vCPUs) kept every runnable thread waiting.
 # Goal (issue 10): the longest request during a collection under 10 ms.
 #
 # Environment: BERTHD, CONTAINERD, CTR, SNAPSHOT as in bench/lib.sh;
@@ -75,6 +77,8 @@ for ((run = 1; run <= RUNS; run++)); do
     add "$kind.during_create_max" "$(value during_create_max_ms "$with")"
     add "$kind.during_sync_max" "$(value during_sync_max_ms "$with")"
     add "$kind.base_sync_max" "$(value sync_max_ms "$base")"
+    add "$kind.during_wake_max" "$(value during_wake_max_ms "$with")"
+    add "$kind.base_wake_max" "$(value wake_max_ms "$base")"
     stop_daemons
     [[ $kind == berthd ]] && add "$kind.pause_max" "$(longest_pause "$WORK/$kind/daemon.log")"
   done
@@ -97,6 +101,8 @@ mkdir -p "$(dirname "$RESULTS")"
     printf '      "during_gc_list_max": %s, "during_gc_create_max": %s, "during_gc_sync_max": %s, "baseline_sync_max": %s,\n' \
       "$(median "${S[$kind.during_list_max]}")" "$(median "${S[$kind.during_create_max]}")" \
       "$(median "${S[$kind.during_sync_max]}")" "$(median "${S[$kind.base_sync_max]}")"
+    printf '      "during_gc_wake_max": %s, "baseline_wake_max": %s,\n' \
+      "$(median "${S[$kind.during_wake_max]}")" "$(median "${S[$kind.base_wake_max]}")"
     printf '      "pause_max": %s,\n' "$([[ -n ${S[$kind.pause_max]:-} ]] && median "${S[$kind.pause_max]}" || echo null)"
     printf '      "samples": {"gc": %s, "during_gc_max": %s, "during_gc_sync_max": %s, "baseline_max": %s}}' \
       "$(jarray "${S[$kind.gc_ms]}")" "$(jarray "${S[$kind.during_max]}")" "$(jarray "${S[$kind.during_sync_max]}")" \

@@ -23,7 +23,11 @@
 // 100 bytes and fdatasync()s them every 2 ms in the same window and reports
 // its longest sync as sync_max_ms (during_sync_max_ms). That is the floor of a
 // durable Leases.Create: a daemon that syncs its commit can answer no sooner
-// than the disk syncs, whatever its collector does.
+// than the disk syncs, whatever its collector does. A second prober sleeps
+// 1 ms at a time and reports how late it woke, at most, as wake_max_ms
+// (during_wake_max_ms): the longest the machine kept a runnable thread off
+// its CPUs (a VM's vCPU taken by its host stops every thread at once), which
+// no request in flight then escapes either.
 //
 // GC_LOAD_TRACE_MS=X (with COLLECT=1) lists on stderr every request and sync
 // that took X ms or more, with its start relative to the collection's: slow
@@ -153,7 +157,7 @@ int populate(const std::string& socket, int n) {
   return 0;
 }
 
-enum class Kind { kList, kCreate, kSync };
+enum class Kind { kList, kCreate, kSync, kWake };
 
 struct Sample {
   Clock::time_point start, end;
@@ -167,7 +171,7 @@ double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 template <typename Keep>
 void stats(const char* prefix, const std::vector<Sample>& samples, Keep keep) {
   std::vector<double> calls;
-  double list_max = 0, create_max = 0, sync_max = 0;
+  double list_max = 0, create_max = 0, sync_max = 0, wake_max = 0;
   for (const auto& s : samples) {
     if (!keep(s)) continue;
     const double took = ms(s.end - s.start);
@@ -180,6 +184,9 @@ void stats(const char* prefix, const std::vector<Sample>& samples, Keep keep) {
         break;
       case Kind::kSync:
         sync_max = std::max(sync_max, took);
+        continue;
+      case Kind::kWake:
+        wake_max = std::max(wake_max, took);
         continue;
     }
     calls.push_back(took);
@@ -194,6 +201,7 @@ void stats(const char* prefix, const std::vector<Sample>& samples, Keep keep) {
   std::printf(" %srequests=%zu %sp99_ms=%.3f %smax_ms=%.3f %slist_max_ms=%.3f %screate_max_ms=%.3f", prefix,
               calls.size(), prefix, p99, prefix, calls.back(), prefix, list_max, prefix, create_max);
   if (sync_max > 0) std::printf(" %ssync_max_ms=%.3f", prefix, sync_max);
+  if (wake_max > 0) std::printf(" %swake_max_ms=%.3f", prefix, wake_max);
 }
 
 // Appends 100 bytes and syncs them every 2 ms until `until`: the disk's own
@@ -222,6 +230,18 @@ std::vector<Sample> probe_syncs(const std::string& dir, Clock::time_point until)
   return out;
 }
 
+// Sleeps 1 ms at a time until `until`; each sample spans from when it was
+// due to wake to when it ran: how late the machine let it run.
+std::vector<Sample> probe_wakes(Clock::time_point until) {
+  std::vector<Sample> out;
+  while (Clock::now() < until) {
+    const auto due = Clock::now() + std::chrono::milliseconds(1);
+    std::this_thread::sleep_until(due);
+    out.push_back({due, Clock::now(), Kind::kWake});
+  }
+  return out;
+}
+
 int load(const std::string& socket, double seconds, int clients, bool collect, const std::string& probe_dir) {
   auto ch = channel_to(socket);
   if (collect) {
@@ -238,9 +258,15 @@ int load(const std::string& socket, double seconds, int clients, bool collect, c
   std::mutex mu;
   std::vector<Sample> samples;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(clients) + 2);  // the clients and the probers
   if (!probe_dir.empty()) {
     threads.emplace_back([&] {
       auto mine = probe_syncs(probe_dir, until);
+      std::lock_guard lock(mu);
+      samples.insert(samples.end(), mine.begin(), mine.end());
+    });
+    threads.emplace_back([&] {
+      auto mine = probe_wakes(until);
       std::lock_guard lock(mu);
       samples.insert(samples.end(), mine.begin(), mine.end());
     });
@@ -292,7 +318,8 @@ int load(const std::string& socket, double seconds, int clients, bool collect, c
         std::fprintf(stderr, "slow %s at %+.1f ms took %.2f ms\n",
                      s.kind == Kind::kList     ? "list"
                      : s.kind == Kind::kCreate ? "create"
-                                               : "sync",
+                     : s.kind == Kind::kSync   ? "sync"
+                                               : "wake",
                      ms(s.start - gc_start), ms(s.end - s.start));
     std::fprintf(stderr, "gc from 0 to %.1f ms\n", ms(gc_end - gc_start));
   }

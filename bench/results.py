@@ -210,14 +210,17 @@ def gc(d):
     b, c = r.get("berthd", {}), r.get("ctrd", {})
     runs = d.get("params", {}).get("runs")
     # The floor: the longest 100-byte append and fdatasync a prober made on
-    # the daemon's filesystem while the collection ran. A Leases.Create is
+    # the daemon's filesystem while the collection ran (a Leases.Create is
     # answered once its commit is on disk, so no collector can make the
-    # longest call shorter than the disk's longest sync in that window.
-    floor = b.get("during_gc_sync_max")
+    # longest call shorter than the disk's longest sync in that window), or
+    # the longest a sleeping prober woke late (the machine held every
+    # runnable thread back that long), whichever is longer.
+    floors = [f for f in (b.get("during_gc_sync_max"), b.get("during_gc_wake_max")) if f is not None]
+    floor = max(floors) if floors else None
     return [Row("longest API call during a collection of %s objects" % fmt(d.get("params", {}).get("objects")),
                 "ms", b.get("during_gc_max"), c.get("during_gc_max"), floor,
                 ratio=b.get("during_gc_max"),
-                basis="berthd's, in ms (floor: the disk's longest sync in the same window)",
+                basis="berthd's, in ms (floor: the disk's longest sync or the machine's longest wake-up delay in the same window)",
                 goal=10.0, goal_text="< 10 ms", floor_ratio=floor, runs=runs),
             Row("longest Images.List during it (no disk: the collector's own effect)", "ms",
                 b.get("during_gc_list_max"), c.get("during_gc_list_max"), runs=runs),
@@ -225,6 +228,8 @@ def gc(d):
                 c.get("during_gc_create_max"), b.get("during_gc_sync_max"), runs=runs),
             Row("longest the collector held the writer lock (berthd's log)", "ms", b.get("pause_max"), None,
                 runs=runs),
+            Row("longest a thread sleeping 1 ms woke late during it (the machine's own stall)", "ms",
+                b.get("during_gc_wake_max"), c.get("during_gc_wake_max"), runs=runs),
             Row("longest API call in the same runs with no collection", "ms", b.get("baseline_max"),
                 c.get("baseline_max"), b.get("baseline_sync_max"), runs=runs),
             Row("p99 call during that collection", "ms", b.get("during_gc_p99"), c.get("during_gc_p99"), runs=runs),
