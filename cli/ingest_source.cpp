@@ -36,10 +36,11 @@ IngestSource::~IngestSource() {
 
 Status IngestSource::skip(int64_t n) {
   const auto want = static_cast<std::size_t>(n);
+  auto too_short = [n] {
+    return failed_precondition(fmt::format("the ingest holds {} bytes already, more than stdin has", n));
+  };
   if (map_ != nullptr) {
-    if (map_size_ - at_ < want) {
-      return failed_precondition(fmt::format("the ingest holds {} bytes already, more than stdin has", n));
-    }
+    if (map_size_ - at_ < want) return too_short();
     at_ += want;
     return {};
   }
@@ -47,9 +48,7 @@ Status IngestSource::skip(int64_t n) {
   for (std::size_t skipped = 0; skipped < want;) {
     auto got = files::read_full(fd_, buf.data(), std::min(buf.size(), want - skipped), "stdin");
     if (!got.ok()) return got.status();
-    if (*got == 0) {
-      return failed_precondition(fmt::format("the ingest holds {} bytes already, more than stdin has", n));
-    }
+    if (*got == 0) return too_short();
     skipped += *got;
   }
   return {};
@@ -66,7 +65,7 @@ Result<grpc::Slice> IngestSource::next(std::size_t max) {
   auto got =
       files::read_full(fd_, reinterpret_cast<char*>(const_cast<uint8_t*>(chunk.begin())), max, "stdin");
   if (!got.ok()) return got.status();
-  return grpc::Slice(chunk.sub(0, *got));
+  return chunk.sub(0, *got);
 }
 
 }  // namespace berth::cli

@@ -28,7 +28,8 @@
 namespace berth::host {
 
 // Call first thing in main(), before any thread starts: one arena per CPU,
-// and no trimming by the allocator itself (HeapTrimmer does it).
+// blocks up to 32 MiB from the arenas, and the allocator's own trimming only
+// past 64 MiB free (HeapTrimmer gives back the rest it can, once quiet).
 void tune_malloc();
 
 // A thread that watches the allocator and trims it when the heap has been

@@ -149,6 +149,28 @@ TEST_F(BerthCliContentTest, IngestsFromAPipeAndFromWhereAFileStands) {
   EXPECT_EQ(from_pipe.output, empty + "\n");
 }
 
+// A client killed part way leaves the ingest in the daemon; the next one of
+// the same ref sends the mapped file from where that ingest stands.
+TEST_F(BerthCliContentTest, AnInterruptedIngestResumesFromWhatTheDaemonHolds) {
+  const std::string data = pattern_bytes(9 * 1024 * 1024 + 77, 5);
+  const std::string digest = make_blob("blob", data);
+  make_blob("head", data.substr(0, 5 * 1024 * 1024));
+  const std::string berth = berth_prefix() + "content ingest ";
+  // The first 4 MiB message goes; the client then waits on the pipe for the
+  // next and is killed.
+  run({"/bin/sh", "-c",
+       "{ cat " + quote((dir_ / "head").string()) + "; sleep 5; } | timeout -s KILL 3 " + BERTH_CLI_PATH +
+           " --address " + quote(daemon_.address()) + " content ingest cut"});
+  EXPECT_NE(ok({"content", "active"}).find("cut"), std::string::npos);
+
+  auto resumed = run({"/bin/sh", "-c", berth + "cut < " + quote((dir_ / "blob").string())});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(resumed.output, digest + "\n");
+  std::string got;
+  ASSERT_EQ(to_file(ctr_prefix() + "content get " + quote(digest), got), 0) << got;
+  EXPECT_TRUE(got == data) << "ctr content get returned " << got.size() << " bytes";
+}
+
 TEST_F(BerthCliContentTest, WrongExpectedDigestFails) {
   const std::string digest = make_blob("blob", pattern_bytes(100'000, 3));
   const std::string wrong = "sha256:" + std::string(64, '0');
