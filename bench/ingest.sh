@@ -42,8 +42,8 @@
 #               bytes: what ctr and gRPC over the socket cost with no store at all
 #   nullhash    the same into null_content_server --hash, which SHA-256es each
 #               message before answering with the digest so far, as containerd's
-#               server (and berthd) answer a WRITE: ctr waits for each answer,
-#               so no server answering so can beat it
+#               server answers a WRITE: ctr waits for each answer, so no server
+#               answering so can beat it (berthd answers before it hashes)
 #   berth_null  berth content ingest into the plain null server: berth's own
 #               client and the transport, with no store
 # Between runs `ctr content rm DIGEST` deletes the blob, and the script waits

@@ -8,10 +8,11 @@
 //   null_content_server SOCKET_PATH [--hash]
 //
 // With --hash it SHA-256es each message's data before answering and puts the
-// digest so far in the answer, as containerd's server does (and berthd): the
-// floor of any server that answers a WRITE as containerd's does, whatever it
-// does with the bytes, since the hash of a message is on the client's path
-// when the client waits for each answer.
+// digest so far in the answer, as containerd's server does: the floor of any
+// server that answers a WRITE as containerd's does, whatever it does with the
+// bytes, since the hash of a message is on the client's path when the client
+// waits for each answer. (berthd answers a WRITE without the digest, which
+// the API leaves optional, and hashes behind its answers.)
 //
 // Serves until SIGTERM or SIGINT.
 #include <grpcpp/grpcpp.h>

@@ -57,6 +57,13 @@ Status IngestSource::skip(int64_t n) {
 Result<grpc::Slice> IngestSource::next(std::size_t max) {
   if (map_ != nullptr) {
     const std::size_t n = std::min(max, map_size_ - at_);
+    // Map the chunk's pages in one call: left to fault in as the kernel
+    // copies them into the socket, they cost one exception every 64 KiB
+    // (16,000 for 1 GiB), which a VM makes dear. Only a hint (kernels before
+    // 5.14 refuse it).
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t from = at_ - at_ % page;
+    (void)::madvise(static_cast<char*>(map_) + from, at_ + n - from, MADV_POPULATE_READ);
     grpc::Slice chunk(static_cast<const char*>(map_) + at_, n, grpc::Slice::STATIC_SLICE);
     at_ += n;
     return chunk;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -50,8 +52,14 @@ class LendingPool : public std::enable_shared_from_this<LendingPool<T>> {
   };
 
   // A free item, or none when all are lent (or no more can be made).
-  std::optional<Lease> try_acquire() {
+  std::optional<Lease> try_acquire() { return acquire_within(std::chrono::milliseconds(0)); }
+
+  // A free item, waiting up to `wait` for one to be given back when all are
+  // lent: for a borrower whose own earlier loans are about to come back.
+  std::optional<Lease> acquire_within(std::chrono::milliseconds wait) {
     std::unique_lock lock(mu_);
+    if (idle_.empty() && made_ >= max_items_ && wait.count() > 0)
+      returned_.wait_for(lock, wait, [&] { return !idle_.empty(); });
     if (!idle_.empty()) {
       auto item = std::move(idle_.back());
       idle_.pop_back();
@@ -79,13 +87,17 @@ class LendingPool : public std::enable_shared_from_this<LendingPool<T>> {
  private:
   LendingPool(std::size_t max_items, Make make) : max_items_(max_items), make_(std::move(make)) {}
   void give_back(std::unique_ptr<T> item) {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(item));
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(std::move(item));
+    }
+    returned_.notify_one();
   }
 
   const std::size_t max_items_;
   const Make make_;
   mutable std::mutex mu_;
+  std::condition_variable returned_;
   std::vector<std::unique_ptr<T>> idle_;
   std::size_t made_ = 0;
 };

@@ -131,7 +131,8 @@ Result<std::unique_ptr<ContentWriter>> LocalStore::writer(std::string_view ref, 
   if (!dir.ok()) return dir.status();
   auto lock = RefLock::acquire(locks_, std::string(ref), std::move(*dir), RefLock::Mode::kCreate);
   if (!lock.ok()) return lock.status();
-  return IngestWriter::open(layout_, std::move(*lock), hashers_, staging_, total, std::string(expected));
+  return IngestWriter::open(layout_, std::move(*lock), hashers_, staging_, behind_, total,
+                            std::string(expected));
 }
 
 Result<IngestStatus> LocalStore::status(std::string_view ref) {

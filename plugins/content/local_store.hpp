@@ -13,6 +13,7 @@
 #include "paths.hpp"
 #include "ref_lock.hpp"
 #include "staging_pool.hpp"
+#include "write_behind.hpp"
 
 namespace berth::content {
 
@@ -48,8 +49,10 @@ class LocalStore final : public Instance, public ContentStore, public MetricsSou
   std::shared_ptr<RefLockTable> locks_ = std::make_shared<RefLockTable>();
   // Hashing threads for all writers: at most one per CPU (see hash_pool.hpp).
   std::shared_ptr<HashPool> hashers_ = make_hash_pool(usable_cpus());
-  // Buffers for writing around the page cache (see staging_pool.hpp).
-  std::shared_ptr<StagingPool> staging_ = make_staging_pool(usable_cpus() + 1);
+  // Buffers for writing around the page cache (see staging_pool.hpp), and
+  // the threads that write them behind the writers (see write_behind.hpp).
+  std::shared_ptr<StagingPool> staging_ = make_staging_pool(kStagingBuffers);
+  std::shared_ptr<WriteBehindPool> behind_ = make_write_behind_pool(usable_cpus());
 };
 
 }  // namespace berth::content

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
+
 namespace berth::content {
 
 std::unique_ptr<StagingBuffer> StagingBuffer::allocate() {
@@ -11,6 +13,17 @@ std::unique_ptr<StagingBuffer> StagingBuffer::allocate() {
 }
 
 StagingBuffer::~StagingBuffer() { ::free(data_); }
+
+std::vector<std::string_view> StagedChunk::pieces() const {
+  std::vector<std::string_view> out;
+  std::size_t left = size;
+  for (const auto& b : buffers) {
+    const std::size_t n = std::min(left, StagingBuffer::kBytes);
+    out.emplace_back(b->data(), n);
+    left -= n;
+  }
+  return out;
+}
 
 std::shared_ptr<StagingPool> make_staging_pool(std::size_t max_buffers) {
   return StagingPool::create(max_buffers, [] { return StagingBuffer::allocate(); });

@@ -8,14 +8,17 @@
 // GiB. An O_DIRECT write leaves the page cache out: the data is copied once
 // into a buffer that stays warm and goes from there to the disk, and commit's
 // fsync finds nothing left to write back. O_DIRECT needs aligned memory, so
-// data passes through one of these buffers. The pool keeps a few (one per
-// CPU plus one: more writers could not copy at once anyway) and lends one for
-// the length of a write; a writer that finds none free writes through the page
-// cache as before, so a burst of writers never costs more memory than that.
+// data passes through these buffers. The pool keeps kStagingBuffers and lends
+// them until the bytes copied into them are written (which, behind a writer,
+// is after the writer has gone on: see write_behind.hpp); a writer that finds
+// none free and has none of its own in flight writes through the page cache as
+// before, so a burst of writers never costs more memory than that.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "lending_pool.hpp"
 
@@ -40,6 +43,20 @@ class StagingBuffer {
 };
 
 using StagingPool = LendingPool<StagingBuffer>;
+
+// The store's buffers, 8 MiB in all: two of berth's 4 MiB messages, one being
+// written while the next is copied (eight of ctr's 1 MiB ones).
+constexpr std::size_t kStagingBuffers = 8;
+
+// Bytes copied into borrowed buffers, each full but the last, to be hashed
+// and written behind the writer; shared by the threads that do so, so the
+// buffers go back to the pool when the last of them is done.
+struct StagedChunk {
+  std::vector<StagingPool::Lease> buffers;
+  std::size_t size = 0;
+  // The bytes, one piece per buffer.
+  [[nodiscard]] std::vector<std::string_view> pieces() const;
+};
 
 // At most `max_buffers`, allocated on first use and kept.
 std::shared_ptr<StagingPool> make_staging_pool(std::size_t max_buffers);

@@ -267,7 +267,11 @@ grpc::Status ContentService::write(grpc::ServerContext* ctx, WriteStream* stream
           if (!committed.ok()) return to_grpc(committed.status());
           digest = *committed;
         } else {
-          digest = w->digest();
+          // The digest of the data so far is optional on a WRITE answer
+          // (the API leaves it to the implementation), and the store may
+          // still be hashing what it accepted: waiting for that here would
+          // hold every answer back behind the hash. STAT and COMMIT carry it.
+          digest.clear();
         }
         break;
       }

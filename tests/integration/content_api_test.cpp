@@ -169,9 +169,10 @@ TEST_F(ContentApiTest, WriteResumesAtTheRecordedOffsetAfterTheStreamCloses) {
 
 // A client may keep several WRITEs unanswered (berth content ingest does):
 // they are stored in order, and STAT, the Status call and COMMIT report what
-// was stored.
+// was stored. Writes this large are hashed and written behind the answers,
+// which carry the offset but not the digest (the API leaves it optional).
 TEST_F(ContentApiTest, UnansweredWritesAreStoredInOrderBeforeStatAndCommitAnswer) {
-  constexpr std::size_t kChunk = 200'000;
+  constexpr std::size_t kChunk = 300'000;
   const std::string data = pattern_bytes(5 * kChunk, 11);
   const std::string digest = sha256_of(data);
   {
@@ -185,6 +186,7 @@ TEST_F(ContentApiTest, UnansweredWritesAreStoredInOrderBeforeStatAndCommitAnswer
       ASSERT_TRUE(s->Read(&resp));
       EXPECT_EQ(resp.action(), content_v1::WRITE);
       EXPECT_EQ(resp.offset(), static_cast<int64_t>((i + 1) * kChunk));
+      EXPECT_EQ(resp.digest(), "");
     }
     ASSERT_TRUE(exchange(*s, stat("piped"), resp).ok());
     EXPECT_EQ(resp.offset(), static_cast<int64_t>(4 * kChunk));
@@ -304,9 +306,13 @@ TEST_F(ContentApiTest, AnIngestSurvivesKill9AndResumes) {
   start();
   content_v1::Status st;
   ASSERT_TRUE(status("crash", &st).ok());
-  // The data a WRITE answer confirmed is in the page cache, which outlives
-  // the process: the ingest resumes exactly there.
-  ASSERT_EQ(st.offset(), 1'500'000);
+  // A large WRITE is answered once it is copied aside; its bytes reach the
+  // file behind the answer (plugins/content/write_behind.hpp), so a kill may
+  // catch up to the staging buffers' 8 MiB of them on the way. The ingest
+  // holds a prefix of what was sent, Status says how much, and a client
+  // resumes there (as containerd's does); the digest at commit proves the
+  // prefix was the data sent.
+  ASSERT_LE(st.offset(), 1'500'000);
 
   auto c = ctx();
   auto s = content_->Write(c.get());

@@ -68,7 +68,11 @@ class ContentWriter {
   // Appends `pieces`, in order, as one write: a transport that receives a
   // message in several buffers hands them over without joining them first.
   // The default writes each piece in turn; on an error, what reached the
-  // ingest is what status().offset says.
+  // ingest is what status().offset says. A store may accept the bytes before
+  // they reach the file (the local store copies large writes aside and hashes
+  // and writes them behind the caller): a failure then surfaces at a later
+  // call, which breaks the writer, and a writer opened again resumes at what
+  // reached the file.
   virtual Status write_pieces(std::span<const std::string_view> pieces);
   // Cuts (or, with 0, restarts) the ingest at `size` bytes.
   virtual Status truncate(int64_t size) = 0;

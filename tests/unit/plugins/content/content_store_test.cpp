@@ -320,9 +320,8 @@ TEST_F(ContentStore, AFailedWriteKeepsTheDigestInStepWithTheData) {
   struct rlimit limit = old_limit;
   limit.rlim_cur = 300'000;
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
-  // Hashed in parallel, written with O_DIRECT (write_pieces) where the limit cuts it.
-  const std::string_view big_pieces[] = {std::string_view(data).substr(1000, 500'000)};
-  const Status big = w->write_pieces(big_pieces);
+  // Hashed in parallel and written on this thread, where the limit cuts it.
+  const Status big = w->write(std::string_view(data).substr(1000, 500'000));
   limit.rlim_cur = 300'100;
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
   const Status small = w->write(std::string_view(data).substr(300'000, 1000));  // hashed inline
@@ -338,6 +337,55 @@ TEST_F(ContentStore, AFailedWriteKeepsTheDigestInStepWithTheData) {
   ASSERT_OK(w->write(std::string_view(data).substr(300'100)));
   auto d = w->commit(1'000'000, sha256_of(data));
   ASSERT_TRUE(d.ok()) << d.status().to_string();
+}
+
+// write_pieces (Content.Write's path) copies large writes aside and returns;
+// they are hashed and written behind it. One that then fails must not pass
+// unnoticed, and must leave the file a prefix of what was sent, which a new
+// writer resumes from with the right digest.
+TEST_F(ContentStore, AWriteThatFailsBehindTheWriterBreaksItAndTheIngestResumesFromTheFile) {
+  const std::string data = pattern(3'000'000, 37);
+  struct rlimit old_limit {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  auto w = open_writer("failed-behind");
+  ASSERT_NE(w, nullptr);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = 1'500'000;  // inside the second write, off any block boundary
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  Status failed;
+  for (std::size_t at = 0; at < data.size() && failed.ok(); at += 1'000'000) {
+    const std::string_view piece[] = {std::string_view(data).substr(at, 1'000'000)};
+    failed = w->write_pieces(piece);
+  }
+  // At the latest, the digest or the commit finds it.
+  const std::string digest = w->digest();
+  auto committed = w->commit(3'000'000, sha256_of(data));
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  signal(SIGXFSZ, old_handler);
+  EXPECT_TRUE(digest.empty());
+  ASSERT_FALSE(committed.ok());
+  EXPECT_NE(committed.status().message().find("close and reopen the writer"), std::string::npos)
+      << committed.status().to_string();
+  EXPECT_FALSE(w->status().ok());
+  EXPECT_TRUE(entries(blobs()).empty());
+  w.reset();
+
+  auto again = open_writer("failed-behind");
+  ASSERT_NE(again, nullptr);
+  auto st = again->status();
+  ASSERT_TRUE(st.ok()) << st.status().to_string();
+  ASSERT_GT(st->offset, 0);
+  ASSERT_LE(st->offset, 1'500'000);
+  const auto kept = static_cast<std::size_t>(st->offset);
+  EXPECT_EQ(again->digest(), sha256_of(std::string_view(data).substr(0, kept)));
+  const std::string_view rest[] = {std::string_view(data).substr(kept)};
+  ASSERT_OK(again->write_pieces(rest));
+  auto d = again->commit(3'000'000, sha256_of(data));
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  auto read = read_blob(*store_, *d);
+  ASSERT_TRUE(read.ok()) << read.status().to_string();
+  EXPECT_EQ(*read, data);
 }
 
 TEST_F(ContentStore, CommitWithTheWrongDigestFailsAndPublishesNothing) {
