@@ -44,6 +44,10 @@
 #               message before answering with the digest so far, as containerd's
 #               server answers a WRITE: ctr waits for each answer, so no server
 #               answering so can beat it (berthd answers before it hashes)
+#   nullbehind  the same into null_content_server --hash-behind, which answers
+#               at once and SHA-256es a copy of the data on a thread of its
+#               own, as berthd does: every store must hash every byte, and on
+#               two CPUs that hash competes with ctr and gRPC for them
 #   berth_null  berth content ingest into the plain null server: berth's own
 #               client and the transport, with no store
 # Between runs `ctr content rm DIGEST` deletes the blob, and the script waits
@@ -99,6 +103,7 @@ HAVE_NULL=0
 if [[ -x $NULL_SERVER ]]; then
   start_daemon null
   start_daemon nullhash
+  start_daemon nullbehind
   HAVE_NULL=1
 else
   log "warning: no $NULL_SERVER (build the tree); the transport floor is skipped"
@@ -175,11 +180,13 @@ for ((r = 1; r <= RUNS; r++)); do
   if [[ $HAVE_NULL == 1 ]]; then
     sync; ingest null "$r"
     sync; ingest nullhash "$r"
+    sync; ingest nullbehind "$r"
     [[ $HAVE_BERTH == 1 ]] && { sync; ingest berth_null "$r"; }
   fi
   log "run $r/$RUNS: berthd $(awk '{print $NF}' <<<"${S[berthd.s]}") s, berth $(awk '{print $NF}' <<<"${S[berth.s]:-–}") s, containerd $(awk '{print $NF}' <<<"${S[ctrd.s]}") s," \
     "dd $(awk '{print $NF}' <<<"${S[dd.s]}") s, openssl $(awk '{print $NF}' <<<"${S[openssl.s]}") s," \
     "null server $(awk '{print $NF}' <<<"${S[null.s]:-–}") s, hashing $(awk '{print $NF}' <<<"${S[nullhash.s]:-–}") s," \
+    "hashing behind $(awk '{print $NF}' <<<"${S[nullbehind.s]:-–}") s," \
     "berth into null $(awk '{print $NF}' <<<"${S[berth_null.s]:-–}") s; load $(loadavg)"
 done
 HWM_BERTHD=$(hwm_kb "${PID_OF[berthd]}")
@@ -193,12 +200,13 @@ mbs() { awk -v s="$1" -v n="$SIZE" 'BEGIN { if (s > 0) printf "%.0f", n / 1e6 / 
 STEPS=(berthd)
 [[ $HAVE_BERTH == 1 ]] && STEPS+=(berth)
 STEPS+=(ctrd dd openssl)
-[[ $HAVE_NULL == 1 ]] && STEPS+=(null nullhash)
+[[ $HAVE_NULL == 1 ]] && STEPS+=(null nullhash nullbehind)
 [[ $HAVE_NULL == 1 && $HAVE_BERTH == 1 ]] && STEPS+=(berth_null)
 declare -A LABEL=([berthd]="berthd: \`ctr content ingest\`" [berth]="berthd: \`berth content ingest\`" [ctrd]="containerd $("$CONTAINERD" --version | awk '{print $3}') (no CRI): \`ctr content ingest\`"
   [dd]="floor: \`dd bs=1M conv=fsync\` (durable write)" [openssl]="floor: \`openssl dgst -sha256\` (hash)"
   [null]="transport floor: \`ctr content ingest\` into a server that discards the bytes"
   [nullhash]="answer floor: \`ctr content ingest\` into that server hashing each message before its answer, as containerd's server answers"
+  [nullbehind]="hashing floor: \`ctr content ingest\` into that server answering at once and hashing a copy behind, as berthd does"
   [berth_null]="transport floor of berth's client: \`berth content ingest\` into the server that discards the bytes")
 declare -A MED=()
 for k in "${STEPS[@]}"; do MED[$k]=$(median "${S[$k.s]}"); done
@@ -207,10 +215,11 @@ FLOOR_NAME=$(awk -v a="${MED[dd]}" -v b="${MED[openssl]}" 'BEGIN { print (a > b)
 R_FLOOR=$(ratio "${MED[berthd]}" "$FLOOR")
 R_CTRD=$(ratio "${MED[berthd]}" "${MED[ctrd]}")
 R_CTRD_FLOOR=$(ratio "${MED[ctrd]}" "$FLOOR")
-R_NULL=n/a; R_NULL_FLOOR=n/a
+R_NULL=n/a; R_NULL_FLOOR=n/a; R_BEHIND_NULL=n/a
 if [[ $HAVE_NULL == 1 ]]; then
   R_NULL=$(ratio "${MED[berthd]}" "${MED[null]}")
   R_NULL_FLOOR=$(ratio "${MED[null]}" "$FLOOR")
+  R_BEHIND_NULL=$(ratio "${MED[nullbehind]}" "${MED[null]}")
 fi
 R_BERTH=n/a
 [[ $HAVE_BERTH == 1 ]] && R_BERTH=$(ratio "${MED[berth]}" "$FLOOR")
@@ -248,11 +257,13 @@ cpu_per_gib() { awk -v c="$(median "$1" 3)" -v n="$SIZE" 'BEGIN { printf "%.2f",
   echo "| containerd / larger floor | $R_CTRD_FLOOR |"
   echo "| transport floor / larger floor | $R_NULL_FLOOR |"
   echo "| berthd / transport floor | $R_NULL |"
+  echo "| hashing floor / transport floor | $R_BEHIND_NULL |"
   echo "| berth's client / larger floor | $R_BERTH |"
   echo
   echo "Goal: ctr against berthd ≤ $GOAL_CTR × the transport floor: **$GOAL_CTR_MET** ($R_NULL)."
   echo "Goal: \`berth content ingest\` ≤ $GOAL_BERTH × the larger floor ($FLOOR_NAME): **$GOAL_BERTH_MET** ($R_BERTH)."
   [[ $HAVE_NULL == 1 ]] && echo "No server can beat the transport floor: ctr and gRPC alone, with every byte thrown away, take $R_NULL_FLOOR × the larger floor."
+  [[ $HAVE_NULL == 1 ]] && echo "Nor can a store beat the hashing floor, which only hashes, behind its answers: $R_BEHIND_NULL × the transport floor."
   echo "Peak RSS (VmHWM) over the whole run: berthd $HWM_BERTHD kB, containerd $HWM_CTRD kB."
 }
 
@@ -262,7 +273,7 @@ mkdir -p "$(dirname "$RESULTS")"
   json_head ingest
   echo "  \"config\": {\"runs\": $RUNS, \"size_bytes\": $SIZE, \"digest\": \"$DIGEST\", \"expected_digest_passed\": $([[ $DIGEST_ARG == 1 ]] && echo true || echo false),"
   echo "             $(json_subjects), \"containerd_cri\": false, \"openssl\": \"$("$OPENSSL" version)\"},"
-  echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then (if built) 'berth -a SOCK content ingest REF < FILE' against berthd, then ctr against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE', then (if built) the same ingest into bench/null_content_server, which discards the bytes (the transport floor). Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat (daemon_cpu_s_per_gib: its median per GiB); ctr_cpu_s = the client's own user+system time (bash times). floor = the larger of the dd and openssl medians.\","
+  echo "  \"method\": \"One file of random bytes, read into page cache first. Per run, in this order, each after an untimed sync: 'ctr -a SOCK content ingest REF < FILE' against berthd, then (if built) 'berth -a SOCK content ingest REF < FILE' against berthd, then ctr against containerd (fresh REF each time; afterwards 'ctr content rm DIGEST' and a wait until no file named by the digest remains under the daemon root, so each run writes), 'dd if=FILE of=OUT bs=1M conv=fsync', 'openssl dgst -sha256 FILE', then (if built) the same ingest into bench/null_content_server, which discards the bytes (the transport floor), the same server hashing each message before it answers (the answer floor, as containerd answers) and hashing a copy behind its answers (the hashing floor, as berthd answers). Wall time from bash EPOCHREALTIME around the command, in seconds. MB/s = size / 1e6 / median. daemon_cpu_s = utime+stime delta of the daemon over the ingest, from /proc/PID/stat (daemon_cpu_s_per_gib: its median per GiB); ctr_cpu_s = the client's own user+system time (bash times). floor = the larger of the dd and openssl medians.\","
   echo "  \"steps\": {"
   first=1
   for k in "${STEPS[@]}"; do
@@ -278,7 +289,7 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "  },"
   echo "  \"peak_rss_kb\": {\"berthd\": $HWM_BERTHD, \"ctrd\": $HWM_CTRD},"
   echo "  \"floor\": {\"step\": \"$FLOOR_NAME\", \"median_s\": $FLOOR},"
-  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR, \"transport_floor_vs_floor\": \"$R_NULL_FLOOR\", \"berthd_vs_transport_floor\": \"$R_NULL\", \"berth_client_vs_floor\": \"$R_BERTH\"},"
+  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR, \"transport_floor_vs_floor\": \"$R_NULL_FLOOR\", \"berthd_vs_transport_floor\": \"$R_NULL\", \"hashing_floor_vs_transport_floor\": \"$R_BEHIND_NULL\", \"berth_client_vs_floor\": \"$R_BERTH\"},"
   echo "  \"goals\": {\"ctr_le_1_25_transport_floor\": {\"target\": $GOAL_CTR, \"value\": \"$R_NULL\", \"result\": \"$GOAL_CTR_MET\"},"
   echo "            \"berth_le_1_5_floor\": {\"target\": $GOAL_BERTH, \"value\": \"$R_BERTH\", \"result\": \"$GOAL_BERTH_MET\"}}"
   echo "}"

@@ -112,7 +112,7 @@ snapshot_berthd() {
 
 declare -A PID_OF=()  # kind -> pid of a daemon this script started
 
-start_daemon() {  # kind: berthd | ctrd | null | nullhash
+start_daemon() {  # kind: berthd | ctrd | null | nullhash | nullbehind
   launch_daemon "$1"
   wait_daemon "$1"
 }
@@ -135,6 +135,7 @@ launch_daemon() {
         >"$dir/daemon.log" 2>&1 & ;;
     null) "$NULL_SERVER" "$dir/sock" >"$dir/daemon.log" 2>&1 & ;;
     nullhash) "$NULL_SERVER" "$dir/sock" --hash >"$dir/daemon.log" 2>&1 & ;;
+    nullbehind) "$NULL_SERVER" "$dir/sock" --hash-behind >"$dir/daemon.log" 2>&1 & ;;
     *) die "unknown daemon kind $kind" ;;
   esac
   PID_OF[$kind]=$!

@@ -5,22 +5,32 @@
 // bench/ingest.sh can say how much of berthd's time is the store's. It
 // verifies nothing and keeps nothing: a benchmark tool, never a content store.
 //
-//   null_content_server SOCKET_PATH [--hash]
+//   null_content_server SOCKET_PATH [--hash | --hash-behind]
 //
 // With --hash it SHA-256es each message's data before answering and puts the
 // digest so far in the answer, as containerd's server does: the floor of any
 // server that answers a WRITE as containerd's does, whatever it does with the
 // bytes, since the hash of a message is on the client's path when the client
-// waits for each answer. (berthd answers a WRITE without the digest, which
-// the API leaves optional, and hashes behind its answers.)
+// waits for each answer.
+//
+// With --hash-behind it answers each WRITE at once, without a digest (the API
+// leaves it optional), and SHA-256es the data on a thread of its own, as
+// berthd does; a COMMIT waits for that hash. Every store must hash every
+// byte, so on a machine with few CPUs this is the floor of a server that
+// answers so: the hash competes with the client and the transport for them.
 //
 // Serves until SIGTERM or SIGINT.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "digest/sha256.hpp"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
@@ -29,12 +39,63 @@ namespace {
 
 namespace content_v1 = containerd::services::content::v1;
 
-class NullContent final : public content_v1::Content::Service {
+enum class Hashing { kNone, kBeforeAnswer, kBehind };
+
+// Hashes the data it is given, in order, on a thread of its own.
+class HashBehind {
  public:
-  explicit NullContent(bool hash) : hash_(hash) {}
+  explicit HashBehind(berth::digest::Sha256& hash) : hash_(hash), thread_([this] { run(); }) {}
+  HashBehind(const HashBehind&) = delete;
+  HashBehind& operator=(const HashBehind&) = delete;
+  ~HashBehind() { (void)finish(); }
+
+  void add(std::string data) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(data));
+    }
+    cv_.notify_one();
+  }
+  // Waits until all is hashed.
+  berth::Status finish() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return result_;
+  }
 
  private:
-  const bool hash_;
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      std::string data = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      if (result_.ok()) result_ = hash_.update(data);
+      lock.lock();
+    }
+  }
+
+  berth::digest::Sha256& hash_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  bool done_ = false;
+  berth::Status result_;
+  std::thread thread_;
+};
+
+class NullContent final : public content_v1::Content::Service {
+ public:
+  explicit NullContent(Hashing hashing) : hashing_(hashing) {}
+
+ private:
+  const Hashing hashing_;
 
   grpc::Status Write(grpc::ServerContext* /*ctx*/,
                      grpc::ServerReaderWriter<content_v1::WriteContentResponse,
@@ -46,6 +107,8 @@ class NullContent final : public content_v1::Content::Service {
     std::string expected;
     auto hasher = berth::digest::Sha256::create();
     if (!hasher.ok()) return {grpc::StatusCode::INTERNAL, hasher.status().message()};
+    std::optional<HashBehind> behind;
+    if (hashing_ == Hashing::kBehind) behind.emplace(*hasher);
     while (stream->Read(&req)) {
       if (req.total() > 0) total = req.total();
       if (!req.expected().empty()) expected = req.expected();
@@ -54,7 +117,13 @@ class NullContent final : public content_v1::Content::Service {
       resp.set_action(req.action());
       resp.set_offset(offset);
       resp.set_total(total);
-      if (hash_) {
+      if (behind) {
+        behind->add(std::move(*req.mutable_data()));
+        if (req.action() == content_v1::COMMIT) {
+          if (auto hashed = behind->finish(); !hashed.ok())
+            return {grpc::StatusCode::INTERNAL, hashed.message()};
+        }
+      } else if (hashing_ == Hashing::kBeforeAnswer) {
         if (auto hashed = hasher->update(req.data()); !hashed.ok())
           return {grpc::StatusCode::INTERNAL, hashed.message()};
         auto digest = hasher->digest();
@@ -78,9 +147,12 @@ class NullContent final : public content_v1::Content::Service {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool hash = argc == 3 && std::string(argv[2]) == "--hash";
-  if (argc != 2 && !hash) {
-    std::fprintf(stderr, "usage: %s SOCKET_PATH [--hash]\n", argv[0]);
+  const std::string mode = argc == 3 ? argv[2] : "";
+  const Hashing hashing = mode == "--hash"          ? Hashing::kBeforeAnswer
+                          : mode == "--hash-behind" ? Hashing::kBehind
+                                                    : Hashing::kNone;
+  if (argc < 2 || argc > 3 || (argc == 3 && hashing == Hashing::kNone)) {
+    std::fprintf(stderr, "usage: %s SOCKET_PATH [--hash | --hash-behind]\n", argv[0]);
     return 2;
   }
   sigset_t stop;
@@ -90,7 +162,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before gRPC starts its threads
 
   ::unlink(argv[1]);
-  NullContent service(hash);
+  NullContent service(hashing);
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(16 << 20);  // containerd's default
   builder.AddListeningPort(std::string("unix:") + argv[1], grpc::InsecureServerCredentials());

@@ -107,14 +107,16 @@ def ingest(d):
 
     floor = max(v for v in (s("dd"), s("openssl"), 0) if v is not None) or None
     null = s("null")
-    # The goal is on the transport floor. The answer floor (the null server
-    # hashing each message before it answers with the digest so far, as
-    # containerd's server does; ctr waits for every answer) caps a server that
-    # answers so; berthd answers before it hashes, so it is shown, not a cap.
+    # The goal is on the transport floor. What caps a store is the hashing
+    # floor: the null server answering at once and hashing a copy of each
+    # message behind its answers, as berthd does (every store must hash every
+    # byte, and on two CPUs the hash competes with ctr and gRPC). The answer
+    # floor (hashing before each answer, as containerd's server does) is shown.
     answer = s("nullhash")
-    rows = [Row("`ctr content ingest` of %s" % gib(size), "s", s("berthd"), s("ctrd"), null,
-                ratio=div(s("berthd"), null), basis="berthd / transport floor (null server)",
-                goal=1.25, goal_text="≤ 1.25", runs=runs),
+    behind = s("nullbehind")
+    rows = [Row("`ctr content ingest` of %s" % gib(size), "s", s("berthd"), s("ctrd"), behind or null,
+                ratio=div(s("berthd"), null), basis="berthd / transport floor (null server, %s s)" % fmt(null),
+                goal=1.25, goal_text="≤ 1.25", floor_ratio=div(behind, null), runs=runs),
             Row("server CPU per GiB for that ingest", "s", cpu("berthd"), cpu("ctrd"), runs=runs),
             Row("the same against the answer floor (null server hashing)", "s", s("berthd"), None, answer,
                 ratio=div(s("berthd"), answer), basis="berthd / answer floor", runs=runs)]
