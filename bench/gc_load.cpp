@@ -27,7 +27,13 @@
 // 1 ms at a time and reports how late it woke, at most, as wake_max_ms
 // (during_wake_max_ms): the longest the machine kept a runnable thread off
 // its CPUs (a VM's vCPU taken by its host stops every thread at once), which
-// no request in flight then escapes either.
+// no request in flight then escapes either. A third calls, every 2 ms, a
+// Leases.Create of gc_load's own: a gRPC server in this process, on a unix
+// socket in PROBE_DIR, that appends 100 bytes and fdatasync()s them before
+// it answers. Its longest call, call_max_ms (during_call_max_ms), is the
+// least a durable Create costs on this machine in that window, the stalls
+// of the disk, the scheduler and gRPC's threads compounded as they come:
+// the floor under the daemon's longest Create, with no database behind it.
 //
 // GC_LOAD_TRACE_MS=X (with COLLECT=1) lists on stderr every request and sync
 // that took X ms or more, with its start relative to the collection's: slow
@@ -39,9 +45,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -157,7 +166,7 @@ int populate(const std::string& socket, int n) {
   return 0;
 }
 
-enum class Kind { kList, kCreate, kSync, kWake };
+enum class Kind { kList, kCreate, kSync, kWake, kCall };
 
 struct Sample {
   Clock::time_point start, end;
@@ -171,7 +180,7 @@ double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 template <typename Keep>
 void stats(const char* prefix, const std::vector<Sample>& samples, Keep keep) {
   std::vector<double> calls;
-  double list_max = 0, create_max = 0, sync_max = 0, wake_max = 0;
+  double list_max = 0, create_max = 0, sync_max = 0, wake_max = 0, call_max = 0;
   for (const auto& s : samples) {
     if (!keep(s)) continue;
     const double took = ms(s.end - s.start);
@@ -188,6 +197,9 @@ void stats(const char* prefix, const std::vector<Sample>& samples, Keep keep) {
       case Kind::kWake:
         wake_max = std::max(wake_max, took);
         continue;
+      case Kind::kCall:
+        call_max = std::max(call_max, took);
+        continue;
     }
     calls.push_back(took);
   }
@@ -202,6 +214,7 @@ void stats(const char* prefix, const std::vector<Sample>& samples, Keep keep) {
               calls.size(), prefix, p99, prefix, calls.back(), prefix, list_max, prefix, create_max);
   if (sync_max > 0) std::printf(" %ssync_max_ms=%.3f", prefix, sync_max);
   if (wake_max > 0) std::printf(" %swake_max_ms=%.3f", prefix, wake_max);
+  if (call_max > 0) std::printf(" %scall_max_ms=%.3f", prefix, call_max);
 }
 
 // Appends 100 bytes and syncs them every 2 ms until `until`: the disk's own
@@ -242,6 +255,55 @@ std::vector<Sample> probe_wakes(Clock::time_point until) {
   return out;
 }
 
+// Leases.Create made durable and nothing else: appends a 100-byte record
+// and fdatasync()s it before answering (one caller, so no group commit).
+class DurableLeases final : public leases_v1::Leases::Service {
+ public:
+  explicit DurableLeases(const std::string& path)
+      : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600)) {
+    if (!fd_) {
+      std::perror(("gc_load: " + path).c_str());
+      std::exit(1);
+    }
+  }
+  ~DurableLeases() override { ::unlink(path_.c_str()); }
+  DurableLeases(const DurableLeases&) = delete;
+  DurableLeases& operator=(const DurableLeases&) = delete;
+
+  grpc::Status Create(grpc::ServerContext* /*ctx*/, const leases_v1::CreateRequest* req,
+                      leases_v1::CreateResponse* resp) override {
+    const std::string record(100, 'c');
+    std::lock_guard lock(mu_);
+    if (::write(fd_.get(), record.data(), record.size()) != static_cast<ssize_t>(record.size()) ||
+        ::fdatasync(fd_.get()) != 0)
+      return {grpc::StatusCode::INTERNAL, std::string("append and sync: ") + std::strerror(errno)};
+    resp->mutable_lease()->set_id(req->id());
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::string path_;
+  std::mutex mu_;
+  berth::UniqueFd fd_;
+};
+
+// Calls the durable Create above every 2 ms until `until`.
+std::vector<Sample> probe_calls(const std::string& socket, Clock::time_point until) {
+  auto leases = leases_v1::Leases::NewStub(channel_to(socket));
+  std::vector<Sample> out;
+  for (int i = 0; Clock::now() < until; ++i) {
+    grpc::ClientContext ctx;
+    leases_v1::CreateRequest req;
+    req.set_id("probe-" + std::to_string(i));
+    leases_v1::CreateResponse resp;
+    const auto start = Clock::now();
+    check(leases->Create(&ctx, req, &resp), "durable probe create");
+    out.push_back({start, Clock::now(), Kind::kCall});
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return out;
+}
+
 int load(const std::string& socket, double seconds, int clients, bool collect, const std::string& probe_dir) {
   auto ch = channel_to(socket);
   if (collect) {
@@ -258,8 +320,26 @@ int load(const std::string& socket, double seconds, int clients, bool collect, c
   std::mutex mu;
   std::vector<Sample> samples;
   std::vector<std::thread> threads;
-  threads.reserve(static_cast<std::size_t>(clients) + 2);  // the clients and the probers
+  threads.reserve(static_cast<std::size_t>(clients) + 3);  // the clients and the probers
+  std::unique_ptr<DurableLeases> durable;
+  std::unique_ptr<grpc::Server> durable_server;
+  const std::string durable_socket = probe_dir + "/gc_load.probe.sock";
   if (!probe_dir.empty()) {
+    ::unlink(durable_socket.c_str());
+    durable = std::make_unique<DurableLeases>(probe_dir + "/gc_load.call-probe");
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("unix:" + durable_socket, grpc::InsecureServerCredentials());
+    builder.RegisterService(durable.get());
+    durable_server = builder.BuildAndStart();
+    if (!durable_server) {
+      std::fprintf(stderr, "gc_load: cannot serve the durable probe on %s\n", durable_socket.c_str());
+      std::exit(1);
+    }
+    threads.emplace_back([&] {
+      auto mine = probe_calls(durable_socket, until);
+      std::lock_guard lock(mu);
+      samples.insert(samples.end(), mine.begin(), mine.end());
+    });
     threads.emplace_back([&] {
       auto mine = probe_syncs(probe_dir, until);
       std::lock_guard lock(mu);
@@ -312,6 +392,10 @@ int load(const std::string& socket, double seconds, int clients, bool collect, c
     gc_end = Clock::now();
   }
   for (auto& t : threads) t.join();
+  if (durable_server) {
+    durable_server->Shutdown();
+    ::unlink(durable_socket.c_str());
+  }
   if (const char* slow = std::getenv("GC_LOAD_TRACE_MS"); slow != nullptr && collect) {
     for (const auto& s : samples)
       if (ms(s.end - s.start) >= std::atof(slow))
@@ -319,6 +403,7 @@ int load(const std::string& socket, double seconds, int clients, bool collect, c
                      s.kind == Kind::kList     ? "list"
                      : s.kind == Kind::kCreate ? "create"
                      : s.kind == Kind::kSync   ? "sync"
+                     : s.kind == Kind::kCall   ? "durable call"
                                                : "wake",
                      ms(s.start - gc_start), ms(s.end - s.start));
     std::fprintf(stderr, "gc from 0 to %.1f ms\n", ms(gc_end - gc_start));

@@ -50,6 +50,9 @@
 #               two CPUs that hash competes with ctr and gRPC for them
 #   berth_null  berth content ingest into the plain null server: berth's own
 #               client and the transport, with no store
+#   berth_behind berth content ingest into the --hash-behind server: berth's
+#               client, the transport and the hash sharing two CPUs; the
+#               floor under the berth goal on this machine
 # Between runs `ctr content rm DIGEST` deletes the blob, and the script waits
 # until no file named by the digest is left under the daemon's root
 # (containerd removes it in its asynchronous GC), so every run writes.
@@ -128,6 +131,7 @@ ingest() {  # step run
   local step=$1 run=$2 kind=$1 client=("$CTR") t0 t1 c0 c1 k0 k1
   [[ $step == berth ]] && { kind=berthd; client=("$BERTH"); }
   [[ $step == berth_null ]] && { kind=null; client=("$BERTH"); }
+  [[ $step == berth_behind ]] && { kind=nullbehind; client=("$BERTH"); }
   local sock=$WORK/$kind/sock pid=${PID_OF[$kind]}
   c0=$(cpu_ticks "$pid")
   children_cpu k0
@@ -181,13 +185,13 @@ for ((r = 1; r <= RUNS; r++)); do
     sync; ingest null "$r"
     sync; ingest nullhash "$r"
     sync; ingest nullbehind "$r"
-    [[ $HAVE_BERTH == 1 ]] && { sync; ingest berth_null "$r"; }
+    [[ $HAVE_BERTH == 1 ]] && { sync; ingest berth_null "$r"; sync; ingest berth_behind "$r"; }
   fi
   log "run $r/$RUNS: berthd $(awk '{print $NF}' <<<"${S[berthd.s]}") s, berth $(awk '{print $NF}' <<<"${S[berth.s]:-–}") s, containerd $(awk '{print $NF}' <<<"${S[ctrd.s]}") s," \
     "dd $(awk '{print $NF}' <<<"${S[dd.s]}") s, openssl $(awk '{print $NF}' <<<"${S[openssl.s]}") s," \
     "null server $(awk '{print $NF}' <<<"${S[null.s]:-–}") s, hashing $(awk '{print $NF}' <<<"${S[nullhash.s]:-–}") s," \
     "hashing behind $(awk '{print $NF}' <<<"${S[nullbehind.s]:-–}") s," \
-    "berth into null $(awk '{print $NF}' <<<"${S[berth_null.s]:-–}") s; load $(loadavg)"
+    "berth into null $(awk '{print $NF}' <<<"${S[berth_null.s]:-–}") s, berth into hashing behind $(awk '{print $NF}' <<<"${S[berth_behind.s]:-–}") s; load $(loadavg)"
 done
 HWM_BERTHD=$(hwm_kb "${PID_OF[berthd]}")
 HWM_CTRD=$(hwm_kb "${PID_OF[ctrd]}")
@@ -201,13 +205,14 @@ STEPS=(berthd)
 [[ $HAVE_BERTH == 1 ]] && STEPS+=(berth)
 STEPS+=(ctrd dd openssl)
 [[ $HAVE_NULL == 1 ]] && STEPS+=(null nullhash nullbehind)
-[[ $HAVE_NULL == 1 && $HAVE_BERTH == 1 ]] && STEPS+=(berth_null)
+[[ $HAVE_NULL == 1 && $HAVE_BERTH == 1 ]] && STEPS+=(berth_null berth_behind)
 declare -A LABEL=([berthd]="berthd: \`ctr content ingest\`" [berth]="berthd: \`berth content ingest\`" [ctrd]="containerd $("$CONTAINERD" --version | awk '{print $3}') (no CRI): \`ctr content ingest\`"
   [dd]="floor: \`dd bs=1M conv=fsync\` (durable write)" [openssl]="floor: \`openssl dgst -sha256\` (hash)"
   [null]="transport floor: \`ctr content ingest\` into a server that discards the bytes"
   [nullhash]="answer floor: \`ctr content ingest\` into that server hashing each message before its answer, as containerd's server answers"
   [nullbehind]="hashing floor: \`ctr content ingest\` into that server answering at once and hashing a copy behind, as berthd does"
-  [berth_null]="transport floor of berth's client: \`berth content ingest\` into the server that discards the bytes")
+  [berth_null]="transport floor of berth's client: \`berth content ingest\` into the server that discards the bytes"
+  [berth_behind]="hashing floor of berth's client: \`berth content ingest\` into the server hashing a copy behind its answers")
 declare -A MED=()
 for k in "${STEPS[@]}"; do MED[$k]=$(median "${S[$k.s]}"); done
 FLOOR=$(awk -v a="${MED[dd]}" -v b="${MED[openssl]}" 'BEGIN { print (a > b) ? a : b }')
@@ -221,8 +226,9 @@ if [[ $HAVE_NULL == 1 ]]; then
   R_NULL_FLOOR=$(ratio "${MED[null]}" "$FLOOR")
   R_BEHIND_NULL=$(ratio "${MED[nullbehind]}" "${MED[null]}")
 fi
-R_BERTH=n/a
+R_BERTH=n/a; R_BERTH_BEHIND=n/a
 [[ $HAVE_BERTH == 1 ]] && R_BERTH=$(ratio "${MED[berth]}" "$FLOOR")
+[[ $HAVE_BERTH == 1 && $HAVE_NULL == 1 ]] && R_BERTH_BEHIND=$(ratio "${MED[berth_behind]}" "$FLOOR")
 met() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "n/a" && r <= g) ? "met" : "NOT met" }'; }
 # Issue #11: ctr against berthd within 1.25 x ctr's transport floor; berth's
 # own client within 1.5 x the larger of the durable-write and hash floors.
@@ -259,11 +265,13 @@ cpu_per_gib() { awk -v c="$(median "$1" 3)" -v n="$SIZE" 'BEGIN { printf "%.2f",
   echo "| berthd / transport floor | $R_NULL |"
   echo "| hashing floor / transport floor | $R_BEHIND_NULL |"
   echo "| berth's client / larger floor | $R_BERTH |"
+  echo "| berth's hashing floor / larger floor | $R_BERTH_BEHIND |"
   echo
   echo "Goal: ctr against berthd ≤ $GOAL_CTR × the transport floor: **$GOAL_CTR_MET** ($R_NULL)."
   echo "Goal: \`berth content ingest\` ≤ $GOAL_BERTH × the larger floor ($FLOOR_NAME): **$GOAL_BERTH_MET** ($R_BERTH)."
   [[ $HAVE_NULL == 1 ]] && echo "No server can beat the transport floor: ctr and gRPC alone, with every byte thrown away, take $R_NULL_FLOOR × the larger floor."
   [[ $HAVE_NULL == 1 ]] && echo "Nor can a store beat the hashing floor, which only hashes, behind its answers: $R_BEHIND_NULL × the transport floor."
+  [[ $HAVE_NULL == 1 && $HAVE_BERTH == 1 ]] && echo "Fed by berth's client, that hashing floor takes $R_BERTH_BEHIND × the larger floor."
   echo "Peak RSS (VmHWM) over the whole run: berthd $HWM_BERTHD kB, containerd $HWM_CTRD kB."
 }
 
@@ -289,7 +297,7 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "  },"
   echo "  \"peak_rss_kb\": {\"berthd\": $HWM_BERTHD, \"ctrd\": $HWM_CTRD},"
   echo "  \"floor\": {\"step\": \"$FLOOR_NAME\", \"median_s\": $FLOOR},"
-  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR, \"transport_floor_vs_floor\": \"$R_NULL_FLOOR\", \"berthd_vs_transport_floor\": \"$R_NULL\", \"hashing_floor_vs_transport_floor\": \"$R_BEHIND_NULL\", \"berth_client_vs_floor\": \"$R_BERTH\"},"
+  echo "  \"ratios\": {\"berthd_vs_floor\": $R_FLOOR, \"berthd_vs_containerd\": $R_CTRD, \"containerd_vs_floor\": $R_CTRD_FLOOR, \"transport_floor_vs_floor\": \"$R_NULL_FLOOR\", \"berthd_vs_transport_floor\": \"$R_NULL\", \"hashing_floor_vs_transport_floor\": \"$R_BEHIND_NULL\", \"berth_client_vs_floor\": \"$R_BERTH\", \"berth_hashing_floor_vs_floor\": \"$R_BERTH_BEHIND\"},"
   echo "  \"goals\": {\"ctr_le_1_25_transport_floor\": {\"target\": $GOAL_CTR, \"value\": \"$R_NULL\", \"result\": \"$GOAL_CTR_MET\"},"
   echo "            \"berth_le_1_5_floor\": {\"target\": $GOAL_BERTH, \"value\": \"$R_BERTH\", \"result\": \"$GOAL_BERTH_MET\"}}"
   echo "}"
