@@ -286,7 +286,11 @@ def main():
 
     lines = ["# Benchmark results", ""]
     uname = platform.uname()
-    lines += [f"Written by `bench/all` on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: "
+    # bench/all sets BENCH_SINCE; run alone, this gathers what single
+    # benchmarks left in bench/results/, each section dated by its own run.
+    writer = "`bench/all`" if "BENCH_SINCE" in os.environ else \
+        "`bench/results.py` from the benchmarks' latest JSON (each section gives its own run's date)"
+    lines += [f"Written by {writer} on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: "
               f"{os.cpu_count()} CPUs, {mem_gib()} GiB memory, kernel {uname.release}. "
               "Berth against Debian's containerd 1.6 in the same run; medians of the runs given. "
               "Each benchmark's own JSON (bench/results/) has every sample.", ""]
