@@ -249,6 +249,8 @@ IngestWriter::~IngestWriter() {
     if (const Status settled = settle(); !settled.ok())
       log::warn("close ingest ref {}: {}", text::quote(lock_.ref()), settled.to_string());
   }
+  // The last writer to let go of its staging buffers frees the surplus.
+  if (staging_) staging_->shrink_idle(kStagingKept);
   if (closed_) return;
   // Keep the ingest for a later writer. No fsync: a resumed writer re-hashes
   // whatever the disk holds, so a machine crash can only cost progress, never

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,19 @@ class LendingPool : public std::enable_shared_from_this<LendingPool<T>> {
       return std::nullopt;
     }
     return Lease(this->shared_from_this(), std::move(item));
+  }
+
+  // Frees the idle items beyond `keep`, but only when none is lent: what a
+  // burst of use made goes once it is over, and the next burst makes it
+  // again.
+  void shrink_idle(std::size_t keep) {
+    std::vector<std::unique_ptr<T>> freed;  // freed outside the lock
+    std::lock_guard lock(mu_);
+    if (idle_.size() != made_ || idle_.size() <= keep) return;
+    freed.assign(std::make_move_iterator(idle_.begin() + static_cast<std::ptrdiff_t>(keep)),
+                 std::make_move_iterator(idle_.end()));
+    idle_.resize(keep);
+    made_ = keep;
   }
 
   // Items made so far (for tests).

@@ -44,9 +44,18 @@ class StagingBuffer {
 
 using StagingPool = LendingPool<StagingBuffer>;
 
-// The store's buffers, 8 MiB in all: two of berth's 4 MiB messages, one being
-// written while the next is copied (eight of ctr's 1 MiB ones).
-constexpr std::size_t kStagingBuffers = 8;
+// The store's buffers, 64 MiB at most. Writes behind a writer stop while
+// the disk flushes its cache (write_behind.hpp flushes every kFlushEvery
+// bytes so that commit's flush finds little left), for up to 70 ms on this
+// VM's disk; the buffers carry the stream through that, about 60 ms of it
+// at 1 GB/s. With 8 MiB the receiver stopped at each flush and the flushes
+// cost more than they saved. The price: a `kill -9` may lose up to this
+// much that was answered but not yet written (the client resumes from
+// Status), and the memory while a large ingest runs.
+constexpr std::size_t kStagingBuffers = 64;
+// What the pool keeps once no writer holds a buffer (the rest is freed, and
+// the allocator gives it back to the system when the heap turns quiet).
+constexpr std::size_t kStagingKept = 8;
 
 // Bytes copied into borrowed buffers, each full but the last, to be hashed
 // and written behind the writer; shared by the threads that do so, so the

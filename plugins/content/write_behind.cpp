@@ -1,6 +1,9 @@
 #include "write_behind.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -92,6 +95,8 @@ void WriteBehind::run() {
     // of what the writer sent.
     Outcome result;
     if (!failed) result = write_now(batch, refused);
+    if (result.status.ok() && !failed)
+      result.status = flush_as_due(batch.front().direct_fd, batch.front().path, result);
     batch.clear();  // lets go of the chunks before the writer hears it is done
     lock.lock();
     if (outcome_.status.ok()) outcome_.status = std::move(result.status);
@@ -99,6 +104,20 @@ void WriteBehind::run() {
     in_progress_ = 0;
     done_cv_.notify_all();
   }
+}
+
+Status WriteBehind::flush_as_due(int fd, const std::filesystem::path& path, const Outcome& result) {
+  if (fd != unflushed_fd_) {
+    // Another writer's file (workers are lent to one writer at a time).
+    unflushed_fd_ = fd;
+    unflushed_ = 0;
+  }
+  unflushed_ += result.written;
+  if (unflushed_ < kFlushEvery) return {};
+  unflushed_ = 0;
+  // Either descriptor flushes the file, page-cache writes included.
+  if (::fdatasync(fd) != 0) return errno_status("flush " + path.string(), errno);
+  return {};
 }
 
 WriteBehind::Outcome WriteBehind::write_now(std::span<const Write> batch, bool refused) {

@@ -308,7 +308,7 @@ TEST_F(ContentApiTest, AnIngestSurvivesKill9AndResumes) {
   ASSERT_TRUE(status("crash", &st).ok());
   // A large WRITE is answered once it is copied aside; its bytes reach the
   // file behind the answer (plugins/content/write_behind.hpp), so a kill may
-  // catch up to the staging buffers' 8 MiB of them on the way. The ingest
+  // catch up to the staging buffers' 64 MiB of them on the way. The ingest
   // holds a prefix of what was sent, Status says how much, and a client
   // resumes there (as containerd's does); the digest at commit proves the
   // prefix was the data sent.

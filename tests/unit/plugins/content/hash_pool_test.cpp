@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "local_store.hpp"
+#include "staging_pool.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 
@@ -87,6 +88,32 @@ TEST(HashPool, ManyWritersShareThePoolAndGetTheirOwnDigests) {
     ASSERT_TRUE(d.ok()) << d.status().to_string();
     EXPECT_EQ(*d, sha256_of(data[i]));
   }
+}
+
+// The staging buffers a large ingest borrows go back to kStagingKept once
+// no writer holds one, and never while one is lent.
+TEST(StagingPool, ShrinksToWhatItKeepsOnlyWhenNoBufferIsLent) {
+  auto pool = make_staging_pool(kStagingBuffers);
+  std::vector<StagingPool::Lease> lent;
+  for (std::size_t i = 0; i < kStagingBuffers; ++i) {
+    auto lease = pool->try_acquire();
+    ASSERT_TRUE(lease.has_value()) << i;
+    lent.push_back(std::move(*lease));
+  }
+  EXPECT_FALSE(pool->try_acquire().has_value());
+  lent.erase(lent.begin() + 1, lent.end());
+  pool->shrink_idle(kStagingKept);
+  EXPECT_EQ(pool->started(), kStagingBuffers) << "shrunk while a buffer was lent";
+  lent.clear();
+  pool->shrink_idle(kStagingKept);
+  EXPECT_EQ(pool->started(), kStagingKept);
+  // What was freed can be made again.
+  for (std::size_t i = 0; i < kStagingBuffers; ++i) {
+    auto lease = pool->try_acquire();
+    ASSERT_TRUE(lease.has_value()) << i;
+    lent.push_back(std::move(*lease));
+  }
+  EXPECT_EQ(pool->started(), kStagingBuffers);
 }
 
 }  // namespace
