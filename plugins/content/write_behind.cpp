@@ -96,7 +96,7 @@ void WriteBehind::run() {
     Outcome result;
     if (!failed) result = write_now(batch, refused);
     if (result.status.ok() && !failed)
-      result.status = flush_as_due(batch.front().direct_fd, batch.front().path, result);
+      result.status = flush_as_due(batch.front().cached_fd, batch.front().path, result);
     batch.clear();  // lets go of the chunks before the writer hears it is done
     lock.lock();
     if (outcome_.status.ok()) outcome_.status = std::move(result.status);
@@ -115,7 +115,8 @@ Status WriteBehind::flush_as_due(int fd, const std::filesystem::path& path, cons
   unflushed_ += result.written;
   if (unflushed_ < kFlushEvery) return {};
   unflushed_ = 0;
-  // Either descriptor flushes the file, page-cache writes included.
+  // The plain descriptor is always open; it flushes the whole file, what
+  // went through O_DIRECT and what went through the page cache.
   if (::fdatasync(fd) != 0) return errno_status("flush " + path.string(), errno);
   return {};
 }
