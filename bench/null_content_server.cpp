@@ -43,10 +43,11 @@ namespace content_v1 = containerd::services::content::v1;
 
 enum class Hashing { kNone, kBeforeAnswer, kBehind };
 
-// Hashes the data it is given, in order, on a thread of its own. As in
-// berthd, at most kQueued bytes wait (berthd's staging: 8 MiB a writer), and
-// the receiver waits for room; spent buffers go back to the receiver, so the
-// parser refills them instead of allocating anew.
+// Hashes the data it is given, in order, on a thread of its own. At most
+// kQueued bytes wait, and the receiver waits for room (berthd bounds its
+// staging too; it holds more, 64 MiB, to carry the stream through its disk
+// flushes, which this server does not make); spent buffers go back to the
+// receiver, so the parser refills them instead of allocating anew.
 class HashBehind {
  public:
   static constexpr std::size_t kQueued = 8 << 20;

@@ -108,7 +108,9 @@ void WriteBehind::run() {
 
 Status WriteBehind::flush_as_due(int fd, const std::filesystem::path& path, const Outcome& result) {
   if (fd != unflushed_fd_) {
-    // Another writer's file (workers are lent to one writer at a time).
+    // Another writer's file (workers are lent to one writer at a time). A
+    // new file under a number just closed keeps the count: one flush comes
+    // early, nothing worse.
     unflushed_fd_ = fd;
     unflushed_ = 0;
   }

@@ -8,7 +8,9 @@
 // (1.51) one callback service makes the server start two threads of its own
 // that poll the server's sockets beside the synchronous server's threads.
 // Every message of every call could then be read on one thread and handed
-// to another: it doubled berthd's context switches during an ingest.
+// to another (16,000-21,000 context switches per GiB of berth's ingest
+// against 12,500-15,700 without them), and each thread woke ten times a
+// second when idle.
 #pragma once
 
 #include <condition_variable>
